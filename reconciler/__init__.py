@@ -1,0 +1,3 @@
+"""spectrum-reconciler: a GitOps reconciler for Cloudflare Spectrum applications."""
+
+__version__ = "0.1.0"

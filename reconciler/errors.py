@@ -1,0 +1,156 @@
+"""Every error the reconciler raises on purpose, and the exit code each one maps to.
+
+The tree::
+
+    ReconcilerError                 exit 1 unless a subclass says otherwise
+    ├── ConfigError                 desired-state files that do not load or validate (carries Problems)
+    ├── PlanError                   live state the planner cannot reason about (duplicate identity)
+    ├── PlanFileError               a saved plan that is truncated, edited or of another version
+    ├── SafetyError                 exit 3: a plan refused by a safety rule (too many deletions)
+    │   └── StalePlanError          exit 3: live state moved since the saved plan was made
+    ├── ApplyError                  exit 4: some actions failed; the others are reported
+    └── ApiError                    the Cloudflare API said no, or could not be reached
+        ├── AuthError               no or refused credentials (9106, 6003, 10000, 401)
+        ├── PermissionDeniedError   403 other than a refused token: the token lacks a permission
+        ├── NotFoundError           404: zone or app does not exist
+        ├── RateLimitedError        429 after every retry was spent
+        ├── RefusedError            4xx carrying Cloudflare's error codes (11000, 11004, ...)
+        └── TransportError          connection failures, timeouts, 5xx after every retry
+
+Every message names what went wrong and ends with what to do. ``exit_code_for`` is the one place
+that turns an exception into a process exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_REFUSED = 3
+EXIT_PARTIAL = 4
+
+
+class ReconcilerError(Exception):
+    """Base of every error the tool raises on purpose; ``str()`` is the one-line message."""
+
+    exit_code = EXIT_ERROR
+
+
+class ConfigError(ReconcilerError):
+    """Desired-state files failed to load or validate; ``problems`` holds every located problem."""
+
+    def __init__(self, problems: Sequence[object]) -> None:
+        self.problems = tuple(problems)
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        super().__init__(f"{len(self.problems)} {noun} in the desired-state files")
+
+
+class PlanError(ReconcilerError):
+    """Live state that cannot be planned against safely."""
+
+
+class PlanFileError(ReconcilerError):
+    """A saved plan file that cannot be trusted."""
+
+
+class SafetyError(ReconcilerError):
+    """A plan refused by a safety rule."""
+
+    exit_code = EXIT_REFUSED
+
+
+class StalePlanError(SafetyError):
+    """Live state changed since the saved plan was made."""
+
+
+class ApplyError(ReconcilerError):
+    """Some actions of an apply failed; the run summary says which."""
+
+    exit_code = EXIT_PARTIAL
+
+
+@dataclass(frozen=True)
+class ApiMessage:
+    """One item of the v4 envelope's ``errors`` list."""
+
+    code: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class ApiError(ReconcilerError):
+    """The API refused a request or could not be reached.
+
+    ``method`` and ``path`` locate the request (the path never carries a query string, so no secret
+    can ride along); ``status`` is the HTTP status (0 when no response came); ``errors`` are
+    Cloudflare's own codes and messages.
+    """
+
+    hint = "check the request and try again"
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 0,
+        errors: Sequence[ApiMessage] = (),
+        detail: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.errors = tuple(errors)
+        self.detail = detail
+        if hint is not None:
+            self.hint = hint
+        super().__init__(self._compose())
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        return tuple(e.code for e in self.errors)
+
+    def _compose(self) -> str:
+        what = "; ".join(str(e) for e in self.errors) or self.detail or "no detail"
+        status = f"HTTP {self.status}" if self.status else "no response"
+        return f"{self.method} {self.path}: {status}: {what} — {self.hint}"
+
+
+class AuthError(ApiError):
+    hint = "set CLOUDFLARE_API_TOKEN to a valid API token (or use --sandbox)"
+
+
+class PermissionDeniedError(ApiError):
+    hint = (
+        "give the token Zone Settings Write (and Account IP Prefixes Read for BYOIP), "
+        "or ask for the entitlement named above"
+    )
+
+
+class NotFoundError(ApiError):
+    hint = "check the zone name or id in the desired-state file"
+
+
+class RateLimitedError(ApiError):
+    hint = "the API rate limit held after every retry; wait a few minutes or lower --rate-limit"
+
+
+class RefusedError(ApiError):
+    hint = "fix the app definition named above; Cloudflare's code and message say what it refused"
+
+
+class TransportError(ApiError):
+    hint = "the API could not be reached or kept failing; check the network or base URL and re-run"
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The process exit code for an error that reached the command line."""
+    if isinstance(error, ReconcilerError):
+        return error.exit_code
+    return EXIT_ERROR
