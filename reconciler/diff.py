@@ -1,0 +1,63 @@
+"""Pure: the field-level differences between two normalized apps, as our own ``FieldChange`` values.
+
+This is the only module that imports deepdiff; nothing of deepdiff's types leaves it. Paths are
+dotted (``dns.type``, ``edge_ips.ips``); a list is reported whole (its before and after values),
+because an item-by-item account of ``origin_direct`` or edge IPs says less than the two lists.
+Changes come in field-table order, then by path, so output is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler.model import FieldChange
+from reconciler.normalize import FIELD_ORDER
+
+_ABSENT = object()
+
+
+def _dotted(parts: list[Any]) -> str:
+    """``['edge_ips', 'ips', 0]`` -> ``edge_ips.ips``: stop at the first list index."""
+    names = []
+    for part in parts:
+        if not isinstance(part, str):
+            break
+        names.append(part)
+    return ".".join(names)
+
+
+def _at(config: Mapping[str, Any], path: str) -> Any:
+    value: Any = config
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _changed_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    # Hand deepdiff only the top-level fields that differ: equal fields cost nothing.
+    keys = {
+        k for k in before.keys() | after.keys() if before.get(k, _ABSENT) != after.get(k, _ABSENT)
+    }
+    old = {k: before[k] for k in keys if k in before}
+    new = {k: after[k] for k in keys if k in after}
+    tree = DeepDiff(old, new, view="tree")
+    return {
+        _dotted(level.path(output_format="list")) for levels in tree.values() for level in levels
+    }
+
+
+def _order(path: str) -> tuple[int, str]:
+    return (FIELD_ORDER.get(path.split(".", 1)[0], len(FIELD_ORDER)), path)
+
+
+def diff_apps(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+    """Every changed field between two normalized apps; empty when they are equal."""
+    if before == after:
+        return ()
+    paths = sorted(_changed_paths(before, after), key=_order)
+    return tuple(FieldChange(path, _at(before, path), _at(after, path)) for path in paths)

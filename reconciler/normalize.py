@@ -1,0 +1,269 @@
+"""Pure: one field table that says what an app's fields mean, applied to desired and live alike.
+
+In: an app configuration as a mapping in the API's field names, either what a desired-state file
+declared or the raw object the API returned. Out: a plain dict in canonical form, so that two
+configurations that Cloudflare treats the same compare equal with ``==``.
+
+The table (``FIELDS``) is the one place that knows, per top-level field, its API default, whether
+the server sets it, which of its parts cannot change in place, and how to canonicalize it. The
+defaults follow spectrum-api.md §4.2 and Terraform v5 (its perpetual-diff fixes, §9.3):
+
+* ``ip_firewall`` defaults to ``false``. No official schema states this default [unverified]; it
+  is Terraform v5's assumption. Declare ``ip_firewall`` explicitly to be independent of it.
+* ``edge_ips`` defaults to ``{type: dynamic, connectivity: all}``; a dynamic app's ``ips`` are
+  chosen by the server and never compared; a static app's ``connectivity`` is meaningless
+  (cloudflare-go leaves it out) and dropped.
+* Legacy response forms are understood: ``spp: true`` is ``proxy_protocol: simple``, a boolean
+  ``proxy_protocol`` is ``v1``/``off``; ``ipv4`` and any other unknown field are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.model import AppKey
+
+Canonicalizer = Callable[[Any], Any]
+
+DYNAMIC_EDGE_IPS: Mapping[str, str] = {"type": "dynamic", "connectivity": "all"}
+
+
+def _host(value: Any) -> str:
+    """A hostname lower-case without the trailing dot, or an IP address in canonical form."""
+    text = str(value).strip().rstrip(".").lower()
+    try:
+        return ipaddress.ip_address(text).compressed
+    except ValueError:
+        return text
+
+
+def _ip(value: Any) -> str:
+    try:
+        return ipaddress.ip_address(str(value).strip()).compressed
+    except ValueError:
+        return str(value).strip().lower()
+
+
+def _port(value: Any) -> int | str:
+    """``22``, ``22.0`` and ``"22"`` are the port 22; ``" 1000 - 2000"`` is ``"1000-2000"``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    text = str(value).strip()
+    if "-" in text:
+        start, _, end = text.partition("-")
+        return f"{_port(start)}-{_port(end)}"
+    try:
+        return int(float(text))
+    except ValueError:
+        return text
+
+
+def _lower(value: Any) -> str:
+    return str(value).strip().lower()
+
+
+def _upper(value: Any) -> str:
+    return str(value).strip().upper()
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def _dns(value: Any) -> dict[str, Any]:
+    dns = dict(value or {})
+    if "name" in dns:
+        dns["name"] = _host(dns["name"])
+    if "type" in dns:
+        dns["type"] = _upper(dns["type"])
+    return {k: dns[k] for k in sorted(dns)}
+
+
+def _split_authority(rest: str) -> tuple[str, str | None]:
+    """``[2001:db8::1]:443`` -> (``2001:db8::1``, ``443``); ``host`` -> (``host``, None)."""
+    if rest.startswith("["):
+        host, _, tail = rest[1:].partition("]")
+        return host, tail[1:] if tail.startswith(":") else None
+    host, colon, port = rest.rpartition(":")
+    return (host, port) if colon else (rest, None)
+
+
+def _origin_uri(value: Any) -> str:
+    """``TCP://[2001:DB8:0::1]:443`` -> ``tcp://[2001:db8::1]:443``; unparseable text kept as is."""
+    text = str(value).strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text
+    host, port = _split_authority(rest)
+    host = _host(host)
+    if ":" in host:  # an IPv6 address must be bracketed in a URI
+        host = f"[{host}]"
+    return f"{scheme.lower()}://{host}" + ("" if port is None else f":{_port(port)}")
+
+
+def _origin_direct(value: Any) -> list[str]:
+    # Entries load-balance: their order means nothing, so compare them sorted.
+    return sorted(_origin_uri(entry) for entry in value or ())
+
+
+def _origin_dns(value: Any) -> dict[str, Any]:
+    origin = {"type": "", **dict(value or {})}
+    if "name" in origin:
+        origin["name"] = _host(origin["name"])
+    if origin.get("ttl") is not None:
+        origin["ttl"] = _port(origin["ttl"])
+    origin["type"] = _upper(origin["type"] or "")
+    return {k: origin[k] for k in sorted(origin) if origin[k] is not None}
+
+
+def _edge_ips(value: Any) -> dict[str, Any]:
+    edge = dict(value or DYNAMIC_EDGE_IPS)
+    if _lower(edge.get("type", "dynamic")) == "static":
+        # A static app's addresses are a set; connectivity does not apply to it.
+        return {"ips": sorted({_ip(ip) for ip in edge.get("ips") or ()}), "type": "static"}
+    # A dynamic app's ips are picked by Cloudflare and may move; they are never compared.
+    return {"connectivity": _lower(edge.get("connectivity") or "all"), "type": "dynamic"}
+
+
+def _proxy_protocol(value: Any) -> str:
+    if isinstance(value, bool):  # legacy boolean form
+        return "v1" if value else "off"
+    return _lower(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Field:
+    """What one top-level app field means.
+
+    ``default`` is the value the API assumes when the field is absent (``None``: no default).
+    ``forces_replace`` names the dotted sub-paths whose change Cloudflare refuses in place.
+    """
+
+    name: str
+    default: Any = None
+    server_set: bool = False
+    forces_replace: tuple[str, ...] = ()
+    canonicalize: Canonicalizer = _same
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("id", server_set=True),
+    Field("created_on", server_set=True),
+    Field("modified_on", server_set=True),
+    Field("dns", canonicalize=_dns, forces_replace=("dns.type",)),
+    Field("protocol", canonicalize=_lower),
+    Field("traffic_type", default="direct", canonicalize=_lower),
+    Field("origin_direct", canonicalize=_origin_direct),
+    Field("origin_dns", canonicalize=_origin_dns),
+    Field("origin_port", canonicalize=_port),
+    Field(
+        "edge_ips",
+        default=DYNAMIC_EDGE_IPS,
+        canonicalize=_edge_ips,
+        forces_replace=("edge_ips.type",),
+    ),
+    Field("tls", default="off", canonicalize=_lower),
+    Field("proxy_protocol", default="off", canonicalize=_proxy_protocol),
+    Field("ip_firewall", default=False, canonicalize=_bool),
+    Field("argo_smart_routing", default=False, canonicalize=_bool),
+    Field("virtual_network_id", canonicalize=_lower),
+    Field("origin_worker_id", canonicalize=_same),
+)
+FIELDS_BY_NAME: Mapping[str, Field] = {f.name: f for f in FIELDS}
+FIELD_ORDER: Mapping[str, int] = {f.name: i for i, f in enumerate(FIELDS)}
+_MANAGED = tuple(f for f in FIELDS if not f.server_set)
+
+# How each side of a replace-forcing switch reads to a reviewer.
+_EDGE_MODE = {"CNAME": "non-BYOIP", "ADDRESS": "BYOIP", "dynamic": "non-BYOIP", "static": "BYOIP"}
+
+
+def _upgrade_legacy(config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Older responses say ``spp: true`` for what is now ``proxy_protocol: simple``."""
+    if config.get("spp") is True and config.get("proxy_protocol") in (None, False, "off"):
+        return {**config, "proxy_protocol": "simple"}
+    return config
+
+
+def normalize_app(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical form of an app: defaults filled, server fields dropped, values canonical."""
+    config = _upgrade_legacy(config)
+    normalized: dict[str, Any] = {}
+    for spec in _MANAGED:
+        value = config.get(spec.name)
+        if value is not None:
+            normalized[spec.name] = spec.canonicalize(value)
+        elif spec.default is not None:
+            normalized[spec.name] = spec.canonicalize(spec.default)
+    return normalized
+
+
+def app_key(zone: str, config: Mapping[str, Any]) -> AppKey:
+    """The identity ``(zone, dns.name, protocol)`` of an app configuration."""
+    dns = config.get("dns") or {}
+    return AppKey.of(zone, str(dns.get("name") or ""), str(config.get("protocol") or ""))
+
+
+def request_body(declared: Mapping[str, Any], changed_paths: Iterable[str] = ()) -> dict[str, Any]:
+    """The body a create or PUT sends.
+
+    The user's declared fields, canonicalized, plus the desired (default) value of every top-level
+    field in ``changed_paths`` the user did not declare, so that a PUT resets a field changed
+    outside git without ever sending defaults nobody wrote. A create passes no ``changed_paths``:
+    paygo apps refuse any field beyond ``dns``, ``protocol`` and ``origin_direct``.
+    """
+    wanted = {name for name in declared if declared[name] is not None}
+    wanted |= {path.split(".", 1)[0] for path in changed_paths}
+    desired = normalize_app(declared)
+    return {f.name: desired[f.name] for f in _MANAGED if f.name in wanted and f.name in desired}
+
+
+def _at(config: Mapping[str, Any], path: str) -> Any:
+    value: Any = config
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def replace_reasons(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    """Why ``before`` cannot become ``after`` in place (spectrum-api.md §5.3); empty if it can."""
+    reasons = []
+    for spec in FIELDS:
+        for path in spec.forces_replace:
+            old, new = _at(before, path), _at(after, path)
+            if old != new:
+                modes = f" ({_EDGE_MODE.get(old, old)} to {_EDGE_MODE.get(new, new)})"
+                reasons.append(f"{path} {old} -> {new}{modes} cannot change in place")
+    return tuple(reasons)
+
+
+def minimal_config(normalized: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the fields that differ from their defaults, in table order (for ``export``)."""
+    minimal: dict[str, Any] = {}
+    for spec in _MANAGED:
+        value = normalized.get(spec.name)
+        if value is None:
+            continue
+        if spec.default is None or value != spec.canonicalize(spec.default):
+            minimal[spec.name] = value
+    return minimal
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON spelling used for digests and checksums: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(normalized: Mapping[str, Any]) -> str:
+    """A sha256 hex digest of a normalized app, for noticing that a live app moved."""
+    return hashlib.sha256(canonical_json(normalized).encode()).hexdigest()

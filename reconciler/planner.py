@@ -1,0 +1,234 @@
+"""Pure: (desired state, live zones) -> Plan, plus the safety gate and drift classification.
+
+In: a validated ``DesiredState`` and one ``LiveZone`` per declared zone (extra live zones are
+left alone: only declared zones are managed). Out: a ``Plan`` whose actions are sorted and whose
+zone snapshots let ``apply --plan`` notice that live state moved since planning.
+
+Both sides go through ``normalize_app`` once; equal apps are settled by ``==`` and never reach
+the differ. A change that Cloudflare refuses in place (``replace_reasons``) becomes a recreate.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.diff import diff_apps
+from reconciler.errors import PlanError, SafetyError
+from reconciler.model import (
+    Action,
+    ActionKind,
+    AppKey,
+    DesiredApp,
+    DesiredState,
+    LiveApp,
+    LiveAppStamp,
+    LiveZone,
+    Plan,
+    SafetyPolicy,
+    ZoneSnapshot,
+    ZoneSpec,
+)
+from reconciler.normalize import app_key, fingerprint, normalize_app, replace_reasons, request_body
+
+log = logging.getLogger(__name__)
+
+SAFETY_HINT = "re-run with --force, or raise safety.max_destructive_percent for the zone"
+
+
+@dataclass(frozen=True)
+class _LiveIndex:
+    """A live zone's apps normalized once, by identity (dns.name, protocol)."""
+
+    zone: LiveZone
+    spec: ZoneSpec
+    apps: Mapping[AppKey, tuple[LiveApp, dict[str, Any]]]
+
+
+def _find_live_zone(spec: ZoneSpec, live: Sequence[LiveZone]) -> LiveZone:
+    for zone in live:
+        if spec.zone_id and zone.zone_id == spec.zone_id:
+            return zone
+        if not spec.zone_id and spec.name and zone.name.lower() == spec.name.lower():
+            return zone
+    raise PlanError(
+        f"zone {spec.label} is declared but was not among the live zones; "
+        "check the zone name or id and the token's access to it"
+    )
+
+
+def _index_zone(spec: ZoneSpec, zone: LiveZone) -> _LiveIndex:
+    apps: dict[AppKey, tuple[LiveApp, dict[str, Any]]] = {}
+    for app in zone.apps:
+        key = app_key(zone.name, app.config)
+        if key in apps:
+            raise PlanError(
+                f"zone {zone.name}: live apps {apps[key][0].app_id} and {app.app_id} share the "
+                f"identity {key}; delete one of them in Cloudflare, then plan again"
+            )
+        apps[key] = (app, normalize_app(app.config))
+    return _LiveIndex(zone, spec, apps)
+
+
+def _zone_lookup(indexes: Sequence[_LiveIndex]) -> dict[str, _LiveIndex]:
+    """Every spelling a desired app may use for its zone: the declared label, name, or id."""
+    lookup: dict[str, _LiveIndex] = {}
+    for index in indexes:
+        for label in (index.spec.label, index.zone.name, index.zone.zone_id):
+            lookup[label.lower()] = index
+    return lookup
+
+
+def _stamp(key: AppKey, app: LiveApp, normalized: Mapping[str, Any]) -> LiveAppStamp:
+    modified_on = app.config.get("modified_on")
+    return LiveAppStamp(
+        key, None if modified_on is None else str(modified_on), fingerprint(normalized)
+    )
+
+
+def _snapshot(index: _LiveIndex) -> ZoneSnapshot:
+    stamps = {app.app_id: _stamp(key, app, norm) for key, (app, norm) in index.apps.items()}
+    return ZoneSnapshot(index.zone.name, index.zone.zone_id, stamps, index.spec.safety)
+
+
+def _create(key: AppKey, zone_id: str, desired: DesiredApp, after: dict[str, Any]) -> Action:
+    body = request_body(desired.config)
+    return Action(
+        ActionKind.CREATE, key, zone_id, after=after, body=body, source=str(desired.source)
+    )
+
+
+def _change(
+    key: AppKey,
+    zone_id: str,
+    desired: DesiredApp,
+    live: LiveApp,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> Action:
+    changes = diff_apps(before, after)
+    reasons = replace_reasons(before, after)
+    if reasons:  # delete then create: the new app gets only what the user declared
+        kind, body = ActionKind.RECREATE, request_body(desired.config)
+    else:
+        kind, body = ActionKind.UPDATE, request_body(desired.config, (c.path for c in changes))
+    return Action(
+        kind, key, zone_id, app_id=live.app_id, before=before, after=after, body=body,
+        changes=changes, reasons=reasons, source=str(desired.source),
+    )  # fmt: skip
+
+
+def _is_ignored(key: AppKey, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(key.dns_name, pattern.lower()) for pattern in patterns)
+
+
+def _plan_desired(
+    desired: DesiredState, lookup: Mapping[str, _LiveIndex]
+) -> tuple[list[Action], set[AppKey], int]:
+    actions: list[Action] = []
+    matched: set[AppKey] = set()
+    unchanged = 0
+    for app in desired.apps:
+        index = lookup.get(app.key.zone.lower())
+        if index is None:
+            raise PlanError(
+                f"{app.source}: app {app.key} names zone {app.key.zone}, which no file "
+                "declares; declare the zone"
+            )
+        key = AppKey.of(index.zone.name, app.key.dns_name, app.key.protocol)
+        after = normalize_app(app.config)
+        twin = index.apps.get(key)
+        if twin is None:
+            actions.append(_create(key, index.zone.zone_id, app, after))
+            continue
+        matched.add(key)
+        live, before = twin
+        if before == after:
+            unchanged += 1
+        else:
+            actions.append(_change(key, index.zone.zone_id, app, live, before, after))
+    return actions, matched, unchanged
+
+
+def _plan_deletions(index: _LiveIndex, matched: set[AppKey]) -> list[Action]:
+    return [
+        Action(ActionKind.DELETE, key, index.zone.zone_id, app_id=live.app_id, before=before)
+        for key, (live, before) in index.apps.items()
+        if key not in matched and not _is_ignored(key, index.spec.ignore)
+    ]
+
+
+def build_plan(desired: DesiredState, live: Sequence[LiveZone]) -> Plan:
+    """The actions that make the declared zones' live apps match the desired state."""
+    indexes = [_index_zone(spec, _find_live_zone(spec, live)) for spec in desired.zones]
+    actions, matched, unchanged = _plan_desired(desired, _zone_lookup(indexes))
+    for index in indexes:
+        actions.extend(_plan_deletions(index, matched))
+    plan = Plan(tuple(actions), unchanged=unchanged, zones=tuple(_snapshot(i) for i in indexes))
+    log.info("plan: %s", ", ".join(f"{n} {kind}" for kind, n in plan.summary.items()))
+    return plan
+
+
+def _zone_refusal(zone: ZoneSnapshot, destructive: Sequence[Action]) -> str | None:
+    total, count = len(zone.apps), len(destructive)
+    policy: SafetyPolicy = zone.safety
+    names = ", ".join(str(a.key) for a in destructive)
+    what = f"{count} of {total} live apps would be deleted or recreated ({names})"
+    if total and count >= total and not policy.allow_delete_all:
+        return f"zone {zone.name}: {what}, which is all of them"
+    if count * 100 > policy.max_destructive_percent * total:
+        return (
+            f"zone {zone.name}: {what}, more than the {policy.max_destructive_percent:g}% allowed"
+        )
+    return None
+
+
+def check_safety(plan: Plan, *, force: bool) -> None:
+    """Refuse (``SafetyError``) a plan that deletes or recreates too much of any zone.
+
+    Counts are absolute, with no exemption for small zones: 30% of 10 apps allows 3, and one
+    recreate among 3 apps is already refused. ``force`` skips the check.
+    """
+    if force:
+        return
+    refusals = []
+    for zone in plan.zones:
+        destructive = [a for a in plan.actions if a.zone_id == zone.zone_id and a.kind.destructive]
+        refusal = _zone_refusal(zone, destructive) if destructive else None
+        if refusal:
+            refusals.append(refusal)
+    if refusals:
+        raise SafetyError(f"{'; '.join(refusals)}; {SAFETY_HINT}")
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Every difference between live and git, by kind.
+
+    ``changed``: apps edited outside git (update or recreate actions, with their fields);
+    ``unmanaged``: live apps nobody declared (deletes); ``missing``: declared apps absent (creates).
+    """
+
+    changed: tuple[Action, ...] = ()
+    unmanaged: tuple[Action, ...] = ()
+    missing: tuple[Action, ...] = ()
+
+    @property
+    def has_drift(self) -> bool:
+        return bool(self.changed or self.unmanaged or self.missing)
+
+
+def classify_drift(plan: Plan) -> Drift:
+    """Sort a plan's actions into the three kinds of drift."""
+
+    def of(*kinds: ActionKind) -> tuple[Action, ...]:
+        return tuple(a for a in plan.actions if a.kind in kinds)
+
+    return Drift(
+        changed=of(ActionKind.UPDATE, ActionKind.RECREATE),
+        unmanaged=of(ActionKind.DELETE),
+        missing=of(ActionKind.CREATE),
+    )

@@ -1,0 +1,113 @@
+"""Pure helpers the renderers share: origin redaction, value spelling, risk, summary lines."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.model import Action, ActionKind, FieldChange, Plan
+
+_SUMMARY_ORDER = ("create", "update", "delete", "recreate")
+
+
+def origin_token(value: str) -> str:
+    """A short stable stand-in for an origin: equal origins keep equal tokens across runs.
+
+    It hides the origin from a casual reader of a PR comment; an address space small enough to
+    enumerate (one IPv4 /24) can still be guessed back from it.
+    """
+    return f"origin-{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+
+
+def _redact_origin_dns(value: Any) -> Any:
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        return {**value, "name": origin_token(value["name"])}
+    return value
+
+
+def _redact_origin_direct(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [origin_token(str(entry)) for entry in value]
+    return value
+
+
+def _redact_config(config: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if config is None:
+        return None
+    redacted = dict(config)
+    if "origin_direct" in redacted:
+        redacted["origin_direct"] = _redact_origin_direct(redacted["origin_direct"])
+    if "origin_dns" in redacted:
+        redacted["origin_dns"] = _redact_origin_dns(redacted["origin_dns"])
+    return redacted
+
+
+def _redact_value(path: str, value: Any) -> Any:
+    if path == "origin_direct":
+        return _redact_origin_direct(value)
+    if path == "origin_dns":
+        return _redact_origin_dns(value)
+    if path == "origin_dns.name" and isinstance(value, str):
+        return origin_token(value)
+    return value
+
+
+def _redact_change(change: FieldChange) -> FieldChange:
+    path = change.path
+    return FieldChange(path, _redact_value(path, change.before), _redact_value(path, change.after))
+
+
+def redact_action(action: Action) -> Action:
+    """The action with every origin address or name replaced by its token."""
+    return dataclasses.replace(
+        action,
+        before=_redact_config(action.before),
+        after=_redact_config(action.after),
+        body=_redact_config(action.body),
+        changes=tuple(_redact_change(c) for c in action.changes),
+    )
+
+
+def redact_plan(plan: Plan) -> Plan:
+    """The plan with every origin replaced by its token (see ``origin_token``)."""
+    return dataclasses.replace(plan, actions=tuple(redact_action(a) for a in plan.actions))
+
+
+def spell(value: Any) -> str:
+    """A value as a reader sees it: JSON, with an absent value spelled ``(unset)``."""
+    return "(unset)" if value is None else json.dumps(value, sort_keys=True)
+
+
+def _is_static(config: Mapping[str, Any] | None) -> bool:
+    return bool(config) and (config or {}).get("edge_ips", {}).get("type") == "static"
+
+
+def is_risky(action: Action) -> bool:
+    """Deletes, recreates, and anything touching BYOIP/static edge IPs deserve a second look."""
+    if action.kind.destructive:
+        return True
+    static = _is_static(action.before) or _is_static(action.after)
+    touches_edge = action.kind is ActionKind.CREATE or any(
+        c.path.startswith(("edge_ips", "dns.type")) for c in action.changes
+    )
+    return static and touches_edge
+
+
+def outage_warning(action: Action) -> str:
+    return (
+        f"traffic for {action.key.dns_name} on {action.key.protocol} drops while this runs "
+        "(the old app is deleted before the new one is created)"
+    )
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary
+    if not plan.has_changes:
+        return (
+            f"No changes. Live state matches the desired state ({counts['unchanged']} unchanged)."
+        )
+    parts = [f"{counts[kind]} to {kind}" for kind in _SUMMARY_ORDER]
+    return f"Plan: {', '.join(parts)}, {counts['unchanged']} unchanged."

@@ -1,0 +1,115 @@
+"""Pure: a Plan or Drift as Markdown for a pull-request comment.
+
+The first line is a hidden marker so CI can find and update one sticky comment. A summary table
+comes first, risky rows (deletes, recreates, BYOIP/static edge IPs) flagged with a warning sign,
+then one collapsed ``<details>`` block per app with its field changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from reconciler.model import Action, ActionKind, Plan
+from reconciler.planner import Drift
+from reconciler.render._common import (
+    is_risky,
+    outage_warning,
+    redact_action,
+    redact_plan,
+    spell,
+    summary_line,
+)
+from reconciler.render.text import drift_summary_line
+
+PLAN_MARKER = "<!-- spectrum-reconciler:plan -->"
+DRIFT_MARKER = "<!-- spectrum-reconciler:drift -->"
+RISK = "⚠️"
+
+
+def _cell(value: Any) -> str:
+    """A value inside a table cell: code-spanned, pipes escaped so the table holds."""
+    text = spell(value).replace("|", "\\|").replace("`", "'")
+    return f"`{text}`"
+
+
+def _flag(action: Action) -> str:
+    return RISK if is_risky(action) else ""
+
+
+def _summary_row(action: Action) -> str:
+    fields = ", ".join(f"`{c.path}`" for c in action.changes) or "—"
+    what = f"`{action.kind.symbol}` {action.kind.value}"
+    return f"| {_flag(action)} | {what} | `{action.key}` | {action.key.zone} | {fields} |"
+
+
+def _summary_rows(actions: Iterable[Action]) -> list[str]:
+    header = ["| | Action | App | Zone | Fields |", "|---|---|---|---|---|"]
+    return header + [_summary_row(a) for a in actions]
+
+
+def _field_rows(action: Action) -> list[str]:
+    if action.kind is ActionKind.CREATE:
+        pairs = [(name, None, value) for name, value in (action.body or {}).items()]
+    else:
+        pairs = [(c.path, c.before, c.after) for c in action.changes]
+    if not pairs:
+        return []
+    rows = ["| Field | Before | After |", "|---|---|---|"]
+    rows += [f"| `{path}` | {_cell(old)} | {_cell(new)} |" for path, old, new in pairs]
+    return ["", *rows]
+
+
+def _title(action: Action) -> str:
+    what = f"<code>{action.kind.symbol}</code> {action.kind.value} <code>{action.key}</code>"
+    return f"{_flag(action)} {what} in {action.key.zone}".strip()
+
+
+def _notes(action: Action) -> list[str]:
+    notes = [f"> {RISK} {reason}" for reason in action.reasons]
+    if action.kind is ActionKind.RECREATE:
+        notes.append(f"> {RISK} {outage_warning(action)}")
+    where = [f"app id `{action.app_id}`"] if action.app_id else []
+    where += [f"declared at `{action.source}`"] if action.source else []
+    if where:
+        text = ", ".join(where)
+        notes.append(text[0].upper() + text[1:])
+    return [line for note in notes for line in ("", note)]
+
+
+def _details(action: Action) -> list[str]:
+    head = ["<details>", f"<summary>{_title(action)}</summary>"]
+    return [*head, *_notes(action), *_field_rows(action), "", "</details>"]
+
+
+def render_markdown(plan: Plan, stream: TextIO, *, redact_origins: bool) -> None:
+    """Write the plan as a PR comment (see the module docstring for its shape)."""
+    if redact_origins:
+        plan = redact_plan(plan)
+    lines = [PLAN_MARKER, "### Spectrum plan", "", f"**{summary_line(plan)}**"]
+    if plan.actions:
+        lines += ["", *_summary_rows(plan.actions)]
+        for action in plan.actions:
+            lines += ["", *_details(action)]
+    stream.write("\n".join(lines) + "\n")
+
+
+_DRIFT_SECTIONS = (
+    ("changed", "Changed outside git (before = live, after = git)"),
+    ("unmanaged", "Live apps no file declares"),
+    ("missing", "Declared apps missing from live"),
+)
+
+
+def render_drift_markdown(drift: Drift, stream: TextIO, *, redact_origins: bool) -> None:
+    """Write the drift report as Markdown, one section per kind of drift."""
+    lines = [DRIFT_MARKER, "### Spectrum drift", "", f"**{drift_summary_line(drift)}**"]
+    for attribute, title in _DRIFT_SECTIONS:
+        actions: tuple[Action, ...] = getattr(drift, attribute)
+        if redact_origins:
+            actions = tuple(redact_action(a) for a in actions)
+        if actions:
+            lines += ["", f"#### {title}", "", *_summary_rows(actions)]
+            for action in actions:
+                lines += ["", *_details(action)]
+    stream.write("\n".join(lines) + "\n")
