@@ -3,7 +3,7 @@
 The tree::
 
     ReconcilerError                 exit 1 unless a subclass says otherwise
-    ├── ConfigError                 desired-state files that do not load or validate (carries Problems)
+    ├── ConfigError                 files that do not load or validate (carries Problems)
     ├── PlanError                   live state the planner cannot reason about (duplicate identity)
     ├── PlanFileError               a saved plan that is truncated, edited or of another version
     ├── SafetyError                 exit 3: a plan refused by a safety rule (too many deletions)

@@ -1,0 +1,96 @@
+"""One client-side rate limiter, shared by every thread that talks to the API.
+
+Cloudflare counts every request of a user (dashboard included) against 1200 per 300 s and
+blocks the whole window once that is exceeded, so the client must never be the one to exceed it.
+The limiter keeps a sliding log of the send times of the last ``window`` seconds and makes a caller
+wait until a slot is free. The server's own view wins when it is stricter: a ``Ratelimit`` header
+saying nothing remains, or a ``Retry-After`` on a 429, pauses every caller until then.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_RATELIMIT_HEADER = re.compile(r"r=(?P<remaining>\d+)\s*;\s*t=(?P<reset>\d+(?:\.\d+)?)")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``requests`` per ``seconds``; parses ``"1200/300"`` as given on the command line."""
+
+    requests: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        try:
+            count, _, window = text.partition("/")
+            limit = cls(int(count), float(window or "1"))
+        except ValueError:
+            raise ValueError(f"rate limit {text!r} is not N/SECONDS (e.g. 1200/300)") from None
+        if limit.requests < 1 or limit.seconds <= 0:
+            raise ValueError(f"rate limit {text!r} must allow at least 1 request per positive time")
+        return limit
+
+
+CLOUDFLARE_DEFAULT = RateLimit(1200, 300.0)
+
+
+class RateLimiter:
+    """A thread-safe sliding-window limiter with a pause the server can impose."""
+
+    def __init__(
+        self,
+        limit: RateLimit = CLOUDFLARE_DEFAULT,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit = limit
+        # Requests reach the server a little after we send them, and not all equally late; a
+        # small margin on the window keeps the server's count of any window within the limit.
+        self._window = limit.seconds + min(1.0, max(0.05, limit.seconds * 0.01))
+        self._sent: collections.deque[float] = collections.deque()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
+        self.waited = 0.0
+
+    def acquire(self) -> None:
+        """Block until one more request may be sent, then count it as sent."""
+        while True:
+            with self._lock:
+                delay = self._delay(self._clock())
+                if delay <= 0:
+                    self._sent.append(self._clock())
+                    return
+            self.waited += delay
+            self._sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller for ``seconds`` (a 429's Retry-After, or an exhausted window)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def observe(self, ratelimit_header: str | None) -> None:
+        """Honour the server's ``Ratelimit: "default";r=R;t=T``: with nothing left, wait T."""
+        if not ratelimit_header:
+            return
+        match = _RATELIMIT_HEADER.search(ratelimit_header)
+        if match and int(match["remaining"]) == 0:
+            self.pause(float(match["reset"]))
+
+    def _delay(self, now: float) -> float:
+        while self._sent and self._sent[0] + self._window <= now:
+            self._sent.popleft()
+        if now < self._paused_until:
+            return self._paused_until - now
+        if len(self._sent) < self.limit.requests:
+            return 0.0
+        return self._sent[0] + self._window - now

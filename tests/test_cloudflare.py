@@ -1,0 +1,236 @@
+"""The API client against the emulator: complete reads, safe retries, clear errors, no token."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.cloudflare import CloudflareClient, Token, check_base_url
+from reconciler.emulator import Emulator, serve
+from reconciler.errors import (
+    ApiError,
+    AuthError,
+    NotFoundError,
+    RefusedError,
+    TransportError,
+)
+from reconciler.model import AppKey, ZoneSpec
+from tests.conftest import make_client, make_emulator
+
+ZONE = ZoneSpec(name="example.com", zone_id=None)
+
+
+def app_body(index: int, zone: str = "example.com") -> dict[str, Any]:
+    return {
+        "dns": {"type": "CNAME", "name": f"app{index:04d}.{zone}"},
+        "protocol": f"tcp/{1000 + index}",
+        "origin_direct": [f"tcp://192.0.2.{index % 250 + 1}:{1000 + index}"],
+    }
+
+
+def seed_apps(emulator: Emulator, count: int, zone: str = "example.com") -> str:
+    zone_id = str(emulator.ensure_zone(zone)["id"])
+    with make_client(emulator) as writer:
+        for i in range(count):
+            writer.create_app(zone_id, key_of(app_body(i, zone), zone), app_body(i, zone))
+    return zone_id
+
+
+def key_of(body: dict[str, Any], zone: str = "example.com") -> AppKey:
+    return AppKey.of(zone, body["dns"]["name"], body["protocol"])
+
+
+def requests_by_route(emulator: Emulator) -> dict[str, int]:
+    return dict(emulator.stats()["requests"])
+
+
+class TestReads:
+    def test_listing_follows_every_page_and_returns_each_app_once(self, emulator: Emulator) -> None:
+        seed_apps(emulator, 250)
+        emulator.reset_stats()
+        with make_client(emulator) as client:
+            (zone,) = client.fetch_live([ZONE])
+        ids = [app.app_id for app in zone.apps]
+        assert len(ids) == 250 == len(set(ids))
+        routes = requests_by_route(emulator)
+        assert routes["GET /zones"] == 1
+        assert routes["GET /zones/{zone_id}/spectrum/apps"] == 3  # ceil(250 / 100)
+
+    def test_an_empty_zone_costs_one_lookup_and_one_page(self, emulator: Emulator) -> None:
+        with make_client(emulator) as client:
+            (zone,) = client.fetch_live([ZONE])
+        assert zone.apps == ()
+        assert emulator.stats()["total"] == 2
+
+    def test_zone_lookups_are_cached_for_the_run(self, emulator: Emulator) -> None:
+        with make_client(emulator) as client:
+            first = client.resolve_zone(ZONE)
+            second = client.resolve_zone(ZONE)
+        assert first == second
+        assert requests_by_route(emulator)["GET /zones"] == 1
+
+    def test_a_zone_given_by_id_and_name_needs_no_lookup(self, emulator: Emulator) -> None:
+        zone_id = str(emulator.ensure_zone("example.com")["id"])
+        with make_client(emulator) as client:
+            client.fetch_live([ZoneSpec(name="example.com", zone_id=zone_id)])
+        assert "GET /zones" not in requests_by_route(emulator)
+
+    def test_an_unknown_zone_is_an_error_not_an_empty_zone(self, emulator: Emulator) -> None:
+        with make_client(emulator) as client, pytest.raises(NotFoundError, match="no zone named"):
+            client.fetch_live([ZoneSpec(name="missing.example", zone_id=None)])
+
+    @pytest.mark.parametrize("seed", range(5))
+    def test_reads_under_a_30_percent_fault_rate_are_complete_and_exact(
+        self, seed: int, tmp_path: Path
+    ) -> None:
+        state = tmp_path / "state.json"
+        clean = make_emulator(state_file=str(state))
+        seed_apps(clean, 230)
+        faulty = make_emulator(fault_rate=0.3, seed=seed, state_file=str(state))
+        with make_client(faulty) as client:
+            (zone,) = client.fetch_live([ZONE])
+        assert sorted(a.app_id for a in zone.apps) == sorted(a["id"] for a in clean.apps(zone.zone_id))
+        assert faulty.stats()["faults"] > 0
+
+    def test_a_listing_that_never_completes_fails_the_run(self, emulator: Emulator) -> None:
+        seed_apps(emulator, 120)
+        zone_id = str(emulator.ensure_zone("example.com")["id"])
+
+        def truncate(request: httpx.Request) -> httpx.Response:
+            response = emulator.transport().handle_request(request)
+            if "page=2" in str(request.url):
+                response.read()
+                body = response.json()
+                body["result"] = []
+                return httpx.Response(200, json=body)
+            return response
+
+        with make_client(emulator, transport=httpx.MockTransport(truncate)) as client:
+            with pytest.raises(TransportError, match="listing incomplete: 100 of 120"):
+                client.list_apps(zone_id)
+
+    def test_a_page_that_says_success_false_fails_the_run(self, emulator: Emulator) -> None:
+        def refuse(request: httpx.Request) -> httpx.Response:
+            failure = {"success": False, "errors": [{"code": 10002, "message": "x"}], "result": None}
+            return httpx.Response(200, json=failure)
+
+        with make_client(emulator, transport=httpx.MockTransport(refuse)) as client:
+            with pytest.raises(ApiError, match="10002"):
+                client.list_apps("0" * 32)
+
+    def test_prefixes_of_the_account_are_listed(self, emulator: Emulator) -> None:
+        with make_client(emulator) as client:
+            prefixes = client.list_prefixes(emulator.account_id)
+        assert {p["cidr"] for p in prefixes} == {"198.51.100.0/24", "203.0.113.0/24", "2001:db8::/48"}
+
+
+class TestWrites:
+    @pytest.mark.parametrize("seed", range(6))
+    def test_a_lost_create_response_never_becomes_two_apps(self, seed: int) -> None:
+        emulator = make_emulator(fault_rate=0.4, seed=seed)
+        zone_id = str(emulator.ensure_zone("example.com")["id"])
+        with make_client(emulator) as client:
+            for i in range(25):
+                client.create_app(zone_id, key_of(app_body(i)), app_body(i))
+        names = Counter((a["dns"]["name"], a["protocol"]) for a in emulator.apps(zone_id))
+        assert len(names) == 25 and max(names.values()) == 1
+        assert emulator.stats()["faults"] > 0
+
+    def test_a_refusal_is_not_retried_and_carries_cloudflares_code(self, emulator: Emulator) -> None:
+        zone_id = str(emulator.ensure_zone("example.com")["id"])
+        both_origins = {**app_body(1), "origin_dns": {"name": "origin.example.com"}}
+        emulator.reset_stats()
+        with make_client(emulator) as client, pytest.raises(RefusedError) as refused:
+            client.create_app(zone_id, key_of(both_origins), both_origins)
+        assert 11000 in refused.value.codes
+        assert f"POST /zones/{zone_id}/spectrum/apps" in str(refused.value)
+        assert emulator.stats()["total"] == 1
+
+    def test_update_and_delete_round_trip(self, emulator: Emulator) -> None:
+        zone_id = str(emulator.ensure_zone("example.com")["id"])
+        with make_client(emulator) as client:
+            created = client.create_app(zone_id, key_of(app_body(1)), app_body(1))
+            updated = client.update_app(zone_id, created["id"], {**app_body(1), "tls": "full"})
+            assert updated["tls"] == "full"
+            client.delete_app(zone_id, created["id"])
+        assert emulator.apps(zone_id) == []
+
+    def test_429_waits_for_retry_after_then_succeeds(self) -> None:
+        emulator = make_emulator(rate_limit=(3, 1.0))
+        zone_id = str(emulator.ensure_zone("example.com")["id"])
+        with make_client(emulator) as client:
+            for i in range(6):
+                client.create_app(zone_id, key_of(app_body(i)), app_body(i))
+            waited = client.limiter.waited
+        assert len(emulator.apps(zone_id)) == 6
+        assert emulator.stats()["rate_limited"] >= 1
+        assert waited >= 0.5  # it paused as told instead of hammering
+
+
+class TestErrorsAndSecrets:
+    def test_a_refused_token_is_an_auth_error_that_names_what_to_do(self) -> None:
+        emulator = make_emulator(token="the-right-token")
+        with make_client(emulator) as client, pytest.raises(AuthError) as refused:
+            client.fetch_live([ZONE])
+        assert "10000" in str(refused.value) and "CLOUDFLARE_API_TOKEN" in str(refused.value)
+        assert emulator.stats()["total"] == 1  # an auth failure is not retried
+
+    def test_the_token_never_appears_in_reprs_or_errors(self) -> None:
+        emulator = make_emulator(token="the-right-token")
+        client = CloudflareClient(
+            "sekrit-token-123", base_url="https://x.invalid/client/v4", transport=emulator.transport()
+        )
+        with client, pytest.raises(AuthError) as refused:
+            client.fetch_live([ZONE])
+        for text in (repr(client), str(refused.value), repr(refused.value), repr(Token("sekrit-token-123"))):
+            assert "sekrit-token-123" not in text
+
+    @pytest.mark.parametrize(
+        ("url", "ok"),
+        [
+            ("https://api.cloudflare.com/client/v4", True),
+            ("http://127.0.0.1:8787/client/v4", True),
+            ("http://localhost:8787/client/v4", True),
+            ("http://[::1]:8787/client/v4", True),
+            ("http://api.example.com/client/v4", False),
+            ("http://10.0.0.1/client/v4", False),
+            ("ftp://127.0.0.1/", False),
+        ],
+    )
+    def test_plain_http_is_refused_except_on_loopback(self, url: str, ok: bool) -> None:
+        if ok:
+            assert check_base_url(url) == url
+        else:
+            with pytest.raises(ApiError, match="https"):
+                check_base_url(url)
+
+    def test_a_server_that_is_gone_is_a_transport_error_after_retries(self) -> None:
+        emulator = make_emulator()
+        with serve(emulator, host="127.0.0.1", port=0) as running:
+            base_url = running.base_url
+        with make_client(emulator, base_url=base_url, transport=None) as client:
+            with pytest.raises(TransportError, match="no response"):
+                client.fetch_live([ZONE])
+
+
+class TestOverLoopback:
+    def test_pagination_over_a_real_socket(self, emulator: Emulator) -> None:
+        seed_apps(emulator, 130)
+        with serve(emulator, host="127.0.0.1", port=0) as running:
+            with make_client(emulator, base_url=running.base_url, transport=None) as client:
+                (zone,) = client.fetch_live([ZONE])
+        assert len({a.app_id for a in zone.apps}) == 130
+
+    def test_dropped_connections_over_a_real_socket_are_retried(self) -> None:
+        emulator = make_emulator(fault_rate=0.3, seed=3)
+        with serve(emulator, host="127.0.0.1", port=0) as running:
+            with make_client(emulator, base_url=running.base_url, transport=None) as client:
+                zone_id = client.resolve_zone(ZONE).zone_id
+                for i in range(10):
+                    client.create_app(zone_id, key_of(app_body(i)), app_body(i))
+                (zone,) = client.fetch_live([ZONE])
+        assert len(zone.apps) == 10

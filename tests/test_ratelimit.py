@@ -1,0 +1,80 @@
+"""The client-side limiter: a sliding window, a server-imposed pause, and parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.ratelimit import RateLimit, RateLimiter
+
+
+class FakeTime:
+    """A clock that only moves when the limiter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def limiter(requests: int, seconds: float) -> tuple[RateLimiter, FakeTime]:
+    fake = FakeTime()
+    return RateLimiter(RateLimit(requests, seconds), clock=fake.clock, sleep=fake.sleep), fake
+
+
+def test_requests_within_the_limit_do_not_wait() -> None:
+    limit, fake = limiter(5, 10)
+    for _ in range(5):
+        limit.acquire()
+    assert fake.sleeps == []
+
+
+def test_the_request_over_the_limit_waits_for_the_oldest_to_leave_the_window() -> None:
+    limit, fake = limiter(5, 10)
+    for _ in range(6):
+        limit.acquire()
+    assert len(fake.sleeps) == 1
+    assert 10.0 <= fake.sleeps[0] <= 10.2  # the window plus a small margin for network delay
+
+
+def test_no_window_ever_holds_more_than_the_limit() -> None:
+    limit, fake = limiter(7, 3)
+    sent = []
+    for _ in range(50):
+        limit.acquire()
+        sent.append(fake.now)
+    for start in sent:
+        assert sum(1 for t in sent if start <= t < start + 3) <= 7
+
+
+def test_a_server_pause_holds_every_caller() -> None:
+    limit, fake = limiter(100, 10)
+    limit.pause(4.0)
+    limit.acquire()
+    assert fake.sleeps == [4.0]
+
+
+@pytest.mark.parametrize(
+    ("header", "paused"),
+    [('"default";r=0;t=7', 7.0), ('"default";r=3;t=7', 0.0), ("", 0.0), ("garbage", 0.0)],
+)
+def test_the_ratelimit_header_pauses_only_when_nothing_remains(header: str, paused: float) -> None:
+    limit, fake = limiter(100, 10)
+    limit.observe(header)
+    limit.acquire()
+    assert sum(fake.sleeps) == paused
+
+
+@pytest.mark.parametrize("text", ["abc", "10/x", "0/10", "5/0", "-1/5"])
+def test_a_malformed_rate_limit_is_refused_with_an_example(text: str) -> None:
+    with pytest.raises(ValueError, match="N/SECONDS|at least 1"):
+        RateLimit.parse(text)
+
+
+def test_rate_limit_parses_count_and_window() -> None:
+    assert RateLimit.parse("60/10") == RateLimit(60, 10.0)
