@@ -1,0 +1,25 @@
+"""A local stand-in for Cloudflare's Spectrum API (v4 envelope, refusals, rate limit, faults).
+
+In: HTTP requests, in-process through ``Emulator.transport()`` or over loopback via ``serve``.
+Out: the answers Cloudflare would give, as documented in docs/emulator.md. This package never
+imports the rest of ``reconciler``: it plays Cloudflare, and a shared bug would hide itself.
+"""
+
+from __future__ import annotations
+
+from reconciler.emulator.app import Emulator
+from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig, parse_rate_limit
+from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse
+from reconciler.emulator.server import EmulatorServer, run_from_cli, serve
+
+__all__ = [
+    "DOCUMENTATION_PREFIXES",
+    "DroppedConnection",
+    "Emulator",
+    "EmulatorConfig",
+    "EmulatorResponse",
+    "EmulatorServer",
+    "parse_rate_limit",
+    "run_from_cli",
+    "serve",
+]

@@ -1,0 +1,223 @@
+"""The emulator itself: one object, one lock, one ``handle`` that every adapter calls.
+
+In: ``handle(method, path, query, headers, body)`` with the raw pieces of an HTTP request.
+Out: an ``EmulatorResponse``, or ``DroppedConnection`` when a fault says the connection dies.
+Per request, in order: admin paths (never limited or faulted), latency, rate limit, credentials,
+fault draw, routing, the endpoint, persistence of a committed write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reconciler.emulator import codes
+from reconciler.emulator.auth import check_credentials, credential_key
+from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
+from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
+from reconciler.emulator.faults import Fault, FaultInjector, FaultKind, RateLimiter
+from reconciler.emulator.handlers import WRITES, Backend, Match, check_ids, no_route, resolve
+from reconciler.emulator.store import Store
+
+API_PREFIX = "/client/v4"
+ADMIN_PREFIX = "/__emulator__/"
+Result = EmulatorResponse | DroppedConnection
+
+
+class Emulator:
+    """Cloudflare's Spectrum API in one process; thread-safe, every state change under one lock."""
+
+    def __init__(self, config: EmulatorConfig, *, clock: Callable[[], float] = time.monotonic):
+        self.config = config
+        self._lock = threading.Lock()
+        self._state_path = Path(config.state_file) if config.state_file is not None else None
+        store = Store.load(self._state_path) if self._state_path else Store()
+        self._backend = Backend(store, config.virtual_networks, config.ip_firewall_default)
+        self._limiter = RateLimiter(*config.rate_limit, clock=clock)
+        self._faults = FaultInjector(config.fault_rate, config.seed)
+        self._requests: Counter[str] = Counter()
+        self._counts: Counter[str] = Counter()
+        with self._lock:
+            changed = [store.onboard_prefix(cidr) for cidr in config.byoip_prefixes]
+            changed += [store.ensure_zone(name)[1] for name in config.zones]
+            if any(changed) or (self._state_path and not self._state_path.exists()):
+                self._persist()
+
+    @classmethod
+    def sandbox(cls, path: str | os.PathLike[str], zones: Iterable[str] = ()) -> Emulator:
+        """The ``--sandbox`` set-up: state in ``path``, the documentation prefixes onboarded."""
+        config = EmulatorConfig(state_file=path, byoip_prefixes=DOCUMENTATION_PREFIXES)
+        emulator = cls(config)
+        for name in zones:
+            emulator.ensure_zone(name)
+        return emulator
+
+    # --- the Python surface ------------------------------------------------------------------
+    @property
+    def account_id(self) -> str:
+        return self._backend.store.account["id"]
+
+    def transport(self) -> httpx.BaseTransport:
+        """An httpx transport answering every request in-process (the host is ignored)."""
+        from reconciler.emulator.transport import EmulatorTransport
+
+        return EmulatorTransport(self)
+
+    def ensure_zone(self, name: str) -> dict[str, Any]:
+        """The zone called ``name``, created (id = md5 of the name) when missing."""
+        return self._ensure(name, None)
+
+    def ensure_zone_id(self, zone_id: str) -> dict[str, Any]:
+        """The zone with this id, created as ``<id>.zone.invalid`` when missing."""
+        if re.fullmatch(r"[0-9a-f]{32}", zone_id) is None:
+            raise ValueError(f"zone id must be 32 lower-case hex digits, got {zone_id!r}")
+        return self._ensure(f"{zone_id}.zone.invalid", zone_id)
+
+    def _ensure(self, name: str, zone_id: str | None) -> dict[str, Any]:
+        with self._lock:
+            zone, created = self._backend.store.ensure_zone(name, zone_id)
+            if created:
+                self._persist()
+            return dict(zone)
+
+    def apps(self, zone_id: str) -> list[dict[str, Any]]:
+        """A snapshot (deep copies) of the zone's stored apps."""
+        with self._lock:
+            store = self._backend.store
+            return [json.loads(store.encoded(app_id)) for app_id in store.zone_apps(zone_id)]
+
+    def stats(self) -> dict[str, Any]:
+        """Requests under /client/v4 by method and path template, their total, 429s and faults."""
+        with self._lock:
+            return {
+                "requests": dict(sorted(self._requests.items())),
+                "total": sum(self._requests.values()),
+                "rate_limited": self._counts["rate_limited"],
+                "faults": sum(self._counts[kind.value] for kind in FaultKind),
+                "faults_by_kind": {kind.value: self._counts[kind.value] for kind in FaultKind},
+            }
+
+    def reset_stats(self, *, state: bool = False) -> None:
+        """Zero the counters, free every rate-limit window, re-seed faults; ``state`` drops apps."""
+        with self._lock:
+            self._requests.clear()
+            self._counts.clear()
+            self._limiter.reset()
+            self._faults.reset()
+            if state:
+                self._backend.store.clear_apps()
+                self._persist()
+
+    # --- the request path ----------------------------------------------------------------
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Result:
+        """Answer one request; header names may come in any case."""
+        method = method.upper()
+        if path.startswith(ADMIN_PREFIX):
+            return self._admin(method, path, query)
+        if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            return failure(no_route(path))
+        if self.config.latency_ms:
+            time.sleep(self.config.latency_ms / 1000.0)  # outside the lock: slow, not serial
+        lowered = {name.lower(): value for name, value in headers.items()}
+        with self._lock:
+            return self._api(method, path, path[len(API_PREFIX) :], query, lowered, body)
+
+    def _api(
+        self,
+        method: str,
+        full_path: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Result:
+        match = resolve(method, path)
+        self._requests[match.template] += 1
+        decision = self._limiter.check(credential_key(headers))
+        if not decision.allowed:
+            self._counts["rate_limited"] += 1
+            return _rate_limited(decision.headers)
+        refusal = check_credentials(headers, self.config.token)
+        fault = None if refusal else self._faults.draw(is_write=method in WRITES)
+        if fault is not None:
+            self._counts[fault.kind.value] += 1
+        if fault is not None and fault.kind is not FaultKind.LOST_RESPONSE:
+            return _faulted(fault, decision.headers)
+        if refusal is not None:
+            response = failure(refusal)
+        else:
+            response = self._route(match, full_path, query, body)
+        committed = method in WRITES and response.status == 200
+        if committed:
+            self._persist()
+        if fault is not None:  # a lost response: the write above is already committed
+            return DroppedConnection(committed=committed)
+        response.headers.update(decision.headers)
+        return response
+
+    def _route(
+        self, match: Match, full_path: str, query: Mapping[str, str], body: bytes
+    ) -> EmulatorResponse:
+        try:
+            if match.handler is None:
+                raise no_route(full_path)
+            check_ids(self._backend, match.params, full_path)
+            return match.handler(self._backend, match.params, query, body)
+        except Refusal as refusal:
+            return failure(refusal)
+
+    def _admin(self, method: str, path: str, query: Mapping[str, str]) -> EmulatorResponse:
+        if (method, path) == ("GET", ADMIN_PREFIX + "stats"):
+            return _plain_json(self.stats())
+        if (method, path) == ("POST", ADMIN_PREFIX + "reset"):
+            self.reset_stats(state=query.get("state") in ("1", "true"))
+            return _plain_json(self.stats())
+        return failure(no_route(path))
+
+    def _persist(self) -> None:
+        if self._state_path is not None:
+            self._backend.store.save(self._state_path)
+
+
+def _rate_limited(headers: dict[str, str]) -> EmulatorResponse:
+    refusal = Refusal.of(
+        codes.RATE_LIMITED.status,
+        codes.RATE_LIMITED.code,
+        "Please wait and consider throttling your request speed",
+    )
+    refusal.headers.update(headers)
+    return failure(refusal)
+
+
+def _faulted(fault: Fault, headers: dict[str, str]) -> Result:
+    if fault.kind is FaultKind.DROPPED:
+        return DroppedConnection(committed=False)
+    if fault.kind is FaultKind.RATE_LIMITED:
+        return _rate_limited({**headers, "Retry-After": "1"})
+    refusal = Refusal.of(
+        fault.status, codes.INTERNAL.code, "Internal server error (injected fault)"
+    )
+    refusal.headers.update(headers)
+    return failure(refusal)
+
+
+def _plain_json(document: Any) -> EmulatorResponse:
+    return EmulatorResponse(
+        200, json.dumps(document).encode(), {"Content-Type": "application/json"}
+    )

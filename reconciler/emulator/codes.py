@@ -1,0 +1,50 @@
+"""Every error code the emulator sends, with its HTTP status and where the pairing comes from.
+
+Codes marked *chosen here* are not documented by Cloudflare (spectrum-api.md §11); they sit in
+the 119xx band, which no Cloudflare source uses, so nobody mistakes them for real ones.
+docs/emulator.md carries the same table.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Code(NamedTuple):
+    """An error code and the HTTP status it travels with."""
+
+    code: int
+    status: int
+
+
+# Authentication and routing (issue threads quoted in spectrum-api.md §6).
+NO_CREDENTIALS = Code(9106, 400)
+BAD_HEADERS = Code(6003, 400)  # error_chain 6111 (Authorization), 6102/6103 (X-Auth-*)
+REFUSED_TOKEN = Code(10000, 403)
+NO_ROUTE = Code(7003, 400)  # sent together with 7000
+NO_ROUTE_DETAIL = Code(7000, 400)
+RATE_LIMITED = Code(971, 429)
+INTERNAL = Code(10002, 500)  # the status varies: 500, 502 or 503
+
+# Spectrum refusals documented on the error-code page.
+ORIGIN_EXCLUSIVE = Code(11000, 400)
+ORIGIN_DNS = Code(11001, 400)
+ORIGIN_ADDRESS = Code(11002, 400)
+DNS_TYPE = Code(11004, 400)
+EDGE_IPS_NOT_ALLOWED = Code(11019, 400)
+EDGE_IP_IN_USE = Code(11033, 400)
+VNET_WITH_ORIGIN_DNS = Code(11041, 400)
+VNET_MANY_ORIGINS = Code(11042, 400)
+VNET_PORT_RANGE = Code(11043, 400)
+VNET_NO_ROUTE = Code(11044, 400)
+VNET_NOT_UUID = Code(11045, 400)
+PROTOCOL_UNAVAILABLE = Code(13002, 400)
+HOSTNAME_OTHER_ZONE = Code(16001, 400)
+
+# Chosen here: Cloudflare documents no code for these.
+INVALID_REQUEST = Code(11900, 400)  # malformed JSON, missing/ill-typed field, bad query value
+HOSTNAME_PORT_OVERLAP = Code(11901, 400)  # not 409: SDK 5.9.0 retries 409 on its own
+PORT_RANGE_SIZE = Code(11902, 400)
+TRANSPORT_MISMATCH = Code(11903, 400)  # e.g. proxy_protocol simple on TCP, tls on UDP
+UDP_STATIC_IPS = Code(11904, 400)
+APP_NOT_FOUND = Code(11905, 404)

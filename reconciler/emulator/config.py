@@ -1,0 +1,56 @@
+"""The emulator's settings: one frozen value, shared by the in-process and the HTTP forms.
+
+In: keyword arguments (from tests, ``--sandbox`` or the ``emulator`` command). Out: nothing but
+the value; ``Emulator`` reads it once at construction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+# The IPv4 and IPv6 documentation ranges (RFC 5737, RFC 3849): what --sandbox onboards.
+DOCUMENTATION_PREFIXES = ("198.51.100.0/24", "203.0.113.0/24", "2001:db8::/48")
+CLOUDFLARE_RATE_LIMIT = (1200, 300.0)  # per credential, spectrum-api.md §2.3
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Everything an ``Emulator`` is built from.
+
+    ``zones`` are created (id = md5 of the name) and ``byoip_prefixes`` onboarded as approved
+    prefixes at start. ``token`` None accepts any non-empty Bearer token. ``fault_rate`` with
+    ``seed`` injects faults; ``rate_limit`` is (requests, seconds) per credential.
+    ``state_file`` None keeps state in memory only. ``virtual_networks`` maps a virtual network
+    UUID to the CIDRs routed through it (11044 otherwise). ``ip_firewall_default`` None leaves
+    ``ip_firewall`` out of apps that did not send it.
+    """
+
+    zones: Sequence[str] = ()
+    byoip_prefixes: Sequence[str] = ()
+    token: str | None = None
+    latency_ms: float = 0.0
+    fault_rate: float = 0.0
+    seed: int = 0
+    rate_limit: tuple[int, float] = CLOUDFLARE_RATE_LIMIT
+    state_file: str | os.PathLike[str] | None = None
+    virtual_networks: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    ip_firewall_default: bool | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError(f"fault_rate must be within 0..1, got {self.fault_rate}")
+        if self.rate_limit[0] < 1 or self.rate_limit[1] <= 0:
+            raise ValueError(f"rate_limit must be (N >= 1, seconds > 0), got {self.rate_limit}")
+        if self.latency_ms < 0:
+            raise ValueError(f"latency_ms must not be negative, got {self.latency_ms}")
+
+
+def parse_rate_limit(text: str) -> tuple[int, float]:
+    """``"1200/300"`` -> ``(1200, 300.0)``; for the command line."""
+    count, _, seconds = text.partition("/")
+    try:
+        return int(count), float(seconds)
+    except ValueError:
+        raise ValueError(f"rate limit must look like N/SECONDS, got {text!r}") from None

@@ -1,0 +1,277 @@
+"""Routing under ``/client/v4`` and the seven endpoints the emulator serves.
+
+In: method, path (below ``/client/v4``), query, body, and the ``Backend`` holding the state.
+Out: an ``EmulatorResponse``; refusals are raised as ``Refusal`` and enveloped by the caller.
+``resolve`` also names the path template, which the stats count by.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.emulator import codes
+from reconciler.emulator.envelope import EmulatorResponse, ErrorItem, Refusal, success, success_raw
+from reconciler.emulator.fields import IP, host_key, parse_ip, parse_protocol, refuse
+from reconciler.emulator.rules import App, RuleContext, build_app
+from reconciler.emulator.store import Store, now_rfc3339
+
+Query = Mapping[str, str]
+Handler = Callable[["Backend", dict[str, str], Query, bytes], EmulatorResponse]
+_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+
+
+@dataclass
+class Backend:
+    """The state plus the configuration the endpoints need."""
+
+    store: Store
+    virtual_networks: Mapping[str, Sequence[str]]
+    ip_firewall_default: bool | None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A resolved request: the stats template, and the handler with its path parameters."""
+
+    template: str
+    handler: Handler | None
+    params: dict[str, str]
+
+
+def no_route(path: str) -> Refusal:
+    """7003 + 7000, HTTP 400: what Cloudflare answers for a bad id or an unknown path."""
+    return Refusal(
+        codes.NO_ROUTE.status,
+        ErrorItem(
+            codes.NO_ROUTE.code,
+            f"Could not route to {path}, perhaps your object identifier is invalid?",
+        ),
+        ErrorItem(codes.NO_ROUTE_DETAIL.code, "No route for that URI"),
+    )
+
+
+def resolve(method: str, path: str) -> Match:
+    """Match ``path`` (below /client/v4) against the route table; ids are 32 hex digits."""
+    parts = path.strip("/").split("/")
+    for shape, handlers in _ROUTES:
+        if len(shape) != len(parts):
+            continue
+        params = _bind(shape, parts)
+        if params is not None:
+            template = method + " /" + "/".join(shape)
+            return Match(template, handlers.get(method), params)
+    return Match(f"{method} (no route)", None, {})
+
+
+def _bind(shape: tuple[str, ...], parts: list[str]) -> dict[str, str] | None:
+    params: dict[str, str] = {}
+    for want, got in zip(shape, parts, strict=True):
+        if want.startswith("{"):
+            params[want[1:-1]] = got
+        elif want != got:
+            return None
+    return params
+
+
+def check_ids(backend: Backend, params: dict[str, str], path: str) -> None:
+    """Malformed ids and unknown zones or accounts: no route (the id is not one of ours)."""
+    for value in params.values():
+        if _HEX32.fullmatch(value) is None:
+            raise no_route(path)
+    zone_id = params.get("zone_id")
+    if zone_id is not None and zone_id.lower() not in backend.store.zones:
+        raise no_route(path)
+    account_id = params.get("account_id")
+    if account_id is not None and account_id.lower() != backend.store.account["id"]:
+        raise no_route(path)
+
+
+# --- query parameters -----------------------------------------------------------------------
+def int_param(query: Query, name: str, default: int, lo: int, hi: int | None) -> int:
+    """An integer parameter, clamped into [lo, hi]; not a number is a 400."""
+    raw = query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(float(raw))
+    except ValueError:
+        raise refuse(codes.INVALID_REQUEST, f"{name} must be a number, got {raw!r}") from None
+    return max(lo, value if hi is None else min(hi, value))
+
+
+def enum_param(query: Query, name: str, allowed: Sequence[str]) -> str:
+    value = query.get(name, allowed[0])
+    if value not in allowed:
+        raise refuse(codes.INVALID_REQUEST, f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
+def _page(
+    total: int, query: Query, default: int, lo: int, hi: int
+) -> tuple[int, int, dict[str, int]]:
+    """(start, per_page, result_info without count) for a page-numbered list."""
+    page = int_param(query, "page", 1, 1, None)
+    per_page = int_param(query, "per_page", default, lo, hi)
+    info = {
+        "page": page,
+        "per_page": per_page,
+        "total_count": total,
+        "total_pages": math.ceil(total / per_page),
+    }
+    return (page - 1) * per_page, per_page, info
+
+
+# --- Spectrum apps --------------------------------------------------------------------------
+_APP_ORDER: dict[str, Callable[[App], Any]] = {
+    "dns": lambda app: (host_key(app["dns"]["name"]), app["protocol"], app["id"]),
+    "protocol": lambda app: (*_protocol_key(app["protocol"]), app["id"]),
+    "app_id": lambda app: app["id"],
+    "created_on": lambda app: (app["created_on"], app["id"]),
+    "modified_on": lambda app: (app["modified_on"], app["id"]),
+}
+
+
+def _protocol_key(protocol: str) -> tuple[str, int]:
+    parsed = parse_protocol(protocol)
+    return parsed.transport, parsed.ports.first
+
+
+def list_apps(
+    backend: Backend, params: dict[str, str], query: Query, body: bytes
+) -> EmulatorResponse:
+    """Sorted, then sliced; a page past the end is an empty list (what stops SDK paging)."""
+    order = enum_param(query, "order", tuple(_APP_ORDER))
+    descending = enum_param(query, "direction", ("asc", "desc")) == "desc"
+    zone_id = params["zone_id"].lower()
+    ordered = backend.store.sorted_apps(zone_id, order, descending, _APP_ORDER[order])
+    start, per_page, info = _page(len(ordered), query, 20, 1, 100)
+    chunk = ordered[start : start + per_page]
+    info["count"] = len(chunk)
+    encoded = ",".join(backend.store.encoded(app["id"]) for app in chunk)
+    return success_raw("[" + encoded + "]", info)
+
+
+def create_app(
+    backend: Backend, params: dict[str, str], query: Query, body: bytes
+) -> EmulatorResponse:
+    zone_id = params["zone_id"].lower()
+    app = build_app(_json_body(body), _rule_context(backend, zone_id, None))
+    stamp = now_rfc3339()
+    record = {"id": uuid.uuid4().hex, **app, "created_on": stamp, "modified_on": stamp}
+    backend.store.put_app(zone_id, record)
+    return success_raw(backend.store.encoded(record["id"]))
+
+
+def get_app(
+    backend: Backend, params: dict[str, str], query: Query, body: bytes
+) -> EmulatorResponse:
+    _, app = _find_app(backend, params)
+    return success_raw(backend.store.encoded(app["id"]))
+
+
+def update_app(
+    backend: Backend, params: dict[str, str], query: Query, body: bytes
+) -> EmulatorResponse:
+    """A full replacement: fields left out take their defaults again (or disappear)."""
+    zone_id, old = _find_app(backend, params)
+    app = build_app(_json_body(body), _rule_context(backend, zone_id, old))
+    stamp = now_rfc3339(after=old["modified_on"])
+    record = {"id": old["id"], **app, "created_on": old["created_on"], "modified_on": stamp}
+    backend.store.put_app(zone_id, record)
+    return success_raw(backend.store.encoded(record["id"]))
+
+
+def delete_app(
+    backend: Backend, params: dict[str, str], query: Query, body: bytes
+) -> EmulatorResponse:
+    """Any body (or none) is accepted: SDK 5.9.0 sends none, the 2024 spec an empty object."""
+    zone_id, app = _find_app(backend, params)
+    backend.store.delete_app(zone_id, app["id"])
+    return success({"id": app["id"]})
+
+
+def _find_app(backend: Backend, params: dict[str, str]) -> tuple[str, App]:
+    zone_id, app_id = params["zone_id"].lower(), params["app_id"].lower()
+    app = backend.store.zone_apps(zone_id).get(app_id)
+    if app is None:
+        raise refuse(codes.APP_NOT_FOUND, f"Application {app_id} not found")
+    return zone_id, app
+
+
+def _json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise refuse(codes.INVALID_REQUEST, "The request body is not valid JSON") from None
+
+
+def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleContext:
+    store = backend.store
+    others = [
+        app for app in store.zone_apps(zone_id).values() if existing is None or app is not existing
+    ]
+    static: dict[IP, str] = {}
+    for owner, app in store.all_apps():
+        if app.get("edge_ips", {}).get("type") == "static":
+            static.update({parse_ip(ip): owner for ip in app["edge_ips"]["ips"]})
+    return RuleContext(
+        zone_id=zone_id,
+        zones={zid: zone["name"] for zid, zone in store.zones.items()},
+        zone_apps=others,
+        approved=store.approved_networks(),
+        ip_owner=static.get,
+        virtual_networks={k.lower(): v for k, v in backend.virtual_networks.items()},
+        existing=existing,
+        ip_firewall_default=backend.ip_firewall_default,
+    )
+
+
+# --- zones and prefixes ---------------------------------------------------------------------
+def list_zones(
+    backend: Backend, params: dict[str, str], query: Query, body: bytes
+) -> EmulatorResponse:
+    """``name`` is an exact match; ``per_page`` is clamped into 5-50 as the spec bounds it."""
+    zones = sorted(backend.store.zones.values(), key=lambda zone: zone["name"])
+    if "name" in query:
+        zones = [zone for zone in zones if zone["name"] == query["name"]]
+    if "status" in query:
+        zones = [zone for zone in zones if zone["status"] == query["status"]]
+    start, per_page, info = _page(len(zones), query, 20, 5, 50)
+    chunk = zones[start : start + per_page]
+    info["count"] = len(chunk)
+    return success(chunk, info)
+
+
+def list_prefixes(
+    backend: Backend, params: dict[str, str], query: Query, body: bytes
+) -> EmulatorResponse:
+    prefixes = backend.store.prefixes
+    count = len(prefixes)
+    return success(
+        prefixes,
+        {
+            "page": 1,
+            "per_page": max(count, 1),
+            "count": count,
+            "total_count": count,
+            "total_pages": 1,
+        },
+    )
+
+
+_ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (
+    (("zones",), {"GET": list_zones}),
+    (("zones", "{zone_id}", "spectrum", "apps"), {"GET": list_apps, "POST": create_app}),
+    (
+        ("zones", "{zone_id}", "spectrum", "apps", "{app_id}"),
+        {"GET": get_app, "PUT": update_app, "DELETE": delete_app},
+    ),
+    (("accounts", "{account_id}", "addressing", "prefixes"), {"GET": list_prefixes}),
+)
+WRITES = frozenset({"POST", "PUT", "DELETE"})

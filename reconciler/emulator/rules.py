@@ -1,0 +1,282 @@
+"""Cloudflare's refusals for a create or update body, checked in the order of spectrum-api.md §10.6.
+
+In: the decoded request body and a ``RuleContext`` (the zone, its other apps, the account's
+prefixes, the app being replaced). Out: the app as Cloudflare stores it — known fields only
+(Enterprise apps ignore unknown ones), defaults filled — or a ``Refusal``.
+Nothing here reads shared state directly: the context carries what the rules may see.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.emulator import codes
+from reconciler.emulator.fields import (
+    IP,
+    OriginURI,
+    Protocol,
+    host_key,
+    is_hostname,
+    is_uuid,
+    parse_ip,
+    parse_origin_port,
+    parse_origin_uri,
+    parse_protocol,
+    refuse,
+)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+App = dict[str, Any]
+
+_ENUMS = {
+    "traffic_type": ("direct", "http", "https", "worker"),
+    "tls": ("off", "flexible", "full", "strict"),
+    "proxy_protocol": ("off", "v1", "v2", "simple"),
+}
+_DEFAULTS = {"traffic_type": "direct", "tls": "off", "proxy_protocol": "off"}
+_BOOLEANS = ("ip_firewall", "argo_smart_routing")
+_STRINGS = ("virtual_network_id", "origin_worker_id")
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What the rules may look at besides the body."""
+
+    zone_id: str
+    zones: Mapping[str, str]  # zone id -> zone name, every zone of the account
+    zone_apps: Sequence[App]  # the zone's other apps (the one being replaced left out)
+    approved: Sequence[Network]  # onboarded prefixes with approved == "V"
+    ip_owner: Callable[[IP], str | None]  # zone id of another zone's app using a static IP
+    virtual_networks: Mapping[str, Sequence[str]]  # vnet UUID -> routed CIDRs
+    existing: App | None = None  # the stored app a PUT replaces
+    ip_firewall_default: bool | None = None
+
+
+def build_app(body: Any, ctx: RuleContext) -> App:
+    """Validate ``body`` and return the stored form (no id or timestamps yet)."""
+    app = _shape(body)
+    protocol = parse_protocol(app["protocol"])
+    origins = _check_origins(app)
+    _check_origin_not_edge(origins, ctx.approved)
+    _check_dns_type(app, ctx.existing)
+    _check_port_sizes(app, protocol, origins)
+    _check_transport(app, protocol, origins)
+    _check_edge_ips(app, ctx)
+    _check_virtual_network(app, protocol, origins, ctx.virtual_networks)
+    _check_hostname(app, ctx)
+    _check_overlap(app, protocol, ctx.zone_apps)
+    return _with_defaults(app, ctx.ip_firewall_default)
+
+
+def _shape(body: Any) -> App:
+    """Known fields with the right JSON types; unknown fields are dropped, as Enterprise does."""
+    if not isinstance(body, dict):
+        raise refuse(codes.INVALID_REQUEST, "The request body must be a JSON object")
+    dns = body.get("dns")
+    if not isinstance(dns, dict) or not is_hostname(dns.get("name")):
+        raise refuse(codes.INVALID_REQUEST, "dns.name must be a hostname")
+    if dns.get("type") not in ("CNAME", "ADDRESS"):
+        raise refuse(codes.INVALID_REQUEST, "dns.type must be CNAME or ADDRESS")
+    if "protocol" not in body:
+        raise refuse(codes.INVALID_REQUEST, "protocol is required")
+    app: App = {"dns": {"name": dns["name"], "type": dns["type"]}, "protocol": body["protocol"]}
+    for name, allowed in _ENUMS.items():
+        if name in body and body[name] not in allowed:
+            raise refuse(codes.INVALID_REQUEST, f"{name} must be one of {', '.join(allowed)}")
+    for name in _BOOLEANS:
+        if name in body and not isinstance(body[name], bool):
+            raise refuse(codes.INVALID_REQUEST, f"{name} must be a boolean")
+    for name in _STRINGS:
+        if name in body and not isinstance(body[name], str):
+            raise refuse(codes.INVALID_REQUEST, f"{name} must be a string")
+    keep = (*_ENUMS, *_BOOLEANS, *_STRINGS, "origin_direct", "origin_dns", "origin_port")
+    app.update({name: body[name] for name in keep if name in body})
+    if "edge_ips" in body:
+        app["edge_ips"] = _edge_ips(body["edge_ips"])
+    return app
+
+
+def _edge_ips(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or value.get("type") not in ("dynamic", "static"):
+        raise refuse(codes.INVALID_REQUEST, "edge_ips.type must be dynamic or static")
+    if value["type"] == "dynamic":
+        connectivity = value.get("connectivity", "all")
+        if connectivity not in ("all", "ipv4", "ipv6"):
+            raise refuse(codes.INVALID_REQUEST, "edge_ips.connectivity must be all, ipv4 or ipv6")
+        return {"type": "dynamic", "connectivity": connectivity}
+    ips = value.get("ips")
+    if not isinstance(ips, list) or not ips:
+        raise refuse(codes.INVALID_REQUEST, "edge_ips.ips must list at least one IP")
+    for ip in ips:
+        parse_ip(ip)
+    # Static edge IPs carry no connectivity (cloudflare-go stopped sending it).
+    return {"type": "static", "ips": list(ips)}
+
+
+def _check_origins(app: App) -> list[OriginURI]:
+    """11000 exactly one origin form; 11001 origin_dns; 11002 origin_direct entries."""
+    has_direct, has_dns = "origin_direct" in app, "origin_dns" in app
+    worker = app.get("traffic_type") == "worker"
+    if has_direct == has_dns and not (worker and not has_direct):
+        raise refuse(codes.ORIGIN_EXCLUSIVE, "The origin configuration is invalid.")
+    if worker and "origin_worker_id" not in app:
+        raise refuse(codes.INVALID_REQUEST, "traffic_type worker needs origin_worker_id")
+    if worker and (has_direct or has_dns):
+        raise refuse(codes.ORIGIN_EXCLUSIVE, "The origin configuration is invalid.")
+    if has_dns:
+        _check_origin_dns(app)
+    if not has_direct:
+        return []
+    entries = app["origin_direct"]
+    if not isinstance(entries, list) or not entries:
+        raise refuse(codes.ORIGIN_ADDRESS, "origin_direct must list at least one origin")
+    return [parse_origin_uri(entry) for entry in entries]
+
+
+def _check_origin_dns(app: App) -> None:
+    origin = app["origin_dns"]
+    if not isinstance(origin, dict) or not is_hostname(origin.get("name")):
+        raise refuse(codes.ORIGIN_DNS, "origin_dns.name must be a hostname")
+    ttl = origin.get("ttl")
+    if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 600):
+        raise refuse(codes.ORIGIN_DNS, "origin_dns.ttl must be an integer of at least 600")
+    if origin.get("type", "") not in ("", "A", "AAAA", "SRV"):
+        raise refuse(codes.ORIGIN_DNS, "origin_dns.type must be '', A, AAAA or SRV")
+    if "origin_port" not in app and origin.get("type") != "SRV":
+        raise refuse(codes.ORIGIN_DNS, "origin_port is required unless origin_dns.type is SRV")
+    if "origin_port" in app:
+        parse_origin_port(app["origin_port"])
+
+
+def _check_origin_not_edge(origins: list[OriginURI], approved: Sequence[Network]) -> None:
+    """11002: Cloudflare refuses its own (here: onboarded BYOIP) addresses as origins."""
+    for origin in origins:
+        if any(origin.address in net for net in approved):
+            raise refuse(codes.ORIGIN_ADDRESS, f"{origin.address} is a Cloudflare edge address")
+
+
+def _check_dns_type(app: App, existing: App | None) -> None:
+    """11004: CNAME goes with dynamic edge IPs, ADDRESS with static; dns.type never changes."""
+    edge_type = app.get("edge_ips", {}).get("type", "dynamic")
+    wanted = "CNAME" if edge_type == "dynamic" else "ADDRESS"
+    if app["dns"]["type"] != wanted:
+        raise refuse(
+            codes.DNS_TYPE, f"dns.type {app['dns']['type']} does not match {edge_type} edge IPs"
+        )
+    if existing is not None and existing["dns"]["type"] != app["dns"]["type"]:
+        raise refuse(codes.DNS_TYPE, "dns.type cannot change on an existing application")
+
+
+def _check_port_sizes(app: App, protocol: Protocol, origins: list[OriginURI]) -> None:
+    """An origin range must hold as many ports as the edge range (edge+k goes to origin+k)."""
+    ranges = [origin.ports for origin in origins]
+    if "origin_port" in app:
+        ranges.append(parse_origin_port(app["origin_port"]))
+    for ports in ranges:
+        if ports.is_range and ports.size != protocol.ports.size:
+            raise refuse(
+                codes.PORT_RANGE_SIZE,
+                f"origin port range holds {ports.size} ports, edge {protocol.ports.size}",
+            )
+
+
+def _check_transport(app: App, protocol: Protocol, origins: list[OriginURI]) -> None:
+    """Settings that only exist for one transport (§5.5, §5.6)."""
+    udp = protocol.transport == "udp"
+    for origin in origins:
+        if origin.transport != protocol.transport:
+            raise refuse(codes.ORIGIN_ADDRESS, "origin_direct transport differs from protocol")
+    problems = {
+        "proxy_protocol v1 is TCP only": udp and app.get("proxy_protocol") == "v1",
+        "proxy_protocol simple is UDP only": not udp and app.get("proxy_protocol") == "simple",
+        "tls is TCP only": udp and app.get("tls", "off") != "off",
+        "ip_firewall is TCP only": udp and app.get("ip_firewall") is True,
+        "traffic_type http/https/worker is TCP only": udp
+        and app.get("traffic_type", "direct") != "direct",
+        "argo_smart_routing needs traffic_type direct": app.get("argo_smart_routing") is True
+        and app.get("traffic_type", "direct") != "direct",
+    }
+    for message, broken in problems.items():
+        if broken:
+            raise refuse(codes.TRANSPORT_MISMATCH, message)
+    if udp and app.get("edge_ips", {}).get("type") == "static":
+        raise refuse(codes.UDP_STATIC_IPS, "UDP applications cannot use static or BYOIP edge IPs")
+
+
+def _check_edge_ips(app: App, ctx: RuleContext) -> None:
+    """11019 outside the account's approved prefixes; 11033 used by another zone."""
+    if app.get("edge_ips", {}).get("type") != "static":
+        return
+    for text in app["edge_ips"]["ips"]:
+        ip = parse_ip(text)
+        if not any(ip in net for net in ctx.approved):
+            raise refuse(
+                codes.EDGE_IPS_NOT_ALLOWED,
+                "The authenticated account is not authorized to use the provided edge_ips.",
+            )
+        if ctx.ip_owner(ip) not in (None, ctx.zone_id):
+            raise refuse(codes.EDGE_IP_IN_USE, f"edge IP {text} is already used by another zone")
+
+
+def _check_virtual_network(
+    app: App, protocol: Protocol, origins: list[OriginURI], networks: Mapping[str, Sequence[str]]
+) -> None:
+    """11041-11045 (§5.8); checked only when virtual_network_id is present."""
+    vnet = app.get("virtual_network_id")
+    if vnet is None:
+        return
+    if not is_uuid(vnet):
+        raise refuse(codes.VNET_NOT_UUID, "virtual_network_id must be a UUID")
+    if "origin_dns" in app:
+        raise refuse(codes.VNET_WITH_ORIGIN_DNS, "A virtual network origin needs origin_direct.")
+    if len(origins) > 1:
+        raise refuse(codes.VNET_MANY_ORIGINS, "A virtual network origin takes one origin_direct.")
+    if protocol.ports.is_range or any(origin.ports.is_range for origin in origins):
+        raise refuse(codes.VNET_PORT_RANGE, "A virtual network origin cannot use port ranges.")
+    if app.get("proxy_protocol", "off") != "off" or app.get("traffic_type", "direct") != "direct":
+        raise refuse(codes.TRANSPORT_MISMATCH, "virtual network origins need direct, proxy off")
+    routes = [ipaddress.ip_network(cidr) for cidr in networks.get(vnet.lower(), ())]
+    if not any(origins[0].address in net for net in routes):
+        raise refuse(codes.VNET_NO_ROUTE, "No matching routes in the specified virtual network.")
+
+
+def _check_hostname(app: App, ctx: RuleContext) -> None:
+    """16001: the name must sit in this zone and in no more specific zone of the account."""
+    name = host_key(app["dns"]["name"])
+    owners = [zid for zid, zone in ctx.zones.items() if _within(name, host_key(zone))]
+    best = max(owners, key=lambda zid: len(ctx.zones[zid]), default=None)
+    if best != ctx.zone_id:
+        raise refuse(codes.HOSTNAME_OTHER_ZONE, f"{name} does not belong to this zone")
+
+
+def _within(name: str, zone: str) -> bool:
+    return name == zone or name.endswith("." + zone)
+
+
+def _check_overlap(app: App, protocol: Protocol, zone_apps: Sequence[App]) -> None:
+    """Apps may share a hostname on different ports or transports, never on overlapping ones."""
+    name = host_key(app["dns"]["name"])
+    for other in zone_apps:
+        if host_key(other["dns"]["name"]) != name:
+            continue
+        theirs = parse_protocol(other["protocol"])
+        if theirs.transport == protocol.transport and theirs.ports.overlaps(protocol.ports):
+            raise refuse(
+                codes.HOSTNAME_PORT_OVERLAP,
+                f"{name} {other['protocol']} already exists (app {other['id']})",
+            )
+
+
+def _with_defaults(app: App, ip_firewall_default: bool | None) -> App:
+    """Fill what Cloudflare fills: §10.4. ``traffic_type`` is always present."""
+    for name, default in _DEFAULTS.items():
+        app.setdefault(name, default)
+    app.setdefault("argo_smart_routing", False)
+    if app["dns"]["type"] == "CNAME":
+        app.setdefault("edge_ips", {"type": "dynamic", "connectivity": "all"})
+    if ip_firewall_default is not None:
+        app.setdefault("ip_firewall", ip_firewall_default)
+    return app

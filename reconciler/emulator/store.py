@@ -1,0 +1,217 @@
+"""The emulator's state — account, zones, BYOIP prefixes, apps — and its persistence.
+
+In: calls from the router (already holding the emulator's lock). Out: plain JSON-shaped dicts.
+Each stored app also keeps its encoded JSON, made once per write, so listing a page joins
+strings instead of encoding the apps again. ``save`` writes a temporary file, fsyncs it and
+renames it over the old one, so a crash at any moment leaves either the old or the new state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+STATE_VERSION = 1
+ACCOUNT_NAME = "Emulated account"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+App = dict[str, Any]
+
+
+def md5_hex(text: str) -> str:
+    """Stable 32-hex ids derived from a name (not for security)."""
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def now_rfc3339(after: str | None = None) -> str:
+    """UTC with microseconds and ``Z``; strictly later than ``after`` so ``modified_on`` moves."""
+    now = datetime.now(timezone.utc)
+    if after is not None:
+        floor = datetime.strptime(after, TIME_FORMAT).replace(tzinfo=timezone.utc)
+        now = max(now, floor + timedelta(microseconds=1))
+    return now.strftime(TIME_FORMAT)
+
+
+class Store:
+    """Everything Cloudflare would remember, keyed the way the routes look it up."""
+
+    def __init__(self) -> None:
+        self.account: dict[str, str] = {
+            "id": md5_hex("spectrum-reconciler emulator account"),
+            "name": ACCOUNT_NAME,
+        }
+        self.zones: dict[str, dict[str, Any]] = {}
+        self.prefixes: list[dict[str, Any]] = []
+        self._apps: dict[str, dict[str, App]] = {}
+        self._encoded: dict[str, str] = {}  # app id -> its JSON, refreshed on every write
+        # (zone id, order, descending) -> apps in that order; lists repeat far more than writes.
+        self._sorted: dict[tuple[str, str, bool], list[App]] = {}
+
+    # zones and prefixes -------------------------------------------------------------------
+    def ensure_zone(self, name: str, zone_id: str | None = None) -> tuple[dict[str, Any], bool]:
+        """The zone called ``name`` (id = md5(name) unless given), and whether it was created."""
+        zid = zone_id or md5_hex(name)
+        if zid in self.zones:
+            return self.zones[zid], False
+        self.zones[zid] = _zone(zid, name, self.account)
+        self._apps.setdefault(zid, {})
+        return self.zones[zid], True
+
+    def onboard_prefix(self, cidr: str) -> bool:
+        """Add an approved ("V") prefix unless one with that CIDR exists; True when added."""
+        network = ipaddress.ip_network(cidr)
+        if any(ipaddress.ip_network(p["cidr"]) == network for p in self.prefixes):
+            return False
+        self.prefixes.append(_prefix(str(network), self.account["id"]))
+        return True
+
+    def approved_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(p["cidr"]) for p in self.prefixes if p["approved"] == "V"]
+
+    # apps -------------------------------------------------------------------------------
+    def zone_apps(self, zone_id: str) -> dict[str, App]:
+        """The zone's apps by id (the live dict: callers must not change it)."""
+        return self._apps.setdefault(zone_id, {})
+
+    def encoded(self, app_id: str) -> str:
+        return self._encoded[app_id]
+
+    def sorted_apps(
+        self, zone_id: str, order: str, descending: bool, key: Callable[[App], Any]
+    ) -> list[App]:
+        """The zone's apps sorted by ``key``; cached until the next write."""
+        cache_key = (zone_id, order, descending)
+        if cache_key not in self._sorted:
+            apps = self.zone_apps(zone_id).values()
+            self._sorted[cache_key] = sorted(apps, key=key, reverse=descending)
+        return self._sorted[cache_key]
+
+    def put_app(self, zone_id: str, app: App) -> None:
+        self.zone_apps(zone_id)[app["id"]] = app
+        self._encoded[app["id"]] = json.dumps(app, separators=(",", ":"))
+        self._sorted.clear()
+
+    def delete_app(self, zone_id: str, app_id: str) -> None:
+        del self._apps[zone_id][app_id]
+        del self._encoded[app_id]
+        self._sorted.clear()
+
+    def clear_apps(self) -> None:
+        for apps in self._apps.values():
+            apps.clear()
+        self._encoded.clear()
+        self._sorted.clear()
+
+    def all_apps(self) -> Iterator[tuple[str, App]]:
+        """Every (zone id, app) pair of the account."""
+        for zone_id, apps in self._apps.items():
+            for app in apps.values():
+                yield zone_id, app
+
+    # persistence ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "account": self.account,
+            "zones": self.zones,
+            "prefixes": self.prefixes,
+            "apps": {zid: list(apps.values()) for zid, apps in self._apps.items()},
+        }
+
+    @classmethod
+    def load(cls, path: Path) -> Store:
+        """The state saved at ``path``; a missing file is an empty store."""
+        store = cls()
+        if not path.exists():
+            return store
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
+            raise ValueError(f"{path}: not an emulator state file of version {STATE_VERSION}")
+        store.account = doc["account"]
+        store.zones = doc["zones"]
+        store.prefixes = doc["prefixes"]
+        for zone_id, apps in doc["apps"].items():
+            for app in apps:
+                store.put_app(zone_id, app)
+        return store
+
+    def save(self, path: Path) -> None:
+        """Write atomically: temp file in the same directory, fsync, rename, fsync the directory."""
+        data = json.dumps(self.to_dict(), indent=1, sort_keys=True).encode()
+        directory = path.parent if str(path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # The rename is durable only once the directory entry is; not every OS allows this.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _zone(zone_id: str, name: str, account: dict[str, str]) -> dict[str, Any]:
+    stamp = now_rfc3339()
+    return {
+        "id": zone_id,
+        "name": name,
+        "status": "active",
+        "paused": False,
+        "type": "full",
+        "development_mode": 0,
+        "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
+        "original_name_servers": [],
+        "account": {"id": account["id"], "name": account["name"]},
+        "owner": {"id": None, "type": "organization", "email": None},
+        "plan": {
+            "id": md5_hex("enterprise"),
+            "name": "Enterprise Website",
+            "legacy_id": "enterprise",
+        },
+        "meta": {"phishing_detected": False},
+        "created_on": stamp,
+        "modified_on": stamp,
+        "activated_on": stamp,
+    }
+
+
+def _prefix(cidr: str, account_id: str) -> dict[str, Any]:
+    stamp = now_rfc3339()
+    return {
+        "id": md5_hex("prefix " + cidr),
+        "account_id": account_id,
+        "cidr": cidr,
+        "description": "Onboarded by the emulator",
+        "asn": 209242,
+        "approved": "V",
+        "advertised": True,
+        "advertised_modified_at": stamp,
+        "on_demand_enabled": False,
+        "on_demand_locked": False,
+        "loa_document_id": None,
+        "created_at": stamp,
+        "modified_at": stamp,
+    }

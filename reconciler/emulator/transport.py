@@ -1,0 +1,37 @@
+"""The in-process adapter: an ``httpx.BaseTransport`` handing each request to ``Emulator.handle``.
+
+In: an ``httpx.Request`` to any host. Out: an ``httpx.Response``; a dropped connection raises
+``httpx.RemoteProtocolError``, which is what an httpx client sees when a server hangs up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+
+from reconciler.emulator.envelope import DroppedConnection
+
+if TYPE_CHECKING:
+    from reconciler.emulator.app import Emulator
+
+
+class EmulatorTransport(httpx.BaseTransport):
+    """Serves the emulator without sockets; safe to share between threads."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        query = dict(request.url.params.multi_items())
+        result = self._emulator.handle(
+            request.method, request.url.path, query, request.headers, body
+        )
+        if isinstance(result, DroppedConnection):
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
+        return httpx.Response(
+            result.status, headers=result.headers, content=result.body, request=request
+        )
