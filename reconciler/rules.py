@@ -1,0 +1,569 @@
+"""Semantic rules: what the JSON Schema cannot say about a desired state.
+
+In: a :class:`RuleContext` holding the zone and app entries that passed the schema (so every
+field has its schema type). Out: located problems whose message ends with what to do. Pure.
+
+Each rule is a small named function. ``APP_RULES`` look at one app (the cross-field rules of
+spectrum-api.md §5); ``STATE_RULES`` look across apps, files and zones (identities, hostname port
+overlaps, zone ids, safety settings, ignore patterns).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from reconciler.model import Location, Problem
+
+_PORTS = re.compile(r"(\d+)(?:-(\d+))?")
+_PROTOCOL = re.compile(r"(tcp|udp)/(\d+(?:-\d+)?)")
+_ORIGIN = re.compile(r"(tcp|udp)://(\[[^\]]*\]|[^:/\[\]]+):(\d+(?:-\d+)?)")
+
+
+class Locatable(Protocol):
+    """What a rule needs of a loaded document: where a path was written."""
+
+    @property
+    def name(self) -> str: ...
+
+    def locate(self, path: Iterable[str | int]) -> Location: ...
+
+
+@dataclass(frozen=True)
+class ZoneEntry:
+    """One file's zone declaration (``zone``, ``zone_id``, ``ignore``, ``safety``)."""
+
+    doc: Locatable
+    name: str | None
+    zone_id: str | None
+    ignore: tuple[str, ...] = ()
+    safety: Mapping[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.zone_id or "?"
+
+    def at(self, *path: str | int) -> Location:
+        """Where ``path`` was written; with no path, where the file names its zone."""
+        return self.doc.locate(path or (("zone",) if self.name else ("zone_id",)))
+
+
+@dataclass(frozen=True)
+class AppEntry:
+    """One app that passed the schema, with its zone's label (name when known, else id)."""
+
+    doc: Locatable
+    index: int
+    zone: str
+    config: Mapping[str, Any]
+
+    def at(self, *path: str | int) -> Location:
+        return self.doc.locate(("apps", self.index, *path))
+
+    def problem(self, path: Sequence[str | int], message: str) -> Problem:
+        return Problem(self.at(*path), message)
+
+    def get(self, field: str, default: Any = None) -> Any:
+        return self.config.get(field, default)
+
+    @property
+    def dns_name(self) -> str:
+        return str(self.config["dns"]["name"]).strip().rstrip(".").lower()
+
+    @property
+    def protocol(self) -> str:
+        return str(self.config["protocol"]).strip().lower()
+
+    @property
+    def transport(self) -> str:
+        return self.protocol.split("/", 1)[0]
+
+    @property
+    def edge_ports(self) -> Ports | None:
+        match = _PROTOCOL.fullmatch(self.protocol)
+        return parse_ports(match.group(2)) if match else None
+
+    @property
+    def static_ips(self) -> list[str]:
+        edge_ips = self.get("edge_ips") or {}
+        return list(edge_ips.get("ips", [])) if edge_ips.get("type") == "static" else []
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        return (self.zone, self.dns_name, self.protocol)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Every valid zone declaration and app of the loaded files."""
+
+    zones: tuple[ZoneEntry, ...]
+    apps: tuple[AppEntry, ...]
+
+    def zone_groups(self) -> dict[str, list[ZoneEntry]]:
+        """Zone declarations grouped by zone label (files naming the same zone share a group)."""
+        aliases = _names_by_id(self.zones)
+        groups: dict[str, list[ZoneEntry]] = {}
+        for zone in self.zones:
+            groups.setdefault(aliases.get(zone.label, zone.label), []).append(zone)
+        return groups
+
+
+@dataclass(frozen=True)
+class Ports:
+    """A port or an inclusive port range as written (``22`` or ``1000-2000``)."""
+
+    start: int
+    end: int
+    is_range: bool
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+    @property
+    def ordered(self) -> bool:
+        return self.start < self.end if self.is_range else True
+
+    def overlaps(self, other: Ports) -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}" if self.is_range else str(self.start)
+
+
+def parse_ports(text: str) -> Ports | None:
+    """``"22"`` or ``"1000-2000"`` as :class:`Ports`; None when it is neither."""
+    match = _PORTS.fullmatch(text.strip())
+    if not match:
+        return None
+    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
+    return Ports(start, end, match.group(2) is not None)
+
+
+def normal_zone_name(name: Any) -> str | None:
+    """A zone name as keys use it: lower case, no trailing dot; None when absent."""
+    return str(name).strip().rstrip(".").lower() if isinstance(name, str) else None
+
+
+def build_context(zones: Iterable[ZoneEntry], apps: Iterable[AppEntry]) -> RuleContext:
+    """A context whose apps carry their zone's name when any file ties that id to a name."""
+    zones = tuple(zones)
+    aliases = _names_by_id(zones)
+    named = tuple(replace(app, zone=aliases.get(app.zone, app.zone)) for app in apps)
+    return RuleContext(zones, tuple(sorted(named, key=lambda a: a.at())))
+
+
+def _names_by_id(zones: Iterable[ZoneEntry]) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for zone in zones:
+        if zone.name and zone.zone_id:
+            aliases.setdefault(zone.zone_id, zone.name)
+    return aliases
+
+
+def check(context: RuleContext) -> list[Problem]:
+    """Every problem every rule finds."""
+    found = [p for rule in STATE_RULES for p in rule(context)]
+    found += [p for app in context.apps for rule in APP_RULES for p in rule(app)]
+    return found
+
+
+# --- ports and origins ---------------------------------------------------------------------
+
+
+def _port_fields(app: AppEntry) -> Iterator[tuple[tuple[str | int, ...], str, Ports | None]]:
+    match = _PROTOCOL.fullmatch(app.protocol)
+    yield ("protocol",), app.protocol, parse_ports(match.group(2)) if match else None
+    origin_port = app.get("origin_port")
+    if origin_port is not None:
+        yield ("origin_port",), str(origin_port), parse_ports(str(origin_port))
+    for index, uri in enumerate(app.get("origin_direct", [])):
+        parsed = _ORIGIN.fullmatch(uri)
+        yield ("origin_direct", index), uri, parse_ports(parsed.group(3)) if parsed else None
+
+
+def ports_are_well_formed(app: AppEntry) -> Iterator[Problem]:
+    """Ranges run upward; every port field parses (catches stray whitespace in a value)."""
+    for path, text, ports in _port_fields(app):
+        if ports is None:
+            yield app.problem(path, f"{text!r} is not valid — remove stray spaces or line breaks")
+        elif not ports.ordered:
+            better = f"{ports.end}-{ports.start}"
+            yield app.problem(
+                path, f"the range in {text!r} must start below its end — write {better}"
+            )
+
+
+def origin_ports_match_edge(app: AppEntry) -> Iterator[Problem]:
+    """An origin port range holds as many ports as the edge range (edge start+k → origin+k)."""
+    edge = app.edge_ports
+    if edge is None or not edge.ordered:
+        return
+    for path, _text, origin in _port_fields(app):
+        if path == ("protocol",) or origin is None or not origin.ordered:
+            continue
+        if (edge.is_range or origin.is_range) and origin.size != edge.size:
+            yield app.problem(
+                path,
+                f"origin ports {origin} hold {origin.size} port(s) but the edge {app.protocol} "
+                f"holds {edge.size} — make the origin range the same size as the edge range",
+            )
+
+
+def _origin_hosts(app: AppEntry) -> Iterator[tuple[int, str, str]]:
+    for index, uri in enumerate(app.get("origin_direct", [])):
+        parsed = _ORIGIN.fullmatch(uri)
+        if parsed:
+            yield index, parsed.group(1), parsed.group(2)
+
+
+def origin_direct_hosts_are_addresses(app: AppEntry) -> Iterator[Problem]:
+    """origin_direct hosts are IPv4 addresses or bracketed IPv6 addresses."""
+    for index, _scheme, host in _origin_hosts(app):
+        bracketed = host.startswith("[")
+        address = _ip(host[1:-1] if bracketed else host)
+        if address is None or (address.version == 6) != bracketed:
+            yield app.problem(
+                ("origin_direct", index),
+                f"{host!r} is not an IPv4 address or a bracketed IPv6 address — write it like "
+                "192.0.2.1 or [2001:db8::1] (for a hostname origin use origin_dns)",
+            )
+
+
+def origin_direct_scheme_matches_protocol(app: AppEntry) -> Iterator[Problem]:
+    """An origin_direct URI uses the app's own transport (tcp:// for tcp/, udp:// for udp/)."""
+    for index, scheme, _host in _origin_hosts(app):
+        if scheme != app.transport:
+            yield app.problem(
+                ("origin_direct", index),
+                f"origin_direct uses {scheme}:// but the app is {app.protocol} — "
+                f"write {app.transport}:// or change the protocol",
+            )
+
+
+def origin_dns_has_origin_port(app: AppEntry) -> Iterator[Problem]:
+    """origin_dns needs origin_port unless it is an SRV lookup (which carries the port)."""
+    origin_dns = app.get("origin_dns")
+    needs_port = origin_dns is not None and origin_dns.get("type", "") != "SRV"
+    if needs_port and app.get("origin_port") is None:
+        yield app.problem(
+            ("origin_dns",),
+            'origin_dns without origin_port — add origin_port (e.g. 443 or "3000-4000"), '
+            "or use origin_dns type SRV",
+        )
+
+
+# --- transport rules -----------------------------------------------------------------------
+
+
+def udp_has_no_static_edge_ips(app: AppEntry) -> Iterator[Problem]:
+    """UDP apps cannot use BYOIP / static edge IPs."""
+    if app.transport == "udp" and app.static_ips:
+        yield app.problem(
+            ("edge_ips",),
+            "UDP apps cannot use static (BYOIP) edge IPs — use edge_ips type dynamic with "
+            "dns.type CNAME, or make the app TCP",
+        )
+
+
+def proxy_protocol_fits_transport(app: AppEntry) -> Iterator[Problem]:
+    """proxy_protocol v1 is TCP only; simple is UDP only (v2 works on both)."""
+    value = app.get("proxy_protocol")
+    if value == "v1" and app.transport == "udp":
+        yield app.problem(
+            ("proxy_protocol",), "proxy_protocol v1 is TCP only — use v2 or simple on UDP"
+        )
+    if value == "simple" and app.transport == "tcp":
+        yield app.problem(
+            ("proxy_protocol",), "proxy_protocol simple is UDP only — use v1 or v2 on TCP"
+        )
+
+
+def tls_is_tcp_only(app: AppEntry) -> Iterator[Problem]:
+    """TLS termination exists only for TCP apps."""
+    if app.transport == "udp" and app.get("tls", "off") != "off":
+        yield app.problem(("tls",), 'tls is TCP only — set tls: "off" on a UDP app')
+
+
+def ip_firewall_is_tcp_only(app: AppEntry) -> Iterator[Problem]:
+    """ip_firewall (the zone's IP Access rules) is TCP only per the API's field description."""
+    if app.transport == "udp" and app.get("ip_firewall") is True:
+        yield app.problem(
+            ("ip_firewall",), "ip_firewall is TCP only — remove it or set it to false"
+        )
+
+
+def http_traffic_is_tcp_only(app: AppEntry) -> Iterator[Problem]:
+    """http, https and worker traffic runs through Cloudflare's HTTP pipeline: TCP only."""
+    traffic = app.get("traffic_type", "direct")
+    if app.transport == "udp" and traffic != "direct":
+        yield app.problem(
+            ("traffic_type",),
+            f"traffic_type {traffic} is TCP only — use traffic_type direct on a UDP app",
+        )
+
+
+def argo_needs_direct_traffic(app: AppEntry) -> Iterator[Problem]:
+    """Argo Smart Routing works only with traffic_type direct."""
+    traffic = app.get("traffic_type", "direct")
+    if app.get("argo_smart_routing") is True and traffic != "direct":
+        yield app.problem(
+            ("argo_smart_routing",),
+            f"argo_smart_routing needs traffic_type direct, not {traffic} — "
+            "turn Argo off or set traffic_type: direct",
+        )
+
+
+def worker_apps_keep_worker_limits(app: AppEntry) -> Iterator[Problem]:
+    """A worker app takes tls off or flexible, no proxy_protocol and no Argo."""
+    if app.get("traffic_type") != "worker":
+        return
+    if app.get("tls", "off") not in ("off", "flexible"):
+        yield app.problem(("tls",), "a worker app takes tls off or flexible — change tls")
+    if app.get("proxy_protocol", "off") != "off":
+        yield app.problem(("proxy_protocol",), "a worker app takes no proxy_protocol — remove it")
+    if app.get("argo_smart_routing") is True:
+        yield app.problem(("argo_smart_routing",), "a worker app takes no Argo — remove it")
+
+
+# --- edge IPs ------------------------------------------------------------------------------
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def static_edge_ips_are_addresses(app: AppEntry) -> Iterator[Problem]:
+    """Static edge IPs are IPv4 or IPv6 addresses (no prefixes, no hostnames)."""
+    for index, text in enumerate(app.static_ips):
+        if _ip(text) is None:
+            yield app.problem(
+                ("edge_ips", "ips", index),
+                f"{text!r} is not an IP address — write an address like 198.51.100.10 "
+                "or 2001:db8::10",
+            )
+
+
+def static_edge_ips_are_unique(app: AppEntry) -> Iterator[Problem]:
+    """No static edge IP twice (compared canonically: 2001:DB8::1 equals 2001:db8::1)."""
+    seen: dict[Any, str] = {}
+    for index, text in enumerate(app.static_ips):
+        address = _ip(text)
+        if address is None:
+            continue
+        if address in seen:
+            yield app.problem(
+                ("edge_ips", "ips", index),
+                f"{text!r} repeats {seen[address]!r} in edge_ips.ips — list each address once",
+            )
+        seen.setdefault(address, text)
+
+
+# --- virtual network origins (spectrum-api.md §5.8) -----------------------------------------
+
+
+def _vnet(app: AppEntry, message: str, path: tuple[str | int, ...] = ()) -> Problem:
+    return app.problem(path or ("virtual_network_id",), message)
+
+
+def virtual_network_id_is_uuid(app: AppEntry) -> Iterator[Problem]:
+    """virtual_network_id is a UUID (11045)."""
+    value = app.get("virtual_network_id")
+    if value is None:
+        return
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        yield _vnet(app, f"virtual_network_id {value!r} is not a UUID — copy the network's UUID")
+
+
+def virtual_network_needs_one_direct_origin(app: AppEntry) -> Iterator[Problem]:
+    """A virtual network origin is exactly one origin_direct entry, never origin_dns (11041/2)."""
+    if app.get("virtual_network_id") is None:
+        return
+    if app.get("origin_dns") is not None:
+        yield _vnet(app, "virtual_network_id does not work with origin_dns — use origin_direct")
+    if len(app.get("origin_direct", [])) > 1:
+        yield _vnet(
+            app,
+            "virtual_network_id allows one origin_direct entry — keep one",
+            ("origin_direct",),
+        )
+
+
+def virtual_network_has_no_port_ranges(app: AppEntry) -> Iterator[Problem]:
+    """A virtual network origin takes no port ranges, edge or origin (11043)."""
+    if app.get("virtual_network_id") is None:
+        return
+    for path, text, ports in _port_fields(app):
+        if ports is not None and ports.is_range:
+            yield _vnet(app, f"{text!r}: virtual network origins take single ports only", path)
+
+
+def virtual_network_needs_plain_direct_traffic(app: AppEntry) -> Iterator[Problem]:
+    """A virtual network origin needs traffic_type direct and proxy_protocol off."""
+    if app.get("virtual_network_id") is None:
+        return
+    if app.get("traffic_type", "direct") != "direct":
+        yield _vnet(
+            app,
+            "virtual_network_id needs traffic_type direct — change it",
+            ("traffic_type",),
+        )
+    if app.get("proxy_protocol", "off") != "off":
+        yield _vnet(
+            app,
+            'virtual_network_id needs proxy_protocol off — set it to "off"',
+            ("proxy_protocol",),
+        )
+
+
+def dns_name_is_in_zone(app: AppEntry) -> Iterator[Problem]:
+    """An app's hostname lies in its zone (a name in another zone belongs to that zone)."""
+    zone = app.zone
+    if "." in zone and app.dns_name != zone and not app.dns_name.endswith("." + zone):
+        yield app.problem(
+            ("dns", "name"),
+            f"{app.dns_name} is not in zone {zone} — use a name under {zone} "
+            "or move the app to a file for its own zone",
+        )
+
+
+APP_RULES: tuple[Callable[[AppEntry], Iterable[Problem]], ...] = (
+    ports_are_well_formed,
+    origin_ports_match_edge,
+    origin_direct_hosts_are_addresses,
+    origin_direct_scheme_matches_protocol,
+    origin_dns_has_origin_port,
+    udp_has_no_static_edge_ips,
+    proxy_protocol_fits_transport,
+    tls_is_tcp_only,
+    ip_firewall_is_tcp_only,
+    http_traffic_is_tcp_only,
+    argo_needs_direct_traffic,
+    worker_apps_keep_worker_limits,
+    static_edge_ips_are_addresses,
+    static_edge_ips_are_unique,
+    virtual_network_id_is_uuid,
+    virtual_network_needs_one_direct_origin,
+    virtual_network_has_no_port_ranges,
+    virtual_network_needs_plain_direct_traffic,
+    dns_name_is_in_zone,
+)
+
+
+# --- across apps, files and zones ----------------------------------------------------------
+
+
+def identities_are_unique(context: RuleContext) -> Iterator[Problem]:
+    """No (zone, dns.name, protocol) twice, in one file or across files."""
+    first: dict[tuple[str, str, str], AppEntry] = {}
+    for app in context.apps:
+        earlier = first.setdefault(app.identity, app)
+        if earlier is not app:
+            yield app.problem(
+                (),
+                f"{app.dns_name} {app.protocol} is declared twice in zone {app.zone} "
+                f"(also at {earlier.at()}) — remove one of them",
+            )
+
+
+def ports_do_not_overlap_on_a_hostname(context: RuleContext) -> Iterator[Problem]:
+    """Two apps on one hostname and transport use disjoint edge ports."""
+    seen: dict[tuple[str, str, str], list[AppEntry]] = {}
+    for app in context.apps:
+        ports = app.edge_ports
+        if ports is None:
+            continue
+        same = seen.setdefault((app.zone, app.dns_name, app.transport), [])
+        for earlier in same:
+            other = earlier.edge_ports
+            if other and earlier.protocol != app.protocol and other.overlaps(ports):
+                yield app.problem(
+                    ("protocol",),
+                    f"{app.protocol} overlaps {earlier.protocol} on {app.dns_name} "
+                    f"(at {earlier.at()}) — give each app its own ports",
+                )
+        same.append(app)
+
+
+def zone_ids_agree(context: RuleContext) -> Iterator[Problem]:
+    """Every file names a zone with the same zone_id, and a zone_id with the same zone."""
+    by_name: dict[str, ZoneEntry] = {}
+    by_id: dict[str, ZoneEntry] = {}
+    for zone in context.zones:
+        if not (zone.name and zone.zone_id):
+            continue
+        earlier = by_name.setdefault(zone.name, zone)
+        if earlier.zone_id != zone.zone_id:
+            yield _zone_id_conflict(
+                zone, f"zone {zone.name} has zone_id {earlier.zone_id}", earlier
+            )
+        earlier = by_id.setdefault(zone.zone_id, zone)
+        if earlier.name != zone.name:
+            yield _zone_id_conflict(zone, f"zone_id {zone.zone_id} is zone {earlier.name}", earlier)
+
+
+def _zone_id_conflict(zone: ZoneEntry, what: str, earlier: ZoneEntry) -> Problem:
+    return Problem(
+        zone.at("zone_id"),
+        f"{what} at {earlier.at('zone_id')} — give one zone one zone_id in every file",
+    )
+
+
+def safety_settings_agree(context: RuleContext) -> Iterator[Problem]:
+    """A zone's safety settings, where several files give them, are the same."""
+    for label, zones in context.zone_groups().items():
+        given = [zone for zone in zones if zone.safety is not None]
+        for zone in given[1:]:
+            if _safety_key(zone.safety) != _safety_key(given[0].safety):
+                yield Problem(
+                    zone.at("safety"),
+                    f"safety for zone {label} differs from the one at {given[0].at('safety')} "
+                    "— set it in one file only",
+                )
+
+
+def _safety_key(safety: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((safety or {}).items()))
+
+
+def ignore_patterns_spare_declared_apps(context: RuleContext) -> Iterator[Problem]:
+    """An ignore pattern must not cover an app the files declare (it would be both)."""
+    apps_by_zone: dict[str, list[AppEntry]] = {}
+    for app in context.apps:
+        apps_by_zone.setdefault(app.zone, []).append(app)
+    for label, zones in context.zone_groups().items():
+        for zone in zones:
+            for index, pattern in enumerate(zone.ignore):
+                for app in apps_by_zone.get(label, []):
+                    if matches_ignore(pattern, app.dns_name):
+                        yield Problem(
+                            zone.at("ignore", index),
+                            f"ignore pattern {pattern!r} matches the declared app "
+                            f"{app.dns_name} {app.protocol} (at {app.at()}) — narrow the "
+                            "pattern or remove the app",
+                        )
+
+
+def matches_ignore(pattern: str, dns_name: str) -> bool:
+    """Whether an ``ignore`` glob covers a hostname (fnmatch, case-insensitive)."""
+    return fnmatch.fnmatchcase(dns_name.lower().rstrip("."), pattern.lower().rstrip("."))
+
+
+STATE_RULES: tuple[Callable[[RuleContext], Iterable[Problem]], ...] = (
+    identities_are_unique,
+    ports_do_not_overlap_on_a_hostname,
+    zone_ids_agree,
+    safety_settings_agree,
+    ignore_patterns_spare_declared_apps,
+)

@@ -1,0 +1,290 @@
+"""Check loaded documents against the JSON Schema and the semantic rules; build the desired state.
+
+In: :class:`Document` values (from ``config``). Out: ``(DesiredState, [])`` when every document
+is valid, else ``(None, problems)`` with every problem found, each located at the value (or, for
+an unknown field, the key) it is about. Pure: no I/O beyond reading the packaged schema once.
+
+Schema errors are turned into messages that say what to do: the schema's own ``errorMessage`` /
+``patternErrorMessage`` annotations (which editors show too), a nearest-name suggestion for a
+misspelt field, and the branch the ``type`` discriminator picks for ``edge_ips``. The semantic
+rules (``rules.py``) see only the parts of a document that passed the schema.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from reconciler import rules
+from reconciler.model import (
+    AppKey,
+    DesiredApp,
+    DesiredState,
+    Location,
+    Problem,
+    SafetyPolicy,
+    ZoneSpec,
+)
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded file: its JSON-shaped data and where each value (and mapping key) was written.
+
+    ``positions`` maps a path (``("apps", 0, "dns", "name")``) to the value's location;
+    ``key_positions`` maps the same path to the location of its key in the parent mapping.
+    """
+
+    name: str
+    data: dict[str, Any]
+    positions: Mapping[PathKey, Location]
+    key_positions: Mapping[PathKey, Location]
+
+    def locate(self, path: Iterable[str | int]) -> Location:
+        """Where the value at ``path`` was written, else its nearest written ancestor."""
+        key = tuple(path)
+        while key and key not in self.positions:
+            key = key[:-1]
+        return self.positions.get(key, Location(self.name, 1, 1))
+
+    def locate_key(self, path: Iterable[str | int]) -> Location:
+        """Where the key of the value at ``path`` was written (for unknown or duplicate fields)."""
+        key = tuple(path)
+        return self.key_positions.get(key) or self.locate(key)
+
+
+def validate_documents(docs: Sequence[Document]) -> tuple[DesiredState | None, list[Problem]]:
+    """Every schema and rule problem of ``docs``; the desired state only when there are none."""
+    problems: list[Problem] = []
+    zones: list[rules.ZoneEntry] = []
+    apps: list[rules.AppEntry] = []
+    for doc in docs:
+        errors = schema_errors(doc)
+        problems.extend(problem_for(doc, error) for error in errors)
+        zone, valid_apps = _valid_parts(doc, errors)
+        zones.extend([zone] if zone else [])
+        apps.extend(valid_apps)
+    context = rules.build_context(zones, apps)
+    problems.extend(rules.check(context))
+    problems.sort(key=lambda p: (p.location or Location("", 0, 0), p.message))
+    if problems:
+        return None, problems
+    return _desired_state(context), []
+
+
+@cache
+def desired_state_schema() -> dict[str, Any]:
+    """The packaged desired-state JSON Schema (``reconciler/schemas/desired-state.schema.json``)."""
+    text = (resources.files("reconciler") / "schemas" / "desired-state.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    # No format checker on purpose: formats are editor hints; the rules check IPs and UUIDs
+    # themselves, so each mistake is reported once, with a message that says what to do.
+    return Draft202012Validator(desired_state_schema())
+
+
+def schema_errors(doc: Document) -> list[ValidationError]:
+    """The schema errors of one document, with ``oneOf`` errors opened into the chosen branch."""
+    found: list[ValidationError] = []
+    for error in _validator().iter_errors(doc.data):
+        found.extend(_open_branches(error))
+    return found
+
+
+def _open_branches(error: ValidationError) -> list[ValidationError]:
+    if error.validator != "oneOf" or not error.context:
+        return [error]
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0], []).append(sub)
+    chosen = min(branches.values(), key=_branch_mismatch)
+    return [leaf for sub in chosen for leaf in _open_branches(sub)]
+
+
+def _branch_mismatch(errors: list[ValidationError]) -> tuple[int, int]:
+    # A branch whose ``type`` discriminator failed is the wrong branch, whatever else it says.
+    wrong_kind = any(e.validator == "const" and list(e.path)[-1:] == ["type"] for e in errors)
+    return (int(wrong_kind), len(errors))
+
+
+# --- turning schema errors into problems ---------------------------------------------------
+
+
+def problem_for(doc: Document, error: ValidationError) -> Problem:
+    """One located, actionable problem for one schema error."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        return _unknown_field(doc, error, path)
+    return Problem(doc.locate(path), _message(error, path))
+
+
+def _unknown_field(doc: Document, error: ValidationError, path: PathKey) -> Problem:
+    known = sorted(error.schema.get("properties", {}))
+    extra = [k for k in error.instance if k not in known]
+    name = extra[0] if extra else "?"
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(known)}"
+    message = f"unknown field {name!r} in {_where(path)} — {hint}"
+    return Problem(doc.locate_key((*path, name)), message)
+
+
+def _message(error: ValidationError, path: PathKey) -> str:
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "pattern" and "patternErrorMessage" in schema:
+        return f"{_field(path)} {_shown(error.instance)}: {schema['patternErrorMessage']}"
+    if "errorMessage" in schema:
+        return str(schema["errorMessage"])
+    return _generic_message(error, path)
+
+
+def _generic_message(error: ValidationError, path: PathKey) -> str:
+    field, value, expected = _field(path), _shown(error.instance), error.validator_value
+    if error.validator == "required":
+        missing = next((k for k in expected if k not in error.instance), "?")
+        return f"{_where(path)} is missing the required field {missing!r} — add it"
+    if error.validator == "type":
+        return f"{field} must be {_type_words(expected)}, not {_json_type(error.instance)} {value}"
+    if error.validator in ("enum", "const"):
+        return _enum_message(field, error.instance, expected)
+    if error.validator in ("minimum", "maximum"):
+        side = "at least" if error.validator == "minimum" else "at most"
+        return f"{field} is {value} — it must be {side} {expected}"
+    if error.validator == "minItems":
+        return f"{field} is empty — list at least {expected} item(s) or remove the field"
+    return f"{field} is not valid ({error.message}) — see schemas/desired-state.schema.json"
+
+
+def _enum_message(field: str, value: Any, expected: Any) -> str:
+    allowed = list(expected) if isinstance(expected, list) else [expected]
+    words = ", ".join(json.dumps(v) for v in allowed)
+    close = difflib.get_close_matches(str(value), [str(v) for v in allowed], n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}?" if close else f"use one of {words}"
+    return f"{field} is {_shown(value)}, not one of {words} — {hint}"
+
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+}
+
+
+def _type_words(expected: Any) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    return " or ".join(_TYPE_WORDS.get(str(n), str(n)) for n in names)
+
+
+def _json_type(value: Any) -> str:
+    kinds: tuple[tuple[type, str], ...] = (
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "number"),
+        (str, "string"),
+        (dict, "mapping"),
+        (list, "list"),
+    )
+    return next((name for kind, name in kinds if isinstance(value, kind)), "null")
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _field(path: PathKey) -> str:
+    return _where(path) if path else "the file"
+
+
+def _where(path: PathKey) -> str:
+    if not path:
+        return "the top level"
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    return text.lstrip(".")
+
+
+# --- the parts that passed the schema ------------------------------------------------------
+
+
+def _valid_parts(
+    doc: Document, errors: Sequence[ValidationError]
+) -> tuple[rules.ZoneEntry | None, list[rules.AppEntry]]:
+    bad = [tuple(e.absolute_path) for e in errors]
+    zone = None if _zone_unusable(errors, bad) else _zone_entry(doc, bad)
+    if zone is None or any(p[:1] == ("apps",) and len(p) < 2 for p in bad):
+        return zone, []
+    apps = doc.data.get("apps", [])
+    return zone, [
+        rules.AppEntry(doc, index, zone.label, app)
+        for index, app in enumerate(apps)
+        if not any(p[:2] == ("apps", index) for p in bad)
+    ]
+
+
+def _zone_unusable(errors: Sequence[ValidationError], bad: Sequence[PathKey]) -> bool:
+    return any(p[:1] in (("zone",), ("zone_id",)) for p in bad) or any(
+        not e.absolute_path and e.validator == "anyOf" for e in errors
+    )
+
+
+def _zone_entry(doc: Document, bad: Sequence[PathKey]) -> rules.ZoneEntry:
+    def clean(name: str) -> Any:
+        return None if any(p[:1] == (name,) for p in bad) else doc.data.get(name)
+
+    return rules.ZoneEntry(
+        doc=doc,
+        name=rules.normal_zone_name(doc.data.get("zone")),
+        zone_id=doc.data.get("zone_id"),
+        ignore=tuple(clean("ignore") or ()),
+        safety=clean("safety"),
+    )
+
+
+def _desired_state(context: rules.RuleContext) -> DesiredState:
+    zones = tuple(_zone_spec(entries) for entries in context.zone_groups().values())
+    apps = tuple(
+        DesiredApp(
+            AppKey.of(entry.zone, entry.config["dns"]["name"], entry.config["protocol"]),
+            entry.config,
+            entry.at(),
+        )
+        for entry in sorted(context.apps, key=lambda a: a.at())
+    )
+    return DesiredState(zones=zones, apps=apps)
+
+
+def _zone_spec(entries: Sequence[rules.ZoneEntry]) -> ZoneSpec:
+    name = next((e.name for e in entries if e.name), None)
+    zone_id = next((e.zone_id for e in entries if e.zone_id), None)
+    patterns = dict.fromkeys(p for e in entries for p in e.ignore)  # ordered, de-duplicated
+    safety = next((e.safety for e in entries if e.safety), None) or {}
+    return ZoneSpec(
+        name=name,
+        zone_id=zone_id,
+        ignore=tuple(patterns),
+        safety=_safety_policy(safety),
+        sources=tuple(e.at() for e in entries),
+    )
+
+
+def _safety_policy(settings: Mapping[str, Any]) -> SafetyPolicy:
+    default = SafetyPolicy()
+    percent = settings.get("max_destructive_percent", default.max_destructive_percent)
+    allow_all = settings.get("allow_delete_all", default.allow_delete_all)
+    return SafetyPolicy(max_destructive_percent=float(percent), allow_delete_all=bool(allow_all))
