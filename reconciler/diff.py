@@ -45,7 +45,8 @@ def _changed_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[s
     }
     old = {k: before[k] for k in keys if k in before}
     new = {k: after[k] for k in keys if k in after}
-    tree = DeepDiff(old, new, view="tree")
+    # threshold_to_diff_deeper=0: always name the fields, never "the whole object changed".
+    tree = DeepDiff(old, new, view="tree", threshold_to_diff_deeper=0)
     return {
         _dotted(level.path(output_format="list")) for levels in tree.values() for level in levels
     }
