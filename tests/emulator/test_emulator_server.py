@@ -1,0 +1,70 @@
+"""The loopback server: a dropped connection as a client sees it, and the CLI entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from emulator_helpers import make_emulator
+
+from reconciler.emulator import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_base_url_and_a_request() -> None:
+    emu = make_emulator()
+    with serve(emu) as server, httpx.Client(base_url=server.base_url) as client:
+        assert server.base_url.startswith("http://127.0.0.1:")
+        assert server.base_url.endswith("/client/v4")
+        response = client.get("/zones", headers={"Authorization": "Bearer t"})
+    assert response.status_code == 200 and response.headers["Ratelimit-Policy"]
+
+
+def test_dropped_connection_over_loopback() -> None:
+    emu = make_emulator(fault_rate=1.0, seed=2)
+    errors: set[type[Exception]] = set()
+    with serve(emu) as server, httpx.Client(base_url=server.base_url) as client:
+        for _ in range(30):
+            try:
+                client.get("/zones", headers={"Authorization": "Bearer t"})
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                errors.add(type(exc))
+    assert errors, "no request met a dropped connection"
+    assert emu.stats()["faults_by_kind"]["dropped"] > 0
+
+
+def test_run_from_cli_announces_itself_and_serves(tmp_path: Path) -> None:
+    code = (
+        "from reconciler.emulator import run_from_cli\n"
+        "run_from_cli(host='127.0.0.1', port=0, zones=['example.com'], byoip_prefixes=[],"
+        f" state={str(tmp_path / 's.json')!r}, token=None, latency_ms=0, fault_rate=0, seed=0,"
+        " rate_limit='1200/300')\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("listening on http://127.0.0.1:") and line.endswith("/client/v4")
+        base_url = line.removeprefix("listening on ")
+        with httpx.Client(base_url=base_url, headers={"Authorization": "Bearer t"}) as client:
+            zones = client.get("/zones", params={"name": "example.com"}).json()["result"]
+        assert [zone["name"] for zone in zones] == ["example.com"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@pytest.mark.parametrize("text", ["1200", "x/300", "10/y"])
+def test_bad_rate_limit_text(text: str) -> None:
+    from reconciler.emulator import parse_rate_limit
+
+    with pytest.raises(ValueError):
+        parse_rate_limit(text)
