@@ -221,7 +221,10 @@ def _decode(name: str, content: bytes) -> tuple[str | None, Problem | None]:
 
 
 def _compose(name: str, text: str) -> tuple[Node | None, Problem | None]:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader checks for control characters right here
+    except yaml.reader.ReaderError as exc:
+        return None, Problem(_text_location(name, text, exc.position), _reader_message(exc))
     try:
         return loader.get_single_node(), None
     except _Refused as exc:
@@ -268,23 +271,30 @@ class _Builder:
         self.positions: dict[PathKey, Location] = {}
         self.key_positions: dict[PathKey, Location] = {}
         self.problems: list[Problem] = []
+        self.unreadable: set[PathKey] = set()
         self._constructor = yaml.SafeLoader("")
 
     def document(self, root: MappingNode) -> tuple[Document, list[Problem]]:
         data = self.value(root, ())
-        document = Document(self.name, data, self.positions, self.key_positions)
+        document = Document(
+            self.name, data, self.positions, self.key_positions, frozenset(self.unreadable)
+        )
         return document, self.problems
 
     def value(self, node: Node, path: PathKey) -> Any:
         self.positions[path] = _location(self.name, node.start_mark)
         if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in _COLLECTION_TAGS:
             self._problem(node, f"unsupported YAML tag {node.tag} — remove the tag")
+            self.unreadable.add(path)
         if isinstance(node, MappingNode):
             return self.mapping(node, path)
         if isinstance(node, SequenceNode):
             return [self.value(item, (*path, index)) for index, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)  # a composed node is one of the three kinds
-        return self.scalar(node)
+        value, readable = self.scalar(node)
+        if not readable:
+            self.unreadable.add(path)
+        return value
 
     def mapping(self, node: MappingNode, path: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -307,19 +317,20 @@ class _Builder:
         self._problem(node, f"the key {shown!r} is not a plain string — quote it or remove it")
         return None
 
-    def scalar(self, node: ScalarNode) -> Any:
+    def scalar(self, node: ScalarNode) -> tuple[Any, bool]:
+        """The scalar's value and whether it could be read (a problem is recorded if not)."""
         if node.tag not in _SCALAR_TAGS:
             self._problem(node, f"unsupported YAML tag {node.tag} — write a plain value")
-            return None
+            return None, False
         try:
             value = self._constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, ArithmeticError, LookupError):
             self._problem(node, f"cannot read {node.value!r} as {node.tag} — write a plain value")
-            return None
+            return None, False
         if isinstance(value, float) and not math.isfinite(value):
             self._problem(node, f"{node.value!r} is not a finite number — write a number")
-            return None
-        return value
+            return None, False
+        return value, True
 
     def _duplicate(self, node: Node, key: str, first: Location) -> None:
         message = (

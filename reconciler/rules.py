@@ -406,7 +406,11 @@ def virtual_network_has_no_port_ranges(app: AppEntry) -> Iterator[Problem]:
         return
     for path, text, ports in _port_fields(app):
         if ports is not None and ports.is_range:
-            yield _vnet(app, f"{text!r}: virtual network origins take single ports only", path)
+            yield _vnet(
+                app,
+                f"{text!r}: virtual network origins take single ports only — use one port",
+                path,
+            )
 
 
 def virtual_network_needs_plain_direct_traffic(app: AppEntry) -> Iterator[Problem]:
@@ -505,12 +509,12 @@ def zone_ids_agree(context: RuleContext) -> Iterator[Problem]:
             continue
         earlier = by_name.setdefault(zone.name, zone)
         if earlier.zone_id != zone.zone_id:
-            yield _zone_id_conflict(
-                zone, f"zone {zone.name} has zone_id {earlier.zone_id}", earlier
-            )
+            what = f"zone {zone.name} has zone_id {zone.zone_id} here but {earlier.zone_id}"
+            yield _zone_id_conflict(zone, what, earlier)
         earlier = by_id.setdefault(zone.zone_id, zone)
         if earlier.name != zone.name:
-            yield _zone_id_conflict(zone, f"zone_id {zone.zone_id} is zone {earlier.name}", earlier)
+            what = f"zone_id {zone.zone_id} names zone {zone.name} here but {earlier.name}"
+            yield _zone_id_conflict(zone, what, earlier)
 
 
 def _zone_id_conflict(zone: ZoneEntry, what: str, earlier: ZoneEntry) -> Problem:

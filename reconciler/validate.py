@@ -42,13 +42,16 @@ class Document:
     """One loaded file: its JSON-shaped data and where each value (and mapping key) was written.
 
     ``positions`` maps a path (``("apps", 0, "dns", "name")``) to the value's location;
-    ``key_positions`` maps the same path to the location of its key in the parent mapping.
+    ``key_positions`` maps the same path to the location of its key in the parent mapping;
+    ``unreadable`` holds the paths of values the loader already reported (and stored as null),
+    so their schema errors count but are not reported twice.
     """
 
     name: str
     data: dict[str, Any]
     positions: Mapping[PathKey, Location]
     key_positions: Mapping[PathKey, Location]
+    unreadable: frozenset[PathKey] = frozenset()
 
     def locate(self, path: Iterable[str | int]) -> Location:
         """Where the value at ``path`` was written, else its nearest written ancestor."""
@@ -70,7 +73,11 @@ def validate_documents(docs: Sequence[Document]) -> tuple[DesiredState | None, l
     apps: list[rules.AppEntry] = []
     for doc in docs:
         errors = schema_errors(doc)
-        problems.extend(problem_for(doc, error) for error in errors)
+        problems.extend(
+            problem_for(doc, error)
+            for error in errors
+            if tuple(error.absolute_path) not in doc.unreadable
+        )
         zone, valid_apps = _valid_parts(doc, errors)
         zones.extend([zone] if zone else [])
         apps.extend(valid_apps)
@@ -157,7 +164,8 @@ def _generic_message(error: ValidationError, path: PathKey) -> str:
         missing = next((k for k in expected if k not in error.instance), "?")
         return f"{_where(path)} is missing the required field {missing!r} — add it"
     if error.validator == "type":
-        return f"{field} must be {_type_words(expected)}, not {_json_type(error.instance)} {value}"
+        words = _type_words(expected)
+        return f"{field} must be {words}, not {_described(error.instance)} — write {words}"
     if error.validator in ("enum", "const"):
         return _enum_message(field, error.instance, expected)
     if error.validator in ("minimum", "maximum"):
@@ -201,6 +209,10 @@ def _json_type(value: Any) -> str:
         (list, "list"),
     )
     return next((name for kind, name in kinds if isinstance(value, kind)), "null")
+
+
+def _described(value: Any) -> str:
+    return "empty (null)" if value is None else f"{_json_type(value)} {_shown(value)}"
 
 
 def _shown(value: Any) -> str:
