@@ -77,9 +77,10 @@ class Emulator:
         return self._ensure(name, None)
 
     def ensure_zone_id(self, zone_id: str) -> dict[str, Any]:
-        """The zone with this id, created as ``<id>.zone.invalid`` when missing."""
-        if re.fullmatch(r"[0-9a-f]{32}", zone_id) is None:
-            raise ValueError(f"zone id must be 32 lower-case hex digits, got {zone_id!r}")
+        """The zone with this id (any case), created as ``<id>.zone.invalid`` when missing."""
+        if re.fullmatch(r"[0-9a-fA-F]{32}", zone_id) is None:
+            raise ValueError(f"zone id must be 32 hex digits, got {zone_id!r}")
+        zone_id = zone_id.lower()
         return self._ensure(f"{zone_id}.zone.invalid", zone_id)
 
     def _ensure(self, name: str, zone_id: str | None) -> dict[str, Any]:

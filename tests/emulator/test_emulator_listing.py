@@ -148,6 +148,7 @@ def test_zone_ids_are_stable_and_ensure_zone_id_works(emu: Emulator) -> None:
     assert emu.ensure_zone("example.com")["id"] == "5ababd603b22780302dd8d83498e5172"
     zone = emu.ensure_zone_id("023e105f4ecef8ad9ca31a8372d0c353")
     assert zone["name"] == "023e105f4ecef8ad9ca31a8372d0c353.zone.invalid"
+    assert emu.ensure_zone_id("023E105F4ECEF8AD9CA31A8372D0C353")["id"] == zone["id"]
     with pytest.raises(ValueError):
         emu.ensure_zone_id("nope")
 

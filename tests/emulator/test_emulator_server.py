@@ -68,3 +68,25 @@ def test_bad_rate_limit_text(text: str) -> None:
 
     with pytest.raises(ValueError):
         parse_rate_limit(text)
+
+
+def test_concurrent_writes_over_loopback_are_all_kept() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from emulator_helpers import tcp_app
+
+    emu = make_emulator()
+    zone_id = emu.ensure_zone("example.com")["id"]
+
+    def create_many(worker: int) -> list[str]:
+        with httpx.Client(base_url=server.base_url, headers={"Authorization": "Bearer t"}) as c:
+            url = f"/zones/{zone_id}/spectrum/apps"
+            return [
+                c.post(url, json=tcp_app(f"w{worker}-{i}.example.com")).json()["result"]["id"]
+                for i in range(15)
+            ]
+
+    with serve(emu) as server, ThreadPoolExecutor(max_workers=6) as pool:
+        ids = [app_id for batch in pool.map(create_many, range(6)) for app_id in batch]
+    assert len(set(ids)) == 90 == len(emu.apps(zone_id))
+    assert emu.stats()["requests"]["POST /zones/{zone_id}/spectrum/apps"] == 90
