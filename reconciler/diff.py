@@ -38,18 +38,27 @@ def _at(config: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def _changed_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
-    # Hand deepdiff only the top-level fields that differ: equal fields cost nothing.
-    keys = {
-        k for k in before.keys() | after.keys() if before.get(k, _ABSENT) != after.get(k, _ABSENT)
-    }
-    old = {k: before[k] for k in keys if k in before}
-    new = {k: after[k] for k in keys if k in after}
+def _nested_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
     # threshold_to_diff_deeper=0: always name the fields, never "the whole object changed".
-    tree = DeepDiff(old, new, view="tree", threshold_to_diff_deeper=0)
+    tree = DeepDiff(before, after, view="tree", threshold_to_diff_deeper=0)
     return {
         _dotted(level.path(output_format="list")) for levels in tree.values() for level in levels
     }
+
+
+def _changed_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    """Scalars and lists differ as a whole; only fields that are objects on both sides need
+    deepdiff to say which of their parts changed. Equal fields cost nothing."""
+    keys = {
+        k for k in before.keys() | after.keys() if before.get(k, _ABSENT) != after.get(k, _ABSENT)
+    }
+    nested = {
+        k for k in keys if isinstance(before.get(k), Mapping) and isinstance(after.get(k), Mapping)
+    }
+    paths = keys - nested
+    if nested:
+        paths |= _nested_paths({k: before[k] for k in nested}, {k: after[k] for k in nested})
+    return paths
 
 
 def _order(path: str) -> tuple[int, str]:
