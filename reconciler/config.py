@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -342,7 +342,3 @@ class _Builder:
     def _problem(self, node: Node, message: str) -> None:
         self.problems.append(Problem(_location(self.name, node.start_mark), message))
 
-
-def iter_yaml_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The files ``load_documents`` would read for ``paths`` (directories expanded, sorted)."""
-    return [file for path in paths for file in _expand(Path(path))[0]]

@@ -251,7 +251,7 @@ def test_a_broken_rule_is_reported_where_it_is_broken(
     assert [(f, line, col) for f, line, col, _m in found] == [
         (f, ln, c) for f, ln, c, _w in expected
     ]
-    for (_f, _l, _c, message), (_ef, _el, _ec, words) in zip(found, expected):
+    for (_f, _l, _c, message), (_ef, _el, _ec, words) in zip(found, expected, strict=True):
         assert words in message
         assert " — " in message, "a message says what to do after the dash"
 
