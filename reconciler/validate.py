@@ -119,6 +119,8 @@ def _open_branches(error: ValidationError) -> list[ValidationError]:
     for sub in error.context:
         branches.setdefault(sub.schema_path[0], []).append(sub)
     chosen = min(branches.values(), key=_branch_mismatch)
+    if _branch_mismatch(chosen)[0]:
+        return [error]  # no branch's discriminator fits: the oneOf's own message says why
     return [leaf for sub in chosen for leaf in _open_branches(sub)]
 
 

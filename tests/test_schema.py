@@ -142,6 +142,7 @@ SCHEMA_PROBLEMS = [
     ("bad-cname-static.yaml", 6, 22, "static edge IPs need dns.type ADDRESS"),
     ("bad-static-without-ips.yaml", 6, 15, "is missing the required field 'ips'"),
     ("bad-dynamic-connectivity.yaml", 6, 45, "did you mean 'ipv6'?"),
+    ("bad-edge-ips-type.yaml", 6, 15, "edge_ips.type is dynamic or static — write"),
     ("bad-protocol-grammar.yaml", 4, 15, "write it like tcp/22 or udp/1000-2000"),
     ("bad-protocol-port-zero.yaml", 4, 15, 'protocol "udp/0"'),
     ("bad-tls-enum.yaml", 6, 10, 'apps[0].tls is "of", not one of'),
