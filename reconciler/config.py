@@ -341,4 +341,3 @@ class _Builder:
 
     def _problem(self, node: Node, message: str) -> None:
         self.problems.append(Problem(_location(self.name, node.start_mark), message))
-

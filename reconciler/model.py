@@ -195,6 +195,7 @@ class LiveAppStamp:
     key: AppKey
     modified_on: str | None
     digest: str
+    config: AppConfig | None = None  # normalized, so a stale plan can name the fields that moved
 
 
 @dataclass(frozen=True)

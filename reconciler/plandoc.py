@@ -48,6 +48,7 @@ def _zone_to_dict(zone: ZoneSnapshot) -> dict[str, Any]:
             "protocol": stamp.key.protocol,
             "modified_on": stamp.modified_on,
             "digest": stamp.digest,
+            "config": stamp.config,
         }
         for app_id, stamp in sorted(zone.apps.items())
     }
@@ -142,7 +143,7 @@ def _action_from_dict(item: Mapping[str, Any]) -> Action:
 def _zone_from_dict(item: Mapping[str, Any]) -> ZoneSnapshot:
     def stamp(app: Mapping[str, Any]) -> LiveAppStamp:
         key = AppKey(item["zone"], app["dns_name"], app["protocol"])
-        return LiveAppStamp(key, app["modified_on"], app["digest"])
+        return LiveAppStamp(key, app["modified_on"], app["digest"], app.get("config"))
 
     apps = {app_id: stamp(app) for app_id, app in item["apps"].items()}
     return ZoneSnapshot(item["zone"], item["zone_id"], apps, SafetyPolicy(**item["safety"]))

@@ -85,7 +85,7 @@ def _zone_lookup(indexes: Sequence[_LiveIndex]) -> dict[str, _LiveIndex]:
 def _stamp(key: AppKey, app: LiveApp, normalized: Mapping[str, Any]) -> LiveAppStamp:
     modified_on = app.config.get("modified_on")
     return LiveAppStamp(
-        key, None if modified_on is None else str(modified_on), fingerprint(normalized)
+        key, None if modified_on is None else str(modified_on), fingerprint(normalized), normalized
     )
 
 

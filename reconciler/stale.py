@@ -16,7 +16,7 @@ from reconciler.normalize import app_key, fingerprint, normalize_app
 def stale_reasons(plan: Plan, live: Sequence[LiveZone]) -> list[str]:
     """Every difference between the plan's view of live state and live state now."""
     by_id = {zone.zone_id: zone for zone in live}
-    befores = {a.app_id: a for a in plan.actions if a.app_id is not None}
+    befores: dict[str | None, Action] = {a.app_id: a for a in plan.actions if a.app_id}
     reasons: list[str] = []
     for snapshot in plan.zones:
         zone = by_id.get(snapshot.zone_id)
@@ -44,8 +44,9 @@ def _zone_reasons(
 
 def _what_moved(stamp: LiveAppStamp, app: LiveApp, action: Action | None) -> str:
     now = normalize_app(app.config)
-    if action is not None and action.before is not None:
-        changes = diff_apps(action.before, now)
+    then = stamp.config if stamp.config is not None else action.before if action else None
+    if then is not None:
+        changes = diff_apps(then, now)
         if changes:
             return ", ".join(f"{c.path} {c.before!r} -> {c.after!r}" for c in changes)
     modified = app.config.get("modified_on")

@@ -93,7 +93,9 @@ class TestReads:
         faulty = make_emulator(fault_rate=0.3, seed=seed, state_file=str(state))
         with make_client(faulty) as client:
             (zone,) = client.fetch_live([ZONE])
-        assert sorted(a.app_id for a in zone.apps) == sorted(a["id"] for a in clean.apps(zone.zone_id))
+        assert sorted(a.app_id for a in zone.apps) == sorted(
+            a["id"] for a in clean.apps(zone.zone_id)
+        )
         assert faulty.stats()["faults"] > 0
 
     def test_a_listing_that_never_completes_fails_the_run(self, emulator: Emulator) -> None:
@@ -115,7 +117,11 @@ class TestReads:
 
     def test_a_page_that_says_success_false_fails_the_run(self, emulator: Emulator) -> None:
         def refuse(request: httpx.Request) -> httpx.Response:
-            failure = {"success": False, "errors": [{"code": 10002, "message": "x"}], "result": None}
+            failure = {
+                "success": False,
+                "errors": [{"code": 10002, "message": "x"}],
+                "result": None,
+            }
             return httpx.Response(200, json=failure)
 
         with make_client(emulator, transport=httpx.MockTransport(refuse)) as client:
@@ -125,7 +131,11 @@ class TestReads:
     def test_prefixes_of_the_account_are_listed(self, emulator: Emulator) -> None:
         with make_client(emulator) as client:
             prefixes = client.list_prefixes(emulator.account_id)
-        assert {p["cidr"] for p in prefixes} == {"198.51.100.0/24", "203.0.113.0/24", "2001:db8::/48"}
+        assert {p["cidr"] for p in prefixes} == {
+            "198.51.100.0/24",
+            "203.0.113.0/24",
+            "2001:db8::/48",
+        }
 
 
 class TestWrites:
@@ -140,7 +150,9 @@ class TestWrites:
         assert len(names) == 25 and max(names.values()) == 1
         assert emulator.stats()["faults"] > 0
 
-    def test_a_refusal_is_not_retried_and_carries_cloudflares_code(self, emulator: Emulator) -> None:
+    def test_a_refusal_is_not_retried_and_carries_cloudflares_code(
+        self, emulator: Emulator
+    ) -> None:
         zone_id = str(emulator.ensure_zone("example.com")["id"])
         both_origins = {**app_body(1), "origin_dns": {"name": "origin.example.com"}}
         emulator.reset_stats()
@@ -159,16 +171,37 @@ class TestWrites:
             client.delete_app(zone_id, created["id"])
         assert emulator.apps(zone_id) == []
 
-    def test_429_waits_for_retry_after_then_succeeds(self) -> None:
-        emulator = make_emulator(rate_limit=(3, 1.0))
+    def test_429_waits_for_retry_after_then_succeeds(self, emulator: Emulator) -> None:
+        zone_id = str(emulator.ensure_zone("example.com")["id"])
+        inner = emulator.transport()
+        refusals = []
+
+        def busy_twice(request: httpx.Request) -> httpx.Response:
+            if len(refusals) < 2:
+                refusals.append(request.method)
+                error = {
+                    "success": False,
+                    "errors": [{"code": 971, "message": "wait"}],
+                    "result": None,
+                }
+                return httpx.Response(429, json=error, headers={"Retry-After": "1"})
+            return inner.handle_request(request)
+
+        with make_client(emulator, transport=httpx.MockTransport(busy_twice)) as client:
+            client.create_app(zone_id, key_of(app_body(1)), app_body(1))
+            waited = client.limiter.waited
+        assert refusals == ["POST", "POST"]  # a 429 was not processed: the create may repeat
+        assert len(emulator.apps(zone_id)) == 1
+        assert waited >= 1.9  # it waited as told (1 s, twice) instead of hammering
+
+    def test_a_shared_budget_is_respected_from_the_ratelimit_header(self) -> None:
+        emulator = make_emulator(rate_limit=(4, 1.0))
         zone_id = str(emulator.ensure_zone("example.com")["id"])
         with make_client(emulator) as client:
-            for i in range(6):
+            for i in range(8):
                 client.create_app(zone_id, key_of(app_body(i)), app_body(i))
-            waited = client.limiter.waited
-        assert len(emulator.apps(zone_id)) == 6
-        assert emulator.stats()["rate_limited"] >= 1
-        assert waited >= 0.5  # it paused as told instead of hammering
+        assert len(emulator.apps(zone_id)) == 8
+        assert emulator.stats()["rate_limited"] == 0  # the header said "none left": it paused first
 
 
 class TestErrorsAndSecrets:
@@ -182,11 +215,18 @@ class TestErrorsAndSecrets:
     def test_the_token_never_appears_in_reprs_or_errors(self) -> None:
         emulator = make_emulator(token="the-right-token")
         client = CloudflareClient(
-            "sekrit-token-123", base_url="https://x.invalid/client/v4", transport=emulator.transport()
+            "sekrit-token-123",
+            base_url="https://x.invalid/client/v4",
+            transport=emulator.transport(),
         )
         with client, pytest.raises(AuthError) as refused:
             client.fetch_live([ZONE])
-        for text in (repr(client), str(refused.value), repr(refused.value), repr(Token("sekrit-token-123"))):
+        for text in (
+            repr(client),
+            str(refused.value),
+            repr(refused.value),
+            repr(Token("sekrit-token-123")),
+        ):
             assert "sekrit-token-123" not in text
 
     @pytest.mark.parametrize(

@@ -61,6 +61,7 @@ def test_document_has_the_interface_shape() -> None:
         "dns_name",
         "protocol",
         "modified_on",
+        "config",
         "digest",
     }
     assert document["generated_by"].startswith("spectrum-reconciler ")

@@ -72,7 +72,7 @@ def test_the_ratelimit_header_pauses_only_when_nothing_remains(header: str, paus
 
 @pytest.mark.parametrize("text", ["abc", "10/x", "0/10", "5/0", "-1/5"])
 def test_a_malformed_rate_limit_is_refused_with_an_example(text: str) -> None:
-    with pytest.raises(ValueError, match="N/SECONDS|at least 1"):
+    with pytest.raises(ValueError, match=r"N/SECONDS|at least 1"):
         RateLimit.parse(text)
 
 

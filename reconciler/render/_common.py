@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.model import Action, ActionKind, FieldChange, Plan
+from reconciler.model import Action, ActionKind, FieldChange, Plan, ZoneSnapshot
 
 _SUMMARY_ORDER = ("create", "update", "delete", "recreate")
 
@@ -71,9 +71,21 @@ def redact_action(action: Action) -> Action:
     )
 
 
+def _redact_zone(zone: ZoneSnapshot) -> ZoneSnapshot:
+    apps = {
+        app_id: dataclasses.replace(stamp, config=_redact_config(stamp.config))
+        for app_id, stamp in zone.apps.items()
+    }
+    return dataclasses.replace(zone, apps=apps)
+
+
 def redact_plan(plan: Plan) -> Plan:
     """The plan with every origin replaced by its token (see ``origin_token``)."""
-    return dataclasses.replace(plan, actions=tuple(redact_action(a) for a in plan.actions))
+    return dataclasses.replace(
+        plan,
+        actions=tuple(redact_action(a) for a in plan.actions),
+        zones=tuple(_redact_zone(z) for z in plan.zones),
+    )
 
 
 def spell(value: Any) -> str:

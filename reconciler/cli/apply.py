@@ -1,0 +1,133 @@
+"""``apply``: from desired-state files (plan, show, ask, apply) or from a reviewed saved plan."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from reconciler import workflow
+from reconciler.cli import output
+from reconciler.cli.options import api, common, connection, guarded, stdout, use_color
+from reconciler.cloudflare import CloudflareClient
+from reconciler.connect import Connection, open_client
+from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
+from reconciler.executor import DEFAULT_PARALLELISM, Executor, Outcome
+from reconciler.journal import Journal
+from reconciler.model import Plan
+from reconciler.planner import check_safety
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--plan", "plan_file", type=click.Path(dir_okay=False), help="Apply exactly this saved plan."
+)
+@click.option("--auto-approve", is_flag=True, help="Do not ask before applying.")
+@click.option("--force", is_flag=True, help="Override the safety gate on deletions.")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 32),
+    default=DEFAULT_PARALLELISM,
+    show_default=True,
+    help="Concurrent writes (they share one rate limit).",
+)
+@click.option("--journal", type=click.Path(dir_okay=False), help="Append every attempt as JSON.")
+@api
+@common
+@guarded
+def apply(
+    paths: Sequence[str],
+    plan_file: str | None,
+    auto_approve: bool,
+    force: bool,
+    parallelism: int,
+    journal: str | None,
+    sandbox: bool,
+    base_url: str | None,
+    rate_limit: str,
+    verbose: bool,
+    debug: bool,
+) -> int:
+    """Make live match the files (or a saved plan): exit 0 applied, 3 refused, 4 partly applied.
+
+    \b
+    Examples:
+      spectrum-reconciler apply examples/                 # plan, show, ask, apply
+      spectrum-reconciler apply --plan plan.json          # the plan reviewed in the PR
+    """
+    if bool(paths) == bool(plan_file):
+        raise click.UsageError("give desired-state PATHs or --plan FILE (one of the two)")
+    conn = connection(sandbox, base_url, rate_limit)
+    run = _Settings(force=force, parallelism=parallelism, journal=journal)
+    if plan_file:
+        return _apply_saved(output.read_plan_file(plan_file), conn, run)
+    return _apply_paths(paths, conn, run, auto_approve=auto_approve)
+
+
+class _Settings:
+    def __init__(self, *, force: bool, parallelism: int, journal: str | None) -> None:
+        self.force = force
+        self.parallelism = parallelism
+        self.journal = journal
+
+
+def _apply_saved(the_plan: Plan, conn: Connection, run: _Settings) -> int:
+    with open_client(conn, workflow.zones_of(the_plan)) as client:
+        workflow.check_not_stale(the_plan, client)
+        output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
+        return _execute(the_plan, client, run)
+
+
+def _apply_paths(
+    paths: Sequence[str], conn: Connection, run: _Settings, *, auto_approve: bool
+) -> int:
+    desired = workflow.load(paths)
+    with open_client(conn, desired.zones) as client:
+        the_plan = workflow.plan_for(desired, client)
+        stream = stdout()
+        output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
+        if not the_plan.has_changes:
+            return EXIT_OK
+        check_safety(the_plan, force=run.force)
+        if not auto_approve and not _confirmed():
+            click.echo("Apply cancelled; nothing was changed.", err=True)
+            return EXIT_ERROR
+        return _execute(the_plan, client, run)
+
+
+def _confirmed() -> bool:
+    if not sys.stdin.isatty():
+        raise ReconcilerError(
+            "apply needs a terminal to ask for approval — pass --auto-approve in CI"
+        )
+    return click.confirm("Apply these changes?", default=False)
+
+
+def _execute(the_plan: Plan, client: CloudflareClient, run: _Settings) -> int:
+    journal = Journal(run.journal)
+    try:
+        executor = Executor(
+            client, parallelism=run.parallelism, journal=journal, progress=_progress()
+        )
+        report = workflow.apply_plan(the_plan, executor, force=run.force)
+    finally:
+        journal.close()
+    for line in output.apply_summary(report):
+        click.echo(line)
+    return EXIT_OK if report.complete else EXIT_PARTIAL
+
+
+def _progress() -> output.ProgressFn:
+    on_terminal = sys.stderr.isatty()
+
+    def show(outcome: Outcome, done: int, total: int) -> None:
+        if on_terminal:
+            end = "\n" if done == total else ""
+            click.echo(f"\rapplying: {done}/{total}", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+        else:
+            click.echo(output.outcome_line(outcome), err=True)
+
+    return show

@@ -1,0 +1,81 @@
+"""What commands print: plans, drift, annotations, apply summaries, saved plan files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TextIO
+
+from reconciler import render
+from reconciler.errors import PlanFileError
+from reconciler.executor import ApplyReport, Outcome, Status, outcome_lines
+from reconciler.model import Plan, Problem
+from reconciler.plandoc import plan_from_document, plan_to_document
+from reconciler.planner import Drift
+
+ProgressFn = Callable[[Outcome, int, int], None]
+MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
+
+
+def show_plan(plan: Plan, fmt: str, stream: TextIO, *, color: bool, redact: bool) -> None:
+    if fmt == "json":
+        render.render_json(plan, stream, redact_origins=redact)
+    elif fmt == "markdown":
+        render.render_markdown(plan, stream, redact_origins=redact)
+    else:
+        render.render_text(plan, stream, color=color, redact_origins=redact)
+
+
+def show_drift(drift: Drift, fmt: str, stream: TextIO, *, color: bool, redact: bool) -> None:
+    if fmt == "json":
+        render.render_drift_json(drift, stream, redact_origins=redact)
+    elif fmt == "markdown":
+        render.render_drift_markdown(drift, stream, redact_origins=redact)
+    else:
+        render.render_drift_text(drift, stream, color=color, redact_origins=redact)
+
+
+def plan_document_text(plan: Plan) -> str:
+    """The saved plan: the JSON plan document, never redacted (apply needs the origins)."""
+    import json
+
+    return json.dumps(plan_to_document(plan), sort_keys=True, indent=2) + "\n"
+
+
+def read_plan_file(path: str) -> Plan:
+    """A saved plan, or PlanFileError saying why it cannot be trusted."""
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_PLAN_FILE_BYTES:
+            raise PlanFileError(f"{path}: larger than any plan this tool writes — run plan again")
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PlanFileError(
+            f"{path}: cannot read the plan ({error}) — run plan --out again"
+        ) from None
+    return plan_from_document(text, path)
+
+
+def github_annotation(problem: Problem) -> str:
+    """``::error file=…,line=…,col=…::message`` for GitHub Actions."""
+    message = _escape(problem.message)
+    if problem.location is None:
+        return f"::error::{message}"
+    where = problem.location
+    return f"::error file={where.file},line={where.line},col={where.col}::{message}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def outcome_line(outcome: Outcome) -> str:
+    return next(iter(outcome_lines(ApplyReport((outcome,)))))
+
+
+def apply_summary(report: ApplyReport) -> Iterable[str]:
+    """Every action's outcome, then one count line."""
+    yield from outcome_lines(report)
+    counts = ", ".join(f"{report.count(s)} {s.value}" for s in Status)
+    verdict = "complete" if report.complete else "INCOMPLETE — fix what failed and run apply again"
+    yield f"Apply {verdict}: {counts}."

@@ -1,0 +1,110 @@
+"""The commands that only read: validate (offline), plan and drift."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from reconciler import workflow
+from reconciler.cli import output
+from reconciler.cli.options import FORMATS, api, common, connection, guarded, stdout, use_color
+from reconciler.connect import open_client
+from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
+
+paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
+
+
+@click.command()
+@paths_argument
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="github: GitHub Actions annotations on stdout.",
+)
+@common
+@guarded
+def validate(paths: Sequence[str], fmt: str, verbose: bool, debug: bool) -> int:
+    """Check desired-state files offline: schema and semantic rules; no token needed.
+
+    Every problem of every file, one line each (file:line:col: message) on stderr.
+
+    Example: spectrum-reconciler validate examples/
+    """
+    try:
+        desired = workflow.load(paths)
+    except ConfigError as error:
+        if fmt != "github":
+            raise
+        for problem in error.problems:
+            click.echo(output.github_annotation(problem))
+        return EXIT_ERROR
+    click.echo(f"valid: {len(desired.apps)} apps in {len(desired.zones)} zones", err=True)
+    return EXIT_OK
+
+
+@click.command()
+@paths_argument
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the JSON plan for apply --plan.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when anything would change.")
+@click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
+@api
+@common
+@guarded
+def plan(
+    paths: Sequence[str],
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    redact_origins: bool,
+    sandbox: bool,
+    base_url: str | None,
+    rate_limit: str,
+    verbose: bool,
+    debug: bool,
+) -> int:
+    """Show what apply would change (exit 2 with --detailed-exitcode when it would).
+
+    Example: spectrum-reconciler plan examples/ --format markdown --out plan.json
+    """
+    desired = workflow.load(paths)
+    with open_client(connection(sandbox, base_url, rate_limit), desired.zones) as client:
+        the_plan = workflow.plan_for(desired, client)
+    if out:
+        workflow.write_atomically(out, output.plan_document_text(the_plan))
+    stream = stdout()
+    output.show_plan(the_plan, fmt, stream, color=use_color(stream), redact=redact_origins)
+    return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK
+
+
+@click.command()
+@paths_argument
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
+@api
+@common
+@guarded
+def drift(
+    paths: Sequence[str],
+    fmt: str,
+    redact_origins: bool,
+    sandbox: bool,
+    base_url: str | None,
+    rate_limit: str,
+    verbose: bool,
+    debug: bool,
+) -> int:
+    """Compare live apps with git and sort every difference; exit 2 when there is any.
+
+    Example: spectrum-reconciler drift examples/ --format markdown
+    """
+    desired = workflow.load(paths)
+    with open_client(connection(sandbox, base_url, rate_limit), desired.zones) as client:
+        found = workflow.drift_for(desired, client)
+    stream = stdout()
+    output.show_drift(found, fmt, stream, color=use_color(stream), redact=redact_origins)
+    return EXIT_CHANGES if found.has_drift else EXIT_OK

@@ -1,0 +1,133 @@
+"""``export`` (live apps -> a desired-state file), ``diff`` (offline review) and ``emulator``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from reconciler import workflow
+from reconciler.cli import output
+from reconciler.cli.options import FORMATS, api, common, connection, guarded, stdout, use_color
+from reconciler.connect import open_client
+from reconciler.errors import EXIT_CHANGES, EXIT_OK
+from reconciler.model import ZoneSpec
+
+
+@click.command()
+@click.option("--zone", "zone", required=True, help="The zone (domain name) to export.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@api
+@common
+@guarded
+def export(
+    zone: str,
+    out: str | None,
+    sandbox: bool,
+    base_url: str | None,
+    rate_limit: str,
+    verbose: bool,
+    debug: bool,
+) -> int:
+    """Write a zone's live apps as a desired-state file that plans to nothing.
+
+    Example: spectrum-reconciler export --zone example.com --out apps/example.com.yaml
+    """
+    from reconciler.export import export_document
+
+    spec = ZoneSpec(name=zone, zone_id=None)
+    with open_client(connection(sandbox, base_url, rate_limit), [spec]) as client:
+        (live,) = client.fetch_live([spec])
+    text = export_document(live, out_path=out)
+    if out:
+        workflow.write_atomically(out, text)
+        click.echo(f"exported {len(live.apps)} apps of {live.name} to {out}", err=True)
+    else:
+        stdout().write(text)
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--from-ref", help="Compare PATHS at this git revision with the working tree.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the config changes.")
+@common
+@guarded
+def diff(
+    paths: Sequence[str],
+    from_ref: str | None,
+    fmt: str,
+    redact_origins: bool,
+    detailed_exitcode: bool,
+    verbose: bool,
+    debug: bool,
+) -> int:
+    """Offline review: what a config change does, with no network and no token.
+
+    \b
+    Examples:
+      spectrum-reconciler diff old-config/ new-config/
+      spectrum-reconciler diff --from-ref origin/main config/
+    """
+    from reconciler.review import review_paths, review_ref
+
+    if from_ref:
+        the_plan = review_ref(from_ref, paths)
+    else:
+        if len(paths) != 2:
+            raise click.UsageError("give OLD and NEW paths, or --from-ref REV with PATHS")
+        the_plan = review_paths(paths[0], paths[1])
+    stream = stdout()
+    output.show_plan(the_plan, fmt, stream, color=use_color(stream), redact=redact_origins)
+    return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8787, show_default=True, type=int)
+@click.option("--zone", "zones", multiple=True, help="Create an active zone (repeatable).")
+@click.option("--byoip-prefix", "prefixes", multiple=True, help="Onboard a BYOIP prefix.")
+@click.option("--state", type=click.Path(dir_okay=False), help="Persist state in this file.")
+@click.option("--token", help="Accept only this token (default: any non-empty token).")
+@click.option("--latency-ms", default=0.0, type=float, show_default=True)
+@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), show_default=True)
+@click.option("--seed", default=0, type=int, show_default=True)
+@click.option("--rate-limit", default="1200/300", show_default=True, help="N/SECONDS.")
+@common
+@guarded
+def emulator(
+    host: str,
+    port: int,
+    zones: Sequence[str],
+    prefixes: Sequence[str],
+    state: str | None,
+    token: str | None,
+    latency_ms: float,
+    fault_rate: float,
+    seed: int,
+    rate_limit: str,
+    verbose: bool,
+    debug: bool,
+) -> int:
+    """Serve the Spectrum API emulator over HTTP until stopped.
+
+    Example: spectrum-reconciler emulator --zone example.com --byoip-prefix 198.51.100.0/24
+    """
+    from reconciler.emulator import run_from_cli
+
+    limit = connection(False, None, rate_limit).rate_limit
+    run_from_cli(
+        host=host,
+        port=port,
+        zones=tuple(zones),
+        byoip_prefixes=tuple(prefixes),
+        state=state,
+        token=token,
+        latency_ms=latency_ms,
+        fault_rate=fault_rate,
+        seed=seed,
+        rate_limit=(limit.requests, limit.seconds),
+    )
+    return EXIT_OK

@@ -1,0 +1,98 @@
+"""Shared fixtures: an in-process emulator, a client wired to it, a loopback server, the CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import cli
+from reconciler.cloudflare import CloudflareClient, RetryPolicy
+from reconciler.connect import SANDBOX_BASE_URL
+from reconciler.emulator import Emulator, EmulatorConfig, serve
+from reconciler.ratelimit import RateLimit
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DOC_PREFIXES = ("198.51.100.0/24", "203.0.113.0/24", "2001:db8::/48")
+# Retries in tests wait milliseconds, not seconds; the policy is the same.
+FAST_RETRY = RetryPolicy(attempts=8, backoff_base=0.001, backoff_cap=0.01)
+
+
+def make_emulator(**overrides: object) -> Emulator:
+    settings: dict[str, object] = {
+        "zones": ("example.com", "example.net"),
+        "byoip_prefixes": DOC_PREFIXES,
+    }
+    settings.update(overrides)
+    return Emulator(EmulatorConfig(**settings))  # type: ignore[arg-type]
+
+
+def make_client(emulator: Emulator, **overrides: object) -> CloudflareClient:
+    options: dict[str, object] = {
+        "base_url": SANDBOX_BASE_URL,
+        "transport": emulator.transport(),
+        "retry": FAST_RETRY,
+        "rate_limit": RateLimit(100_000, 1.0),
+        "seed": 1,
+    }
+    options.update(overrides)
+    return CloudflareClient("test-token", **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def emulator() -> Emulator:
+    return make_emulator()
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[CloudflareClient]:
+    with make_client(emulator) as made:
+        yield made
+
+
+@pytest.fixture
+def server(emulator: Emulator) -> Iterator[object]:
+    with serve(emulator, host="127.0.0.1", port=0) as running:
+        yield running
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run the CLI in a fresh directory (the sandbox state lands there), capturing both streams."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+    def run(
+        args: Sequence[str], env: dict[str, str] | None = None, stdin: str | None = None
+    ) -> CliResult:
+        runner = CliRunner()
+        result = runner.invoke(cli, list(args), env=env, input=stdin, catch_exceptions=False)
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    """A writable copy of a fixture tree."""
+    import shutil
+
+    shutil.copytree(source, target)
+    return target
+
+
+def env_without_token() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "CLOUDFLARE_API_TOKEN"}

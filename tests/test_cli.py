@@ -1,0 +1,188 @@
+"""The command line end to end, against the sandbox and a loopback emulator."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from reconciler.emulator import serve
+from tests.conftest import EXAMPLES, ROOT, make_emulator
+
+PLAN_SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
+TOKEN = "tok-ZXCV-recognisable-0123456789"
+
+
+def write_zone(directory: Path, apps: list[dict[str, Any]], zone: str = "example.com") -> str:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "apps.yaml").write_text(json.dumps({"zone": zone, "apps": apps}, indent=2))
+    return str(directory)
+
+
+def app(name: str, port: int) -> dict[str, Any]:
+    return {
+        "dns": {"type": "CNAME", "name": f"{name}.example.com"},
+        "protocol": f"tcp/{port}",
+        "origin_direct": [f"tcp://192.0.2.1:{port}"],
+    }
+
+
+class TestValidate:
+    def test_the_examples_are_valid(self, run_cli) -> None:  # type: ignore[no-untyped-def]
+        result = run_cli(["validate", str(EXAMPLES)])
+        assert result.exit_code == 0, result.stderr
+        assert "valid:" in result.stderr
+
+    def test_every_problem_is_one_located_line(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(
+            "zone: example.com\napps:\n  - dns: {type: CNAME, name: a.example.com}\n    protocol: tcp/99999\n"
+        )
+        result = run_cli(["validate", str(bad)])
+        assert result.exit_code == 1
+        located = [line for line in result.stderr.splitlines() if not line.startswith("error:")]
+        assert located and all(line.startswith(f"{bad}:") for line in located)
+
+    def test_github_annotations(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(
+            "zone: example.com\napps:\n  - dns: {type: CNAME, name: a.example.com}\n    protocool: tcp/22\n"
+        )
+        result = run_cli(["validate", "--format", "github", str(bad)])
+        assert result.exit_code == 1
+        assert result.stdout.startswith(f"::error file={bad},line=")
+
+
+class TestSandboxLifecycle:
+    def test_apply_the_examples_then_the_plan_is_empty(self, run_cli) -> None:  # type: ignore[no-untyped-def]
+        applied = run_cli(["apply", "--sandbox", "--auto-approve", str(EXAMPLES)])
+        assert applied.exit_code == 0, applied.stderr
+        assert "Apply complete" in applied.stdout
+        again = run_cli(["plan", "--sandbox", "--detailed-exitcode", str(EXAMPLES)])
+        assert again.exit_code == 0, again.stdout + again.stderr
+        assert "No changes" in again.stdout
+
+    def test_plan_formats(self, run_cli) -> None:  # type: ignore[no-untyped-def]
+        as_json = run_cli(["plan", "--sandbox", "--format", "json", str(EXAMPLES)])
+        document = json.loads(as_json.stdout)
+        jsonschema.validate(document, PLAN_SCHEMA)
+        assert document["summary"]["create"] > 0
+        markdown = run_cli(["plan", "--sandbox", "--format", "markdown", str(EXAMPLES)])
+        assert markdown.stdout.startswith("<!-- spectrum-reconciler:plan -->")
+        text = run_cli(["plan", "--sandbox", "--detailed-exitcode", str(EXAMPLES)])
+        assert text.exit_code == 2 and "\x1b[" not in text.stdout
+
+    def test_redacted_plans_show_no_origin(self, run_cli) -> None:  # type: ignore[no-untyped-def]
+        for fmt in ("text", "json", "markdown"):
+            result = run_cli(
+                ["plan", "--sandbox", "--redact-origins", "--format", fmt, str(EXAMPLES)]
+            )
+            assert "192.0.2." not in result.stdout
+
+    def test_a_saved_plan_applies_and_a_stale_one_is_refused(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        v1 = write_zone(tmp_path / "v1", [app("a", 1001), app("b", 1002)])
+        assert run_cli(["apply", "--sandbox", "--auto-approve", v1]).exit_code == 0
+        v2 = write_zone(tmp_path / "v2", [app("a", 1001), {**app("b", 1002), "tls": "full"}])
+        saved = tmp_path / "plan.json"
+        assert run_cli(["plan", "--sandbox", "--out", str(saved), v2]).exit_code == 0
+        moved = write_zone(tmp_path / "v3", [{**app("a", 1001), "tls": "strict"}, app("b", 1002)])
+        assert run_cli(["apply", "--sandbox", "--auto-approve", moved]).exit_code == 0
+        stale = run_cli(["apply", "--sandbox", "--plan", str(saved)])
+        assert stale.exit_code == 3
+        assert "a.example.com tcp/1001" in stale.stderr and "tls" in stale.stderr
+        fresh = tmp_path / "fresh.json"
+        assert run_cli(["plan", "--sandbox", "--out", str(fresh), v2]).exit_code == 0
+        assert run_cli(["apply", "--sandbox", "--plan", str(fresh)]).exit_code == 0
+        assert run_cli(["plan", "--sandbox", "--detailed-exitcode", v2]).exit_code == 0
+
+    def test_an_edited_plan_file_is_refused(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        v1 = write_zone(tmp_path / "v1", [app("a", 1001)])
+        saved = tmp_path / "plan.json"
+        run_cli(["plan", "--sandbox", "--out", str(saved), v1])
+        saved.write_text(saved.read_text().replace("tcp://192.0.2.1:1001", "tcp://192.0.2.66:1001"))
+        result = run_cli(["apply", "--sandbox", "--plan", str(saved)])
+        assert result.exit_code == 1 and "plan" in result.stderr
+        saved.write_text(saved.read_text()[:100])
+        assert run_cli(["apply", "--sandbox", "--plan", str(saved)]).exit_code == 1
+
+    def test_the_safety_gate_refuses_then_force_applies(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        three = write_zone(tmp_path / "v1", [app("a", 1001), app("b", 1002), app("c", 1003)])
+        assert run_cli(["apply", "--sandbox", "--auto-approve", three]).exit_code == 0
+        two = write_zone(tmp_path / "v2", [app("a", 1001), app("b", 1002)])
+        refused = run_cli(["apply", "--sandbox", "--auto-approve", two])
+        assert refused.exit_code == 3 and "--force" in refused.stderr
+        forced = run_cli(["apply", "--sandbox", "--auto-approve", "--force", two])
+        assert forced.exit_code == 0
+
+    def test_drift_exit_codes(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        v1 = write_zone(tmp_path / "v1", [app("a", 1001)])
+        run_cli(["apply", "--sandbox", "--auto-approve", v1])
+        assert run_cli(["drift", "--sandbox", v1]).exit_code == 0
+        v2 = write_zone(tmp_path / "v2", [{**app("a", 1001), "tls": "full"}])
+        found = run_cli(["drift", "--sandbox", v2])
+        assert found.exit_code == 2 and "tls" in found.stdout
+
+    def test_export_then_plan_is_empty(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        assert run_cli(["apply", "--sandbox", "--auto-approve", str(EXAMPLES)]).exit_code == 0
+        out = tmp_path / "exported" / "example.com.yaml"
+        out.parent.mkdir()
+        assert (
+            run_cli(["export", "--sandbox", "--zone", "example.com", "--out", str(out)]).exit_code
+            == 0
+        )
+        assert out.read_text().startswith("# yaml-language-server: $schema=")
+        assert run_cli(["validate", str(out)]).exit_code == 0
+        result = run_cli(["plan", "--sandbox", "--detailed-exitcode", str(out)])
+        assert result.exit_code == 0, result.stdout
+
+    def test_apply_without_a_terminal_needs_auto_approve(self, run_cli) -> None:  # type: ignore[no-untyped-def]
+        result = run_cli(["apply", "--sandbox", str(EXAMPLES)])
+        assert result.exit_code == 1 and "--auto-approve" in result.stderr
+
+
+class TestTheRealApiPath:
+    def test_a_refused_token_exits_1_and_plans_nothing(self, run_cli) -> None:  # type: ignore[no-untyped-def]
+        emulator = make_emulator(token="the-only-good-token")
+        with serve(emulator, host="127.0.0.1", port=0) as running:
+            result = run_cli(
+                ["plan", "--base-url", running.base_url, str(EXAMPLES)],
+                env={"CLOUDFLARE_API_TOKEN": TOKEN},
+            )
+        assert result.exit_code == 1
+        assert "10000" in result.stderr and result.stdout == ""
+        assert TOKEN not in result.stderr
+
+    def test_no_token_is_a_clear_error(self, run_cli) -> None:  # type: ignore[no-untyped-def]
+        result = run_cli(["plan", str(EXAMPLES)])
+        assert result.exit_code == 1 and "CLOUDFLARE_API_TOKEN" in result.stderr
+
+    def test_plain_http_to_a_remote_host_is_refused(self, run_cli) -> None:  # type: ignore[no-untyped-def]
+        result = run_cli(
+            ["plan", "--base-url", "http://api.example.com/client/v4", str(EXAMPLES)],
+            env={"CLOUDFLARE_API_TOKEN": TOKEN},
+        )
+        assert result.exit_code == 1 and "https" in result.stderr
+
+
+def test_usage_errors_exit_1_not_2() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plan", "--format", "yaml", "x"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and "Invalid value" in done.stderr
+
+
+def test_version() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and "spectrum-reconciler" in done.stdout
