@@ -164,12 +164,27 @@ def _plan_deletions(index: _LiveIndex, matched: set[AppKey]) -> list[Action]:
 def build_plan(desired: DesiredState, live: Sequence[LiveZone]) -> Plan:
     """The actions that make the declared zones' live apps match the desired state."""
     indexes = [_index_zone(spec, _find_live_zone(spec, live)) for spec in desired.zones]
+    _refuse_one_zone_declared_twice(indexes)
     actions, matched, unchanged = _plan_desired(desired, _zone_lookup(indexes))
     for index in indexes:
         actions.extend(_plan_deletions(index, matched))
     plan = Plan(tuple(actions), unchanged=unchanged, zones=tuple(_snapshot(i) for i in indexes))
     log.info("plan: %s", ", ".join(f"{n} {kind}" for kind, n in plan.summary.items()))
     return plan
+
+
+def _refuse_one_zone_declared_twice(indexes: Sequence[_LiveIndex]) -> None:
+    """Two declarations (one by name, one by id) of one live zone would each delete the other's
+    apps; offline validation cannot see that they are the same zone, so the planner refuses."""
+    seen: dict[str, ZoneSpec] = {}
+    for index in indexes:
+        other = seen.setdefault(index.zone.zone_id, index.spec)
+        if other is not index.spec:
+            raise PlanError(
+                f"zone {index.zone.name} ({index.zone.zone_id}) is declared twice, as "
+                f"{other.label!r} and as {index.spec.label!r}; give it both zone and zone_id "
+                "in every file that declares it"
+            )
 
 
 def _zone_refusal(zone: ZoneSnapshot, destructive: Sequence[Action]) -> str | None:

@@ -393,3 +393,17 @@ def test_after_an_update_the_next_plan_is_empty(
     # PUT replaces the whole app: fields missing from the body take the server's defaults.
     live = data.draw(cloudflare_echo(dict(update.body)))
     assert _plan_one(declared, live).actions == ()
+
+
+def test_one_live_zone_declared_by_name_and_by_id_is_refused() -> None:
+    from reconciler.errors import PlanError
+    from reconciler.model import DesiredState, LiveZone, ZoneSpec
+
+    zone_id = "f" * 32
+    desired = DesiredState(
+        zones=(ZoneSpec(name="example.com", zone_id=None), ZoneSpec(name=None, zone_id=zone_id)),
+        apps=(),
+    )
+    live = [LiveZone("example.com", zone_id, ()), LiveZone(zone_id, zone_id, ())]
+    with pytest.raises(PlanError, match="declared twice"):
+        build_plan(desired, live)
