@@ -7,37 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from jsonschema import Draft202012Validator
 
 from reconciler.errors import PlanFileError
 from reconciler.model import (
-    DesiredApp,
-    DesiredState,
-    LiveApp,
-    LiveZone,
-    Location,
     Plan,
-    SafetyPolicy,
-    ZoneSpec,
 )
-from reconciler.normalize import app_key
 from reconciler.plandoc import plan_from_document, plan_to_document, seal
-from reconciler.planner import build_plan
+from tests.scenarios import scenario_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "planner"
 SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "plan.schema.json").read_text())
 
 
 def mixed_plan() -> Plan:
-    doc = yaml.safe_load((FIXTURES / "mixed-plan" / "desired.yaml").read_text())
-    spec = ZoneSpec(doc["zone"], None, safety=SafetyPolicy(**doc["safety"]))
-    apps = tuple(
-        DesiredApp(app_key(doc["zone"], a), a, Location("d.yaml", 1, 1)) for a in doc["apps"]
-    )
-    live = json.loads((FIXTURES / "mixed-plan" / "live.json").read_text())
-    zone = LiveZone(live["zone"], live["zone_id"], tuple(LiveApp(a["id"], a) for a in live["apps"]))
-    return build_plan(DesiredState((spec,), apps), [zone])
+    return scenario_plan("mixed-plan")
 
 
 def text_of(document: dict[str, Any]) -> str:

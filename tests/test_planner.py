@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,24 +26,13 @@ from reconciler.model import (
 )
 from reconciler.normalize import app_key, fingerprint, normalize_app
 from reconciler.planner import build_plan, check_safety, classify_drift
+from tests.scenarios import load_scenario
 
 FIXTURES = Path(__file__).parent / "fixtures" / "planner"
 ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"
 
 
-def load(name: str) -> tuple[DesiredState, LiveZone]:
-    """A scenario: desired.yaml (a desired-state file) and live.json (recorded API apps)."""
-    doc = yaml.safe_load((FIXTURES / name / "desired.yaml").read_text())
-    spec = ZoneSpec(
-        doc["zone"], None, tuple(doc.get("ignore", ())), SafetyPolicy(**doc.get("safety", {}))
-    )
-    apps = tuple(
-        DesiredApp(app_key(doc["zone"], app), app, Location(f"{name}/desired.yaml", 4 + i, 5))
-        for i, app in enumerate(doc["apps"])
-    )
-    live = json.loads((FIXTURES / name / "live.json").read_text())
-    zone = LiveZone(live["zone"], live["zone_id"], tuple(LiveApp(a["id"], a) for a in live["apps"]))
-    return DesiredState((spec,), apps), zone
+load = load_scenario
 
 
 @pytest.mark.parametrize(

@@ -9,26 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from reconciler import render
 from reconciler.model import (
     Action,
     ActionKind,
     AppKey,
-    DesiredApp,
-    DesiredState,
     FieldChange,
-    LiveApp,
-    LiveZone,
-    Location,
     Plan,
-    SafetyPolicy,
-    ZoneSpec,
 )
-from reconciler.normalize import app_key
 from reconciler.plandoc import plan_from_document, plan_to_document
-from reconciler.planner import Drift, build_plan, classify_drift
+from reconciler.planner import Drift, classify_drift
+from tests.scenarios import scenario_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "planner"
 ANSI = re.compile(r"\x1b\[")
@@ -37,14 +29,7 @@ ORIGINS = ["192.0.2.1", "2001:db8::beef", "192.0.2.80", "192.0.2.99", "secret-or
 
 
 def mixed_plan() -> Plan:
-    doc = yaml.safe_load((FIXTURES / "mixed-plan" / "desired.yaml").read_text())
-    spec = ZoneSpec(doc["zone"], None, safety=SafetyPolicy(**doc["safety"]))
-    apps = tuple(
-        DesiredApp(app_key(doc["zone"], a), a, Location("d.yaml", 1, 1)) for a in doc["apps"]
-    )
-    live = json.loads((FIXTURES / "mixed-plan" / "live.json").read_text())
-    zone = LiveZone(live["zone"], live["zone_id"], tuple(LiveApp(a["id"], a) for a in live["apps"]))
-    return build_plan(DesiredState((spec,), apps), [zone])
+    return scenario_plan("mixed-plan")
 
 
 def text(plan: Plan, *, color: bool = False, redact: bool = False) -> str:
