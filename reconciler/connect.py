@@ -54,7 +54,7 @@ def _sandbox_client(connection: Connection, zones: Iterable[ZoneSpec]) -> Cloudf
     emulator = Emulator.sandbox(Path(connection.sandbox_state))
     for zone in zones:
         if zone.name:
-            emulator.ensure_zone(zone.name)
+            emulator.ensure_zone(zone.name, zone.zone_id)
         elif zone.zone_id:
             emulator.ensure_zone_id(zone.zone_id)
     token = os.environ.get("CLOUDFLARE_API_TOKEN", "").strip() or SANDBOX_TOKEN

@@ -186,3 +186,16 @@ def test_version() -> None:
         check=False,
     )
     assert done.returncode == 0 and "spectrum-reconciler" in done.stdout
+
+
+def test_a_zone_given_with_its_id_works_in_the_sandbox(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "pinned"
+    config.mkdir()
+    document = {
+        "zone": "example.com",
+        "zone_id": "023e105f4ecef8ad9ca31a8372d0c353",
+        "apps": [app("a", 1001)],
+    }
+    (config / "apps.yaml").write_text(json.dumps(document))
+    assert run_cli(["apply", "--sandbox", "--auto-approve", str(config)]).exit_code == 0
+    assert run_cli(["plan", "--sandbox", "--detailed-exitcode", str(config)]).exit_code == 0

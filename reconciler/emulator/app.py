@@ -72,9 +72,9 @@ class Emulator:
 
         return EmulatorTransport(self)
 
-    def ensure_zone(self, name: str) -> dict[str, Any]:
-        """The zone called ``name``, created (id = md5 of the name) when missing."""
-        return self._ensure(name, None)
+    def ensure_zone(self, name: str, zone_id: str | None = None) -> dict[str, Any]:
+        """The zone called ``name``, created when missing (id ``zone_id``, else md5 of the name)."""
+        return self._ensure(name, zone_id.lower() if zone_id else None)
 
     def ensure_zone_id(self, zone_id: str) -> dict[str, Any]:
         """The zone with this id (any case), created as ``<id>.zone.invalid`` when missing."""
