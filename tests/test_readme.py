@@ -1,0 +1,78 @@
+"""README.md's "Set-up: two commands" work as written, on a fresh copy of the repository.
+
+The first command (the main job) runs for real: a new virtual environment, ``pip install .``
+from PyPI, apply to the sandbox, then an empty plan. That takes about a minute, once. The
+second command runs this very suite, so it is checked as text only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+NOT_COPIED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "*.egg-info",
+    "build",
+    "dist",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".spectrum-sandbox.json",
+)
+
+
+def setup_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = re.search(r"^## Set-up: two commands\n(.*?)(?=^## )", readme, re.S | re.M)
+    assert section, "README.md has no '## Set-up: two commands' section"
+    return re.findall(r"^```sh\n(.*?)\n```$", section.group(1), re.S | re.M)
+
+
+def test_the_section_has_exactly_two_one_line_commands() -> None:
+    commands = setup_commands()
+    assert len(commands) == 2
+    assert all("\n" not in command for command in commands)
+
+
+def test_the_test_command_is_what_ci_runs() -> None:
+    _, tests = setup_commands()
+    assert (
+        tests
+        == "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
+    )
+    assert "python -m pytest" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_main_job_runs_on_a_fresh_copy(tmp_path: Path) -> None:
+    main_job, _ = setup_commands()
+    copy = tmp_path / "spectrum-reconciler"
+    shutil.copytree(ROOT, copy, ignore=NOT_COPIED, symlinks=True)
+    assert not (copy / ".venv").exists() and not (copy / ".spectrum-sandbox.json").exists()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_BASE_URL", "VIRTUAL_ENV", "PYTHONPATH"}
+    }
+    done = subprocess.run(
+        ["bash", "-c", main_job],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Apply complete" in done.stdout
+    # The plan after the apply is the last thing printed, and it is empty.
+    assert done.stdout.splitlines()[-1].startswith("No changes.")
+    assert (copy / ".spectrum-sandbox.json").is_file()
