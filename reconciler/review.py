@@ -7,6 +7,7 @@ and no token. The old tree comes from a directory or from a git revision (``--fr
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import subprocess
 from collections.abc import Sequence
@@ -31,8 +32,14 @@ def review_ref(ref: str, paths: Sequence[str]) -> Plan:
 
 
 def review(old: DesiredState, new: DesiredState) -> Plan:
-    """Plan ``new`` against ``old`` standing in for live state."""
-    return build_plan(new, _as_live(old, new))
+    """Plan ``new`` against ``old`` standing in for live state.
+
+    The old apps need ids to be planned against; they are made up, so they are dropped from the
+    result rather than shown to a reviewer as if they were Cloudflare's.
+    """
+    plan = build_plan(new, _as_live(old, new))
+    actions = tuple(dataclasses.replace(action, app_id=None) for action in plan.actions)
+    return dataclasses.replace(plan, actions=actions, zones=())
 
 
 def _as_live(old: DesiredState, new: DesiredState) -> list[LiveZone]:
