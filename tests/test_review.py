@@ -96,6 +96,7 @@ class TestTwoDirectories:
         assert "dns.type CNAME -> ADDRESS" in result.stdout
         assert "cannot change in place" in result.stdout
         assert "0 to create, 1 to update, 1 to delete, 1 to recreate" in result.stdout
+        assert "[app " not in result.stdout  # no made-up ids shown as if they were Cloudflare's
 
     def test_markdown_marks_the_recreate(self, run_cli, trees: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
         result = run_cli(["diff", "--format", "markdown", *trees])
