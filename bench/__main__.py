@@ -1,0 +1,174 @@
+"""``python -m bench [--quick]``: run every benchmark row and print one table.
+
+Each figure is the median of several runs with its min-max. ``--quick`` shrinks every size so
+CI can run it in seconds; it asserts nothing about timing, but a row that crashes is printed as
+FAILED and makes the exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench import emulator_throughput, memory, pacing, planning, reads
+from bench.scenario import Figure
+from reconciler.ratelimit import RateLimit
+
+
+@dataclass(frozen=True)
+class Sizes:
+    runs: int
+    plan_apps: int
+    plan_zones: int
+    small_apps: int
+    small_zones: int
+    planning: tuple[int, ...]
+    pace_limit: RateLimit
+    pace_creates: int
+    pace_runs: int
+    memory_apps: int
+    memory_zones: int
+    emulator_seconds: float
+
+
+FULL = Sizes(5, 5_000, 50, 1_000, 10, (1_000, 10_000, 50_000), RateLimit(60, 10.0), 200, 3,
+             10_000, 50, 2.0)  # fmt: skip
+QUICK = Sizes(3, 500, 5, 100, 2, (1_000, 5_000), RateLimit(20, 2.0), 50, 2, 1_000, 5, 0.3)
+
+Row = tuple[str, str, str, str]  # what, figure (median), spread, goal
+
+
+def fmt(figure: Figure, unit: str = "", digits: int = 0) -> tuple[str, str]:
+    median = f"{figure.median:,.{digits}f}{unit}"
+    return median, f"{figure.low:,.{digits}f}-{figure.high:,.{digits}f}{unit} (n={figure.runs})"
+
+
+def request_rows(sizes: Sizes) -> list[Row]:
+    rows: list[Row] = []
+    for apps, zones in ((sizes.plan_apps, sizes.plan_zones), (sizes.small_apps, sizes.small_zones)):
+        with reads.Scenario(apps, zones) as scenario:
+            c = reads.count_requests(scenario, sizes.runs)
+        median, spread = fmt(c.requests)
+        verdict = "met" if c.requests.high == c.minimum else "MISSED"
+        goal = f"minimum {c.minimum} ({verdict}); 1/app: {c.per_app:,}; 429s: {c.rate_limited}"
+        rows.append((f"1. plan requests, {apps:,} apps / {zones} zones", median, spread, goal))
+    return rows
+
+
+def wall_rows(sizes: Sizes) -> list[Row]:
+    with reads.Scenario(sizes.plan_apps, sizes.plan_zones) as scenario:
+        w = reads.time_reads(scenario, sizes.runs)
+    what = f"2. reads wall, {w.apps:,} apps / {w.zones} zones, 50 ms"
+    median, spread = fmt(w.reads_s, " s", 3)
+    ratio = w.reads_s.median / w.critical_path_s
+    verdict = "met" if ratio <= 1.5 else "MISSED"
+    goal = f"≤1.5x critical path {w.critical_path_s:.3f} s: {ratio:.2f}x ({verdict})"
+    plan_median, plan_spread = fmt(w.plan_s, " s", 3)
+    return [
+        (what + f" (zone_concurrency={w.zone_concurrency})", median, spread, goal),
+        ("   plan wall (reads + build_plan)", plan_median, plan_spread, "for reference"),
+    ]
+
+
+def planning_rows(sizes: Sizes) -> list[Row]:
+    measured = planning.measure(sizes.planning, repeats=sizes.runs)
+    rows: list[Row] = []
+    by_size = {r["apps"]: r["median_s"] for r in measured}
+    for r in measured:
+        figure = Figure(r["median_s"], r["min_s"], r["max_s"], r["repeats"])
+        goal = ""
+        if r["apps"] == 10_000:
+            goal = f"10k well under 1 s ({'met' if r['median_s'] < 1.0 else 'MISSED'})"
+        if r["apps"] == 50_000 and 10_000 in by_size:
+            x = r["median_s"] / by_size[10_000]
+            goal = f"50k/10k ≤ 6x: {x:.1f}x ({'met' if x <= 6 else 'MISSED'})"
+        rows.append((f"3. build_plan, {r['apps']:,} apps", *fmt(figure, " s", 3), goal))
+    return rows
+
+
+def pacing_rows(sizes: Sizes) -> list[Row]:
+    p = pacing.measure(sizes.pace_limit, sizes.pace_creates, sizes.pace_runs)
+    limit = f"{p.limit.requests}/{p.limit.seconds:g}s"
+    verdict = "met" if p.ratio.median >= 0.9 and p.rate_limited == 0 else "MISSED"
+    naive, _ = fmt(p.naive_ratio, "", 2)
+    goal = f"≥0.90, 0 429s: 429s {p.rate_limited} ({verdict}); naive {naive}"
+    what = f"4. apply pacing, {p.creates} creates at {limit} (rate / limit)"
+    requests, _ = fmt(p.requests)
+    seconds, seconds_spread = fmt(p.seconds, " s", 1)
+    return [
+        (what, *fmt(p.ratio, "", 3), goal),
+        ("   requests per apply / first→last", f"{requests} / {seconds}", seconds_spread, ""),
+    ]
+
+
+def memory_rows(sizes: Sizes) -> list[Row]:
+    m = memory.measure(sizes.memory_apps, sizes.memory_zones, sizes.runs)
+    verdict = "met" if m.peak_mb.high < 150 else "MISSED"
+    floor, _ = fmt(m.baseline_mb, " MB", 1)
+    what = f"5. peak RSS, plan command, {m.apps:,} apps / {m.zones} zones"
+    return [(what, *fmt(m.peak_mb, " MB", 1), f"< 150 MB ({verdict}); import-only {floor}")]
+
+
+def emulator_rows(sizes: Sizes) -> list[Row]:
+    rates = [
+        emulator_throughput.measure(sizes.emulator_seconds)["requests_per_second"]
+        for _ in range(sizes.runs)
+    ]
+    figure = Figure.of(rates)
+    verdict = "met" if figure.median >= 2000 else "MISSED"
+    return [("6. emulator, list 100 apps (req/s)", *fmt(figure), f"≥ 2,000/s ({verdict})")]
+
+
+SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
+    request_rows,
+    wall_rows,
+    planning_rows,
+    pacing_rows,
+    memory_rows,
+    emulator_rows,
+)
+
+
+def machine() -> str:
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    cores = os.cpu_count()
+    return f"{now}; {cores} cores; Python {platform.python_version()}; {platform.platform()}"
+
+
+def render(rows: list[Row]) -> str:
+    header: Row = ("row", "median", "min-max", "goal")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = [" | ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    rule = "-+-".join("-" * w for w in widths)
+    return "\n".join([" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), rule]
+                     + [line.rstrip() for line in lines])  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    rows: list[Row] = []
+    failed = 0
+    for section in SECTIONS:
+        print(f"running {section.__name__} ...", file=sys.stderr, flush=True)
+        try:
+            rows.extend(section(sizes))
+        except Exception:  # report every crash, run the other rows, then fail
+            failed += 1
+            traceback.print_exc()
+            rows.append((section.__name__, "FAILED", "", "crashed: see the traceback above"))
+    print(("quick run: " if args.quick else "") + machine())
+    print(render(rows))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

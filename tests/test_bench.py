@@ -1,0 +1,14 @@
+"""The benchmark harness's request count is a correctness claim: a plan reads the minimum."""
+
+from __future__ import annotations
+
+from bench.reads import Scenario, count_requests
+
+
+def test_plan_makes_the_minimum_number_of_requests() -> None:
+    with Scenario(apps=250, zones=2) as scenario:  # 125 apps a zone: two pages each
+        counted = count_requests(scenario, runs=1)
+    assert counted.minimum == 2 * (1 + 2)
+    assert counted.requests.high == counted.minimum
+    assert counted.client_requests.high == counted.minimum
+    assert counted.rate_limited == 0
