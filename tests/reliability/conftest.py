@@ -1,0 +1,36 @@
+"""The reliability suite: every test carries the ``reliability`` marker; figures at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from reliability_helpers import FIGURES, FULL
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/reliability/" in item.nodeid.replace("\\", "/"):
+            assert item.get_closest_marker("reliability"), f"{item.nodeid} lacks the marker"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if not FIGURES:
+        return
+    size = "full" if FULL else "ci"
+    terminalreporter.section(f"reliability figures (RELIABILITY_SCALE={size})")
+    for name, value in sorted(FIGURES.items()):
+        terminalreporter.write_line(f"{name}: {value}")
+    target = os.environ.get("RELIABILITY_FIGURES")
+    if target:
+        with open(target, "w", encoding="utf-8") as stream:
+            json.dump({"scale": size, **dict(sorted(FIGURES.items()))}, stream, indent=2)
+
+
+@pytest.fixture
+def figures():  # type: ignore[no-untyped-def]
+    """``figures(name=count, ...)`` adds to the session's figures."""
+    from reliability_helpers import note
+
+    return note
