@@ -123,7 +123,7 @@ class CloudflareClient:
         rate_limit: RateLimit = CLOUDFLARE_DEFAULT,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
-        zone_concurrency: int = 8,
+        zone_concurrency: int = 32,
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
     ) -> None:

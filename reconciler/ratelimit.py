@@ -39,6 +39,9 @@ class RateLimit:
 
 
 CLOUDFLARE_DEFAULT = RateLimit(1200, 300.0)
+# Cloudflare also caps each client IP at 200 requests per second; concurrent zone reads could
+# otherwise burst past it while staying far inside the five-minute budget.
+CLOUDFLARE_BURST = RateLimit(200, 1.0)
 
 
 class RateLimiter:
@@ -48,6 +51,7 @@ class RateLimiter:
         self,
         limit: RateLimit = CLOUDFLARE_DEFAULT,
         *,
+        burst: RateLimit = CLOUDFLARE_BURST,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -56,6 +60,7 @@ class RateLimiter:
         # small margin on the window keeps the server's count of any window within the limit.
         self._window = limit.seconds + min(1.0, max(0.05, limit.seconds * 0.01))
         self._sent: collections.deque[float] = collections.deque()
+        self._burst = _Window(burst.requests, burst.seconds)
         self._paused_until = 0.0
         self._lock = threading.Lock()
         self._clock = clock
@@ -68,7 +73,9 @@ class RateLimiter:
             with self._lock:
                 delay = self._delay(self._clock())
                 if delay <= 0:
-                    self._sent.append(self._clock())
+                    now = self._clock()
+                    self._sent.append(now)
+                    self._burst.sent.append(now)
                     return
             self.waited += delay
             self._sleep(delay)
@@ -91,6 +98,22 @@ class RateLimiter:
             self._sent.popleft()
         if now < self._paused_until:
             return self._paused_until - now
-        if len(self._sent) < self.limit.requests:
+        if len(self._sent) >= self.limit.requests:
+            return self._sent[0] + self._window - now
+        return self._burst.delay(now)
+
+
+class _Window:
+    """A second, short sliding window (the per-second cap)."""
+
+    def __init__(self, requests: int, seconds: float) -> None:
+        self.requests = requests
+        self.seconds = seconds
+        self.sent: collections.deque[float] = collections.deque()
+
+    def delay(self, now: float) -> float:
+        while self.sent and self.sent[0] + self.seconds <= now:
+            self.sent.popleft()
+        if len(self.sent) < self.requests:
             return 0.0
-        return self._sent[0] + self._window - now
+        return self.sent[0] + self.seconds - now

@@ -78,3 +78,17 @@ def test_a_malformed_rate_limit_is_refused_with_an_example(text: str) -> None:
 
 def test_rate_limit_parses_count_and_window() -> None:
     assert RateLimit.parse("60/10") == RateLimit(60, 10.0)
+
+
+def test_a_burst_cap_spreads_requests_within_the_long_window() -> None:
+    fake = FakeTime()
+    limit = RateLimiter(
+        RateLimit(1000, 300), burst=RateLimit(5, 1.0), clock=fake.clock, sleep=fake.sleep
+    )
+    sent = []
+    for _ in range(12):
+        limit.acquire()
+        sent.append(fake.now)
+    for start in sent:
+        assert sum(1 for t in sent if start <= t < start + 1.0) <= 5
+    assert fake.now >= 2.0
