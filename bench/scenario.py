@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,10 +39,6 @@ class Figure:
     @classmethod
     def of(cls, values: Sequence[float]) -> Figure:
         return cls(statistics.median(values), min(values), max(values), len(values))
-
-
-def repeat(runs: int, once: Callable[[], float]) -> Figure:
-    return Figure.of([once() for _ in range(runs)])
 
 
 def zone_name(index: int) -> str:

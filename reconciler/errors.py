@@ -8,7 +8,6 @@ The tree::
     ├── PlanFileError               a saved plan that is truncated, edited or of another version
     ├── SafetyError                 exit 3: a plan refused by a safety rule (too many deletions)
     │   └── StalePlanError          exit 3: live state moved since the saved plan was made
-    ├── ApplyError                  exit 4: some actions failed; the others are reported
     └── ApiError                    the Cloudflare API said no, or could not be reached
         ├── AuthError               no or refused credentials (9106, 6003, 10000, 401)
         ├── PermissionDeniedError   403 other than a refused token: the token lacks a permission
@@ -18,7 +17,8 @@ The tree::
         └── TransportError          connection failures, timeouts, 5xx after every retry
 
 Every message names what went wrong and ends with what to do. ``exit_code_for`` is the one place
-that turns an exception into a process exit code.
+that turns an exception into a process exit code. A partly applied plan is not an exception: the
+executor reports every action, and ``apply`` exits ``EXIT_PARTIAL`` (4) from that report.
 """
 
 from __future__ import annotations
@@ -66,12 +66,6 @@ class SafetyError(ReconcilerError):
 
 class StalePlanError(SafetyError):
     """Live state changed since the saved plan was made."""
-
-
-class ApplyError(ReconcilerError):
-    """Some actions of an apply failed; the run summary says which."""
-
-    exit_code = EXIT_PARTIAL
 
 
 @dataclass(frozen=True)

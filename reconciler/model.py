@@ -231,9 +231,6 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.actions)
 
-    def zone(self, zone_id: str) -> ZoneSnapshot | None:
-        return next((z for z in self.zones if z.zone_id == zone_id), None)
-
 
 def _plain(value: JSON) -> JSON:
     """A deep copy of a JSON-shaped value as plain dicts and lists (for json.dumps)."""

@@ -192,7 +192,6 @@ FIELDS: tuple[Field, ...] = (
     Field("virtual_network_id", canonicalize=_lower),
     Field("origin_worker_id", canonicalize=_same),
 )
-FIELDS_BY_NAME: Mapping[str, Field] = {f.name: f for f in FIELDS}
 FIELD_ORDER: Mapping[str, int] = {f.name: i for i, f in enumerate(FIELDS)}
 _MANAGED = tuple(f for f in FIELDS if not f.server_set)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,15 +83,3 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
-
-
-def copy_tree(source: Path, target: Path) -> Path:
-    """A writable copy of a fixture tree."""
-    import shutil
-
-    shutil.copytree(source, target)
-    return target
-
-
-def env_without_token() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "CLOUDFLARE_API_TOKEN"}
