@@ -45,7 +45,11 @@ CLOUDFLARE_BURST = RateLimit(200, 1.0)
 
 
 class RateLimiter:
-    """A thread-safe sliding-window limiter with a pause the server can impose."""
+    """A thread-safe limiter over sliding windows, with a pause the server can impose.
+
+    Two windows are kept, both of send times: the account budget (``limit``) and the per-IP
+    burst cap (``burst``). A request waits until both have room.
+    """
 
     def __init__(
         self,
@@ -56,11 +60,7 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.limit = limit
-        # Requests reach the server a little after we send them, and not all equally late; a
-        # small margin on the window keeps the server's count of any window within the limit.
-        self._window = limit.seconds + min(1.0, max(0.05, limit.seconds * 0.01))
-        self._sent: collections.deque[float] = collections.deque()
-        self._burst = _Window(burst.requests, burst.seconds)
+        self._windows = (_Window(limit), _Window(burst))
         self._paused_until = 0.0
         self._lock = threading.Lock()
         self._clock = clock
@@ -71,11 +71,11 @@ class RateLimiter:
         """Block until one more request may be sent, then count it as sent."""
         while True:
             with self._lock:
-                delay = self._delay(self._clock())
+                now = self._clock()
+                delay = self._delay(now)
                 if delay <= 0:
-                    now = self._clock()
-                    self._sent.append(now)
-                    self._burst.sent.append(now)
+                    for window in self._windows:
+                        window.sent.append(now)
                     return
             self.waited += delay
             self._sleep(delay)
@@ -94,26 +94,24 @@ class RateLimiter:
             self.pause(float(match["reset"]))
 
     def _delay(self, now: float) -> float:
-        while self._sent and self._sent[0] + self._window <= now:
-            self._sent.popleft()
-        if now < self._paused_until:
-            return self._paused_until - now
-        if len(self._sent) >= self.limit.requests:
-            return self._sent[0] + self._window - now
-        return self._burst.delay(now)
+        waits = [window.delay(now) for window in self._windows]
+        return max(self._paused_until - now, *waits)
 
 
 class _Window:
-    """A second, short sliding window (the per-second cap)."""
+    """One sliding window: at most ``requests`` send times within ``span`` seconds."""
 
-    def __init__(self, requests: int, seconds: float) -> None:
-        self.requests = requests
-        self.seconds = seconds
+    def __init__(self, limit: RateLimit) -> None:
+        self.requests = limit.requests
+        # Requests reach the server a little after we send them, and not all equally late; a
+        # small margin on the window keeps the server's count of any window within the limit.
+        self.span = limit.seconds + min(1.0, max(0.05, limit.seconds * 0.01))
         self.sent: collections.deque[float] = collections.deque()
 
     def delay(self, now: float) -> float:
-        while self.sent and self.sent[0] + self.seconds <= now:
+        """Seconds until this window has room (0 when it has room now)."""
+        while self.sent and self.sent[0] + self.span <= now:
             self.sent.popleft()
         if len(self.sent) < self.requests:
             return 0.0
-        return self.sent[0] + self.seconds - now
+        return self.sent[0] + self.span - now
