@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import click
 
 from reconciler import workflow
 from reconciler.cli import output
-from reconciler.cli.options import api, common, connection, guarded, stdout, use_color
+from reconciler.cli.options import api, guarded, stdout, use_color
 from reconciler.cloudflare import CloudflareClient
 from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
@@ -35,7 +36,6 @@ from reconciler.planner import check_safety
 )
 @click.option("--journal", type=click.Path(dir_okay=False), help="Append every attempt as JSON.")
 @api
-@common
 @guarded
 def apply(
     paths: Sequence[str],
@@ -44,11 +44,7 @@ def apply(
     force: bool,
     parallelism: int,
     journal: str | None,
-    sandbox: bool,
-    base_url: str | None,
-    rate_limit: str,
-    verbose: bool,
-    debug: bool,
+    connection: Connection,
 ) -> int:
     """Make live match the files (or a saved plan): exit 0 applied, 3 refused, 4 partly applied.
 
@@ -59,18 +55,19 @@ def apply(
     """
     if bool(paths) == bool(plan_file):
         raise click.UsageError("give desired-state PATHs or --plan FILE (one of the two)")
-    conn = connection(sandbox, base_url, rate_limit)
     run = _Settings(force=force, parallelism=parallelism, journal=journal)
     if plan_file:
-        return _apply_saved(output.read_plan_file(plan_file), conn, run)
-    return _apply_paths(paths, conn, run, auto_approve=auto_approve)
+        return _apply_saved(output.read_plan_file(plan_file), connection, run)
+    return _apply_paths(paths, connection, run, auto_approve=auto_approve)
 
 
+@dataclass(frozen=True)
 class _Settings:
-    def __init__(self, *, force: bool, parallelism: int, journal: str | None) -> None:
-        self.force = force
-        self.parallelism = parallelism
-        self.journal = journal
+    """How to run the writes, whichever way the plan came in."""
+
+    force: bool
+    parallelism: int
+    journal: str | None
 
 
 def _apply_saved(the_plan: Plan, conn: Connection, run: _Settings) -> int:

@@ -23,17 +23,23 @@ log = logging.getLogger("reconciler.cli")
 
 
 def guarded(command: F) -> F:
-    """Run a command; turn every error into one line on stderr (a traceback only with --debug).
+    """-v/--verbose and --debug, logging set from them, and the guard around the command.
 
-    This is the one place an error becomes an exit code.
+    The guard is the one place an error becomes an exit code: every error is one line on
+    stderr (a traceback only with --debug).
     """
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        configure_logging(verbose=bool(kwargs.get("verbose")), debug=bool(kwargs.get("debug")))
-        sys.exit(_run(command, bool(kwargs.get("debug")), args, kwargs))
+    def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> Any:
+        configure_logging(verbose=verbose, debug=debug)
+        sys.exit(_run(command, debug, args, kwargs))
 
-    return wrapper  # type: ignore[return-value]
+    with_debug = click.option(
+        "--debug", is_flag=True, help="Log every request; tracebacks on error."
+    )(wrapper)
+    return click.option("-v", "--verbose", is_flag=True, help="Say what is being done.")(  # type: ignore[return-value]
+        with_debug
+    )
 
 
 def _run(command: Callable[..., Any], debug: bool, args: Any, kwargs: Any) -> int:
@@ -65,40 +71,43 @@ def _traceback(debug: bool) -> None:
         log.exception("traceback (--debug)")
 
 
-def common(command: F) -> F:
-    """-v/--verbose and --debug, accepted after every command's name."""
-    command = click.option("-v", "--verbose", is_flag=True, help="Say what is being done.")(command)
-    return click.option("--debug", is_flag=True, help="Log every request; tracebacks on error.")(
-        command
-    )
+def _parse_rate_limit(_ctx: click.Context, _param: click.Parameter, value: str) -> RateLimit:
+    try:
+        return RateLimit.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+rate_limit_option = click.option(
+    "--rate-limit",
+    default="1200/300",
+    show_default=True,
+    callback=_parse_rate_limit,
+    help="Request budget, N/SECONDS (Cloudflare's is 1200/300).",
+)
 
 
 def api(command: F) -> F:
-    """The options of every command that talks to the API."""
+    """--sandbox, --base-url and --rate-limit, handed to the command as one ``connection``."""
+
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any, sandbox: bool, base_url: str | None, rate_limit: RateLimit, **kwargs: Any
+    ) -> Any:
+        chosen = Connection(sandbox=sandbox, base_url=base_url, rate_limit=rate_limit)
+        return command(*args, connection=chosen, **kwargs)
+
     options = [
         click.option("--sandbox", is_flag=True, help="Use the built-in emulator (no account)."),
         click.option(
             "--base-url", help="API base URL (else CLOUDFLARE_BASE_URL, else Cloudflare)."
         ),
-        click.option(
-            "--rate-limit",
-            default="1200/300",
-            show_default=True,
-            help="Client-side request budget, N/SECONDS (Cloudflare's is 1200/300).",
-        ),
+        rate_limit_option,
     ]
+    decorated: Any = wrapper
     for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def connection(sandbox: bool, base_url: str | None, rate_limit: str) -> Connection:
-    """The Connection the API flags describe."""
-    try:
-        limit = RateLimit.parse(rate_limit)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--rate-limit") from None
-    return Connection(sandbox=sandbox, base_url=base_url, rate_limit=limit)
+        decorated = option(decorated)
+    return decorated  # type: ignore[no-any-return]
 
 
 def use_color(stream: TextIO) -> bool:

@@ -8,8 +8,8 @@ import click
 
 from reconciler import workflow
 from reconciler.cli import output
-from reconciler.cli.options import FORMATS, api, common, connection, guarded, stdout, use_color
-from reconciler.connect import open_client
+from reconciler.cli.options import FORMATS, api, guarded, stdout, use_color
+from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
@@ -25,9 +25,8 @@ paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Pat
     show_default=True,
     help="github: GitHub Actions annotations on stdout.",
 )
-@common
 @guarded
-def validate(paths: Sequence[str], fmt: str, verbose: bool, debug: bool) -> int:
+def validate(paths: Sequence[str], fmt: str) -> int:
     """Check desired-state files offline: schema and semantic rules; no token needed.
 
     Every problem of every file, one line each (file:line:col: message) on stderr.
@@ -53,7 +52,6 @@ def validate(paths: Sequence[str], fmt: str, verbose: bool, debug: bool) -> int:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when anything would change.")
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
 @api
-@common
 @guarded
 def plan(
     paths: Sequence[str],
@@ -61,18 +59,14 @@ def plan(
     out: str | None,
     detailed_exitcode: bool,
     redact_origins: bool,
-    sandbox: bool,
-    base_url: str | None,
-    rate_limit: str,
-    verbose: bool,
-    debug: bool,
+    connection: Connection,
 ) -> int:
     """Show what apply would change (exit 2 with --detailed-exitcode when it would).
 
     Example: spectrum-reconciler plan examples/ --format markdown --out plan.json
     """
     desired = workflow.load(paths)
-    with open_client(connection(sandbox, base_url, rate_limit), desired.zones) as client:
+    with open_client(connection, desired.zones) as client:
         the_plan = workflow.plan_for(desired, client)
     if out:
         workflow.write_atomically(out, output.plan_document_text(the_plan))
@@ -86,24 +80,19 @@ def plan(
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
 @api
-@common
 @guarded
 def drift(
     paths: Sequence[str],
     fmt: str,
     redact_origins: bool,
-    sandbox: bool,
-    base_url: str | None,
-    rate_limit: str,
-    verbose: bool,
-    debug: bool,
+    connection: Connection,
 ) -> int:
     """Compare live apps with git and sort every difference; exit 2 when there is any.
 
     Example: spectrum-reconciler drift examples/ --format markdown
     """
     desired = workflow.load(paths)
-    with open_client(connection(sandbox, base_url, rate_limit), desired.zones) as client:
+    with open_client(connection, desired.zones) as client:
         found = workflow.drift_for(desired, client)
     stream = stdout()
     output.show_drift(found, fmt, stream, color=use_color(stream), redact=redact_origins)

@@ -8,26 +8,22 @@ import click
 
 from reconciler import workflow
 from reconciler.cli import output
-from reconciler.cli.options import FORMATS, api, common, connection, guarded, stdout, use_color
-from reconciler.connect import open_client
+from reconciler.cli.options import FORMATS, api, guarded, rate_limit_option, stdout, use_color
+from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.model import ZoneSpec
+from reconciler.ratelimit import RateLimit
 
 
 @click.command()
 @click.option("--zone", "zone", required=True, help="The zone (domain name) to export.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @api
-@common
 @guarded
 def export(
     zone: str,
     out: str | None,
-    sandbox: bool,
-    base_url: str | None,
-    rate_limit: str,
-    verbose: bool,
-    debug: bool,
+    connection: Connection,
 ) -> int:
     """Write a zone's live apps as a desired-state file that plans to nothing.
 
@@ -36,7 +32,7 @@ def export(
     from reconciler.export import export_document
 
     spec = ZoneSpec(name=zone, zone_id=None)
-    with open_client(connection(sandbox, base_url, rate_limit), [spec]) as client:
+    with open_client(connection, [spec]) as client:
         (live,) = client.fetch_live([spec])
     text = export_document(live, out_path=out)
     if out:
@@ -53,7 +49,6 @@ def export(
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the config changes.")
-@common
 @guarded
 def diff(
     paths: Sequence[str],
@@ -61,8 +56,6 @@ def diff(
     fmt: str,
     redact_origins: bool,
     detailed_exitcode: bool,
-    verbose: bool,
-    debug: bool,
 ) -> int:
     """Offline review: what a config change does, with no network and no token.
 
@@ -94,8 +87,7 @@ def diff(
 @click.option("--latency-ms", default=0.0, type=float, show_default=True)
 @click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), show_default=True)
 @click.option("--seed", default=0, type=int, show_default=True)
-@click.option("--rate-limit", default="1200/300", show_default=True, help="N/SECONDS.")
-@common
+@rate_limit_option
 @guarded
 def emulator(
     host: str,
@@ -107,9 +99,7 @@ def emulator(
     latency_ms: float,
     fault_rate: float,
     seed: int,
-    rate_limit: str,
-    verbose: bool,
-    debug: bool,
+    rate_limit: RateLimit,
 ) -> int:
     """Serve the Spectrum API emulator over HTTP until stopped.
 
@@ -117,7 +107,6 @@ def emulator(
     """
     from reconciler.emulator import run_from_cli
 
-    limit = connection(False, None, rate_limit).rate_limit
     run_from_cli(
         host=host,
         port=port,
@@ -128,6 +117,6 @@ def emulator(
         latency_ms=latency_ms,
         fault_rate=fault_rate,
         seed=seed,
-        rate_limit=(limit.requests, limit.seconds),
+        rate_limit=(rate_limit.requests, rate_limit.seconds),
     )
     return EXIT_OK
