@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,13 +227,12 @@ def _describe(action: Action) -> dict[str, Any]:
     }
 
 
-def outcome_lines(report: ApplyReport) -> Iterable[str]:
-    """One line per action for the summary: status, symbol, identity, detail."""
-    for outcome in report.outcomes:
-        action = outcome.action
-        line = f"{outcome.status.value:7} {action.kind.symbol:3} {action.key.zone} {action.key}"
-        if outcome.new_app_id and action.kind is not ActionKind.DELETE:
-            line += f" (id {outcome.new_app_id})"
-        if outcome.detail:
-            line += f": {outcome.detail}"
-        yield line
+def outcome_line(outcome: Outcome) -> str:
+    """One line for one action's outcome: status, symbol, identity, new id, detail."""
+    action = outcome.action
+    line = f"{outcome.status.value:7} {action.kind.symbol:3} {action.key.zone} {action.key}"
+    if outcome.new_app_id and action.kind is not ActionKind.DELETE:
+        line += f" (id {outcome.new_app_id})"
+    if outcome.detail:
+        line += f": {outcome.detail}"
+    return line

@@ -14,7 +14,7 @@ from reconciler.cli.options import api, guarded, stdout, use_color
 from reconciler.cloudflare import CloudflareClient
 from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
-from reconciler.executor import DEFAULT_PARALLELISM, Executor, Outcome
+from reconciler.executor import DEFAULT_PARALLELISM, Executor, Outcome, Progress, outcome_line
 from reconciler.journal import Journal
 from reconciler.model import Plan
 from reconciler.planner import check_safety
@@ -116,7 +116,7 @@ def _execute(the_plan: Plan, client: CloudflareClient, run: _Settings) -> int:
     return EXIT_OK if report.complete else EXIT_PARTIAL
 
 
-def _progress() -> output.ProgressFn:
+def _progress() -> Progress:
     on_terminal = sys.stderr.isatty()
 
     def show(outcome: Outcome, done: int, total: int) -> None:
@@ -125,6 +125,6 @@ def _progress() -> output.ProgressFn:
             click.echo(f"\rapplying: {done}/{total}", err=True, nl=False)
             click.echo(end, err=True, nl=False)
         else:
-            click.echo(output.outcome_line(outcome), err=True)
+            click.echo(outcome_line(outcome), err=True)
 
     return show

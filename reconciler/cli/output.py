@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import io
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
 from reconciler import render
 from reconciler.errors import PlanFileError
-from reconciler.executor import ApplyReport, Outcome, Status, outcome_lines
+from reconciler.executor import ApplyReport, Status, outcome_line
 from reconciler.model import Plan, Problem
-from reconciler.plandoc import plan_from_document, plan_to_document
+from reconciler.plandoc import plan_from_document
 from reconciler.planner import Drift
 
-ProgressFn = Callable[[Outcome, int, int], None]
 MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -37,9 +37,9 @@ def show_drift(drift: Drift, fmt: str, stream: TextIO, *, color: bool, redact: b
 
 def plan_document_text(plan: Plan) -> str:
     """The saved plan: the JSON plan document, never redacted (apply needs the origins)."""
-    import json
-
-    return json.dumps(plan_to_document(plan), sort_keys=True, indent=2) + "\n"
+    buffer = io.StringIO()
+    render.render_json(plan, buffer, redact_origins=False)
+    return buffer.getvalue()
 
 
 def read_plan_file(path: str) -> Plan:
@@ -69,13 +69,9 @@ def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def outcome_line(outcome: Outcome) -> str:
-    return next(iter(outcome_lines(ApplyReport((outcome,)))))
-
-
 def apply_summary(report: ApplyReport) -> Iterable[str]:
     """Every action's outcome, then one count line."""
-    yield from outcome_lines(report)
+    yield from (outcome_line(outcome) for outcome in report.outcomes)
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in Status)
     verdict = "complete" if report.complete else "INCOMPLETE — fix what failed and run apply again"
     yield f"Apply {verdict}: {counts}."
