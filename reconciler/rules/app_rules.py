@@ -1,190 +1,29 @@
-"""Semantic rules: what the JSON Schema cannot say about a desired state.
+"""Rules about one app: the cross-field rules of spectrum-api.md §5 the schema cannot say.
 
-In: a :class:`RuleContext` holding the zone and app entries that passed the schema (so every
-field has its schema type). Out: located problems whose message ends with what to do. Pure.
-
-Each rule is a small named function. ``APP_RULES`` look at one app (the cross-field rules of
-spectrum-api.md §5); ``STATE_RULES`` look across apps, files and zones (identities, hostname port
-overlaps, zone ids, safety settings, ignore patterns).
+In: an :class:`AppEntry`. Out: located problems whose message ends with what to do. Pure.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import ipaddress
-import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from reconciler.model import Location, Problem
-
-_PORTS = re.compile(r"(\d+)(?:-(\d+))?")
-_PROTOCOL = re.compile(r"(tcp|udp)/(\d+(?:-\d+)?)")
-_ORIGIN = re.compile(r"(tcp|udp)://(\[[^\]]*\]|[^:/\[\]]+):(\d+(?:-\d+)?)")
-
-
-class Locatable(Protocol):
-    """What a rule needs of a loaded document: where a path was written."""
-
-    @property
-    def name(self) -> str: ...
-
-    def locate(self, path: Iterable[str | int]) -> Location: ...
-
-
-@dataclass(frozen=True)
-class ZoneEntry:
-    """One file's zone declaration (``zone``, ``zone_id``, ``ignore``, ``safety``)."""
-
-    doc: Locatable
-    name: str | None
-    zone_id: str | None
-    ignore: tuple[str, ...] = ()
-    safety: Mapping[str, Any] | None = None
-
-    @property
-    def label(self) -> str:
-        return self.name or self.zone_id or "?"
-
-    def at(self, *path: str | int) -> Location:
-        """Where ``path`` was written; with no path, where the file names its zone."""
-        return self.doc.locate(path or (("zone",) if self.name else ("zone_id",)))
-
-
-@dataclass(frozen=True)
-class AppEntry:
-    """One app that passed the schema, with its zone's label (name when known, else id)."""
-
-    doc: Locatable
-    index: int
-    zone: str
-    config: Mapping[str, Any]
-
-    def at(self, *path: str | int) -> Location:
-        return self.doc.locate(("apps", self.index, *path))
-
-    def problem(self, path: Sequence[str | int], message: str) -> Problem:
-        return Problem(self.at(*path), message)
-
-    def get(self, field: str, default: Any = None) -> Any:
-        return self.config.get(field, default)
-
-    @property
-    def dns_name(self) -> str:
-        return str(self.config["dns"]["name"]).strip().rstrip(".").lower()
-
-    @property
-    def protocol(self) -> str:
-        return str(self.config["protocol"]).strip().lower()
-
-    @property
-    def transport(self) -> str:
-        return self.protocol.split("/", 1)[0]
-
-    @property
-    def edge_ports(self) -> Ports | None:
-        match = _PROTOCOL.fullmatch(self.protocol)
-        return parse_ports(match.group(2)) if match else None
-
-    @property
-    def static_ips(self) -> list[str]:
-        edge_ips = self.get("edge_ips") or {}
-        return list(edge_ips.get("ips", [])) if edge_ips.get("type") == "static" else []
-
-    @property
-    def identity(self) -> tuple[str, str, str]:
-        return (self.zone, self.dns_name, self.protocol)
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    """Every valid zone declaration and app of the loaded files."""
-
-    zones: tuple[ZoneEntry, ...]
-    apps: tuple[AppEntry, ...]
-
-    def zone_groups(self) -> dict[str, list[ZoneEntry]]:
-        """Zone declarations grouped by zone label (files naming the same zone share a group)."""
-        aliases = _names_by_id(self.zones)
-        groups: dict[str, list[ZoneEntry]] = {}
-        for zone in self.zones:
-            groups.setdefault(aliases.get(zone.label, zone.label), []).append(zone)
-        return groups
-
-
-@dataclass(frozen=True)
-class Ports:
-    """A port or an inclusive port range as written (``22`` or ``1000-2000``)."""
-
-    start: int
-    end: int
-    is_range: bool
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start + 1
-
-    @property
-    def ordered(self) -> bool:
-        return self.start < self.end if self.is_range else True
-
-    def overlaps(self, other: Ports) -> bool:
-        return self.start <= other.end and other.start <= self.end
-
-    def __str__(self) -> str:
-        return f"{self.start}-{self.end}" if self.is_range else str(self.start)
-
-
-def parse_ports(text: str) -> Ports | None:
-    """``"22"`` or ``"1000-2000"`` as :class:`Ports`; None when it is neither."""
-    match = _PORTS.fullmatch(text.strip())
-    if not match:
-        return None
-    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
-    return Ports(start, end, match.group(2) is not None)
-
-
-def normal_zone_name(name: Any) -> str | None:
-    """A zone name as keys use it: lower case, no trailing dot; None when absent."""
-    return str(name).strip().rstrip(".").lower() if isinstance(name, str) else None
-
-
-def build_context(zones: Iterable[ZoneEntry], apps: Iterable[AppEntry]) -> RuleContext:
-    """A context whose apps carry their zone's name when any file ties that id to a name."""
-    zones = tuple(zones)
-    aliases = _names_by_id(zones)
-    named = tuple(replace(app, zone=aliases.get(app.zone, app.zone)) for app in apps)
-    return RuleContext(zones, tuple(sorted(named, key=lambda a: a.at())))
-
-
-def _names_by_id(zones: Iterable[ZoneEntry]) -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    for zone in zones:
-        if zone.name and zone.zone_id:
-            aliases.setdefault(zone.zone_id, zone.name)
-    return aliases
-
-
-def check(context: RuleContext) -> list[Problem]:
-    """Every problem every rule finds."""
-    found = [p for rule in STATE_RULES for p in rule(context)]
-    found += [p for app in context.apps for rule in APP_RULES for p in rule(app)]
-    return found
-
+from reconciler.model import Problem
+from reconciler.rules.entries import ORIGIN_URI, PROTOCOL_FORMAT, AppEntry, Ports, parse_ports
 
 # --- ports and origins ---------------------------------------------------------------------
 
 
 def _port_fields(app: AppEntry) -> Iterator[tuple[tuple[str | int, ...], str, Ports | None]]:
-    match = _PROTOCOL.fullmatch(app.protocol)
+    match = PROTOCOL_FORMAT.fullmatch(app.protocol)
     yield ("protocol",), app.protocol, parse_ports(match.group(2)) if match else None
     origin_port = app.get("origin_port")
     if origin_port is not None:
         yield ("origin_port",), str(origin_port), parse_ports(str(origin_port))
     for index, uri in enumerate(app.get("origin_direct", [])):
-        parsed = _ORIGIN.fullmatch(uri)
+        parsed = ORIGIN_URI.fullmatch(uri)
         yield ("origin_direct", index), uri, parse_ports(parsed.group(3)) if parsed else None
 
 
@@ -218,7 +57,7 @@ def origin_ports_match_edge(app: AppEntry) -> Iterator[Problem]:
 
 def _origin_hosts(app: AppEntry) -> Iterator[tuple[int, str, str]]:
     for index, uri in enumerate(app.get("origin_direct", [])):
-        parsed = _ORIGIN.fullmatch(uri)
+        parsed = ORIGIN_URI.fullmatch(uri)
         if parsed:
             yield index, parsed.group(1), parsed.group(2)
 
@@ -462,112 +301,4 @@ APP_RULES: tuple[Callable[[AppEntry], Iterable[Problem]], ...] = (
     virtual_network_has_no_port_ranges,
     virtual_network_needs_plain_direct_traffic,
     dns_name_is_in_zone,
-)
-
-
-# --- across apps, files and zones ----------------------------------------------------------
-
-
-def identities_are_unique(context: RuleContext) -> Iterator[Problem]:
-    """No (zone, dns.name, protocol) twice, in one file or across files."""
-    first: dict[tuple[str, str, str], AppEntry] = {}
-    for app in context.apps:
-        earlier = first.setdefault(app.identity, app)
-        if earlier is not app:
-            yield app.problem(
-                (),
-                f"{app.dns_name} {app.protocol} is declared twice in zone {app.zone} "
-                f"(also at {earlier.at()}) — remove one of them",
-            )
-
-
-def ports_do_not_overlap_on_a_hostname(context: RuleContext) -> Iterator[Problem]:
-    """Two apps on one hostname and transport use disjoint edge ports."""
-    seen: dict[tuple[str, str, str], list[AppEntry]] = {}
-    for app in context.apps:
-        ports = app.edge_ports
-        if ports is None:
-            continue
-        same = seen.setdefault((app.zone, app.dns_name, app.transport), [])
-        for earlier in same:
-            other = earlier.edge_ports
-            if other and earlier.protocol != app.protocol and other.overlaps(ports):
-                yield app.problem(
-                    ("protocol",),
-                    f"{app.protocol} overlaps {earlier.protocol} on {app.dns_name} "
-                    f"(at {earlier.at()}) — give each app its own ports",
-                )
-        same.append(app)
-
-
-def zone_ids_agree(context: RuleContext) -> Iterator[Problem]:
-    """Every file names a zone with the same zone_id, and a zone_id with the same zone."""
-    by_name: dict[str, ZoneEntry] = {}
-    by_id: dict[str, ZoneEntry] = {}
-    for zone in context.zones:
-        if not (zone.name and zone.zone_id):
-            continue
-        earlier = by_name.setdefault(zone.name, zone)
-        if earlier.zone_id != zone.zone_id:
-            what = f"zone {zone.name} has zone_id {zone.zone_id} here but {earlier.zone_id}"
-            yield _zone_id_conflict(zone, what, earlier)
-        earlier = by_id.setdefault(zone.zone_id, zone)
-        if earlier.name != zone.name:
-            what = f"zone_id {zone.zone_id} names zone {zone.name} here but {earlier.name}"
-            yield _zone_id_conflict(zone, what, earlier)
-
-
-def _zone_id_conflict(zone: ZoneEntry, what: str, earlier: ZoneEntry) -> Problem:
-    return Problem(
-        zone.at("zone_id"),
-        f"{what} at {earlier.at('zone_id')} — give one zone one zone_id in every file",
-    )
-
-
-def safety_settings_agree(context: RuleContext) -> Iterator[Problem]:
-    """A zone's safety settings, where several files give them, are the same."""
-    for label, zones in context.zone_groups().items():
-        given = [zone for zone in zones if zone.safety is not None]
-        for zone in given[1:]:
-            if _safety_key(zone.safety) != _safety_key(given[0].safety):
-                yield Problem(
-                    zone.at("safety"),
-                    f"safety for zone {label} differs from the one at {given[0].at('safety')} "
-                    "— set it in one file only",
-                )
-
-
-def _safety_key(safety: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted((safety or {}).items()))
-
-
-def ignore_patterns_spare_declared_apps(context: RuleContext) -> Iterator[Problem]:
-    """An ignore pattern must not cover an app the files declare (it would be both)."""
-    apps_by_zone: dict[str, list[AppEntry]] = {}
-    for app in context.apps:
-        apps_by_zone.setdefault(app.zone, []).append(app)
-    for label, zones in context.zone_groups().items():
-        for zone in zones:
-            for index, pattern in enumerate(zone.ignore):
-                for app in apps_by_zone.get(label, []):
-                    if matches_ignore(pattern, app.dns_name):
-                        yield Problem(
-                            zone.at("ignore", index),
-                            f"ignore pattern {pattern!r} matches the declared app "
-                            f"{app.dns_name} {app.protocol} (at {app.at()}) — narrow the "
-                            "pattern or remove the app",
-                        )
-
-
-def matches_ignore(pattern: str, dns_name: str) -> bool:
-    """Whether an ``ignore`` glob covers a hostname (fnmatch, case-insensitive)."""
-    return fnmatch.fnmatchcase(dns_name.lower().rstrip("."), pattern.lower().rstrip("."))
-
-
-STATE_RULES: tuple[Callable[[RuleContext], Iterable[Problem]], ...] = (
-    identities_are_unique,
-    ports_do_not_overlap_on_a_hostname,
-    zone_ids_agree,
-    safety_settings_agree,
-    ignore_patterns_spare_declared_apps,
 )

@@ -1,0 +1,159 @@
+"""What the rules look at: zone and app entries that passed the schema, and port ranges.
+
+In: loaded documents' zone declarations and apps. Out: a :class:`RuleContext`. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from reconciler.model import Location, Problem
+
+_PORTS = re.compile(r"(\d+)(?:-(\d+))?")
+PROTOCOL_FORMAT = re.compile(r"(tcp|udp)/(\d+(?:-\d+)?)")
+ORIGIN_URI = re.compile(r"(tcp|udp)://(\[[^\]]*\]|[^:/\[\]]+):(\d+(?:-\d+)?)")
+
+
+class Locatable(Protocol):
+    """What a rule needs of a loaded document: where a path was written."""
+
+    @property
+    def name(self) -> str: ...
+
+    def locate(self, path: Iterable[str | int]) -> Location: ...
+
+
+@dataclass(frozen=True)
+class ZoneEntry:
+    """One file's zone declaration (``zone``, ``zone_id``, ``ignore``, ``safety``)."""
+
+    doc: Locatable
+    name: str | None
+    zone_id: str | None
+    ignore: tuple[str, ...] = ()
+    safety: Mapping[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.zone_id or "?"
+
+    def at(self, *path: str | int) -> Location:
+        """Where ``path`` was written; with no path, where the file names its zone."""
+        return self.doc.locate(path or (("zone",) if self.name else ("zone_id",)))
+
+
+@dataclass(frozen=True)
+class AppEntry:
+    """One app that passed the schema, with its zone's label (name when known, else id)."""
+
+    doc: Locatable
+    index: int
+    zone: str
+    config: Mapping[str, Any]
+
+    def at(self, *path: str | int) -> Location:
+        return self.doc.locate(("apps", self.index, *path))
+
+    def problem(self, path: Sequence[str | int], message: str) -> Problem:
+        return Problem(self.at(*path), message)
+
+    def get(self, field: str, default: Any = None) -> Any:
+        return self.config.get(field, default)
+
+    @property
+    def dns_name(self) -> str:
+        return str(self.config["dns"]["name"]).strip().rstrip(".").lower()
+
+    @property
+    def protocol(self) -> str:
+        return str(self.config["protocol"]).strip().lower()
+
+    @property
+    def transport(self) -> str:
+        return self.protocol.split("/", 1)[0]
+
+    @property
+    def edge_ports(self) -> Ports | None:
+        match = PROTOCOL_FORMAT.fullmatch(self.protocol)
+        return parse_ports(match.group(2)) if match else None
+
+    @property
+    def static_ips(self) -> list[str]:
+        edge_ips = self.get("edge_ips") or {}
+        return list(edge_ips.get("ips", [])) if edge_ips.get("type") == "static" else []
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        return (self.zone, self.dns_name, self.protocol)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Every valid zone declaration and app of the loaded files."""
+
+    zones: tuple[ZoneEntry, ...]
+    apps: tuple[AppEntry, ...]
+
+    def zone_groups(self) -> dict[str, list[ZoneEntry]]:
+        """Zone declarations grouped by zone label (files naming the same zone share a group)."""
+        aliases = _names_by_id(self.zones)
+        groups: dict[str, list[ZoneEntry]] = {}
+        for zone in self.zones:
+            groups.setdefault(aliases.get(zone.label, zone.label), []).append(zone)
+        return groups
+
+
+@dataclass(frozen=True)
+class Ports:
+    """A port or an inclusive port range as written (``22`` or ``1000-2000``)."""
+
+    start: int
+    end: int
+    is_range: bool
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+    @property
+    def ordered(self) -> bool:
+        return self.start < self.end if self.is_range else True
+
+    def overlaps(self, other: Ports) -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}" if self.is_range else str(self.start)
+
+
+def parse_ports(text: str) -> Ports | None:
+    """``"22"`` or ``"1000-2000"`` as :class:`Ports`; None when it is neither."""
+    match = _PORTS.fullmatch(text.strip())
+    if not match:
+        return None
+    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
+    return Ports(start, end, match.group(2) is not None)
+
+
+def normal_zone_name(name: Any) -> str | None:
+    """A zone name as keys use it: lower case, no trailing dot; None when absent."""
+    return str(name).strip().rstrip(".").lower() if isinstance(name, str) else None
+
+
+def build_context(zones: Iterable[ZoneEntry], apps: Iterable[AppEntry]) -> RuleContext:
+    """A context whose apps carry their zone's name when any file ties that id to a name."""
+    zones = tuple(zones)
+    aliases = _names_by_id(zones)
+    named = tuple(replace(app, zone=aliases.get(app.zone, app.zone)) for app in apps)
+    return RuleContext(zones, tuple(sorted(named, key=lambda a: a.at())))
+
+
+def _names_by_id(zones: Iterable[ZoneEntry]) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for zone in zones:
+        if zone.name and zone.zone_id:
+            aliases.setdefault(zone.zone_id, zone.name)
+    return aliases
