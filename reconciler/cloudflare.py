@@ -94,10 +94,11 @@ def check_base_url(base_url: str) -> str:
         return base_url.rstrip("/")
     if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
         return base_url.rstrip("/")
+    shown = base_url.split("?")[0]
     raise ApiError(
-        "-",
-        base_url.split("?")[0],
-        detail="the base URL must be https:// (plain http:// only to loopback)",
+        "",
+        shown,
+        detail=f"base URL {shown} must be https:// (plain http:// only to loopback)",
         hint="pass --base-url https://… or http://127.0.0.1:PORT/client/v4 for the emulator",
     )
 

@@ -39,8 +39,8 @@ def open_client(connection: Connection, zones: Iterable[ZoneSpec] = ()) -> Cloud
     token = os.environ.get("CLOUDFLARE_API_TOKEN", "").strip()
     if not token:
         raise AuthError(
-            "-",
-            "-",
+            "",
+            "",
             detail="CLOUDFLARE_API_TOKEN is not set",
             hint="export CLOUDFLARE_API_TOKEN=<token with Zone Settings Write>, or use --sandbox",
         )

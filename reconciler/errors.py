@@ -6,6 +6,7 @@ The tree::
     ├── ConfigError                 files that do not load or validate (carries Problems)
     ├── PlanError                   live state the planner cannot reason about (duplicate identity)
     ├── PlanFileError               a saved plan that is truncated, edited or of another version
+    ├── OutputFileError             a plan, journal or export file that cannot be written
     ├── SafetyError                 exit 3: a plan refused by a safety rule (too many deletions)
     │   └── StalePlanError          exit 3: live state moved since the saved plan was made
     └── ApiError                    the Cloudflare API said no, or could not be reached
@@ -58,6 +59,15 @@ class PlanFileError(ReconcilerError):
     """A saved plan file that cannot be trusted."""
 
 
+class OutputFileError(ReconcilerError):
+    """A file the command was asked to write (plan, journal, export) cannot be written."""
+
+    def __init__(self, path: object, reason: object) -> None:
+        super().__init__(
+            f"cannot write {path}: {reason} — check that its directory exists and is writable"
+        )
+
+
 class SafetyError(ReconcilerError):
     """A plan refused by a safety rule."""
 
@@ -82,9 +92,9 @@ class ApiMessage:
 class ApiError(ReconcilerError):
     """The API refused a request or could not be reached.
 
-    ``method`` and ``path`` locate the request (the path never carries a query string, so no secret
-    can ride along); ``status`` is the HTTP status (0 when no response came); ``errors`` are
-    Cloudflare's own codes and messages.
+    ``method`` and ``path`` locate the request, empty when none was made (the path never carries
+    a query string, so no secret can ride along); ``status`` is the HTTP status (0 when no
+    response came); ``errors`` are Cloudflare's own codes and messages.
     """
 
     hint = "check the request and try again"
@@ -114,6 +124,8 @@ class ApiError(ReconcilerError):
 
     def _compose(self) -> str:
         what = "; ".join(str(e) for e in self.errors) or self.detail or "no detail"
+        if not self.method:  # refused before any request was made (no token, bad base URL)
+            return f"{what} — {self.hint}"
         status = f"HTTP {self.status}" if self.status else "no response"
         return f"{self.method} {self.path}: {status}: {what} — {self.hint}"
 

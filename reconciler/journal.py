@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from reconciler.errors import OutputFileError
+
 
 class Journal:
     """Writes events to ``path``; with no path it records nothing."""
@@ -19,7 +21,10 @@ class Journal:
     def __init__(self, path: str | Path | None) -> None:
         self._stream: IO[str] | None = None
         if path is not None:
-            self._stream = Path(path).open("a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+            try:
+                self._stream = Path(path).open("a", encoding="utf-8")  # noqa: SIM115 (see close())
+            except OSError as error:
+                raise OutputFileError(path, error.strerror or error) from None
         self._lock = threading.Lock()
 
     def write(self, event: str, **fields: Any) -> None:

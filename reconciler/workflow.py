@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reconciler.cloudflare import CloudflareClient
 from reconciler.config import load_desired_state
-from reconciler.errors import StalePlanError
+from reconciler.errors import OutputFileError, StalePlanError
 from reconciler.executor import ApplyReport, Executor
 from reconciler.model import DesiredState, Plan, ZoneSpec
 from reconciler.planner import Drift, build_plan, check_safety, classify_drift
@@ -60,13 +60,19 @@ def apply_plan(plan: Plan, executor: Executor, *, force: bool) -> ApplyReport:
 def write_atomically(path: str, text: str) -> None:
     """Write a whole file or nothing: a temporary file beside it, then one rename."""
     target = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as error:
+        raise OutputFileError(path, error.strerror or error) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputFileError(path, error.strerror or error) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

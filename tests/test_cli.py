@@ -199,3 +199,28 @@ def test_a_zone_given_with_its_id_works_in_the_sandbox(run_cli, tmp_path: Path) 
     (config / "apps.yaml").write_text(json.dumps(document))
     assert run_cli(["apply", "--sandbox", "--auto-approve", str(config)]).exit_code == 0
     assert run_cli(["plan", "--sandbox", "--detailed-exitcode", str(config)]).exit_code == 0
+
+
+def test_an_unwritable_output_is_a_clear_error_not_a_crash(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "no-such-dir"
+    for args in (
+        ["plan", "--sandbox", "--out", str(missing / "plan.json"), str(EXAMPLES)],
+        [
+            "apply",
+            "--sandbox",
+            "--auto-approve",
+            "--journal",
+            str(missing / "j.jsonl"),
+            str(EXAMPLES),
+        ],
+        ["export", "--sandbox", "--zone", "example.com", "--out", str(missing / "x.yaml")],
+    ):
+        result = run_cli(args)
+        assert result.exit_code == 1, args
+        assert f"cannot write {missing}" in result.stderr and "internal error" not in result.stderr
+    assert not missing.exists()
+
+
+def test_setup_errors_read_as_one_plain_sentence(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli(["plan", str(EXAMPLES)])
+    assert result.stderr.startswith("error: CLOUDFLARE_API_TOKEN is not set — ")
