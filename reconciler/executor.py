@@ -89,11 +89,20 @@ class _Run:
 
 def phases(actions: Sequence[Action]) -> list[list[Action]]:
     """Actions grouped in the order they may run; actions within a phase may run in parallel."""
-    creates = [a for a in actions if a.kind is ActionKind.CREATE]
-    deletes = [a for a in actions if a.kind is ActionKind.DELETE]
-    freeing = [d for d in deletes if any(_collides(d.key, c.key) for c in creates)]
-    rest = [a for a in actions if a.kind is not ActionKind.DELETE]
-    later = [d for d in deletes if d not in freeing]
+    creates_by_host: dict[tuple[str, str], list[AppKey]] = {}
+    for action in actions:
+        if action.kind is ActionKind.CREATE:
+            host = (action.key.zone, action.key.dns_name)
+            creates_by_host.setdefault(host, []).append(action.key)
+    freeing: list[Action] = []
+    later: list[Action] = []
+    rest: list[Action] = []
+    for action in actions:
+        if action.kind is not ActionKind.DELETE:
+            rest.append(action)
+            continue
+        needed = creates_by_host.get((action.key.zone, action.key.dns_name), ())
+        (freeing if any(_collides(action.key, key) for key in needed) else later).append(action)
     return [phase for phase in (freeing, rest, later) if phase]
 
 
