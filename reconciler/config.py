@@ -103,7 +103,15 @@ _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False
 
 def load_desired_state(paths: Sequence[str | Path]) -> DesiredState:
     """Load and validate ``paths``; raise ``ConfigError`` with every problem, sorted by location."""
-    documents, problems = load_documents(paths)
+    return _validated(*load_documents(paths))
+
+
+def desired_state_from_texts(items: Sequence[tuple[str, bytes]]) -> DesiredState:
+    """As ``load_desired_state``, for ``(name, content)`` pairs read elsewhere (a git revision)."""
+    return _validated(*load_documents_from_texts(items))
+
+
+def _validated(documents: Sequence[Document], problems: Sequence[Problem]) -> DesiredState:
     state, more = validate_documents(documents)
     problems = sorted([*problems, *more], key=_problem_order)
     if problems or state is None:

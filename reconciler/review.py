@@ -12,11 +12,10 @@ import hashlib
 import subprocess
 from collections.abc import Sequence
 
-from reconciler.config import load_desired_state, load_documents_from_texts
-from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.config import desired_state_from_texts, load_desired_state
+from reconciler.errors import ReconcilerError
 from reconciler.model import DesiredState, LiveApp, LiveZone, Plan
 from reconciler.planner import build_plan
-from reconciler.validate import validate_documents
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -66,11 +65,7 @@ def _state_at_ref(ref: str, paths: Sequence[str]) -> DesiredState:
         if n.endswith(_YAML_SUFFIXES)
     ]
     texts = [(f"{ref}:{name}", _git_bytes("show", f"{ref}:{name}")) for name in names]
-    documents, problems = load_documents_from_texts(texts)
-    state, more = validate_documents(documents)
-    if problems or more or state is None:
-        raise ConfigError([*problems, *more])
-    return state
+    return desired_state_from_texts(texts)
 
 
 def _git(*args: str) -> str:
