@@ -244,10 +244,6 @@ class CloudflareClient:
         path = f"/accounts/{account_id}/addressing/prefixes"
         return list(_list_result(self._request("GET", path), "GET", path))
 
-    def get_app(self, zone_id: str, app_id: str) -> Mapping[str, Any]:
-        path = f"/zones/{zone_id}/spectrum/apps/{app_id}"
-        return _object_result(self._request("GET", path), "GET", path)
-
     # -- writes ------------------------------------------------------------------------------
 
     def update_app(self, zone_id: str, app_id: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
