@@ -103,7 +103,7 @@ def populated(tmp_path: Path) -> tuple[Emulator, str]:
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The CLI's retry policy with millisecond backoff: every retry still happens."""
-    monkeypatch.setattr(cloudflare, "RetryPolicy", lambda: FAST_RETRY)
+    monkeypatch.setattr(cloudflare.client, "RetryPolicy", lambda: FAST_RETRY)
     yield
 
 

@@ -46,7 +46,7 @@ def records(monkeypatch: pytest.MonkeyPatch) -> Iterator[Records]:
     loggers = [logging.getLogger(name) for name in ("reconciler", "httpx", "httpcore")]
     for logger in loggers:
         logger.addHandler(handler)
-    monkeypatch.setattr(cloudflare, "RetryPolicy", lambda: FAST_RETRY)
+    monkeypatch.setattr(cloudflare.client, "RetryPolicy", lambda: FAST_RETRY)
     yield handler
     for logger in loggers:
         logger.removeHandler(handler)

@@ -1,0 +1,213 @@
+"""The Spectrum calls: zones and apps, read completely, written once.
+
+Built on ``transport.Transport`` (pacing, retries, the token) and ``envelope`` (results and
+errors). Reads are complete or they fail; a create whose outcome is unknown is settled by
+reading the zone before it is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from reconciler.cloudflare.envelope import list_result, object_result, total_count
+from reconciler.cloudflare.transport import DEFAULT_BASE_URL, RetryPolicy, Transport
+from reconciler.errors import ApiError, NotFoundError, TransportError
+from reconciler.model import AppKey, LiveApp, LiveZone, ZoneSpec
+from reconciler.normalize import app_key
+from reconciler.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
+
+log = logging.getLogger("reconciler.cloudflare")
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ZoneRef:
+    """A resolved zone."""
+
+    name: str
+    zone_id: str
+
+
+class CloudflareClient:
+    """A Spectrum API client: complete reads, paced writes, safe retries."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.BaseTransport | None = None,
+        rate_limit: RateLimit = CLOUDFLARE_DEFAULT,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        zone_concurrency: int = 32,
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+    ) -> None:
+        self._transport = Transport(
+            token,
+            base_url=base_url,
+            transport=transport,
+            rate_limit=rate_limit,
+            retry=retry or RetryPolicy(),
+            timeout=timeout,
+            sleep=sleep,
+            seed=seed,
+        )
+        self.base_url = self._transport.base_url
+        self.limiter = self._transport.limiter
+        self.retry = self._transport.retry
+        self.zone_concurrency = max(1, zone_concurrency)
+        self._zones: dict[str, ZoneRef] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def requests_sent(self) -> int:
+        """How many HTTP requests this client has sent, retries included."""
+        return self._transport.requests_sent
+
+    def __repr__(self) -> str:
+        return f"CloudflareClient(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> CloudflareClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def resolve_zone(self, spec: ZoneSpec) -> ZoneRef:
+        """The zone's name and id: taken as given when both are known, else one cached lookup."""
+        if spec.zone_id and spec.name:
+            return ZoneRef(spec.name.lower(), spec.zone_id)
+        if spec.zone_id:
+            return ZoneRef(spec.zone_id, spec.zone_id)
+        assert spec.name, "a ZoneSpec names a zone or a zone id"
+        name = spec.name.lower()
+        with self._lock:
+            cached = self._zones.get(name)
+        if cached is None:
+            cached = self._lookup_zone(name)
+            with self._lock:
+                self._zones[name] = cached
+        return cached
+
+    def _lookup_zone(self, name: str) -> ZoneRef:
+        result = self._transport.request("GET", "/zones", params={"name": name, "per_page": 5})
+        matches = [z for z in list_result(result, "GET", "/zones") if z.get("name") == name]
+        if not matches:
+            raise NotFoundError(
+                "GET",
+                "/zones",
+                status=200,
+                detail=f"no zone named {name} is visible to this token",
+                hint="check the zone name, or that the token may read that zone",
+            )
+        return ZoneRef(name, str(matches[0]["id"]))
+
+    def list_apps(self, zone_id: str) -> tuple[LiveApp, ...]:
+        """Every app of a zone, each exactly once; raises rather than return a partial list."""
+        path = f"/zones/{zone_id}/spectrum/apps"
+        apps: dict[str, LiveApp] = {}
+        expected: int | None = None
+        for page in self._pages(path):
+            expected = total_count(page, expected)
+            for item in list_result(page, "GET", path):
+                app_id = str(item.get("id", ""))
+                if not app_id:
+                    raise TransportError("GET", path, status=200, detail="an app without an id")
+                apps[app_id] = LiveApp(app_id, item)
+        if expected is not None and len(apps) != expected:
+            raise TransportError(
+                "GET",
+                path,
+                status=200,
+                detail=f"listing incomplete: {len(apps)} of {expected} apps came back",
+                hint="the zone changed while it was read, or pages went missing; re-run",
+            )
+        return tuple(apps.values())
+
+    def _pages(self, path: str) -> Iterator[Mapping[str, Any]]:
+        page = 1
+        while True:
+            body = self._transport.request(
+                "GET", path, params={"page": page, "per_page": PAGE_SIZE}
+            )
+            yield body
+            info = body.get("result_info") or {}
+            count = len(body.get("result") or [])
+            total_pages = info.get("total_pages")
+            if total_pages is not None:
+                if page >= int(total_pages):
+                    return
+            elif count < PAGE_SIZE:
+                return
+            page += 1
+
+    def fetch_live(self, zones: Sequence[ZoneSpec]) -> tuple[LiveZone, ...]:
+        """The live apps of every zone, zones read concurrently (within a bound)."""
+        if not zones:
+            return ()
+        workers = min(self.zone_concurrency, len(zones))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read") as pool:
+            return tuple(pool.map(self._fetch_zone, zones))
+
+    def _fetch_zone(self, spec: ZoneSpec) -> LiveZone:
+        ref = self.resolve_zone(spec)
+        apps = self.list_apps(ref.zone_id)
+        log.info("read: zone %s has %d apps", ref.name, len(apps))
+        return LiveZone(ref.name, ref.zone_id, apps)
+
+    def list_prefixes(self, account_id: str) -> list[Mapping[str, Any]]:
+        """The account's BYOIP prefixes (a single page: the endpoint does not paginate)."""
+        path = f"/accounts/{account_id}/addressing/prefixes"
+        return list(list_result(self._transport.request("GET", path), "GET", path))
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def update_app(self, zone_id: str, app_id: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        path = f"/zones/{zone_id}/spectrum/apps/{app_id}"
+        return object_result(self._transport.request("PUT", path, json=body), "PUT", path)
+
+    def delete_app(self, zone_id: str, app_id: str) -> None:
+        """Delete; a 404 after a retried DELETE means an earlier attempt already did it."""
+        path = f"/zones/{zone_id}/spectrum/apps/{app_id}"
+        self._transport.request("DELETE", path, json={}, gone_is_done=True)
+
+    def create_app(self, zone_id: str, key: AppKey, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Create exactly once. A create whose outcome is unknown is settled by reading the zone:
+        the app found there is the result; only when it is absent is the create sent again."""
+        path = f"/zones/{zone_id}/spectrum/apps"
+        last: ApiError | None = None
+        for attempt in range(self.retry.attempts):
+            try:
+                return object_result(self._transport.request("POST", path, json=body), "POST", path)
+            except TransportError as uncertain:
+                last = uncertain
+            found = self._find_app(zone_id, key)
+            if found is not None:
+                log.info("create: %s settled by reading the zone: it exists", key)
+                return found
+            log.info("create: %s absent after an unclear attempt; creating again", key)
+            self._transport.sleep(self.retry.backoff(attempt, self._transport.rng))
+        assert last is not None
+        raise last
+
+    def _find_app(self, zone_id: str, key: AppKey) -> Mapping[str, Any] | None:
+        for app in self.list_apps(zone_id):
+            if app_key(key.zone, app.config) == key:
+                return app.config
+        return None

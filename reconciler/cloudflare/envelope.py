@@ -1,0 +1,95 @@
+"""Pure: a Cloudflare v4 response envelope, or the ``ApiError`` it stands for.
+
+Every v4 response is ``{"success", "errors", "messages", "result", "result_info"}``; a failure
+carries ``errors: [{"code", "message"}]`` (https://developers.cloudflare.com/fundamentals/api/how-to/make-api-calls/).
+Which error class a failure becomes decides the exit message and hint, so the mapping lives here,
+in one table, rather than at each call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from reconciler.errors import (
+    ApiError,
+    ApiMessage,
+    AuthError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RefusedError,
+    TransportError,
+)
+
+# Codes that mean "these credentials are refused", whatever the HTTP status says.
+_AUTH_CODES = frozenset({9106, 6003, 6111, 10000})
+
+
+def parse_envelope(method: str, path: str, response: httpx.Response) -> Mapping[str, Any]:
+    """The response's v4 envelope when it says success, else the matching ApiError."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise TransportError(
+            method, path, status=response.status_code, detail="the response was not a v4 envelope"
+        )
+    messages = _messages(body)
+    if response.is_success and body.get("success") is True:
+        return body
+    raise error_class(response.status_code, messages)(
+        method, path, status=response.status_code, errors=messages
+    )
+
+
+def _messages(body: Mapping[str, Any]) -> tuple[ApiMessage, ...]:
+    items = body.get("errors") or []
+    return tuple(
+        ApiMessage(int(item.get("code") or 0), str(item.get("message", "")))
+        for item in items
+        if isinstance(item, dict)
+    )
+
+
+def error_class(status: int, messages: Sequence[ApiMessage]) -> type[ApiError]:
+    """The ApiError subclass for a failed response's status and error codes."""
+    codes = {m.code for m in messages}
+    if status == 401 or codes & _AUTH_CODES:
+        return AuthError
+    by_status: dict[int, type[ApiError]] = {
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        429: RateLimitedError,
+    }
+    if status in by_status:
+        return by_status[status]
+    if status >= 500:
+        return TransportError
+    return RefusedError
+
+
+def list_result(body: Mapping[str, Any], method: str, path: str) -> list[Mapping[str, Any]]:
+    """The envelope's ``result`` when it is a list (of objects); anything else is an error."""
+    result = body.get("result")
+    if not isinstance(result, list):
+        raise TransportError(method, path, status=200, detail="expected a list result")
+    return [item for item in result if isinstance(item, dict)]
+
+
+def object_result(body: Mapping[str, Any], method: str, path: str) -> Mapping[str, Any]:
+    """The envelope's ``result`` when it is an object; anything else is an error."""
+    result = body.get("result")
+    if not isinstance(result, dict):
+        raise TransportError(method, path, status=200, detail="expected an object result")
+    return result
+
+
+def total_count(page: Mapping[str, Any], seen: int | None) -> int | None:
+    """``result_info.total_count`` of a listing page, else what an earlier page said."""
+    info = page.get("result_info") or {}
+    total = info.get("total_count")
+    return int(total) if total is not None else seen

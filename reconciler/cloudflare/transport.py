@@ -1,0 +1,196 @@
+"""I/O: one API request in, one v4 envelope out — paced, retried where that is safe.
+
+The token lives here, in ``Token`` (whose repr hides it), and is sent only in the Authorization
+header. The retry rules: a 429 means the request was not processed, so every method may repeat
+it; a broken connection or a 5xx leaves a POST's outcome unknown, so only idempotent methods
+repeat those (``CloudflareClient.create_app`` settles an unclear POST by reading the zone).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from reconciler import __version__
+from reconciler.cloudflare.envelope import parse_envelope
+from reconciler.errors import ApiError, TransportError
+from reconciler.ratelimit import CLOUDFLARE_DEFAULT, RateLimit, RateLimiter
+
+log = logging.getLogger("reconciler.cloudflare")
+
+DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+_IDEMPOTENT = frozenset({"GET", "PUT", "DELETE"})
+
+
+class Token:
+    """The API token; never printed, never in a repr, only ever in the Authorization header."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def header(self) -> str:
+        return f"Bearer {self._value}"
+
+    def __repr__(self) -> str:
+        return "Token(***)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently idempotent requests are repeated."""
+
+    attempts: int = 8
+    backoff_base: float = 0.25
+    backoff_cap: float = 8.0
+    retry_after_cap: float = 300.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Capped exponential backoff with full jitter in its upper half."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0**attempt)
+        return float(ceiling * (0.5 + rng.random() / 2))
+
+
+def check_base_url(base_url: str) -> str:
+    """Refuse plain http:// except to loopback, where the emulator lives."""
+    parts = urlsplit(base_url)
+    if parts.scheme == "https" and parts.hostname:
+        return base_url.rstrip("/")
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return base_url.rstrip("/")
+    shown = base_url.split("?")[0]
+    raise ApiError(
+        "",
+        shown,
+        detail=f"base URL {shown} must be https:// (plain http:// only to loopback)",
+        hint="pass --base-url https://… or http://127.0.0.1:PORT/client/v4 for the emulator",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Transport:
+    """Sends requests to one base URL with one token, pacing and retrying them."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str,
+        transport: httpx.BaseTransport | None,
+        rate_limit: RateLimit = CLOUDFLARE_DEFAULT,
+        retry: RetryPolicy,
+        timeout: float,
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+    ) -> None:
+        self._token = Token(token)
+        self.base_url = check_base_url(base_url)
+        self.limiter = RateLimiter(rate_limit, sleep=sleep)
+        self.retry = retry
+        self.requests_sent = 0
+        self.sleep = sleep
+        self.rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": f"spectrum-reconciler/{__version__}"},
+        )
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        gone_is_done: bool = False,
+    ) -> Mapping[str, Any]:
+        """The success envelope of ``method path``, after the retries that are safe; else raise.
+
+        ``gone_is_done``: a 404 on a repeated attempt means an earlier one already deleted it.
+        """
+        repeatable = method in _IDEMPOTENT
+        for attempt in range(self.retry.attempts):
+            last_try = attempt == self.retry.attempts - 1
+            try:
+                response = self._send(method, path, params, json)
+            except httpx.TransportError as broken:
+                if last_try or not repeatable:
+                    raise TransportError(method, path, detail=_describe(broken)) from None
+                self._backoff(method, path, attempt, _describe(broken))
+                continue
+            if response.status_code == 404 and gone_is_done and attempt > 0:
+                return {"success": True, "result": None}
+            if response.status_code == 429 and not last_try:
+                self.limiter.pause(_retry_after(response, self.retry.retry_after_cap))
+                continue
+            if response.status_code >= 500 and repeatable and not last_try:
+                self._backoff(method, path, attempt, f"HTTP {response.status_code}")
+                continue
+            return parse_envelope(method, path, response)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Mapping[str, Any] | None,
+    ) -> httpx.Response:
+        self.limiter.acquire()
+        with self._lock:
+            self.requests_sent += 1
+        log.debug("request: %s %s %s", method, path, dict(params or {}))
+        response = self._http.request(
+            method,
+            self.base_url + path,
+            params=params,
+            json=json,
+            headers={"Authorization": self._token.header()},
+        )
+        self.limiter.observe(response.headers.get("ratelimit"))
+        log.debug("response: %s %s -> %d", method, path, response.status_code)
+        return response
+
+    def _backoff(self, method: str, path: str, attempt: int, why: str) -> None:
+        delay = self.retry.backoff(attempt, self.rng)
+        log.info("retry: %s %s after %s, in %.2fs", method, path, why, delay)
+        self.sleep(delay)
+
+
+def _describe(error: httpx.TransportError) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _retry_after(response: httpx.Response, cap: float) -> float:
+    try:
+        seconds = float(response.headers.get("retry-after", "1"))
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), cap)
