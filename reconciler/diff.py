@@ -14,7 +14,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from reconciler.model import FieldChange
-from reconciler.normalize import FIELD_ORDER
+from reconciler.normalize import FIELD_ORDER, value_at
 
 _ABSENT = object()
 
@@ -27,15 +27,6 @@ def _dotted(parts: list[Any]) -> str:
             break
         names.append(part)
     return ".".join(names)
-
-
-def _at(config: Mapping[str, Any], path: str) -> Any:
-    value: Any = config
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def _nested_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
@@ -70,4 +61,4 @@ def diff_apps(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Fiel
     if before == after:
         return ()
     paths = sorted(_changed_paths(before, after), key=_order)
-    return tuple(FieldChange(path, _at(before, path), _at(after, path)) for path in paths)
+    return tuple(FieldChange(path, value_at(before, path), value_at(after, path)) for path in paths)

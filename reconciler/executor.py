@@ -25,6 +25,7 @@ from reconciler.errors import ApiError
 from reconciler.journal import Journal
 from reconciler.model import Action, ActionKind, AppKey, Plan
 from reconciler.normalize import minimal_config
+from reconciler.ports import protocol_ports
 
 log = logging.getLogger(__name__)
 
@@ -110,17 +111,10 @@ def _collides(a: AppKey, b: AppKey) -> bool:
     """Same zone and hostname, same transport, overlapping edge ports."""
     if a.zone != b.zone or a.dns_name != b.dns_name:
         return False
-    (ta, lo_a, hi_a), (tb, lo_b, hi_b) = _ports(a.protocol), _ports(b.protocol)
-    return ta == tb and lo_a <= hi_b and lo_b <= hi_a
-
-
-def _ports(protocol: str) -> tuple[str, int, int]:
-    transport, _, ports = protocol.partition("/")
-    low, _, high = ports.partition("-")
-    try:
-        return transport, int(low), int(high or low)
-    except ValueError:  # a named protocol (ssh, rdp) collides only with itself
-        return protocol, 0, 0
+    (ta, ports_a), (tb, ports_b) = protocol_ports(a.protocol), protocol_ports(b.protocol)
+    if ports_a is None or ports_b is None:  # a named protocol (ssh, rdp) collides only with itself
+        return a.protocol == b.protocol
+    return ta == tb and ports_a.overlaps(ports_b)
 
 
 class Executor:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.model import AppKey
+from reconciler.ports import parse_loose_ports
 
 Canonicalizer = Callable[[Any], Any]
 
@@ -56,16 +57,15 @@ def _host(value: Any) -> str:
     return _host_text(str(value))
 
 
-def _ip(value: Any) -> str:
-    return _host_text(str(value))
-
-
 def _port(value: Any) -> int | str:
     """``22``, ``22.0`` and ``"22"`` are the port 22; ``" 1000 - 2000"`` is ``"1000-2000"``."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value)
     text = str(value).strip()
-    if "-" in text:
+    ports = parse_loose_ports(text)
+    if ports is not None:
+        return str(ports) if ports.is_range else ports.start
+    if "-" in text:  # a range spelled with floats (``3000.0-4000``)
         start, _, end = text.partition("-")
         return f"{_port(start)}-{_port(end)}"
     try:
@@ -139,7 +139,7 @@ def _edge_ips(value: Any) -> dict[str, Any]:
     edge = dict(value or DYNAMIC_EDGE_IPS)
     if _lower(edge.get("type", "dynamic")) == "static":
         # A static app's addresses are a set; connectivity does not apply to it.
-        return {"ips": sorted({_ip(ip) for ip in edge.get("ips") or ()}), "type": "static"}
+        return {"ips": sorted({_host(ip) for ip in edge.get("ips") or ()}), "type": "static"}
     # A dynamic app's ips are picked by Cloudflare and may move; they are never compared.
     return {"connectivity": _lower(edge.get("connectivity") or "all"), "type": "dynamic"}
 
@@ -249,7 +249,8 @@ def request_body(declared: Mapping[str, Any], changed_paths: Iterable[str] = ())
     return {f.name: desired[f.name] for f in _MANAGED if f.name in wanted and f.name in desired}
 
 
-def _at(config: Mapping[str, Any], path: str) -> Any:
+def value_at(config: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (``dns.type``); None when any step of it is absent."""
     value: Any = config
     for part in path.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
@@ -261,7 +262,7 @@ def replace_reasons(before: Mapping[str, Any], after: Mapping[str, Any]) -> tupl
     reasons = []
     for spec in FIELDS:
         for path in spec.forces_replace:
-            old, new = _at(before, path), _at(after, path)
+            old, new = value_at(before, path), value_at(after, path)
             if old != new:
                 modes = f" ({_EDGE_MODE.get(old, old)} to {_EDGE_MODE.get(new, new)})"
                 reasons.append(f"{path} {old} -> {new}{modes} cannot change in place")

@@ -11,6 +11,7 @@ overlaps, zone ids, safety settings, ignore patterns).
 from __future__ import annotations
 
 from reconciler.model import Problem
+from reconciler.ports import Ports, parse_ports
 from reconciler.rules.app_rules import (
     APP_RULES,
     argo_needs_direct_traffic,
@@ -38,12 +39,10 @@ from reconciler.rules.entries import (
     PROTOCOL_FORMAT,
     AppEntry,
     Locatable,
-    Ports,
     RuleContext,
     ZoneEntry,
     build_context,
     normal_zone_name,
-    parse_ports,
 )
 from reconciler.rules.state_rules import (
     STATE_RULES,

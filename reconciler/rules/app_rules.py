@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from reconciler.model import Problem
-from reconciler.rules.entries import ORIGIN_URI, PROTOCOL_FORMAT, AppEntry, Ports, parse_ports
+from reconciler.ports import Ports, parse_ports
+from reconciler.rules.entries import ORIGIN_URI, PROTOCOL_FORMAT, AppEntry
 
 # --- ports and origins ---------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from reconciler.model import Location, Problem
+from reconciler.ports import Ports, parse_ports
 
-_PORTS = re.compile(r"(\d+)(?:-(\d+))?")
 PROTOCOL_FORMAT = re.compile(r"(tcp|udp)/(\d+(?:-\d+)?)")
 ORIGIN_URI = re.compile(r"(tcp|udp)://(\[[^\]]*\]|[^:/\[\]]+):(\d+(?:-\d+)?)")
 
@@ -104,38 +104,6 @@ class RuleContext:
         for zone in self.zones:
             groups.setdefault(aliases.get(zone.label, zone.label), []).append(zone)
         return groups
-
-
-@dataclass(frozen=True)
-class Ports:
-    """A port or an inclusive port range as written (``22`` or ``1000-2000``)."""
-
-    start: int
-    end: int
-    is_range: bool
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start + 1
-
-    @property
-    def ordered(self) -> bool:
-        return self.start < self.end if self.is_range else True
-
-    def overlaps(self, other: Ports) -> bool:
-        return self.start <= other.end and other.start <= self.end
-
-    def __str__(self) -> str:
-        return f"{self.start}-{self.end}" if self.is_range else str(self.start)
-
-
-def parse_ports(text: str) -> Ports | None:
-    """``"22"`` or ``"1000-2000"`` as :class:`Ports`; None when it is neither."""
-    match = _PORTS.fullmatch(text.strip())
-    if not match:
-        return None
-    start, end = int(match.group(1)), int(match.group(2) or match.group(1))
-    return Ports(start, end, match.group(2) is not None)
 
 
 def normal_zone_name(name: Any) -> str | None:
