@@ -10,7 +10,7 @@ from reconciler import workflow
 from reconciler.cli import output
 from reconciler.cli.options import FORMATS, api, guarded, rate_limit_option, stdout, use_color
 from reconciler.connect import Connection, open_client
-from reconciler.errors import EXIT_CHANGES, EXIT_OK
+from reconciler.errors import EXIT_CHANGES, EXIT_OK, ReconcilerError
 from reconciler.model import ZoneSpec
 from reconciler.ratelimit import RateLimit
 
@@ -81,7 +81,26 @@ def diff(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8787, show_default=True, type=int)
 @click.option("--zone", "zones", multiple=True, help="Create an active zone (repeatable).")
-@click.option("--byoip-prefix", "prefixes", multiple=True, help="Onboard a BYOIP prefix.")
+@click.option(
+    "--byoip-prefix",
+    "prefixes",
+    multiple=True,
+    help="Onboard a BYOIP prefix: CIDR[,service=spectrum|cdn|magic_transit|none]"
+    "[,advertised=yes|no][,approved=yes|no] (repeatable).",
+)
+@click.option(
+    "--leased-prefix",
+    "leased",
+    multiple=True,
+    help="Static IP space Cloudflare leases to the account (repeatable).",
+)
+@click.option(
+    "--binding-provisioning-s",
+    default=0.0,
+    type=click.FloatRange(min=0),
+    show_default=True,
+    help="Seconds a service binding made through the API stays provisioning.",
+)
 @click.option("--state", type=click.Path(dir_okay=False), help="Persist state in this file.")
 @click.option("--token", help="Accept only this token (default: any non-empty token).")
 @click.option("--latency-ms", default=0.0, type=float, show_default=True)
@@ -94,6 +113,8 @@ def emulator(
     port: int,
     zones: Sequence[str],
     prefixes: Sequence[str],
+    leased: Sequence[str],
+    binding_provisioning_s: float,
     state: str | None,
     token: str | None,
     latency_ms: float,
@@ -105,13 +126,19 @@ def emulator(
 
     Example: spectrum-reconciler emulator --zone example.com --byoip-prefix 198.51.100.0/24
     """
-    from reconciler.emulator import run_from_cli
+    from reconciler.emulator import check_address_flags, run_from_cli
 
+    try:
+        check_address_flags(prefixes, leased)
+    except ValueError as error:
+        raise ReconcilerError(str(error)) from None
     run_from_cli(
         host=host,
         port=port,
         zones=tuple(zones),
         byoip_prefixes=tuple(prefixes),
+        leased_prefixes=tuple(leased),
+        binding_provisioning_s=binding_provisioning_s,
         state=state,
         token=token,
         latency_ms=latency_ms,

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.emulator import codes
+from reconciler.emulator import addressing, codes
 from reconciler.emulator.auth import check_credentials, credential_key
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
@@ -36,25 +36,48 @@ Result = EmulatorResponse | DroppedConnection
 class Emulator:
     """Cloudflare's Spectrum API in one process; thread-safe, every state change under one lock."""
 
-    def __init__(self, config: EmulatorConfig, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ):
         self.config = config
         self._lock = threading.Lock()
         self._state_path = Path(config.state_file) if config.state_file is not None else None
         store = Store.load(self._state_path) if self._state_path else Store()
-        self._backend = Backend(store, config.virtual_networks, config.ip_firewall_default)
+        self._backend = Backend(
+            store,
+            config.virtual_networks,
+            config.ip_firewall_default,
+            binding_provisioning_s=config.binding_provisioning_s,
+            wall_clock=wall_clock,
+        )
         self._limiter = RateLimiter(*config.rate_limit, clock=clock)
         self._faults = FaultInjector(config.fault_rate, config.seed)
         self._requests: Counter[str] = Counter()
         self._counts: Counter[str] = Counter()
         with self._lock:
-            changed = [store.onboard_prefix(cidr) for cidr in config.byoip_prefixes]
+            legacy = bool(store.prefixes) and not store.bindings
+            addressing.complete_legacy_state(store)
+            changed = [legacy]
+            changed += [
+                addressing.onboard(store, addressing.parse_prefix_spec(spec))
+                for spec in config.byoip_prefixes
+            ]
+            changed += [
+                addressing.lease(store, addressing.parse_leased_prefix(cidr))
+                for cidr in config.leased_prefixes
+            ]
             changed += [store.ensure_zone(name)[1] for name in config.zones]
             if any(changed) or (self._state_path and not self._state_path.exists()):
                 self._persist()
 
     @classmethod
     def sandbox(cls, path: str | os.PathLike[str], zones: Iterable[str] = ()) -> Emulator:
-        """The ``--sandbox`` set-up: state in ``path``, the documentation prefixes onboarded."""
+        """The ``--sandbox`` set-up: state in ``path``, the documentation prefixes onboarded
+        (approved, advertised, bound to Spectrum)."""
         config = EmulatorConfig(state_file=path, byoip_prefixes=DOCUMENTATION_PREFIXES)
         emulator = cls(config)
         for name in zones:

@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from reconciler.emulator.addressing import parse_leased_prefix, parse_prefix_spec
+
 # The IPv4 and IPv6 documentation ranges (RFC 5737, RFC 3849): what --sandbox onboards.
 DOCUMENTATION_PREFIXES = ("198.51.100.0/24", "203.0.113.0/24", "2001:db8::/48")
 CLOUDFLARE_RATE_LIMIT = (1200, 300.0)  # per credential, spectrum-api.md §2.3
@@ -19,8 +21,11 @@ CLOUDFLARE_RATE_LIMIT = (1200, 300.0)  # per credential, spectrum-api.md §2.3
 class EmulatorConfig:
     """Everything an ``Emulator`` is built from.
 
-    ``zones`` are created (id = md5 of the name) and ``byoip_prefixes`` onboarded as approved
-    prefixes at start. ``token`` None accepts any non-empty Bearer token. ``fault_rate`` with
+    ``zones`` are created (id = md5 of the name) and ``byoip_prefixes`` onboarded at start, each
+    ``CIDR[,service=...][,advertised=yes|no][,approved=yes|no]`` (``addressing.parse_prefix_spec``);
+    ``leased_prefixes`` are static IP space Cloudflare leases to the account. A service binding
+    made through the API stays ``provisioning`` for ``binding_provisioning_s`` seconds.
+    ``token`` None accepts any non-empty Bearer token. ``fault_rate`` with
     ``seed`` injects faults; ``rate_limit`` is (requests, seconds) per credential.
     ``state_file`` None keeps state in memory only. ``virtual_networks`` maps a virtual network
     UUID to the CIDRs routed through it (11044 otherwise). ``ip_firewall_default`` None leaves
@@ -29,6 +34,8 @@ class EmulatorConfig:
 
     zones: Sequence[str] = ()
     byoip_prefixes: Sequence[str] = ()
+    leased_prefixes: Sequence[str] = ()
+    binding_provisioning_s: float = 0.0
     token: str | None = None
     latency_ms: float = 0.0
     fault_rate: float = 0.0
@@ -43,6 +50,14 @@ class EmulatorConfig:
             raise ValueError(f"fault_rate must be within 0..1, got {self.fault_rate}")
         if self.rate_limit[0] < 1 or self.rate_limit[1] <= 0:
             raise ValueError(f"rate_limit must be (N >= 1, seconds > 0), got {self.rate_limit}")
+        if self.binding_provisioning_s < 0:
+            raise ValueError(
+                f"binding_provisioning_s must not be negative, got {self.binding_provisioning_s}"
+            )
+        for spec in self.byoip_prefixes:
+            parse_prefix_spec(spec)  # ValueError: one line naming the value and the fix
+        for cidr in self.leased_prefixes:
+            parse_leased_prefix(cidr)
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must not be negative, got {self.latency_ms}")
 

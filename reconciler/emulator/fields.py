@@ -66,6 +66,14 @@ class OriginURI:
     ports: PortRange
 
 
+# Named protocols the API still accepts and returns as sent (terraform-provider-cloudflare
+# commit b7ff2e9 removed minecraft from its acceptance tests and kept these two).
+NAMED_PROTOCOLS = {
+    "ssh": Protocol("tcp", PortRange(22, 22)),
+    "rdp": Protocol("tcp", PortRange(3389, 3389)),
+}
+
+
 def port_range(first: str, last: str | None, code: Code, what: str) -> PortRange:
     """Ports 1-65535; a range needs start below end (cloudflare-go refuses start >= end)."""
     lo, hi = int(first), int(last) if last is not None else int(first)
@@ -75,9 +83,12 @@ def port_range(first: str, last: str | None, code: Code, what: str) -> PortRange
 
 
 def parse_protocol(value: Any) -> Protocol:
-    """The edge ``protocol``; named protocols (paygo ``ssh``) are not offered to full apps."""
+    """The edge ``protocol``: ``tcp/22``, ``udp/1000-2000``, or a named protocol (``ssh``
+    is tcp/22 and ``rdp`` tcp/3389 for port overlap; ``minecraft`` was withdrawn: 13002)."""
     if not isinstance(value, str):
         raise refuse(codes.INVALID_REQUEST, "protocol must be a string such as tcp/22")
+    if value in NAMED_PROTOCOLS:
+        return NAMED_PROTOCOLS[value]
     match = _PROTOCOL.fullmatch(value)
     if match is None:
         raise refuse(

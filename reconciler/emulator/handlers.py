@@ -1,4 +1,5 @@
-"""Routing under ``/client/v4`` and the seven endpoints the emulator serves.
+"""Routing under ``/client/v4``, the zone and Spectrum app endpoints; the address plane's
+handlers live in ``addressing``.
 
 In: method, path (below ``/client/v4``), query, body, and the ``Backend`` holding the state.
 Out: an ``EmulatorResponse``; refusals are raised as ``Refusal`` and enveloped by the caller.
@@ -10,12 +11,13 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.emulator import codes
+from reconciler.emulator import addressing, codes
 from reconciler.emulator.envelope import EmulatorResponse, ErrorItem, Refusal, success, success_raw
 from reconciler.emulator.fields import IP, host_key, parse_ip, parse_protocol, refuse
 from reconciler.emulator.rules import App, RuleContext, build_app
@@ -33,6 +35,8 @@ class Backend:
     store: Store
     virtual_networks: Mapping[str, Sequence[str]]
     ip_firewall_default: bool | None
+    binding_provisioning_s: float = 0.0
+    wall_clock: Callable[[], float] = field(default=time.time)  # binding provisioning
 
 
 @dataclass(frozen=True)
@@ -226,6 +230,8 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
         zone_apps=others,
         approved=store.approved_networks(),
         ip_owner=static.get,
+        locate=lambda ip: addressing.locate_ip(store, ip),
+        static_space=addressing.has_static_space(store),
         virtual_networks={k.lower(): v for k, v in backend.virtual_networks.items()},
         existing=existing,
         ip_firewall_default=backend.ip_firewall_default,
@@ -248,23 +254,6 @@ def list_zones(
     return success(chunk, info)
 
 
-def list_prefixes(
-    backend: Backend, params: dict[str, str], query: Query, body: bytes
-) -> EmulatorResponse:
-    prefixes = backend.store.prefixes
-    count = len(prefixes)
-    return success(
-        prefixes,
-        {
-            "page": 1,
-            "per_page": max(count, 1),
-            "count": count,
-            "total_count": count,
-            "total_pages": 1,
-        },
-    )
-
-
 _ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (
     (("zones",), {"GET": list_zones}),
     (("zones", "{zone_id}", "spectrum", "apps"), {"GET": list_apps, "POST": create_app}),
@@ -272,6 +261,7 @@ _ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (
         ("zones", "{zone_id}", "spectrum", "apps", "{app_id}"),
         {"GET": get_app, "PUT": update_app, "DELETE": delete_app},
     ),
-    (("accounts", "{account_id}", "addressing", "prefixes"), {"GET": list_prefixes}),
+    (("zones", "{zone_id}"), {"GET": addressing.get_zone}),
+    *addressing.ROUTES,
 )
-WRITES = frozenset({"POST", "PUT", "DELETE"})
+WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})

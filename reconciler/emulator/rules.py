@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.emulator import codes
+from reconciler.emulator.addressing import MAGIC_TRANSIT, EdgeIP
 from reconciler.emulator.fields import (
     IP,
     OriginURI,
@@ -50,6 +51,8 @@ class RuleContext:
     zone_apps: Sequence[App]  # the zone's other apps (the one being replaced left out)
     approved: Sequence[Network]  # onboarded prefixes with approved == "V"
     ip_owner: Callable[[IP], str | None]  # zone id of another zone's app using a static IP
+    locate: Callable[[IP], EdgeIP]  # prefix, most specific binding and lease of a static IP
+    static_space: bool  # the account has BYOIP or leased space at all (else 11018)
     virtual_networks: Mapping[str, Sequence[str]]  # vnet UUID -> routed CIDRs
     existing: App | None = None  # the stored app a PUT replaces
     ip_firewall_default: bool | None = None
@@ -64,7 +67,7 @@ def build_app(body: Any, ctx: RuleContext) -> App:
     _check_dns_type(app, ctx.existing)
     _check_port_sizes(app, protocol, origins)
     _check_transport(app, protocol, origins)
-    _check_edge_ips(app, ctx)
+    _check_edge_ips(app, protocol, ctx)
     _check_virtual_network(app, protocol, origins, ctx.virtual_networks)
     _check_hostname(app, ctx)
     _check_overlap(app, protocol, ctx.zone_apps)
@@ -202,23 +205,33 @@ def _check_transport(app: App, protocol: Protocol, origins: list[OriginURI]) -> 
     for message, broken in problems.items():
         if broken:
             raise refuse(codes.TRANSPORT_MISMATCH, message)
-    if udp and app.get("edge_ips", {}).get("type") == "static":
-        raise refuse(codes.UDP_STATIC_IPS, "UDP applications cannot use static or BYOIP edge IPs")
 
 
-def _check_edge_ips(app: App, ctx: RuleContext) -> None:
-    """11019 outside the account's approved prefixes; 11033 used by another zone."""
+def _check_edge_ips(app: App, protocol: Protocol, ctx: RuleContext) -> None:
+    """11018 no static IP space at all; 11019 neither in an approved prefix nor leased;
+    11033 used by another zone; a UDP app on an IP whose most specific binding is Magic Transit.
+    """
     if app.get("edge_ips", {}).get("type") != "static":
         return
+    if not ctx.static_space:
+        raise refuse(codes.BYOIP_NOT_ENABLED, "edge_ips (BYOIP) is not enabled for this account.")
     for text in app["edge_ips"]["ips"]:
         ip = parse_ip(text)
-        if not any(ip in net for net in ctx.approved):
+        where = ctx.locate(ip)
+        allowed = where.approved if where.prefix is not None else where.leased
+        if not allowed:
             raise refuse(
                 codes.EDGE_IPS_NOT_ALLOWED,
                 "The authenticated account is not authorized to use the provided edge_ips.",
             )
         if ctx.ip_owner(ip) not in (None, ctx.zone_id):
             raise refuse(codes.EDGE_IP_IN_USE, f"edge IP {text} is already used by another zone")
+        if protocol.transport == "udp" and where.service == MAGIC_TRANSIT:
+            raise refuse(
+                codes.UDP_ON_MAGIC_TRANSIT,
+                f"UDP applications are not supported on {text}: its service binding is "
+                "Magic Transit",
+            )
 
 
 def _check_virtual_network(

@@ -86,6 +86,8 @@ def run_from_cli(
     port: int = 8787,
     zones: Sequence[str] = (),
     byoip_prefixes: Sequence[str] = (),
+    leased_prefixes: Sequence[str] = (),
+    binding_provisioning_s: float = 0.0,
     state: str | os.PathLike[str] | None = None,
     token: str | None = None,
     latency_ms: float = 0.0,
@@ -98,6 +100,8 @@ def run_from_cli(
     config = EmulatorConfig(
         zones=tuple(zones),
         byoip_prefixes=tuple(byoip_prefixes),
+        leased_prefixes=tuple(leased_prefixes),
+        binding_provisioning_s=binding_provisioning_s,
         token=token,
         latency_ms=latency_ms,
         fault_rate=fault_rate,

@@ -1,4 +1,4 @@
-"""The emulator's state — account, zones, BYOIP prefixes, apps — and its persistence.
+"""The emulator's state — account, zones, the address plane, apps — and its persistence.
 
 In: calls from the router (already holding the emulator's lock). Out: plain JSON-shaped dicts.
 Each stored app also keeps its encoded JSON, made once per write, so listing a page joins
@@ -49,6 +49,11 @@ class Store:
         }
         self.zones: dict[str, dict[str, Any]] = {}
         self.prefixes: list[dict[str, Any]] = []
+        # The address plane (its rules live in ``addressing``): prefix id -> its service
+        # bindings / BGP prefixes, and the CIDRs of static IP space leased to the account.
+        self.bindings: dict[str, list[dict[str, Any]]] = {}
+        self.bgp_prefixes: dict[str, list[dict[str, Any]]] = {}
+        self.leased: list[str] = []
         self._apps: dict[str, dict[str, App]] = {}
         self._encoded: dict[str, str] = {}  # app id -> its JSON, refreshed on every write
         # (zone id, order, descending) -> apps in that order; lists repeat far more than writes.
@@ -63,14 +68,6 @@ class Store:
         self.zones[zid] = _zone(zid, name, self.account)
         self._apps.setdefault(zid, {})
         return self.zones[zid], True
-
-    def onboard_prefix(self, cidr: str) -> bool:
-        """Add an approved ("V") prefix unless one with that CIDR exists; True when added."""
-        network = ipaddress.ip_network(cidr)
-        if any(ipaddress.ip_network(p["cidr"]) == network for p in self.prefixes):
-            return False
-        self.prefixes.append(_prefix(str(network), self.account["id"]))
-        return True
 
     def approved_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         return [ipaddress.ip_network(p["cidr"]) for p in self.prefixes if p["approved"] == "V"]
@@ -122,6 +119,9 @@ class Store:
             "account": self.account,
             "zones": self.zones,
             "prefixes": self.prefixes,
+            "bindings": self.bindings,
+            "bgp_prefixes": self.bgp_prefixes,
+            "leased": self.leased,
             "apps": {zid: list(apps.values()) for zid, apps in self._apps.items()},
         }
 
@@ -137,6 +137,9 @@ class Store:
         store.account = doc["account"]
         store.zones = doc["zones"]
         store.prefixes = doc["prefixes"]
+        store.bindings = doc.get("bindings", {})  # absent in files older than the address plane
+        store.bgp_prefixes = doc.get("bgp_prefixes", {})
+        store.leased = doc.get("leased", [])
         for zone_id, apps in doc["apps"].items():
             for app in apps:
                 store.put_app(zone_id, app)
@@ -195,23 +198,4 @@ def _zone(zone_id: str, name: str, account: dict[str, str]) -> dict[str, Any]:
         "created_on": stamp,
         "modified_on": stamp,
         "activated_on": stamp,
-    }
-
-
-def _prefix(cidr: str, account_id: str) -> dict[str, Any]:
-    stamp = now_rfc3339()
-    return {
-        "id": md5_hex("prefix " + cidr),
-        "account_id": account_id,
-        "cidr": cidr,
-        "description": "Onboarded by the emulator",
-        "asn": 209242,
-        "approved": "V",
-        "advertised": True,
-        "advertised_modified_at": stamp,
-        "on_demand_enabled": False,
-        "on_demand_locked": False,
-        "loa_document_id": None,
-        "created_at": stamp,
-        "modified_at": stamp,
     }
