@@ -24,9 +24,16 @@ from reconciler.emulator import addressing, codes
 from reconciler.emulator.auth import check_credentials, credential_key
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
-from reconciler.emulator.faults import Fault, FaultInjector, FaultKind, RateLimiter
+from reconciler.emulator.faults import (
+    Fault,
+    FaultInjector,
+    FaultKind,
+    RateLimiter,
+    ScriptedFaults,
+)
 from reconciler.emulator.handlers import WRITES, Backend, Match, check_ids, no_route, resolve
 from reconciler.emulator.store import Store
+from reconciler.emulator.transport import EmulatorTransport
 
 API_PREFIX = "/client/v4"
 ADMIN_PREFIX = "/__emulator__/"
@@ -91,9 +98,16 @@ class Emulator:
 
     def transport(self) -> httpx.BaseTransport:
         """An httpx transport answering every request in-process (the host is ignored)."""
-        from reconciler.emulator.transport import EmulatorTransport
-
         return EmulatorTransport(self)
+
+    def script_faults(self, script: Mapping[int, FaultKind]) -> ScriptedFaults:
+        """From now on, fault exactly the writes ``script`` names (numbered from 1) instead of
+        drawing faults at random; ``{}`` turns faults off. Returns the script, whose ``fired``
+        lists the faults that happened. Faults take the real path: a lost response commits."""
+        scripted = ScriptedFaults(script)
+        with self._lock:
+            self._faults = scripted
+        return scripted
 
     def ensure_zone(self, name: str, zone_id: str | None = None) -> dict[str, Any]:
         """The zone called ``name``, created when missing (id ``zone_id``, else md5 of the name)."""

@@ -12,7 +12,7 @@ import enum
 import math
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 
@@ -99,3 +99,33 @@ class FaultInjector:
     def reset(self) -> None:
         """Re-seed, so a reset emulator replays the same faults."""
         self._random = random.Random(self.seed)
+
+
+class ScriptedFaults(FaultInjector):
+    """Faults on chosen writes instead of random draws: ``{2: FaultKind.DROPPED}`` drops the
+    second write (numbered from 1, counted since the script was installed or last reset).
+
+    ``fired`` records each ``(write number, kind)`` that happened, so a test can check that its
+    script really ran. Reads never fault.
+    """
+
+    def __init__(self, script: Mapping[int, FaultKind]) -> None:
+        super().__init__(0.0, 0)
+        self.script = dict(script)
+        self.writes = 0
+        self.fired: list[tuple[int, FaultKind]] = []
+
+    def draw(self, *, is_write: bool) -> Fault | None:
+        if not is_write:
+            return None
+        self.writes += 1
+        kind = self.script.get(self.writes)
+        if kind is None:
+            return None
+        self.fired.append((self.writes, kind))
+        return Fault(kind, 503 if kind is FaultKind.SERVER_ERROR else 0)
+
+    def reset(self) -> None:
+        """Start counting writes again, so a reset emulator replays the same script."""
+        self.writes = 0
+        self.fired = []

@@ -6,20 +6,32 @@ In: an ``httpx.Request`` to any host. Out: an ``httpx.Response``; a dropped conn
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 import httpx
 
-from reconciler.emulator.envelope import DroppedConnection
+from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse
 
-if TYPE_CHECKING:
-    from reconciler.emulator.app import Emulator
+
+class Handler(Protocol):
+    """What the adapter needs of the emulator (``Emulator.handle``); naming only this keeps the
+    emulator's core and its adapters from importing each other."""
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> EmulatorResponse | DroppedConnection: ...
 
 
 class EmulatorTransport(httpx.BaseTransport):
     """Serves the emulator without sockets; safe to share between threads."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Handler) -> None:
         self._emulator = emulator
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

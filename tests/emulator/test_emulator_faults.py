@@ -6,6 +6,7 @@ import httpx
 from emulator_helpers import apps_url, client_for, make_emulator, tcp_app
 
 from reconciler.emulator import Emulator
+from reconciler.emulator.faults import FaultKind
 
 
 def _outcomes(emu: Emulator, count: int) -> list[str]:
@@ -137,3 +138,19 @@ def test_latency_is_applied() -> None:
         start = time.perf_counter()
         client.get("/zones")
     assert time.perf_counter() - start >= 0.03
+
+
+def test_scripted_faults_hit_exactly_the_named_writes_and_a_lost_response_commits() -> None:
+    emu = make_emulator(fault_rate=1.0, seed=1)  # a script replaces the random draw
+    script = emu.script_faults({2: FaultKind.SERVER_ERROR, 3: FaultKind.LOST_RESPONSE})
+    outcomes = _outcomes(emu, 6)  # writes are outcomes 0, 2 and 4
+    assert outcomes == ["200", "200", "503", "200", "dropped", "200"]
+    assert script.fired == [(2, FaultKind.SERVER_ERROR), (3, FaultKind.LOST_RESPONSE)]
+    zone_id = emu.ensure_zone("example.com")["id"]
+    assert len(emu.apps(zone_id)) == 2  # the first write, and the one whose response was lost
+
+
+def test_an_empty_script_turns_faults_off() -> None:
+    emu = make_emulator(fault_rate=1.0, seed=1)
+    emu.script_faults({})
+    assert set(_outcomes(emu, 10)) == {"200"}

@@ -13,7 +13,7 @@ import pytest
 from reliability_helpers import FAST_RETRY, ZONE, make_client, make_emulator, plan_once, zone_id
 
 from reconciler import workflow
-from reconciler.emulator.faults import Fault, FaultInjector, FaultKind
+from reconciler.emulator.faults import FaultKind
 from reconciler.executor import Executor, Status
 from reconciler.journal import Journal
 from reconciler.model import ActionKind
@@ -38,26 +38,6 @@ ATTEMPTS = FAST_RETRY.attempts
 FIRST_NEW_CREATE = 2
 
 
-class ScriptedFaults(FaultInjector):
-    """The emulator's injector, with faults put on chosen writes (numbered from 1)."""
-
-    def __init__(self, script: dict[int, FaultKind]) -> None:
-        super().__init__(0.0, 0)
-        self.script = dict(script)
-        self.writes = 0
-        self.fired: list[tuple[int, FaultKind]] = []
-
-    def draw(self, *, is_write: bool) -> Fault | None:
-        if not is_write:
-            return None
-        self.writes += 1
-        kind = self.script.get(self.writes)
-        if kind is None:
-            return None
-        self.fired.append((self.writes, kind))
-        return Fault(kind, 503 if kind is FaultKind.SERVER_ERROR else 0)
-
-
 def write_config(directory: Path, app: dict[str, Any]) -> str:
     directory.mkdir(parents=True)
     (directory / "apps.yaml").write_text(json.dumps({"zone": ZONE, "apps": [app]}))
@@ -72,8 +52,7 @@ def recreate_under(script: dict[int, FaultKind], new: dict[str, Any], tmp_path: 
             workflow.plan_for(workflow.load([v1]), client), Executor(client), force=True
         )
     (old,) = emulator.apps(zone_id(emulator))
-    faults = ScriptedFaults(script)
-    emulator._faults = faults  # the real fault path (emulator.handle), with a scripted draw
+    faults = emulator.script_faults(script)  # the real fault path, on exactly these writes
     v2 = write_config(tmp_path / "v2", new)
     journal_path = tmp_path / "journal.jsonl"
     journal = Journal(journal_path)
@@ -165,7 +144,7 @@ def test_when_the_restore_fails_on_every_attempt_the_journal_holds_the_app_and_a
     assert emulator.apps(zone_id(emulator)) == []
     (kept,) = [e for e in events if e["event"] == "restore-failed"]
     assert same_app(kept["before"], OLD)  # the old app's whole configuration is on record
-    emulator._faults = ScriptedFaults({})
+    emulator.script_faults({})
     with make_client(emulator) as client:
         plan = workflow.plan_for(workflow.load([v1]), client)
         assert workflow.apply_plan(plan, Executor(client), force=False).complete
