@@ -112,7 +112,7 @@ def _collides(a: AppKey, b: AppKey) -> bool:
     if a.zone != b.zone or a.dns_name != b.dns_name:
         return False
     (ta, ports_a), (tb, ports_b) = protocol_ports(a.protocol), protocol_ports(b.protocol)
-    if ports_a is None or ports_b is None:  # a named protocol (ssh, rdp) collides only with itself
+    if ports_a is None or ports_b is None:  # a protocol we cannot read collides only with itself
         return a.protocol == b.protocol
     return ta == tb and ports_a.overlaps(ports_b)
 

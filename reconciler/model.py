@@ -99,10 +99,12 @@ class DesiredApp:
 
 @dataclass(frozen=True)
 class DesiredState:
-    """Every zone and app of the loaded files, already validated."""
+    """Every zone and app of the loaded files, already validated; ``warnings``: what is valid
+    but probably not meant (``validate`` shows them and still exits 0)."""
 
     zones: tuple[ZoneSpec, ...]
     apps: tuple[DesiredApp, ...]
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)

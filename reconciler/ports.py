@@ -10,6 +10,10 @@ import re
 from dataclasses import dataclass
 
 _PORTS = re.compile(r"(\d+)(?:-(\d+))?")
+# Named protocols Cloudflare still accepts (Terraform's acceptance tests create both; minecraft
+# is refused with 13002 since December 2025). The API returns them as sent, so identity keeps
+# the name; port overlap and delete ordering need what they occupy at the edge.
+NAMED_PROTOCOLS: dict[str, tuple[str, int]] = {"ssh": ("tcp", 22), "rdp": ("tcp", 3389)}
 # Spacing a person may put around the dash; the canonical spelling has none.
 _LOOSE_DASH = re.compile(r"\s*-\s*")
 
@@ -52,6 +56,11 @@ def parse_loose_ports(text: str) -> Ports | None:
 
 
 def protocol_ports(protocol: str) -> tuple[str, Ports | None]:
-    """``"tcp/1000-2000"`` -> (``"tcp"``, 1000-2000); a named protocol (``ssh``) has no ports."""
+    """``"tcp/1000-2000"`` -> (``"tcp"``, 1000-2000); ``ssh`` -> (``"tcp"``, 22), ``rdp`` ->
+    (``"tcp"``, 3389); any other name has no ports."""
+    named = NAMED_PROTOCOLS.get(protocol.strip().lower())
+    if named is not None:
+        transport, port = named
+        return transport, Ports(port, port, False)
     transport, slash, ports = protocol.partition("/")
     return (transport, parse_ports(ports)) if slash else (protocol, None)

@@ -280,7 +280,7 @@ def _desired_state(context: rules.RuleContext) -> DesiredState:
         )
         for entry in sorted(context.apps, key=lambda a: a.at())
     )
-    return DesiredState(zones=zones, apps=apps)
+    return DesiredState(zones=zones, apps=apps, warnings=tuple(rules.advise(context)))
 
 
 def _zone_spec(entries: Sequence[rules.ZoneEntry]) -> ZoneSpec:

@@ -224,3 +224,13 @@ def test_an_unwritable_output_is_a_clear_error_not_a_crash(run_cli, tmp_path: Pa
 def test_setup_errors_read_as_one_plain_sentence(run_cli) -> None:  # type: ignore[no-untyped-def]
     result = run_cli(["plan", str(EXAMPLES)])
     assert result.stderr.startswith("error: CLOUDFLARE_API_TOKEN is not set — ")
+
+
+def test_validate_shows_advice_as_warnings_and_still_passes(run_cli) -> None:  # type: ignore[no-untyped-def]
+    fixture = ROOT / "tests" / "fixtures" / "config" / "warn-hostname-static-sets.yaml"
+    text = run_cli(["validate", str(fixture)])
+    assert text.exit_code == 0, text.stderr
+    assert f"warning: {fixture}:14:35: game.example.com udp/27016 declares" in text.stderr
+    github = run_cli(["validate", "--format", "github", str(fixture)])
+    assert github.exit_code == 0
+    assert github.stdout.startswith(f"::warning file={fixture},line=14,col=35::")

@@ -14,7 +14,7 @@ from reconciler import workflow
 from reconciler.emulator import Emulator
 from reconciler.executor import Executor, Status, phases
 from reconciler.journal import Journal
-from reconciler.model import ActionKind, Plan
+from reconciler.model import Action, ActionKind, AppKey, Plan
 from tests.conftest import make_client, make_emulator
 
 SSH_DYNAMIC = {
@@ -192,3 +192,18 @@ class TestConvergence:
         assert len(live) == 200
         assert len({(a["dns"]["name"], a["protocol"]) for a in live}) == 200
         assert emulator.stats()["faults"] > 0 and runs_needed is not None
+
+
+def test_a_delete_of_tcp_22_runs_before_the_create_of_ssh_on_the_same_hostname() -> None:
+    # ssh is tcp/22 at the edge: the live tcp/22 app must go before the ssh app can exist.
+    delete = Action(ActionKind.DELETE, AppKey.of("example.com", "a.example.com", "tcp/22"), "z")
+    create = Action(ActionKind.CREATE, AppKey.of("example.com", "a.example.com", "ssh"), "z")
+    other = Action(ActionKind.CREATE, AppKey.of("example.com", "a.example.com", "rdp"), "z")
+    assert [[a.kind for a in phase] for phase in phases([create, delete])] == [
+        [ActionKind.DELETE],
+        [ActionKind.CREATE],
+    ]
+    assert [[a.kind for a in phase] for phase in phases([other, delete])] == [
+        [ActionKind.CREATE],
+        [ActionKind.DELETE],
+    ]

@@ -38,7 +38,9 @@ def test_a_range_prints_as_written_and_knows_its_overlaps() -> None:
     [
         ("tcp/22", ("tcp", Ports(22, 22, False))),
         ("udp/1000-2000", ("udp", Ports(1000, 2000, True))),
-        ("ssh", ("ssh", None)),
+        ("ssh", ("tcp", Ports(22, 22, False))),
+        ("RDP", ("tcp", Ports(3389, 3389, False))),
+        ("minecraft", ("minecraft", None)),
         ("tcp/abc", ("tcp", None)),
     ],
 )

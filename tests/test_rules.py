@@ -58,9 +58,10 @@ BROKEN = [
         ],
     ),
     (
-        "bad-udp-byoip.yaml",
+        "bad-named-protocol-overlap.yaml",
         [
-            ("bad-udp-byoip.yaml", 6, 15, "UDP apps cannot use static (BYOIP) edge IPs"),
+            ("bad-named-protocol-overlap.yaml", 7, 15, "ssh overlaps tcp/20-30"),
+            ("bad-named-protocol-overlap.yaml", 11, 21, "origin_direct uses udp:// but the app"),
         ],
     ),
     ("bad-udp-proxy-v1.yaml", [("bad-udp-proxy-v1.yaml", 6, 21, "v1 is TCP only")]),
@@ -207,6 +208,17 @@ BROKEN = [
         ],
     ),
     (
+        "bad-static-ip-two-zones",
+        [
+            (
+                "bad-static-ip-two-zones/b.yaml",
+                6,
+                53,
+                "static edge IP 2001:db8::10 is also declared in zone example.com",
+            ),
+        ],
+    ),
+    (
         "bad-safety-conflict",
         [
             ("bad-safety-conflict/b.yaml", 3, 3, "safety for zone example.com differs"),
@@ -224,6 +236,8 @@ KEPT = [
     "good-range.yaml",
     "good-origin-port-range-size.yaml",
     "good-udp-dynamic.yaml",
+    "good-udp-byoip.yaml",
+    "good-named-protocols.yaml",
     "good-udp-proxy-simple.yaml",
     "good-tcp-proxy-v1.yaml",
     "good-tcp-tls.yaml",
@@ -275,7 +289,6 @@ def test_every_rule_has_a_broken_fixture() -> None:
         rules.origin_direct_hosts_are_addresses: "not an IPv4 address or a bracketed IPv6",
         rules.origin_direct_scheme_matches_protocol: "origin_direct uses",
         rules.origin_dns_has_origin_port: "origin_dns without origin_port",
-        rules.udp_has_no_static_edge_ips: "UDP apps cannot use static",
         rules.proxy_protocol_fits_transport: "proxy_protocol simple is UDP only",
         rules.tls_is_tcp_only: "tls is TCP only",
         rules.ip_firewall_is_tcp_only: "ip_firewall is TCP only",
@@ -294,6 +307,7 @@ def test_every_rule_has_a_broken_fixture() -> None:
         rules.zone_ids_agree: "give one zone one zone_id",
         rules.safety_settings_agree: "safety for zone",
         rules.ignore_patterns_spare_declared_apps: "ignore pattern",
+        rules.static_ips_stay_in_one_zone: "is also declared in zone",
     }
     assert set(markers) == set(rules.APP_RULES) | set(rules.STATE_RULES)
     assert [rule.__name__ for rule, words in markers.items() if words not in messages] == []
@@ -323,3 +337,24 @@ def test_parse_ports_refuses_what_is_not_a_port(text: str) -> None:
 )
 def test_ignore_patterns_match_case_insensitively(pattern: str, name: str, matches: bool) -> None:
     assert rules.matches_ignore(pattern, name) is matches
+
+
+def advice_of(name: str) -> list[tuple[int, int, str]]:
+    docs, problems = load_documents([FIXTURES / name])
+    state, more = validate_documents(docs)
+    assert problems == [] and more == [] and state is not None, "advice never refuses"
+    return [(w.location.line, w.location.col, w.message) for w in state.warnings if w.location]
+
+
+def test_apps_on_one_hostname_with_different_static_sets_are_warned_once_each() -> None:
+    # The first two apps declare one set (written differently): only the third differs.
+    ((line, col, message),) = advice_of("warn-hostname-static-sets.yaml")
+    assert (line, col) == (14, 35)
+    assert "declares static IPs [198.51.100.31]" in message
+    assert "[198.51.100.30, 2001:db8::30]" in message
+    assert " — declare one set on every app of the hostname" in message
+
+
+def test_apps_sharing_one_static_set_get_no_advice() -> None:
+    assert advice_of("good-named-protocols.yaml") == []
+    assert advice_of("good-static-ips.yaml") == []

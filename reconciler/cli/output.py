@@ -56,13 +56,13 @@ def read_plan_file(path: str) -> Plan:
     return plan_from_document(text, path)
 
 
-def github_annotation(problem: Problem) -> str:
-    """``::error file=…,line=…,col=…::message`` for GitHub Actions."""
+def github_annotation(problem: Problem, level: str = "error") -> str:
+    """``::error file=…,line=…,col=…::message`` (or ``::warning``) for GitHub Actions."""
     message = _escape(problem.message)
     if problem.location is None:
-        return f"::error::{message}"
+        return f"::{level}::{message}"
     where = problem.location
-    return f"::error file={where.file},line={where.line},col={where.col}::{message}"
+    return f"::{level} file={where.file},line={where.line},col={where.col}::{message}"
 
 
 def _escape(text: str) -> str:

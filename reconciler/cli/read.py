@@ -41,6 +41,11 @@ def validate(paths: Sequence[str], fmt: str) -> int:
         for problem in error.problems:
             click.echo(output.github_annotation(problem))
         return EXIT_ERROR
+    for warning in desired.warnings:
+        if fmt == "github":
+            click.echo(output.github_annotation(warning, "warning"))
+        else:
+            click.echo(f"warning: {warning}", err=True)
     click.echo(f"valid: {len(desired.apps)} apps in {len(desired.zones)} zones", err=True)
     return EXIT_OK
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from reconciler.model import Problem
 from reconciler.ports import Ports, parse_ports
+from reconciler.rules.advice import ADVICE, advise, hostname_shares_one_static_set
 from reconciler.rules.app_rules import (
     APP_RULES,
     argo_needs_direct_traffic,
@@ -27,7 +28,6 @@ from reconciler.rules.app_rules import (
     static_edge_ips_are_addresses,
     static_edge_ips_are_unique,
     tls_is_tcp_only,
-    udp_has_no_static_edge_ips,
     virtual_network_has_no_port_ranges,
     virtual_network_id_is_uuid,
     virtual_network_needs_one_direct_origin,
@@ -51,6 +51,7 @@ from reconciler.rules.state_rules import (
     matches_ignore,
     ports_do_not_overlap_on_a_hostname,
     safety_settings_agree,
+    static_ips_stay_in_one_zone,
     zone_ids_agree,
 )
 
@@ -63,6 +64,7 @@ def check(context: RuleContext) -> list[Problem]:
 
 
 __all__ = [
+    "ADVICE",
     "APP_RULES",
     "ORIGIN_URI",
     "PROTOCOL_FORMAT",
@@ -72,10 +74,12 @@ __all__ = [
     "Ports",
     "RuleContext",
     "ZoneEntry",
+    "advise",
     "argo_needs_direct_traffic",
     "build_context",
     "check",
     "dns_name_is_in_zone",
+    "hostname_shares_one_static_set",
     "http_traffic_is_tcp_only",
     "identities_are_unique",
     "ignore_patterns_spare_declared_apps",
@@ -93,8 +97,8 @@ __all__ = [
     "safety_settings_agree",
     "static_edge_ips_are_addresses",
     "static_edge_ips_are_unique",
+    "static_ips_stay_in_one_zone",
     "tls_is_tcp_only",
-    "udp_has_no_static_edge_ips",
     "virtual_network_has_no_port_ranges",
     "virtual_network_id_is_uuid",
     "virtual_network_needs_one_direct_origin",

@@ -12,14 +12,13 @@ from typing import Any
 
 from reconciler.model import Problem
 from reconciler.ports import Ports, parse_ports
-from reconciler.rules.entries import ORIGIN_URI, PROTOCOL_FORMAT, AppEntry
+from reconciler.rules.entries import ORIGIN_URI, AppEntry
 
 # --- ports and origins ---------------------------------------------------------------------
 
 
 def _port_fields(app: AppEntry) -> Iterator[tuple[tuple[str | int, ...], str, Ports | None]]:
-    match = PROTOCOL_FORMAT.fullmatch(app.protocol)
-    yield ("protocol",), app.protocol, parse_ports(match.group(2)) if match else None
+    yield ("protocol",), app.protocol, app.edge_ports
     origin_port = app.get("origin_port")
     if origin_port is not None:
         yield ("origin_port",), str(origin_port), parse_ports(str(origin_port))
@@ -100,16 +99,6 @@ def origin_dns_has_origin_port(app: AppEntry) -> Iterator[Problem]:
 
 
 # --- transport rules -----------------------------------------------------------------------
-
-
-def udp_has_no_static_edge_ips(app: AppEntry) -> Iterator[Problem]:
-    """UDP apps cannot use BYOIP / static edge IPs."""
-    if app.transport == "udp" and app.static_ips:
-        yield app.problem(
-            ("edge_ips",),
-            "UDP apps cannot use static (BYOIP) edge IPs — use edge_ips type dynamic with "
-            "dns.type CNAME, or make the app TCP",
-        )
 
 
 def proxy_protocol_fits_transport(app: AppEntry) -> Iterator[Problem]:
@@ -288,7 +277,6 @@ APP_RULES: tuple[Callable[[AppEntry], Iterable[Problem]], ...] = (
     origin_direct_hosts_are_addresses,
     origin_direct_scheme_matches_protocol,
     origin_dns_has_origin_port,
-    udp_has_no_static_edge_ips,
     proxy_protocol_fits_transport,
     tls_is_tcp_only,
     ip_firewall_is_tcp_only,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from reconciler.model import Location, Problem
-from reconciler.ports import Ports, parse_ports
+from reconciler.ports import Ports, protocol_ports
 
 PROTOCOL_FORMAT = re.compile(r"(tcp|udp)/(\d+(?:-\d+)?)")
 ORIGIN_URI = re.compile(r"(tcp|udp)://(\[[^\]]*\]|[^:/\[\]]+):(\d+(?:-\d+)?)")
@@ -73,12 +73,13 @@ class AppEntry:
 
     @property
     def transport(self) -> str:
-        return self.protocol.split("/", 1)[0]
+        """tcp or udp; the named protocols (ssh, rdp) are TCP."""
+        return protocol_ports(self.protocol)[0]
 
     @property
     def edge_ports(self) -> Ports | None:
-        match = PROTOCOL_FORMAT.fullmatch(self.protocol)
-        return parse_ports(match.group(2)) if match else None
+        """The edge ports; ssh is 22 and rdp 3389."""
+        return protocol_ports(self.protocol)[1]
 
     @property
     def static_ips(self) -> list[str]:

@@ -7,11 +7,14 @@ In: a :class:`RuleContext`. Out: located problems naming both places involved. P
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from reconciler.model import Problem
 from reconciler.rules.entries import AppEntry, RuleContext, ZoneEntry
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # --- across apps, files and zones ----------------------------------------------------------
 
@@ -107,6 +110,31 @@ def ignore_patterns_spare_declared_apps(context: RuleContext) -> Iterator[Proble
                         )
 
 
+def static_ips_stay_in_one_zone(context: RuleContext) -> Iterator[Problem]:
+    """A static edge IP belongs to one zone: Cloudflare refuses it in a second one (11033)."""
+    first: dict[IPAddress, AppEntry] = {}
+    for app in context.apps:
+        for index, text in enumerate(app.static_ips):
+            address = _address(text)
+            if address is None:
+                continue
+            earlier = first.setdefault(address, app)
+            if earlier.zone != app.zone:
+                yield app.problem(
+                    ("edge_ips", "ips", index),
+                    f"static edge IP {address} is also declared in zone {earlier.zone} (at "
+                    f"{earlier.at()}); Cloudflare refuses an IP used by another zone (11033) — "
+                    "use another address in one of the zones",
+                )
+
+
+def _address(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(str(text).strip())
+    except ValueError:
+        return None
+
+
 def matches_ignore(pattern: str, dns_name: str) -> bool:
     """Whether an ``ignore`` glob covers a hostname (fnmatch, case-insensitive)."""
     return fnmatch.fnmatchcase(dns_name.lower().rstrip("."), pattern.lower().rstrip("."))
@@ -118,4 +146,5 @@ STATE_RULES: tuple[Callable[[RuleContext], Iterable[Problem]], ...] = (
     zone_ids_agree,
     safety_settings_agree,
     ignore_patterns_spare_declared_apps,
+    static_ips_stay_in_one_zone,
 )
