@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from reconciler.config import desired_state_from_texts, load_desired_state
 from reconciler.errors import ReconcilerError
+from reconciler.gcpause import collector_paused
 from reconciler.model import DesiredState, LiveApp, LiveZone, Plan
 from reconciler.planner import build_plan
 
@@ -36,7 +37,8 @@ def review(old: DesiredState, new: DesiredState) -> Plan:
     The old apps need ids to be planned against; they are made up, so they are dropped from the
     result rather than shown to a reviewer as if they were Cloudflare's.
     """
-    plan = build_plan(new, _as_live(old, new))
+    with collector_paused():
+        plan = build_plan(new, _as_live(old, new))
     actions = tuple(dataclasses.replace(action, app_id=None) for action in plan.actions)
     return dataclasses.replace(plan, actions=actions, zones=())
 

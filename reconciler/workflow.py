@@ -16,6 +16,7 @@ from reconciler.cloudflare import CloudflareClient
 from reconciler.config import load_desired_state
 from reconciler.errors import OutputFileError, StalePlanError
 from reconciler.executor import ApplyReport, Executor
+from reconciler.gcpause import collector_paused
 from reconciler.model import DesiredState, Plan, ZoneSpec
 from reconciler.planner import Drift, build_plan, check_safety, classify_drift
 from reconciler.stale import stale_reasons
@@ -28,7 +29,9 @@ def load(paths: Sequence[str]) -> DesiredState:
 
 def plan_for(desired: DesiredState, client: CloudflareClient) -> Plan:
     """Read every declared zone (concurrently) and plan desired against it."""
-    return build_plan(desired, client.fetch_live(desired.zones))
+    live = client.fetch_live(desired.zones)
+    with collector_paused():
+        return build_plan(desired, live)
 
 
 def drift_for(desired: DesiredState, client: CloudflareClient) -> Drift:
