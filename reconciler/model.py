@@ -1,7 +1,9 @@
 """Plain immutable values that flow between the pipeline stages.
 
 Nothing here does I/O. App configurations are carried as JSON-shaped mappings in the API's own
-field names (see spectrum-api.md §4); ``normalize`` decides what they mean.
+field names (the Spectrum app object of
+https://developers.cloudflare.com/api/resources/spectrum/subresources/apps/ and SDK
+``cloudflare==5.9.0`` ``types/spectrum``); ``normalize`` decides what they mean.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ configurations that Cloudflare treats the same compare equal with ``==``.
 
 The table (``FIELDS``) is the one place that knows, per top-level field, its API default, whether
 the server sets it, which of its parts cannot change in place, and how to canonicalize it. The
-defaults follow spectrum-api.md §4.2 and Terraform v5 (its perpetual-diff fixes, §9.3):
+defaults follow the API reference
+(https://developers.cloudflare.com/api/resources/spectrum/subresources/apps/) and Terraform
+provider v5 (its perpetual-diff fixes, cloudflare/terraform-provider-cloudflare PR #5888):
 
 * ``ip_firewall`` defaults to ``false``. No official schema states this default [unverified]; it
   is Terraform v5's assumption. Declare ``ip_firewall`` explicitly to be independent of it.
@@ -258,7 +260,12 @@ def value_at(config: Mapping[str, Any], path: str) -> Any:
 
 
 def replace_reasons(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
-    """Why ``before`` cannot become ``after`` in place (spectrum-api.md §5.3); empty if it can."""
+    """Why ``before`` cannot become ``after`` in place; empty if it can.
+
+    A ``dns.type`` change is refused with 11004
+    (https://developers.cloudflare.com/spectrum/reference/error-codes/), so moving between dynamic
+    and static edge IPs is delete-and-recreate (terraform-provider-cloudflare issue #2786).
+    """
     reasons = []
     for spec in FIELDS:
         for path in spec.forces_replace:

@@ -76,3 +76,23 @@ def test_the_main_job_runs_on_a_fresh_copy(tmp_path: Path) -> None:
     # The plan after the apply is the last thing printed, and it is empty.
     assert done.stdout.splitlines()[-1].startswith("No changes.")
     assert (copy / ".spectrum-sandbox.json").is_file()
+
+
+def _shipped_text_files() -> list[Path]:
+    roots = [ROOT / "reconciler", ROOT / "docs", ROOT / "schemas", ROOT / "examples"]
+    files = [ROOT / "README.md"]
+    for root in roots:
+        files += [
+            p for p in root.rglob("*") if p.suffix in {".py", ".md", ".json", ".yaml", ".yml"}
+        ]
+    return files
+
+
+def test_nothing_users_get_cites_notes_they_do_not_have() -> None:
+    """Docstrings and docs cite public sources, never the developers' private API notes."""
+    citing = [
+        str(p.relative_to(ROOT))
+        for p in _shipped_text_files()
+        if "spectrum-api.md" in p.read_text()
+    ]
+    assert citing == []

@@ -1,4 +1,4 @@
-"""The desired-state JSON Schema: well-formed, packaged, and saying what spectrum-api.md §4 says."""
+"""The desired-state JSON Schema: well-formed, packaged, and matching the API's app object."""
 
 from __future__ import annotations
 

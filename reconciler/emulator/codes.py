@@ -1,7 +1,8 @@
 """Every error code the emulator sends, with its HTTP status and where the pairing comes from.
 
-Codes marked *chosen here* are not documented by Cloudflare (spectrum-api.md §11); they sit in
-the 119xx band, which no Cloudflare source uses, so nobody mistakes them for real ones.
+Codes marked *chosen here* are not documented by Cloudflare (the documented ones are at
+https://developers.cloudflare.com/spectrum/reference/error-codes/); they sit in the 119xx
+band, which no Cloudflare source uses, so nobody mistakes them for real ones.
 docs/emulator.md carries the same table.
 """
 
@@ -17,7 +18,8 @@ class Code(NamedTuple):
     status: int
 
 
-# Authentication and routing (issue threads quoted in spectrum-api.md §6).
+# Authentication and routing: codes seen in issue threads (cloudflare/cloudflare-python#2678 for
+# 9106, cloudflare/cloudflare-typescript#161 for 6003, cloudflare/cloudflare-go#118 for 7003/7000).
 NO_CREDENTIALS = Code(9106, 400)
 BAD_HEADERS = Code(6003, 400)  # error_chain 6111 (Authorization), 6102/6103 (X-Auth-*)
 REFUSED_TOKEN = Code(10000, 403)

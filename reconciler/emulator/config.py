@@ -14,7 +14,8 @@ from reconciler.emulator.addressing import parse_leased_prefix, parse_prefix_spe
 
 # The IPv4 and IPv6 documentation ranges (RFC 5737, RFC 3849): what --sandbox onboards.
 DOCUMENTATION_PREFIXES = ("198.51.100.0/24", "203.0.113.0/24", "2001:db8::/48")
-CLOUDFLARE_RATE_LIMIT = (1200, 300.0)  # per credential, spectrum-api.md §2.3
+# Per credential: https://developers.cloudflare.com/fundamentals/api/reference/limits/
+CLOUDFLARE_RATE_LIMIT = (1200, 300.0)
 
 
 @dataclass(frozen=True)

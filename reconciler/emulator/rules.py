@@ -1,4 +1,4 @@
-"""Cloudflare's refusals for a create or update body, checked in the order of spectrum-api.md §10.6.
+"""Cloudflare's refusals for a create or update body, in the order docs/emulator.md lists them.
 
 In: the decoded request body and a ``RuleContext`` (the zone, its other apps, the account's
 prefixes, the app being replaced). Out: the app as Cloudflare stores it — known fields only
@@ -187,7 +187,10 @@ def _check_port_sizes(app: App, protocol: Protocol, origins: list[OriginURI]) ->
 
 
 def _check_transport(app: App, protocol: Protocol, origins: list[OriginURI]) -> None:
-    """Settings that only exist for one transport (§5.5, §5.6)."""
+    """Settings that only exist for one transport.
+
+    Source: https://developers.cloudflare.com/spectrum/reference/configuration-options/
+    """
     udp = protocol.transport == "udp"
     for origin in origins:
         if origin.transport != protocol.transport:
@@ -237,7 +240,10 @@ def _check_edge_ips(app: App, protocol: Protocol, ctx: RuleContext) -> None:
 def _check_virtual_network(
     app: App, protocol: Protocol, origins: list[OriginURI], networks: Mapping[str, Sequence[str]]
 ) -> None:
-    """11041-11045 (§5.8); checked only when virtual_network_id is present."""
+    """11041-11045 (https://developers.cloudflare.com/spectrum/reference/error-codes/).
+
+    Checked only when virtual_network_id is present.
+    """
     vnet = app.get("virtual_network_id")
     if vnet is None:
         return
@@ -284,7 +290,10 @@ def _check_overlap(app: App, protocol: Protocol, zone_apps: Sequence[App]) -> No
 
 
 def _with_defaults(app: App, ip_firewall_default: bool | None) -> App:
-    """Fill what Cloudflare fills: §10.4. ``traffic_type`` is always present."""
+    """Fill what Cloudflare fills (SDK 5.9.0 ``types/spectrum`` response fields).
+
+    ``traffic_type`` is always present.
+    """
     for name, default in _DEFAULTS.items():
         app.setdefault(name, default)
     app.setdefault("argo_smart_routing", False)

@@ -4,8 +4,9 @@ In: a :class:`RuleContext` holding the zone and app entries that passed the sche
 field has its schema type). Out: located problems whose message ends with what to do. Pure.
 
 Each rule is a small named function. ``APP_RULES`` look at one app (the cross-field rules of
-spectrum-api.md §5); ``STATE_RULES`` look across apps, files and zones (identities, hostname port
-overlaps, zone ids, safety settings, ignore patterns).
+https://developers.cloudflare.com/spectrum/reference/configuration-options/); ``STATE_RULES`` look
+across apps, files and zones (identities, hostname port overlaps, zone ids, safety settings,
+ignore patterns).
 """
 
 from __future__ import annotations

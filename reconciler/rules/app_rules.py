@@ -1,4 +1,7 @@
-"""Rules about one app: the cross-field rules of spectrum-api.md §5 the schema cannot say.
+"""Rules about one app: the cross-field rules the schema cannot say.
+
+Sources: https://developers.cloudflare.com/spectrum/reference/error-codes/ and
+https://developers.cloudflare.com/spectrum/reference/configuration-options/.
 
 In: an :class:`AppEntry`. Out: located problems whose message ends with what to do. Pure.
 """
@@ -197,7 +200,7 @@ def static_edge_ips_are_unique(app: AppEntry) -> Iterator[Problem]:
         seen.setdefault(address, text)
 
 
-# --- virtual network origins (spectrum-api.md §5.8) -----------------------------------------
+# --- virtual network origins (11041-11045 in the Spectrum error codes) ----------------------
 
 
 def _vnet(app: AppEntry, message: str, path: tuple[str | int, ...] = ()) -> Problem:

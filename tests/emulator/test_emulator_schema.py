@@ -27,9 +27,9 @@ APPS, APP = "/zones/{zone}/spectrum/apps", "/zones/{zone}/spectrum/apps/{app_id}
 
 # Deliberate deviations: (JSON path of the offending key, why).
 DEVIATIONS = {
-    "result.origin_direct": "SDK 5.9.0 field, missing from the 2024 file (spectrum-api.md §1)",
-    "result.virtual_network_id": "SDK 5.9.0 field (§1)",
-    "result_info.total_pages": "the current shared envelope (common.yaml HEAD) adds it (§2.2)",
+    "result.origin_direct": "SDK 5.9.0 field, missing from the 2024 file",
+    "result.virtual_network_id": "SDK 5.9.0 field",
+    "result_info.total_pages": "the current shared envelope (common.yaml HEAD) adds it",
 }
 
 
