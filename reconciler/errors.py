@@ -7,6 +7,7 @@ The tree::
     ├── PlanError                   live state the planner cannot reason about (duplicate identity)
     ├── PlanFileError               a saved plan that is truncated, edited or of another version
     ├── OutputFileError             a plan, journal or export file that cannot be written
+    ├── TerraformStateError         a Terraform state import-terraform cannot import safely
     ├── SafetyError                 exit 3: a plan refused by a safety rule (too many deletions)
     │   └── StalePlanError          exit 3: live state moved since the saved plan was made
     └── ApiError                    the Cloudflare API said no, or could not be reached
@@ -66,6 +67,10 @@ class OutputFileError(ReconcilerError):
         super().__init__(
             f"cannot write {path}: {reason} — check that its directory exists and is writable"
         )
+
+
+class TerraformStateError(ReconcilerError):
+    """A Terraform state ``import-terraform`` refuses (named by resource address)."""
 
 
 class SafetyError(ReconcilerError):

@@ -1,4 +1,4 @@
-"""Pure: a live zone -> the text of a desired-state file that plans to nothing.
+"""Pure: a live zone (or imported apps) -> the text of a desired-state file that plans to nothing.
 
 Only fields that differ from the API's defaults are written, in the field table's order, apps
 sorted by hostname and protocol, with the schema modeline so editors check the file.
@@ -7,6 +7,7 @@ sorted by hostname and protocol, with the schema modeline so editors check the f
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,24 @@ SCHEMA_IN_REPO = Path("schemas") / "desired-state.schema.json"
 
 def export_document(zone: LiveZone, *, out_path: str | None) -> str:
     """The desired-state YAML for every live app of ``zone``."""
+    return desired_state_text(
+        {"zone": zone.name}, (app.config for app in zone.apps), out_path=out_path
+    )
+
+
+def desired_state_text(
+    header: Mapping[str, Any], configs: Iterable[Mapping[str, Any]], *, out_path: str | None
+) -> str:
+    """A desired-state file: ``header`` (the zone keys), then the apps normalized and sorted.
+
+    ``configs`` are app objects in the API's field names (a live response, or what
+    ``import-terraform`` read from a Terraform state).
+    """
     apps = sorted(
-        (minimal_config(normalize_app(app.config)) for app in zone.apps),
+        (minimal_config(normalize_app(config)) for config in configs),
         key=lambda app: (app["dns"].get("name", ""), app.get("protocol", "")),
     )
-    document: dict[str, Any] = {"zone": zone.name, "apps": apps}
+    document: dict[str, Any] = {**header, "apps": apps}
     body = yaml.dump(
         document,
         Dumper=_LiteralDumper,

@@ -7,9 +7,10 @@ checks the plan it was given against live state before it writes anything.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from reconciler.cloudflare import CloudflareClient
@@ -79,3 +80,38 @@ def write_atomically(path: str, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_files_atomically(files: Mapping[Path, str]) -> None:
+    """Write every file or none: all to temporary files beside their targets, then the renames.
+
+    A failure before the renames removes every temporary file and leaves the targets as they
+    were. A target that is a directory is refused before anything is staged.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target in files:
+            if target.is_dir():  # the one thing that lets staging succeed and a rename fail
+                raise IsADirectoryError(errno.EISDIR, "it is a directory")
+        for target, text in files.items():
+            staged.append((_stage(target, text), target))
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    except OSError as error:
+        raise OutputFileError(target, error.strerror or error) from None
+    finally:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _stage(target: Path, text: str) -> str:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return temporary

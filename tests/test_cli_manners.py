@@ -29,7 +29,16 @@ def run(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_commands_are_the_documented_ones() -> None:
-    assert COMMANDS == ["apply", "diff", "drift", "emulator", "export", "plan", "validate"]
+    assert COMMANDS == [
+        "apply",
+        "diff",
+        "drift",
+        "emulator",
+        "export",
+        "import-terraform",
+        "plan",
+        "validate",
+    ]
 
 
 def test_the_console_script_is_installed() -> None:

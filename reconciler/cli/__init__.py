@@ -14,6 +14,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.apply import apply
 from reconciler.cli.read import drift, plan, validate
+from reconciler.cli.tfimport import import_terraform
 from reconciler.cli.tools import diff, emulator, export
 from reconciler.errors import EXIT_ERROR
 
@@ -33,7 +34,7 @@ def cli() -> None:
     """
 
 
-for _command in (validate, plan, drift, apply, export, diff, emulator):
+for _command in (validate, plan, drift, apply, export, diff, emulator, import_terraform):
     cli.add_command(_command)
 
 

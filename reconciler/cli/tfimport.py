@@ -1,0 +1,91 @@
+"""``import-terraform``: read a Terraform state file, write desired-state files and removed.tf."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import guarded
+from reconciler.errors import EXIT_OK, OutputFileError, TerraformStateError
+
+MAX_STATE_BYTES = 256 * 1024 * 1024
+
+
+@click.command("import-terraform")
+@click.argument("state", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory for the desired-state files and removed.tf (created if missing).",
+)
+@guarded
+def import_terraform(state: str, out_dir: str) -> int:
+    """Take Spectrum apps over from Terraform without touching them in Cloudflare.
+
+    STATE is `terraform show -json` output or a .tfstate file (provider v4 or v5). Writes one
+    desired-state file per zone that plans to nothing, and removed.tf so that terraform apply
+    forgets the apps without destroying them.
+
+    \b
+    Example (after terraform show -json > state.json):
+      spectrum-reconciler import-terraform state.json --out config/
+      spectrum-reconciler plan --detailed-exitcode config/   # exit 0: nothing to change
+    """
+    from reconciler import workflow
+    from reconciler.export import desired_state_text
+    from reconciler.tfimport import import_state, removed_blocks
+
+    try:
+        result = import_state(_read_state(state))
+    except TerraformStateError as error:
+        raise TerraformStateError(f"{state}: {error}") from None
+    directory = Path(out_dir)
+    _make_directory(directory)
+    files = {
+        directory / zone.file_name: desired_state_text(
+            zone.header,
+            (app.config for app in zone.apps),
+            out_path=str(directory / zone.file_name),
+        )
+        for zone in result.zones
+    }
+    names = [path.name for path in files]
+    files[directory / "removed.tf"] = removed_blocks(result, names)
+    workflow.write_files_atomically(files)
+    for note in result.notes:
+        click.echo(f"not carried over: {note}", err=True)
+    click.echo(
+        f"imported {result.app_count} apps of {len(result.zones)} zones into {directory}: "
+        f"{', '.join(names)}; removed.tf has {len(result.removed)} removed blocks",
+        err=True,
+    )
+    return EXIT_OK
+
+
+def _read_state(path: str) -> object:
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_STATE_BYTES:
+            raise TerraformStateError(f"larger than {MAX_STATE_BYTES >> 20} MiB")
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TerraformStateError(f"cannot read it ({error})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TerraformStateError(
+            f"line {error.lineno} column {error.colno}: not JSON ({error.msg}) — give"
+            " `terraform show -json` output or a .tfstate file"
+        ) from None
+
+
+def _make_directory(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputFileError(directory, error.strerror or error) from None

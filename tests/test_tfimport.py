@@ -1,0 +1,316 @@
+"""import-terraform: Terraform state (provider v4 or v5) -> desired state that plans to nothing.
+
+The fixtures in fixtures/terraform/ are states as Terraform writes them, spelled after the
+provider's own schemas (v4.52 SDKv2 and 3.x, v5 and its v4 -> v5 state upgrader): ``*.json`` is
+``terraform show -json`` output, ``*.tfstate`` a raw state; ``<fixture>.live.json`` holds the same
+apps as Cloudflare's API holds them, written by hand — never derived from the importer.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from reconciler.emulator import Emulator, EmulatorConfig
+from reconciler.errors import TerraformStateError
+from reconciler.model import AppKey
+from reconciler.tfimport import import_state, instance_key, removed_blocks, strip_keys
+from tests.conftest import DOC_PREFIXES, FIXTURES, make_client
+
+TERRAFORM = FIXTURES / "terraform"
+STATES = sorted(p.name for p in TERRAFORM.iterdir() if not p.name.endswith(".live.json"))
+
+
+def state(name: str) -> dict[str, Any]:
+    return json.loads((TERRAFORM / name).read_text())
+
+
+def load_live(name: str, directory: Path) -> None:
+    """Put the fixture's apps into a sandbox emulator whose state lives in ``directory``."""
+    live = json.loads((TERRAFORM / f"{name}.live.json").read_text())
+    emulator = Emulator(
+        EmulatorConfig(
+            state_file=directory / ".spectrum-sandbox.json",
+            byoip_prefixes=DOC_PREFIXES,
+            virtual_networks=live.get("virtual_networks", {}),
+        )
+    )
+    with make_client(emulator) as client:
+        for zone in live["zones"]:
+            emulator.ensure_zone(zone["name"], zone["zone_id"])
+            for body in zone["apps"]:
+                key = AppKey.of(zone["name"], body["dns"]["name"], body["protocol"])
+                client.create_app(zone["zone_id"], key, body)
+
+
+def test_there_is_a_fixture_per_format_and_provider_version() -> None:
+    assert STATES == ["v3-legacy.tfstate", "v4-show.json", "v5-show.json", "v5.tfstate"]
+
+
+# ---- the proof: both tools agree that nothing changes ----
+
+
+@pytest.mark.parametrize("name", STATES)
+def test_imported_state_plans_to_nothing_against_the_same_live_apps(
+    name: str, tmp_path: Path, run_cli: Any
+) -> None:
+    load_live(name, tmp_path)
+    imported = run_cli(["import-terraform", str(TERRAFORM / name), "--out", "config"])
+    assert imported.exit_code == 0, imported.stderr
+    assert "imported" in imported.stderr
+    plan = run_cli(["plan", "--sandbox", "--detailed-exitcode", "config"])
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    assert "No changes" in plan.stdout or "no changes" in plan.stdout.lower()
+
+
+def test_the_proof_can_fail_when_an_app_differs(tmp_path: Path, run_cli: Any) -> None:
+    load_live("v4-show.json", tmp_path)
+    changed = state("v4-show.json")
+    ssh = changed["values"]["root_module"]["resources"][1]["values"]
+    ssh["tls"] = "full"
+    (tmp_path / "changed.json").write_text(json.dumps(changed))
+    assert run_cli(["import-terraform", "changed.json", "--out", "config"]).exit_code == 0
+    assert run_cli(["plan", "--sandbox", "--detailed-exitcode", "config"]).exit_code == 2
+
+
+# ---- what is written ----
+
+
+def test_one_file_per_zone_named_after_the_zone_with_its_id(tmp_path: Path, run_cli: Any) -> None:
+    done = run_cli(["import-terraform", str(TERRAFORM / "v5.tfstate"), "--out", "out"])
+    assert done.exit_code == 0, done.stderr
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["b5f1f5a8a0d34a9b8a3f6c2d1e0f9a77.yaml", "example.com.yaml", "removed.tf"]
+    named = yaml.safe_load((tmp_path / "out" / "example.com.yaml").read_text())
+    assert named["zone"] == "example.com"
+    assert named["zone_id"] == "023e105f4ecef8ad9ca31a8372d0c353"
+    unnamed = yaml.safe_load(
+        (tmp_path / "out" / "b5f1f5a8a0d34a9b8a3f6c2d1e0f9a77.yaml").read_text()
+    )
+    assert "zone" not in unnamed
+    assert [a["dns"]["name"] for a in unnamed["apps"]] == ["pg.example.org", "redis.example.org"]
+    assert "not carried over: zone b5f1f5a8a0d34a9b8a3f6c2d1e0f9a77: its name" in done.stderr
+    assert run_cli(["validate", "out"]).exit_code == 0
+
+
+def test_values_are_written_the_way_export_writes_them() -> None:
+    (zone,) = import_state(state("v4-show.json")).zones
+    configs = {app.config["dns"]["name"]: app.config for app in zone.apps}
+    assert configs["db.example.com"]["origin_port"] == "13306-13310"  # from origin_port_range
+    assert configs["db.example.com"]["origin_dns"] == {"name": "db-origin.example.com"}
+    assert configs["Game.Example.com."]["origin_port"] == 27015
+    assert configs["tls.example.com"]["edge_ips"] == {
+        "type": "static",
+        "ips": ["2001:db8::10", "198.51.100.10"],
+    }
+    assert configs["ssh.example.com"]["edge_ips"] == {"type": "dynamic", "connectivity": "ipv4"}
+    assert "origin_port" not in configs["ssh.example.com"]  # SDKv2's 0 means unset
+    assert configs["ssh.example.com"]["ip_firewall"] is True
+    assert configs["api.example.com"]["argo_smart_routing"] is True
+
+
+def test_the_file_is_normalized_sorted_and_minimal(tmp_path: Path, run_cli: Any) -> None:
+    assert (
+        run_cli(["import-terraform", str(TERRAFORM / "v4-show.json"), "--out", "c"]).exit_code == 0
+    )
+    text = (tmp_path / "c" / "example.com.yaml").read_text()
+    assert text.startswith("# yaml-language-server: $schema=")
+    document = yaml.safe_load(text)
+    names = [(a["dns"]["name"], a["protocol"]) for a in document["apps"]]
+    assert names == sorted(names)
+    game = next(a for a in document["apps"] if a["protocol"] == "udp/27015")
+    assert game["dns"]["name"] == "game.example.com"  # canonical: lower case, no trailing dot
+    assert "tls" not in game and "traffic_type" not in game  # API defaults are left out
+    tls = next(a for a in document["apps"] if a["dns"]["name"] == "tls.example.com")
+    assert tls["edge_ips"]["ips"] == ["198.51.100.10", "2001:db8::10"]
+
+
+def test_legacy_edge_ips_list_and_connectivity() -> None:
+    (zone,) = import_state(state("v3-legacy.tfstate")).zones
+    assert zone.name == "example.net"  # from the data source
+    edges = {(a.config["protocol"]): a.config["edge_ips"] for a in zone.apps}
+    assert edges["tcp/25"] == {"type": "dynamic", "connectivity": "ipv6"}
+    assert edges["tcp/22"] == {"type": "static", "ips": ["203.0.113.5", "2001:db8:0:0::5"]}
+
+
+def test_v5_dynamic_origin_port_and_objects() -> None:
+    (zone,) = import_state(state("v5-show.json")).zones
+    configs = {a.config["dns"]["name"]: a.config for a in zone.apps}
+    assert configs["rdp.example.com"]["origin_port"] == 3389
+    assert configs["range.example.com"]["origin_port"] == "3000-4000"
+    assert configs["range.example.com"]["origin_dns"] == {
+        "name": "origin.example.com",
+        "ttl": 1200,
+        "type": "AAAA",
+    }
+    assert (
+        configs["vnet.example.com"]["virtual_network_id"] == "F70FF985-A4EF-4643-BBBC-4A0ED4FC8415"
+    )
+
+
+# ---- removed.tf ----
+
+
+def test_removed_blocks_name_resources_and_list_every_instance_as_terraform_prints_it() -> None:
+    result = import_state(state("v5.tfstate"))
+    assert result.removed == (
+        (
+            "cloudflare_spectrum_application.svc",
+            (
+                'cloudflare_spectrum_application.svc["eu-west"]',
+                'cloudflare_spectrum_application.svc["us \\"east\\""]',
+            ),
+        ),
+        (
+            "module.net.module.inner.cloudflare_spectrum_application.web",
+            ('module.net[0].module.inner["x"].cloudflare_spectrum_application.web',),
+        ),
+    )
+    text = removed_blocks(result, ["example.com.yaml"])
+    assert text.count("removed {") == 2
+    assert text.count("destroy = false") == 2
+    assert "  from = module.net.module.inner.cloudflare_spectrum_application.web\n" in text
+    assert '# cloudflare_spectrum_application.svc["us \\"east\\""]\n' in text
+
+
+def test_show_json_addresses_are_kept_as_terraform_printed_them() -> None:
+    result = import_state(state("v4-show.json"))
+    addresses = [a.address for z in result.zones for a in z.apps]
+    assert 'module.edge.cloudflare_spectrum_application.app["db"]' in addresses
+    assert "module.edge.module.byoip[0].cloudflare_spectrum_application.static[1]" in addresses
+    assert [r for r, _ in result.removed] == [
+        "cloudflare_spectrum_application.ssh",
+        "module.edge.cloudflare_spectrum_application.app",
+        "module.edge.module.byoip.cloudflare_spectrum_application.static",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "printed"),
+    [(0, "[0]"), (12, "[12]"), ("k", '["k"]'), ('a"b', '["a\\"b"]'), ("${x}", '["$${x}"]')],
+)
+def test_instance_keys_print_as_terraform_prints_them(key: int | str, printed: str) -> None:
+    assert instance_key(key) == printed
+
+
+def test_strip_keys_skips_brackets_inside_quoted_keys() -> None:
+    assert strip_keys('module.a["x]y"].module.b[0].t.n["k\\"]"]') == "module.a.module.b.t.n"
+
+
+# ---- refusals, each naming the resource address ----
+
+
+def refusal(document: Any) -> str:
+    with pytest.raises(TerraformStateError) as caught:
+        import_state(document)
+    return str(caught.value)
+
+
+def test_refuses_a_state_without_spectrum_apps() -> None:
+    document = state("v4-show.json")
+    root = document["values"]["root_module"]
+    root["resources"] = [
+        r for r in root["resources"] if r["type"] != "cloudflare_spectrum_application"
+    ]
+    root["child_modules"] = []
+    assert "holds no cloudflare_spectrum_application" in refusal(document)
+
+
+def test_refuses_an_unknown_schema_version_naming_the_address() -> None:
+    document = state("v5.tfstate")
+    document["resources"][2]["instances"][0]["schema_version"] = 2
+    message = refusal(document)
+    assert 'module.net[0].module.inner["x"].cloudflare_spectrum_application.web' in message
+    assert "schema version 2 is unknown" in message
+
+
+@pytest.mark.parametrize("hidden", ["missing", "(sensitive value)"])
+def test_refuses_a_sensitive_value_the_state_does_not_hold(hidden: str) -> None:
+    document = state("v4-show.json")
+    ssh = document["values"]["root_module"]["resources"][1]
+    assert ssh["sensitive_values"]["origin_direct"] == [True]
+    if hidden == "missing":
+        del ssh["values"]["origin_direct"]
+    else:
+        ssh["values"]["origin_direct"] = [hidden]
+    message = refusal(document)
+    assert message.startswith("cloudflare_spectrum_application.ssh: origin_direct.0 is sensitive")
+
+
+def test_reads_sensitive_values_the_state_holds() -> None:
+    document = state("v5.tfstate")  # origin_direct[0] is marked sensitive and present
+    assert import_state(document).app_count == 3
+
+
+def test_refuses_a_deposed_object() -> None:
+    document = state("v3-legacy.tfstate")
+    document["resources"][1]["instances"][1]["deposed"] = "00000001"
+    assert refusal(document).startswith("cloudflare_spectrum_application.legacy[1]: a deposed")
+
+
+def test_refuses_the_same_app_managed_twice_naming_both() -> None:
+    document = state("v3-legacy.tfstate")
+    twin = copy.deepcopy(document["resources"][1]["instances"][0])
+    twin["index_key"] = 2
+    document["resources"][1]["instances"].append(twin)
+    message = refusal(document)
+    assert "legacy[0] and cloudflare_spectrum_application.legacy[2] are the same app" in message
+
+
+@pytest.mark.parametrize(
+    ("document", "says"),
+    [
+        ([], "not an object"),
+        ({"version": 3, "resources": []}, "state format version 3"),
+        ({"encrypted_data": "…", "encryption_version": "v0"}, "encrypted"),
+        ({"hello": 1}, "not a Terraform state"),
+    ],
+)
+def test_refuses_what_is_not_a_readable_state(document: Any, says: str) -> None:
+    assert says in refusal(document)
+
+
+def test_reports_attributes_it_does_not_carry_over() -> None:
+    document = state("v5-show.json")
+    document["values"]["root_module"]["resources"][0]["values"]["future_field"] = "on"
+    notes = [str(n) for n in import_state(document).notes]
+    assert notes == [
+        'cloudflare_spectrum_application.rdp: future_field = "on" is not carried over (no such app field)'
+    ]
+
+
+# ---- the command line ----
+
+
+def test_bad_json_is_one_located_line_and_nothing_is_written(tmp_path: Path, run_cli: Any) -> None:
+    (tmp_path / "state.json").write_text('{"format_version": "1.0",')
+    done = run_cli(["import-terraform", "state.json", "--out", "out"])
+    assert done.exit_code == 1
+    assert done.stderr.startswith("error: state.json: line 1 column 26: not JSON")
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_refusal_exits_1_naming_the_file_and_writes_nothing(tmp_path: Path, run_cli: Any) -> None:
+    document = state("v5.tfstate")
+    document["resources"][1]["instances"][0]["schema_version"] = 7
+    (tmp_path / "state.tfstate").write_text(json.dumps(document))
+    done = run_cli(["import-terraform", "state.tfstate", "--out", "out"])
+    assert done.exit_code == 1
+    assert done.stderr.startswith(
+        'error: state.tfstate: cloudflare_spectrum_application.svc["eu-west"]'
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_partial_write_when_one_output_cannot_be_written(tmp_path: Path, run_cli: Any) -> None:
+    (tmp_path / "out" / "removed.tf").mkdir(parents=True)  # a directory where a file must go
+    done = run_cli(["import-terraform", str(TERRAFORM / "v5.tfstate"), "--out", "out"])
+    assert done.exit_code == 1
+    assert "cannot write" in done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["removed.tf"]
