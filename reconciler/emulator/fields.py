@@ -142,6 +142,15 @@ def is_hostname(value: Any) -> bool:
     return all(_LABEL.fullmatch(label) for label in value.rstrip(".").split("."))
 
 
+def is_ip_literal(value: str) -> bool:
+    """``192.0.2.1`` passes the hostname grammar but names no DNS record (11001)."""
+    try:
+        ipaddress.ip_address(value.rstrip("."))
+    except ValueError:
+        return False
+    return True
+
+
 def is_uuid(value: Any) -> bool:
     """The virtual network id must be a UUID (11045)."""
     return isinstance(value, str) and _UUID.fullmatch(value) is not None

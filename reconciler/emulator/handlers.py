@@ -8,6 +8,7 @@ Out: an ``EmulatorResponse``; refusals are raised as ``Refusal`` and enveloped b
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
@@ -228,7 +229,7 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
         zone_id=zone_id,
         zones={zid: zone["name"] for zid, zone in store.zones.items()},
         zone_apps=others,
-        approved=store.approved_networks(),
+        edge_networks=[*store.approved_networks(), *map(ipaddress.ip_network, store.leased)],
         ip_owner=static.get,
         locate=lambda ip: addressing.locate_ip(store, ip),
         static_space=addressing.has_static_space(store),

@@ -21,6 +21,7 @@ from reconciler.emulator.fields import (
     Protocol,
     host_key,
     is_hostname,
+    is_ip_literal,
     is_uuid,
     parse_ip,
     parse_origin_port,
@@ -49,7 +50,7 @@ class RuleContext:
     zone_id: str
     zones: Mapping[str, str]  # zone id -> zone name, every zone of the account
     zone_apps: Sequence[App]  # the zone's other apps (the one being replaced left out)
-    approved: Sequence[Network]  # onboarded prefixes with approved == "V"
+    edge_networks: Sequence[Network]  # approved BYOIP prefixes and leased space: edge addresses
     ip_owner: Callable[[IP], str | None]  # zone id of another zone's app using a static IP
     locate: Callable[[IP], EdgeIP]  # prefix, most specific binding and lease of a static IP
     static_space: bool  # the account has BYOIP or leased space at all (else 11018)
@@ -63,7 +64,7 @@ def build_app(body: Any, ctx: RuleContext) -> App:
     app = _shape(body)
     protocol = parse_protocol(app["protocol"])
     origins = _check_origins(app)
-    _check_origin_not_edge(origins, ctx.approved)
+    _check_origin_not_edge(origins, ctx.edge_networks)
     _check_dns_type(app, ctx.existing)
     _check_port_sizes(app, protocol, origins)
     _check_transport(app, protocol, origins)
@@ -120,18 +121,22 @@ def _edge_ips(value: Any) -> dict[str, Any]:
 
 
 def _check_origins(app: App) -> list[OriginURI]:
-    """11000 exactly one origin form; 11001 origin_dns; 11002 origin_direct entries."""
+    """11000 exactly one origin form (none for a worker app); 11001 origin_dns and origin_port;
+    11002 origin_direct entries."""
     has_direct, has_dns = "origin_direct" in app, "origin_dns" in app
-    worker = app.get("traffic_type") == "worker"
-    if has_direct == has_dns and not (worker and not has_direct):
+    if app.get("traffic_type") == "worker":
+        _check_worker(app)
+        return []
+    if "origin_worker_id" in app:
+        raise refuse(codes.TRANSPORT_MISMATCH, "origin_worker_id needs traffic_type worker")
+    if has_direct == has_dns:
         raise refuse(codes.ORIGIN_EXCLUSIVE, "The origin configuration is invalid.")
-    if worker and "origin_worker_id" not in app:
-        raise refuse(codes.INVALID_REQUEST, "traffic_type worker needs origin_worker_id")
-    if worker and (has_direct or has_dns):
-        raise refuse(codes.ORIGIN_EXCLUSIVE, "The origin configuration is invalid.")
+    if "origin_port" in app:
+        # Beside origin_direct it is accepted (Terraform's acceptance tests send both) and
+        # ignored: the port inside each origin_direct URI is where traffic goes.
+        parse_origin_port(app["origin_port"])
     if has_dns:
         _check_origin_dns(app)
-    if not has_direct:
         return []
     entries = app["origin_direct"]
     if not isinstance(entries, list) or not entries:
@@ -139,10 +144,29 @@ def _check_origins(app: App) -> list[OriginURI]:
     return [parse_origin_uri(entry) for entry in entries]
 
 
+def _check_worker(app: App) -> None:
+    """SDK 5.9.0 ``origin_worker_id``: TCP only, with none of origin_direct, origin_dns,
+    origin_port, proxy_protocol or argo_smart_routing; tls off or flexible."""
+    if "origin_worker_id" not in app:
+        raise refuse(codes.INVALID_REQUEST, "traffic_type worker needs origin_worker_id")
+    if any(name in app for name in ("origin_direct", "origin_dns", "origin_port")):
+        raise refuse(codes.ORIGIN_EXCLUSIVE, "The origin configuration is invalid.")
+    problems = {
+        "a worker app takes no proxy_protocol": app.get("proxy_protocol", "off") != "off",
+        "a worker app takes no argo_smart_routing": app.get("argo_smart_routing") is True,
+        "a worker app takes tls off or flexible": app.get("tls", "off") not in ("off", "flexible"),
+    }
+    for message, broken in problems.items():
+        if broken:
+            raise refuse(codes.TRANSPORT_MISMATCH, message)
+
+
 def _check_origin_dns(app: App) -> None:
     origin = app["origin_dns"]
     if not isinstance(origin, dict) or not is_hostname(origin.get("name")):
         raise refuse(codes.ORIGIN_DNS, "origin_dns.name must be a hostname")
+    if is_ip_literal(origin["name"]):
+        raise refuse(codes.ORIGIN_DNS, "origin_dns.name must be a hostname, not an IP address")
     ttl = origin.get("ttl")
     if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 600):
         raise refuse(codes.ORIGIN_DNS, "origin_dns.ttl must be an integer of at least 600")
@@ -150,14 +174,12 @@ def _check_origin_dns(app: App) -> None:
         raise refuse(codes.ORIGIN_DNS, "origin_dns.type must be '', A, AAAA or SRV")
     if "origin_port" not in app and origin.get("type") != "SRV":
         raise refuse(codes.ORIGIN_DNS, "origin_port is required unless origin_dns.type is SRV")
-    if "origin_port" in app:
-        parse_origin_port(app["origin_port"])
 
 
-def _check_origin_not_edge(origins: list[OriginURI], approved: Sequence[Network]) -> None:
-    """11002: Cloudflare refuses its own (here: onboarded BYOIP) addresses as origins."""
+def _check_origin_not_edge(origins: list[OriginURI], edge: Sequence[Network]) -> None:
+    """11002: Cloudflare refuses its own (here: onboarded BYOIP and leased) addresses as origins."""
     for origin in origins:
-        if any(origin.address in net for net in approved):
+        if any(origin.address in net for net in edge):
             raise refuse(codes.ORIGIN_ADDRESS, f"{origin.address} is a Cloudflare edge address")
 
 
@@ -174,9 +196,11 @@ def _check_dns_type(app: App, existing: App | None) -> None:
 
 
 def _check_port_sizes(app: App, protocol: Protocol, origins: list[OriginURI]) -> None:
-    """An origin range must hold as many ports as the edge range (edge+k goes to origin+k)."""
+    """An origin range must hold as many ports as the edge range (edge+k goes to origin+k);
+    one origin port takes every edge port of a range (the SDK's origin_port note bounds ranges
+    only). origin_port counts only with origin_dns: beside origin_direct it is ignored."""
     ranges = [origin.ports for origin in origins]
-    if "origin_port" in app:
+    if "origin_port" in app and "origin_dns" in app:
         ranges.append(parse_origin_port(app["origin_port"]))
     for ports in ranges:
         if ports.is_range and ports.size != protocol.ports.size:
@@ -263,12 +287,15 @@ def _check_virtual_network(
 
 
 def _check_hostname(app: App, ctx: RuleContext) -> None:
-    """16001: the name must sit in this zone and in no more specific zone of the account."""
+    """16001: the name belongs to another zone of the account (a more specific one included);
+    11909: it belongs to no zone of the account at all."""
     name = host_key(app["dns"]["name"])
     owners = [zid for zid, zone in ctx.zones.items() if _within(name, host_key(zone))]
     best = max(owners, key=lambda zid: len(ctx.zones[zid]), default=None)
+    if best is None:
+        raise refuse(codes.HOSTNAME_OUTSIDE_ZONES, f"{name} is not a name of this zone")
     if best != ctx.zone_id:
-        raise refuse(codes.HOSTNAME_OTHER_ZONE, f"{name} does not belong to this zone")
+        raise refuse(codes.HOSTNAME_OTHER_ZONE, f"{name} already belongs to a different zone")
 
 
 def _within(name: str, zone: str) -> bool:

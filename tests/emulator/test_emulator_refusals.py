@@ -11,6 +11,7 @@ from emulator_helpers import VNET, apps_url, create, error_codes, static_app, tc
 from reconciler.emulator import Emulator
 
 UDP = {"protocol": "udp/53", "origin_direct": ["udp://192.0.2.1:53"]}
+WORKER: dict[str, Any] = {"traffic_type": "worker", "origin_worker_id": "w1", "origin_direct": None}
 DNS_ORIGIN = {"origin_direct": None, "origin_dns": {"name": "origin.example.com"}}
 
 # (case id, body, expected code, expected HTTP status)
@@ -116,7 +117,39 @@ SINGLE_REQUEST_REFUSALS: list[tuple[str, dict[str, Any], int, int]] = [
         11045,
         400,
     ),
-    ("hostname outside the zone", tcp_app("ssh.other.org"), 16001, 400),
+    ("hostname of another zone", tcp_app("ssh.other.org"), 16001, 400),
+    ("hostname in no zone of the account", tcp_app("ssh.elsewhere.net"), 11909, 400),
+    (
+        "origin_dns name is an IP literal",
+        tcp_app(origin_direct=None, origin_dns={"name": "192.0.2.1"}, origin_port=22),
+        11001,
+        400,
+    ),
+    (
+        "single edge port, origin range",
+        tcp_app(origin_direct=["tcp://192.0.2.1:3000-3001"]),
+        11902,
+        400,
+    ),
+    ("malformed origin_port beside origin_direct", tcp_app(origin_port="x"), 11001, 400),
+    (
+        "worker without origin_worker_id",
+        tcp_app(traffic_type="worker", origin_direct=None),
+        11900,
+        400,
+    ),
+    (
+        "worker with origin_direct",
+        tcp_app(**{**WORKER, "origin_direct": ["tcp://192.0.2.1:22"]}),
+        11000,
+        400,
+    ),
+    ("worker with origin_port", tcp_app(**WORKER, origin_port=22), 11000, 400),
+    ("worker with proxy_protocol", tcp_app(**WORKER, proxy_protocol="v1"), 11903, 400),
+    ("worker with argo", tcp_app(**WORKER, argo_smart_routing=True), 11903, 400),
+    ("worker with tls full", tcp_app(**WORKER, tls="full"), 11903, 400),
+    ("worker on UDP", tcp_app(**WORKER, protocol="udp/53"), 11903, 400),
+    ("origin_worker_id without worker traffic", tcp_app(origin_worker_id="w1"), 11903, 400),
     ("hostname of a more specific zone", tcp_app("ssh.sub.example.com"), 16001, 400),
     ("named protocol minecraft (withdrawn)", tcp_app(protocol="minecraft"), 13002, 400),
     ("missing dns", tcp_app(dns=None), 11900, 400),
@@ -248,3 +281,55 @@ def test_patch_is_not_routed(client: httpx.Client, zone_id: str) -> None:
 def test_unknown_fields_are_ignored(client: httpx.Client, zone_id: str) -> None:
     app = create(client, zone_id, tcp_app(spp=True, colour="blue"))
     assert "colour" not in app and "spp" not in app
+
+
+@pytest.mark.parametrize("tls", ["off", "flexible"])
+def test_worker_app_is_accepted(client: httpx.Client, zone_id: str, tls: str) -> None:
+    app = create(client, zone_id, tcp_app(**WORKER, tls=tls))
+    assert (app["traffic_type"], app["origin_worker_id"], app["tls"]) == ("worker", "w1", tls)
+    assert "origin_direct" not in app and "origin_dns" not in app
+
+
+@pytest.mark.parametrize("name", ["ssh", "rdp"])
+def test_named_protocols_are_returned_as_sent(
+    client: httpx.Client, zone_id: str, name: str
+) -> None:
+    app = create(client, zone_id, tcp_app(f"{name}.example.com", protocol=name))
+    assert app["protocol"] == name
+
+
+@pytest.mark.parametrize(("named", "numbered"), [("ssh", "tcp/22"), ("rdp", "tcp/3380-3390")])
+def test_named_protocols_overlap_their_ports(
+    client: httpx.Client, zone_id: str, named: str, numbered: str
+) -> None:
+    create(client, zone_id, tcp_app(protocol=named))
+    response = client.post(apps_url(zone_id), json=tcp_app(protocol=numbered))
+    assert error_codes(response) == [11901]
+    create(client, zone_id, tcp_app(protocol="udp/22", origin_direct=["udp://192.0.2.1:22"]))
+
+
+def test_origin_port_beside_origin_direct_is_kept_and_the_uri_port_wins(
+    client: httpx.Client, zone_id: str
+) -> None:
+    """Terraform's spectrumapplicationconfigbasic.tf: origin_direct :23 with origin_port 22."""
+    body = tcp_app(origin_direct=["tcp://192.0.2.1:23"], origin_port=22)
+    app = create(client, zone_id, body)
+    assert (app["origin_direct"], app["origin_port"]) == (["tcp://192.0.2.1:23"], 22)
+    # Ignored beside origin_direct: a range of another size is no size mismatch.
+    create(client, zone_id, tcp_app("r.example.com", origin_port="3000-3009"))
+
+
+def test_edge_range_with_one_origin_port_is_accepted(client: httpx.Client, zone_id: str) -> None:
+    """Every edge port goes to the one origin port; the size rule binds origin ranges only."""
+    create(client, zone_id, tcp_app(protocol="tcp/1000-2000", origin_direct=["tcp://192.0.2.1:22"]))
+    create(
+        client,
+        zone_id,
+        tcp_app(
+            "dns.example.com",
+            protocol="tcp/1000-2000",
+            origin_direct=None,
+            origin_dns={"name": "o.example.com"},
+            origin_port=3000,
+        ),
+    )
