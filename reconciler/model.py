@@ -75,6 +75,35 @@ class SafetyPolicy:
 
 
 @dataclass(frozen=True)
+class Freeze:
+    """A change freeze: ``apply`` writes nothing to the zone before ``until`` (RFC 3339)."""
+
+    until: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"until": self.until, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    """A zone's guardrails as the files declare them (``reconciler.guardrails`` enforces them)."""
+
+    protect: tuple[str, ...] = ()
+    prune: bool = True
+    mode: str = "enforce"  # or "observe"
+    freeze: Freeze | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "protect": list(self.protect),
+            "prune": self.prune,
+            "mode": self.mode,
+            "freeze": self.freeze.to_dict() if self.freeze else None,
+        }
+
+
+@dataclass(frozen=True)
 class ZoneSpec:
     """A zone the desired state declares (and therefore fully manages)."""
 
@@ -83,6 +112,7 @@ class ZoneSpec:
     ignore: tuple[str, ...] = ()
     safety: SafetyPolicy = field(default_factory=SafetyPolicy)
     sources: tuple[Location, ...] = ()
+    guardrails: Guardrails = field(default_factory=Guardrails)
 
     @property
     def label(self) -> str:
@@ -204,12 +234,19 @@ class LiveAppStamp:
 
 @dataclass(frozen=True)
 class ZoneSnapshot:
-    """A zone as the plan saw it: its live apps by id and the safety policy in force."""
+    """A zone as the plan saw it: its live apps by id and the policies in force.
+
+    ``ignore`` and ``guardrails`` are the zone's settings when planned; ``unmanaged`` holds the
+    ids of undeclared live apps that ``prune: false`` keeps (ignored apps are not listed).
+    """
 
     name: str
     zone_id: str
     apps: Mapping[str, LiveAppStamp]
     safety: SafetyPolicy = field(default_factory=SafetyPolicy)
+    ignore: tuple[str, ...] = ()
+    guardrails: Guardrails = field(default_factory=Guardrails)
+    unmanaged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,6 +256,8 @@ class Plan:
     actions: tuple[Action, ...]
     unchanged: int = 0
     zones: tuple[ZoneSnapshot, ...] = ()
+    sources: tuple[str, ...] = ()  # the PATHs planned from, so apply --plan can re-read them
+    made_at: str | None = None  # when it was planned (RFC 3339): what a freeze is judged against
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions, key=lambda a: a.sort_key)))

@@ -18,7 +18,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from reconciler import __version__
+from reconciler import __version__, guardrails
 from reconciler.errors import PlanFileError
 from reconciler.model import (
     Action,
@@ -57,6 +57,7 @@ def _zone_to_dict(zone: ZoneSnapshot) -> dict[str, Any]:
         "zone_id": zone.zone_id,
         "safety": zone.safety.to_dict(),
         "apps": apps,
+        **guardrails.snapshot_policy_to_dict(zone),
     }
 
 
@@ -76,6 +77,7 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
             "actions": [action.to_dict() for action in plan.actions],
             "summary": plan.summary,
             "live": {"zones": [_zone_to_dict(zone) for zone in plan.zones]},
+            **guardrails.plan_fields_to_dict(plan),
         }
     )
 
@@ -146,7 +148,8 @@ def _zone_from_dict(item: Mapping[str, Any]) -> ZoneSnapshot:
         return LiveAppStamp(key, app["modified_on"], app["digest"], app.get("config"))
 
     apps = {app_id: stamp(app) for app_id, app in item["apps"].items()}
-    return ZoneSnapshot(item["zone"], item["zone_id"], apps, SafetyPolicy(**item["safety"]))
+    zone = ZoneSnapshot(item["zone"], item["zone_id"], apps, SafetyPolicy(**item["safety"]))
+    return guardrails.snapshot_policy_from_dict(zone, item)
 
 
 def plan_from_document(text: str, source: str) -> Plan:
@@ -156,8 +159,9 @@ def plan_from_document(text: str, source: str) -> Plan:
     """
     document = _parse(text, source)
     _check(document, source)
-    return Plan(
+    plan = Plan(
         actions=tuple(_action_from_dict(item) for item in document["actions"]),
         unchanged=document["summary"]["unchanged"],
         zones=tuple(_zone_from_dict(zone) for zone in document["live"]["zones"]),
     )
+    return guardrails.plan_fields_from_dict(plan, document)

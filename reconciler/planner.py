@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler import guardrails
 from reconciler.diff import diff_apps
-from reconciler.errors import PlanError, SafetyError
+from reconciler.errors import PlanError
 from reconciler.model import (
     Action,
     ActionKind,
@@ -28,15 +29,12 @@ from reconciler.model import (
     LiveAppStamp,
     LiveZone,
     Plan,
-    SafetyPolicy,
     ZoneSnapshot,
     ZoneSpec,
 )
 from reconciler.normalize import app_key, fingerprint, normalize_app, replace_reasons, request_body
 
 log = logging.getLogger(__name__)
-
-SAFETY_HINT = "re-run with --force, or raise safety.max_destructive_percent for the zone"
 
 
 @dataclass(frozen=True)
@@ -89,9 +87,16 @@ def _stamp(key: AppKey, app: LiveApp, normalized: Mapping[str, Any]) -> LiveAppS
     )
 
 
-def _snapshot(index: _LiveIndex) -> ZoneSnapshot:
+def _snapshot(index: _LiveIndex, matched: set[AppKey]) -> ZoneSnapshot:
     stamps = {app.app_id: _stamp(key, app, norm) for key, (app, norm) in index.apps.items()}
-    return ZoneSnapshot(index.zone.name, index.zone.zone_id, stamps, index.spec.safety)
+    spec = index.spec
+    unmanaged = (
+        () if spec.guardrails.prune else tuple(a.app_id for a in _undeclared(index, matched))
+    )
+    return ZoneSnapshot(
+        index.zone.name, index.zone.zone_id, stamps, spec.safety, spec.ignore, spec.guardrails,
+        tuple(sorted(unmanaged)),
+    )  # fmt: skip
 
 
 def _create(key: AppKey, zone_id: str, desired: DesiredApp, after: dict[str, Any]) -> Action:
@@ -153,7 +158,18 @@ def _plan_desired(
     return actions, matched, unchanged
 
 
+def _undeclared(index: _LiveIndex, matched: set[AppKey]) -> list[LiveApp]:
+    """Live apps no file declares and no ignore pattern covers."""
+    return [
+        live
+        for key, (live, _) in index.apps.items()
+        if key not in matched and not _is_ignored(key, index.spec.ignore)
+    ]
+
+
 def _plan_deletions(index: _LiveIndex, matched: set[AppKey]) -> list[Action]:
+    if not index.spec.guardrails.prune:
+        return []  # prune: false keeps them; the snapshot lists them as unmanaged
     return [
         Action(ActionKind.DELETE, key, index.zone.zone_id, app_id=live.app_id, before=before)
         for key, (live, before) in index.apps.items()
@@ -172,7 +188,9 @@ def build_plan(desired: DesiredState, live: Sequence[LiveZone]) -> Plan:
     actions, matched, unchanged = _plan_desired(desired, _zone_lookup(indexes))
     for index in indexes:
         actions.extend(_plan_deletions(index, matched))
-    plan = Plan(tuple(actions), unchanged=unchanged, zones=tuple(_snapshot(i) for i in indexes))
+    plan = Plan(
+        tuple(actions), unchanged=unchanged, zones=tuple(_snapshot(i, matched) for i in indexes)
+    )
     log.info("plan: %s", ", ".join(f"{n} {kind}" for kind, n in plan.summary.items()))
     return plan
 
@@ -191,36 +209,20 @@ def _refuse_one_zone_declared_twice(indexes: Sequence[_LiveIndex]) -> None:
             )
 
 
-def _zone_refusal(zone: ZoneSnapshot, destructive: Sequence[Action]) -> str | None:
-    total, count = len(zone.apps), len(destructive)
-    policy: SafetyPolicy = zone.safety
-    names = ", ".join(str(a.key) for a in destructive)
-    what = f"{count} of {total} live apps would be deleted or recreated ({names})"
-    if total and count >= total and not policy.allow_delete_all:
-        return f"zone {zone.name}: {what}, which is all of them"
-    if count * 100 > policy.max_destructive_percent * total:
-        return (
-            f"zone {zone.name}: {what}, more than the {policy.max_destructive_percent:g}% allowed"
-        )
-    return None
-
-
 def check_safety(plan: Plan, *, force: bool) -> None:
     """Refuse (``SafetyError``) a plan that deletes or recreates too much of any zone.
 
-    Counts are absolute, with no exemption for small zones: 30% of 10 apps allows 3, and one
-    recreate among 3 apps is already refused. ``force`` skips the check.
+    Counts are absolute, over the apps the config manages, with no exemption for small zones:
+    30% of 10 apps allows 3, and one recreate among 3 apps is already refused. ``force`` skips
+    the check. The gate is one of the rules in ``reconciler.guardrails``, which apply runs all of.
     """
-    if force:
-        return
-    refusals = []
-    for zone in plan.zones:
-        destructive = [a for a in plan.actions if a.zone_id == zone.zone_id and a.kind.destructive]
-        refusal = _zone_refusal(zone, destructive) if destructive else None
-        if refusal:
-            refusals.append(refusal)
-    if refusals:
-        raise SafetyError(f"{'; '.join(refusals)}; {SAFETY_HINT}")
+    verdict = guardrails.assess(
+        plan,
+        now=None,
+        overrides=guardrails.Overrides(force=force),
+        rules=[guardrails.too_destructive],
+    )
+    verdict.raise_if_refused()
 
 
 @dataclass(frozen=True)

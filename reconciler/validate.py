@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from reconciler import rules
+from reconciler import guardrails, rules
 from reconciler.model import (
     AppKey,
     DesiredApp,
@@ -267,6 +267,9 @@ def _zone_entry(doc: Document, bad: Sequence[PathKey]) -> rules.ZoneEntry:
         zone_id=doc.data.get("zone_id"),
         ignore=tuple(clean("ignore") or ()),
         safety=clean("safety"),
+        guardrails={
+            name: value for name in guardrails.FIELDS if (value := clean(name)) is not None
+        },
     )
 
 
@@ -280,7 +283,8 @@ def _desired_state(context: rules.RuleContext) -> DesiredState:
         )
         for entry in sorted(context.apps, key=lambda a: a.at())
     )
-    return DesiredState(zones=zones, apps=apps, warnings=tuple(rules.advise(context)))
+    state = DesiredState(zones=zones, apps=apps, warnings=tuple(rules.advise(context)))
+    return replace(state, warnings=state.warnings + tuple(guardrails.unmatched_protect(state)))
 
 
 def _zone_spec(entries: Sequence[rules.ZoneEntry]) -> ZoneSpec:
@@ -294,6 +298,7 @@ def _zone_spec(entries: Sequence[rules.ZoneEntry]) -> ZoneSpec:
         ignore=tuple(patterns),
         safety=_safety_policy(safety),
         sources=tuple(e.at() for e in entries),
+        guardrails=guardrails.from_declarations([e.guardrails or {} for e in entries]),
     )
 
 

@@ -7,19 +7,28 @@ checks the plan it was given against live state before it writes anything.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
+from reconciler import guardrails
 from reconciler.cloudflare import CloudflareClient
 from reconciler.config import load_desired_state
-from reconciler.errors import OutputFileError, StalePlanError
+from reconciler.errors import (
+    ConfigError,
+    OutputFileError,
+    PlanFileError,
+    ReconcilerError,
+    StalePlanError,
+)
 from reconciler.executor import ApplyReport, Executor
 from reconciler.gcpause import collector_paused
 from reconciler.model import DesiredState, Plan, ZoneSpec
-from reconciler.planner import Drift, build_plan, check_safety, classify_drift
+from reconciler.planner import Drift, build_plan, classify_drift
 from reconciler.stale import stale_reasons
 
 
@@ -28,16 +37,26 @@ def load(paths: Sequence[str]) -> DesiredState:
     return load_desired_state(paths)
 
 
-def plan_for(desired: DesiredState, client: CloudflareClient) -> Plan:
-    """Read every declared zone (concurrently) and plan desired against it."""
+def plan_for(
+    desired: DesiredState, client: CloudflareClient, *, sources: Sequence[str] = ()
+) -> Plan:
+    """Read every declared zone (concurrently) and plan desired against it.
+
+    ``sources`` (the PATHs ``desired`` was loaded from) are recorded so that ``apply --plan``
+    can re-read the guardrails; the time is recorded to judge freezes by.
+    """
     live = client.fetch_live(desired.zones)
     with collector_paused():
-        return build_plan(desired, live)
+        plan = build_plan(desired, live)
+    made_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return dataclasses.replace(plan, sources=tuple(sources), made_at=made_at)
 
 
 def drift_for(desired: DesiredState, client: CloudflareClient) -> Drift:
-    """Every difference between live and git, sorted by kind."""
-    return classify_drift(plan_for(desired, client))
+    """Every difference between live and git, sorted by kind (apps prune: false keeps count)."""
+    plan = plan_for(desired, client)
+    drift = classify_drift(plan)
+    return dataclasses.replace(drift, unmanaged=drift.unmanaged + guardrails.kept_apps(plan))
 
 
 def zones_of(plan: Plan) -> tuple[ZoneSpec, ...]:
@@ -55,10 +74,60 @@ def check_not_stale(plan: Plan, client: CloudflareClient) -> None:
         )
 
 
-def apply_plan(plan: Plan, executor: Executor, *, force: bool) -> ApplyReport:
-    """Apply after the safety gate (skipped only with force)."""
-    check_safety(plan, force=force)
-    return executor.apply(plan)
+def check_policies_unchanged(plan: Plan) -> None:
+    """Re-read the files a saved plan was made from; refuse it if any zone's policies moved.
+
+    A saved plan cannot carry its own guardrails past the reviewed files: the files' current
+    ignore, safety and guardrail settings must be the ones the plan recorded.
+    """
+    if not plan.sources:
+        raise PlanFileError(
+            "the saved plan records no desired-state files to re-check its guardrails against; "
+            "make a new one with `spectrum-reconciler plan PATH... --out FILE`"
+        )
+    try:
+        desired = load(plan.sources)
+    except ConfigError as error:
+        first = error.problems[0] if error.problems else error
+        raise ReconcilerError(
+            f"cannot re-check the saved plan's guardrails: the files it was made from do not "
+            f"load ({first}) — run apply --plan where plan ran, with the reviewed files"
+        ) from None
+    changes = guardrails.policy_changes(plan, desired.zones)
+    if changes:
+        raise StalePlanError(
+            f"the saved plan is stale: {'; '.join(changes)} since it was made — run plan "
+            "again, review it, and apply the new one"
+        )
+
+
+def guard(plan: Plan, *, force: bool, break_glass: str | None = None) -> guardrails.Verdict:
+    """The guardrails' verdict on applying ``plan`` now; ``GuardrailError`` (exit 3) if refused."""
+    overrides = guardrails.Overrides(force, break_glass, guardrails.user_from(os.environ))
+    verdict = guardrails.assess(plan, now=datetime.now(timezone.utc), overrides=overrides)
+    verdict.raise_if_refused()
+    return verdict
+
+
+def run_verdict(verdict: guardrails.Verdict, executor: Executor) -> ApplyReport:
+    """Journal what the guardrails allowed (break-glass, observe skips), then apply the rest."""
+    for broken in verdict.broken_freezes:
+        executor.journal.write("break-glass", **broken.to_dict())
+    for action in verdict.skipped:
+        executor.journal.write(
+            "observe-skipped",
+            action=action.kind.value,
+            zone=action.key.zone,
+            key=action.key.to_dict(),
+        )
+    return executor.apply(verdict.plan)
+
+
+def apply_plan(
+    plan: Plan, executor: Executor, *, force: bool, break_glass: str | None = None
+) -> ApplyReport:
+    """Apply what the guardrails and the safety gate allow (raises GuardrailError if refused)."""
+    return run_verdict(guard(plan, force=force, break_glass=break_glass), executor)
 
 
 def write_atomically(path: str, text: str) -> None:

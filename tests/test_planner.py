@@ -172,9 +172,13 @@ def test_safety_gate_boundaries(
     message = str(caught.value)
     assert "zone example.com" in message and f"{deletes} of {live_count}" in message
     assert f"app{live_count - 1}.example.com tcp/22" in message
-    assert message.endswith(
-        "re-run with --force, or raise safety.max_destructive_percent for the zone"
+    everything = deletes == live_count and not policy.allow_delete_all
+    setting = (
+        "set safety.allow_delete_all: true"
+        if everything
+        else "raise safety.max_destructive_percent"
     )
+    assert message.endswith(f"re-run with --force, or {setting} for the zone")
 
 
 def test_force_passes_the_safety_gate() -> None:
@@ -184,7 +188,7 @@ def test_force_passes_the_safety_gate() -> None:
 
 def test_recreates_count_as_destructive() -> None:
     desired, live = load("byoip-switch-recreate")  # 1 recreate of 2 live apps (one ignored)
-    with pytest.raises(SafetyError, match="1 of 2"):
+    with pytest.raises(SafetyError, match="1 of 1 managed apps"):
         check_safety(build_plan(desired, [live]), force=False)
 
 

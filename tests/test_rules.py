@@ -225,6 +225,17 @@ BROKEN = [
         ],
     ),
     (
+        "bad-freeze-until.yaml",
+        [
+            (
+                "bad-freeze-until.yaml",
+                2,
+                17,
+                "freeze.until '2026-02-30T00:00:00Z' is not a real time",
+            )
+        ],
+    ),
+    (
         "bad-ignore-across-files",
         [
             ("bad-ignore-across-files/a.yaml", 2, 10, "'*.EXAMPLE.com' matches the declared app"),
@@ -308,6 +319,7 @@ def test_every_rule_has_a_broken_fixture() -> None:
         rules.safety_settings_agree: "safety for zone",
         rules.ignore_patterns_spare_declared_apps: "ignore pattern",
         rules.static_ips_stay_in_one_zone: "is also declared in zone",
+        rules.freeze_times_are_valid: "is not a real time",
     }
     assert set(markers) == set(rules.APP_RULES) | set(rules.STATE_RULES)
     assert [rule.__name__ for rule, words in markers.items() if words not in messages] == []

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import click
 
-from reconciler import workflow
+from reconciler import guardrails, workflow
 from reconciler.cli import output
 from reconciler.cli.options import api, guarded, stdout, use_color
 from reconciler.cloudflare import CloudflareClient
@@ -17,7 +17,6 @@ from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
 from reconciler.executor import DEFAULT_PARALLELISM, Executor, Outcome, Progress, outcome_line
 from reconciler.journal import Journal
 from reconciler.model import Plan
-from reconciler.planner import check_safety
 
 
 @click.command()
@@ -26,7 +25,14 @@ from reconciler.planner import check_safety
     "--plan", "plan_file", type=click.Path(dir_okay=False), help="Apply exactly this saved plan."
 )
 @click.option("--auto-approve", is_flag=True, help="Do not ask before applying.")
-@click.option("--force", is_flag=True, help="Override the safety gate on deletions.")
+@click.option(
+    "--force", is_flag=True, help="Override the safety gate on deletions (never protect:)."
+)
+@click.option(
+    "--break-glass",
+    metavar="WHY",
+    help="Apply to a frozen zone anyway; WHY, your name and the time go in the journal.",
+)
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 32),
@@ -42,6 +48,7 @@ def apply(
     plan_file: str | None,
     auto_approve: bool,
     force: bool,
+    break_glass: str | None,
     parallelism: int,
     journal: str | None,
     connection: Connection,
@@ -55,7 +62,9 @@ def apply(
     """
     if bool(paths) == bool(plan_file):
         raise click.UsageError("give desired-state PATHs or --plan FILE (one of the two)")
-    run = _Settings(force=force, parallelism=parallelism, journal=journal)
+    if break_glass is not None and not break_glass.strip():
+        raise click.UsageError('--break-glass needs a reason: --break-glass "why"')
+    run = _Settings(force, parallelism, journal, break_glass)
     if plan_file:
         return _apply_saved(output.read_plan_file(plan_file), connection, run)
     return _apply_paths(paths, connection, run, auto_approve=auto_approve)
@@ -68,13 +77,16 @@ class _Settings:
     force: bool
     parallelism: int
     journal: str | None
+    break_glass: str | None = None
 
 
 def _apply_saved(the_plan: Plan, conn: Connection, run: _Settings) -> int:
+    workflow.check_policies_unchanged(the_plan)
     with open_client(conn, workflow.zones_of(the_plan)) as client:
         workflow.check_not_stale(the_plan, client)
         output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
-        return _execute(the_plan, client, run)
+        verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
+        return _execute(verdict, client, run)
 
 
 def _apply_paths(
@@ -82,16 +94,16 @@ def _apply_paths(
 ) -> int:
     desired = workflow.load(paths)
     with open_client(conn, desired.zones) as client:
-        the_plan = workflow.plan_for(desired, client)
+        the_plan = workflow.plan_for(desired, client, sources=paths)
         stream = stdout()
         output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
         if not the_plan.has_changes:
             return EXIT_OK
-        check_safety(the_plan, force=run.force)
-        if not auto_approve and not _confirmed():
+        verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
+        if verdict.plan.has_changes and not auto_approve and not _confirmed():
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
-        return _execute(the_plan, client, run)
+        return _execute(verdict, client, run)
 
 
 def _confirmed() -> bool:
@@ -102,15 +114,17 @@ def _confirmed() -> bool:
     return click.confirm("Apply these changes?", default=False)
 
 
-def _execute(the_plan: Plan, client: CloudflareClient, run: _Settings) -> int:
+def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settings) -> int:
     journal = Journal(run.journal)
     try:
         executor = Executor(
             client, parallelism=run.parallelism, journal=journal, progress=_progress()
         )
-        report = workflow.apply_plan(the_plan, executor, force=run.force)
+        report = workflow.run_verdict(verdict, executor)
     finally:
         journal.close()
+    for line in [*verdict.skipped_lines(), *(b.line() for b in verdict.broken_freezes)]:
+        click.echo(line)
     for line in output.apply_summary(report):
         click.echo(line)
     return EXIT_OK if report.complete else EXIT_PARTIAL

@@ -72,7 +72,7 @@ def plan(
     """
     desired = workflow.load(paths)
     with open_client(connection, desired.zones) as client:
-        the_plan = workflow.plan_for(desired, client)
+        the_plan = workflow.plan_for(desired, client, sources=paths)
     if out:
         workflow.write_atomically(out, output.plan_document_text(the_plan))
     stream = stdout()

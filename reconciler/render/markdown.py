@@ -7,10 +7,11 @@ then one collapsed ``<details>`` block per app with its field changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, TextIO
 
-from reconciler.model import Action, ActionKind, Plan
+from reconciler import guardrails
+from reconciler.model import Action, ActionKind, AppKey, Plan
 from reconciler.planner import Drift
 from reconciler.render._common import (
     is_risky,
@@ -25,6 +26,8 @@ from reconciler.render.text import drift_summary_line
 PLAN_MARKER = "<!-- spectrum-reconciler:plan -->"
 DRIFT_MARKER = "<!-- spectrum-reconciler:drift -->"
 RISK = "⚠️"
+LOCK = "🔒"
+STOP = "⛔"
 
 
 def _cell(value: Any) -> str:
@@ -33,19 +36,21 @@ def _cell(value: Any) -> str:
     return f"`{text}`"
 
 
-def _flag(action: Action) -> str:
-    return RISK if is_risky(action) else ""
+def _flag(action: Action, locked: Collection[AppKey] = ()) -> str:
+    marks = (RISK if is_risky(action) else "") + (LOCK if action.key in locked else "")
+    return marks
 
 
-def _summary_row(action: Action) -> str:
+def _summary_row(action: Action, locked: Collection[AppKey]) -> str:
     fields = ", ".join(f"`{c.path}`" for c in action.changes) or "—"
     what = f"`{action.kind.symbol}` {action.kind.value}"
-    return f"| {_flag(action)} | {what} | `{action.key}` | {action.key.zone} | {fields} |"
+    flag = _flag(action, locked)
+    return f"| {flag} | {what} | `{action.key}` | {action.key.zone} | {fields} |"
 
 
-def _summary_rows(actions: Iterable[Action]) -> list[str]:
+def _summary_rows(actions: Iterable[Action], locked: Collection[AppKey] = ()) -> list[str]:
     header = ["| | Action | App | Zone | Fields |", "|---|---|---|---|---|"]
-    return header + [_summary_row(a) for a in actions]
+    return header + [_summary_row(a, locked) for a in actions]
 
 
 def _field_rows(action: Action) -> list[str]:
@@ -60,9 +65,9 @@ def _field_rows(action: Action) -> list[str]:
     return ["", *rows]
 
 
-def _title(action: Action) -> str:
+def _title(action: Action, locked: Collection[AppKey]) -> str:
     what = f"<code>{action.kind.symbol}</code> {action.kind.value} <code>{action.key}</code>"
-    return f"{_flag(action)} {what} in {action.key.zone}".strip()
+    return f"{_flag(action, locked)} {what} in {action.key.zone}".strip()
 
 
 def _notes(action: Action) -> list[str]:
@@ -77,8 +82,8 @@ def _notes(action: Action) -> list[str]:
     return [line for note in notes for line in ("", note)]
 
 
-def _details(action: Action) -> list[str]:
-    head = ["<details>", f"<summary>{_title(action)}</summary>"]
+def _details(action: Action, locked: Collection[AppKey] = ()) -> list[str]:
+    head = ["<details>", f"<summary>{_title(action, locked)}</summary>"]
     return [*head, *_notes(action), *_field_rows(action), "", "</details>"]
 
 
@@ -87,11 +92,24 @@ def render_markdown(plan: Plan, stream: TextIO, *, redact_origins: bool) -> None
     if redact_origins:
         plan = redact_plan(plan)
     lines = [PLAN_MARKER, "### Spectrum plan", "", f"**{summary_line(plan)}**"]
+    lines += _guardrail_lines(guardrails.describe(plan))
+    locked = guardrails.protected_keys(plan)
     if plan.actions:
-        lines += ["", *_summary_rows(plan.actions)]
+        lines += ["", *_summary_rows(plan.actions, locked)]
         for action in plan.actions:
-            lines += ["", *_details(action)]
+            lines += ["", *_details(action, locked)]
     stream.write("\n".join(lines) + "\n")
+
+
+def _guardrail_lines(described: guardrails.Description) -> list[str]:
+    lines = [f"> {STOP} **{r.plan_line()}**" for r in described.refusals]
+    lines += [f"> {note}" for note in described.notes]
+    lines += [
+        f"- unmanaged (`prune: false`, kept): `{key}` in {zone}"
+        for zone, key, _ in described.unmanaged
+    ]
+    lines += [f"- {LOCK} protected: `{key}` in {zone}" for zone, key in described.protected]
+    return ["", *lines] if lines else []
 
 
 _DRIFT_SECTIONS = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TextIO
 
+from reconciler import guardrails
 from reconciler.model import Action, ActionKind, Plan
 from reconciler.planner import Drift
 from reconciler.render._common import (
@@ -60,8 +61,16 @@ def render_text(plan: Plan, stream: TextIO, *, color: bool, redact_origins: bool
     lines = _action_lines(plan.actions, color)
     if lines:
         lines.append("")
+    lines += _guardrail_lines(guardrails.describe(plan), color)
     lines.append(summary_line(plan))
     stream.write("\n".join(lines) + "\n")
+
+
+def _guardrail_lines(described: guardrails.Description, color: bool) -> list[str]:
+    refusals = [_paint(f"! {r.plan_line()}", _WARN, color) for r in described.refusals]
+    others = [f"! {line}" for line in described.lines()[len(described.refusals) :]]
+    lines = refusals + others
+    return [*lines, ""] if lines else []
 
 
 _DRIFT_SECTIONS = (

@@ -47,6 +47,7 @@ from reconciler.rules.entries import (
 )
 from reconciler.rules.state_rules import (
     STATE_RULES,
+    freeze_times_are_valid,
     identities_are_unique,
     ignore_patterns_spare_declared_apps,
     matches_ignore,
@@ -80,6 +81,7 @@ __all__ = [
     "build_context",
     "check",
     "dns_name_is_in_zone",
+    "freeze_times_are_valid",
     "hostname_shares_one_static_set",
     "http_traffic_is_tcp_only",
     "identities_are_unique",

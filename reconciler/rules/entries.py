@@ -28,13 +28,14 @@ class Locatable(Protocol):
 
 @dataclass(frozen=True)
 class ZoneEntry:
-    """One file's zone declaration (``zone``, ``zone_id``, ``ignore``, ``safety``)."""
+    """One file's zone declaration (``zone``, ``zone_id``, ``ignore``, ``safety``, guardrails)."""
 
     doc: Locatable
     name: str | None
     zone_id: str | None
     ignore: tuple[str, ...] = ()
     safety: Mapping[str, Any] | None = None
+    guardrails: Mapping[str, Any] | None = None  # protect, prune, mode, freeze as written
 
     @property
     def label(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from reconciler.model import Problem
@@ -140,6 +141,22 @@ def matches_ignore(pattern: str, dns_name: str) -> bool:
     return fnmatch.fnmatchcase(dns_name.lower().rstrip("."), pattern.lower().rstrip("."))
 
 
+def freeze_times_are_valid(context: RuleContext) -> Iterator[Problem]:
+    """A freeze's ``until`` is a real time (the schema checks only its shape)."""
+    for zone in context.zones:
+        freeze = (zone.guardrails or {}).get("freeze") or {}
+        until = freeze.get("until")
+        if not isinstance(until, str):
+            continue
+        try:
+            datetime.fromisoformat(until.strip())
+        except ValueError:
+            yield Problem(
+                zone.at("freeze", "until"),
+                f"freeze.until {until!r} is not a real time — write e.g. 2026-12-24T00:00:00Z",
+            )
+
+
 STATE_RULES: tuple[Callable[[RuleContext], Iterable[Problem]], ...] = (
     identities_are_unique,
     ports_do_not_overlap_on_a_hostname,
@@ -147,4 +164,5 @@ STATE_RULES: tuple[Callable[[RuleContext], Iterable[Problem]], ...] = (
     safety_settings_agree,
     ignore_patterns_spare_declared_apps,
     static_ips_stay_in_one_zone,
+    freeze_times_are_valid,
 )
