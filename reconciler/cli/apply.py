@@ -14,7 +14,14 @@ from reconciler.cli.options import api, guarded, stdout, use_color
 from reconciler.cloudflare import CloudflareClient
 from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
-from reconciler.executor import DEFAULT_PARALLELISM, Executor, Outcome, Progress, outcome_line
+from reconciler.executor import (
+    DEFAULT_PARALLELISM,
+    ApplyReport,
+    Executor,
+    Outcome,
+    Progress,
+    outcome_line,
+)
 from reconciler.journal import Journal
 from reconciler.model import Plan
 
@@ -127,7 +134,14 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
         click.echo(line)
     for line in output.apply_summary(report):
         click.echo(line)
-    return EXIT_OK if report.complete else EXIT_PARTIAL
+    return exit_code(report)
+
+
+def exit_code(report: ApplyReport) -> int:
+    """0 all done; 4 partly applied; 1 when Ctrl-C stopped the run before anything was written."""
+    if report.complete:
+        return EXIT_OK
+    return EXIT_ERROR if report.interrupted and not report.wrote else EXIT_PARTIAL
 
 
 def _progress() -> Progress:
