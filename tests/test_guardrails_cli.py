@@ -231,3 +231,31 @@ class TestSafetyGate:
         assert (
             refusal["override"] == "--force" and "more than the 30% allowed" in refusal["message"]
         )
+
+
+def test_a_plan_with_every_guardrail_is_a_valid_plan_document(  # type: ignore[no-untyped-def]
+    run_cli, four: Emulator, tmp_path: Path
+) -> None:
+    import jsonschema
+
+    from tests.conftest import ROOT
+
+    schema = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
+    config = write_zone(
+        tmp_path / "v2",
+        [FOUR[1], app("new", 25)],
+        protect=["db-*.example.com"],
+        prune=False,
+        mode="observe",
+        freeze={"until": FUTURE, "reason": "audit"},
+    )
+    document = json.loads(run_cli(["plan", "--sandbox", "--format", "json", config]).stdout)
+    jsonschema.validate(document, schema)
+    (zone,) = document["guardrails"]["zones"]
+    assert (zone["prune"], zone["mode"], zone["freeze"]["reason"]) == (False, "observe", "audit")
+    assert sorted(u["key"]["dns_name"] for u in document["guardrails"]["unmanaged"]) == [
+        "a.example.com",
+        "b.example.com",
+        "db-1.example.com",
+    ]
+    assert document["sources"] == [config] and document["made_at"]
