@@ -20,7 +20,6 @@ from reconciler.executor import (
     Executor,
     Outcome,
     Progress,
-    outcome_line,
 )
 from reconciler.journal import Journal
 from reconciler.model import Plan
@@ -145,6 +144,8 @@ def exit_code(report: ApplyReport) -> int:
 
 
 def _progress() -> Progress:
+    """Progress on stderr while applying. The outcome of every action is printed once, in the
+    summary on stdout; off a terminal (CI logs) progress is a count every tenth of the way."""
     on_terminal = sys.stderr.isatty()
 
     def show(outcome: Outcome, done: int, total: int) -> None:
@@ -152,7 +153,7 @@ def _progress() -> Progress:
             end = "\n" if done == total else ""
             click.echo(f"\rapplying: {done}/{total}", err=True, nl=False)
             click.echo(end, err=True, nl=False)
-        else:
-            click.echo(outcome_line(outcome), err=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            click.echo(f"applying: {done}/{total}", err=True)
 
     return show
