@@ -4,6 +4,7 @@ The tree::
 
     ReconcilerError                 exit 1 unless a subclass says otherwise
     ├── ConfigError                 files that do not load or validate (carries Problems)
+    │   └── AddressRefusedError     static edge IPs the live address plane refuses (before writes)
     ├── PlanError                   live state the planner cannot reason about (duplicate identity)
     ├── PlanFileError               a saved plan that is truncated, edited or of another version
     ├── OutputFileError             a plan, journal or export file that cannot be written
@@ -50,6 +51,18 @@ class ConfigError(ReconcilerError):
         self.problems = tuple(problems)
         noun = "problem" if len(self.problems) == 1 else "problems"
         super().__init__(f"{len(self.problems)} {noun} in the desired-state files")
+
+
+class AddressRefusedError(ConfigError):
+    """Static edge IPs the live address plane refuses (or, with ``--strict``, warns about).
+
+    Raised before any write; ``problems`` name each app's ``file:line:col``, the IP, its prefix,
+    binding and advertisement state, and what to do.
+    """
+
+    def __init__(self, problems: Sequence[Problem], summary: str) -> None:
+        super().__init__(problems)
+        self.args = (summary,)
 
 
 class PlanError(ReconcilerError):

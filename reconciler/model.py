@@ -250,14 +250,43 @@ class ZoneSnapshot:
 
 
 @dataclass(frozen=True)
+class PlanWarning:
+    """Something apply will do that probably does not work as meant (``reconciler.addressing``):
+    ``kind`` names it (``ip_not_byoip``, ``prefix_withdrawn``, ...), ``source`` is the app's
+    ``file:line:col``."""
+
+    kind: str
+    key: AppKey
+    ip: str
+    message: str
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "kind": self.kind,
+            "zone": self.key.zone,
+            "key": self.key.to_dict(),
+            "ip": self.ip,
+            "message": self.message,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
 class Plan:
-    """The actions that make live match desired, sorted deterministically, with what they saw."""
+    """The actions that make live match desired, sorted deterministically, with what they saw.
+
+    ``warnings``: what the address check found; ``address_checks``: ``checked``, ``skipped``
+    (``--skip-address-checks``) or ``not needed`` (no app to write has static edge IPs).
+    """
 
     actions: tuple[Action, ...]
     unchanged: int = 0
     zones: tuple[ZoneSnapshot, ...] = ()
     sources: tuple[str, ...] = ()  # the PATHs planned from, so apply --plan can re-read them
     made_at: str | None = None  # when it was planned (RFC 3339): what a freeze is judged against
+    warnings: tuple[PlanWarning, ...] = ()
+    address_checks: str = "not needed"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions, key=lambda a: a.sort_key)))

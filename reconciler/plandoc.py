@@ -27,6 +27,7 @@ from reconciler.model import (
     FieldChange,
     LiveAppStamp,
     Plan,
+    PlanWarning,
     SafetyPolicy,
     ZoneSnapshot,
 )
@@ -78,6 +79,8 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
             "summary": plan.summary,
             "live": {"zones": [_zone_to_dict(zone) for zone in plan.zones]},
             **guardrails.plan_fields_to_dict(plan),
+            "warnings": [warning.to_dict() for warning in plan.warnings],
+            "address_checks": plan.address_checks,
         }
     )
 
@@ -163,5 +166,12 @@ def plan_from_document(text: str, source: str) -> Plan:
         actions=tuple(_action_from_dict(item) for item in document["actions"]),
         unchanged=document["summary"]["unchanged"],
         zones=tuple(_zone_from_dict(zone) for zone in document["live"]["zones"]),
+        warnings=tuple(_warning_from_dict(item) for item in document.get("warnings", ())),
+        address_checks=document.get("address_checks", "not needed"),
     )
     return guardrails.plan_fields_from_dict(plan, document)
+
+
+def _warning_from_dict(item: Mapping[str, Any]) -> PlanWarning:
+    key = AppKey(item["zone"], item["key"]["dns_name"], item["key"]["protocol"])
+    return PlanWarning(item["kind"], key, item["ip"], item["message"], item["source"])

@@ -29,11 +29,11 @@ from reconciler.model import (
     LiveAppStamp,
     LiveZone,
     Plan,
+    PlanWarning,
     ZoneSnapshot,
     ZoneSpec,
 )
 from reconciler.normalize import app_key, fingerprint, normalize_app, replace_reasons, request_body
-from reconciler.replace import note_downtime
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,6 @@ def build_plan(desired: DesiredState, live: Sequence[LiveZone]) -> Plan:
     actions, matched, unchanged = _plan_desired(desired, _zone_lookup(indexes))
     for index in indexes:
         actions.extend(_plan_deletions(index, matched))
-    actions = note_downtime(actions)  # a delete freeing a port for a create is one replace
     plan = Plan(
         tuple(actions), unchanged=unchanged, zones=tuple(_snapshot(i, matched) for i in indexes)
     )
@@ -238,6 +237,8 @@ class Drift:
     changed: tuple[Action, ...] = ()
     unmanaged: tuple[Action, ...] = ()
     missing: tuple[Action, ...] = ()
+    warnings: tuple[PlanWarning, ...] = ()  # the address check's, as on the plan
+    address_checks: str = "not needed"
 
     @property
     def has_drift(self) -> bool:
@@ -254,4 +255,6 @@ def classify_drift(plan: Plan) -> Drift:
         changed=of(ActionKind.UPDATE, ActionKind.RECREATE),
         unmanaged=of(ActionKind.DELETE),
         missing=of(ActionKind.CREATE),
+        warnings=plan.warnings,
+        address_checks=plan.address_checks,
     )

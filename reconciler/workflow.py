@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from reconciler import guardrails
+from reconciler import addresscheck, guardrails
+from reconciler.addresscheck import DEFAULT_CHECKS, AddressChecks
 from reconciler.cloudflare import CloudflareClient
 from reconciler.config import load_desired_state
 from reconciler.errors import (
@@ -38,13 +39,22 @@ def load(paths: Sequence[str]) -> DesiredState:
 
 
 def plan_for(
-    desired: DesiredState, client: CloudflareClient, *, sources: Sequence[str] = ()
+    desired: DesiredState,
+    client: CloudflareClient,
+    *,
+    sources: Sequence[str] = (),
+    checks: AddressChecks = DEFAULT_CHECKS,
 ) -> Plan:
-    """Read every declared zone (concurrently) and plan desired against it.
+    """Read every declared zone (concurrently) and plan desired against it; then check the
+    static edge IPs the plan would write against the live address plane (``addresscheck``).
 
     ``sources`` (the PATHs ``desired`` was loaded from) are recorded so that ``apply --plan``
     can re-read the guardrails; the time is recorded to judge freezes by.
     """
+    return addresscheck.check_plan(_plan(desired, client, sources), client, checks)
+
+
+def _plan(desired: DesiredState, client: CloudflareClient, sources: Sequence[str]) -> Plan:
     live = client.fetch_live(desired.zones)
     with collector_paused():
         plan = build_plan(desired, live)
@@ -52,9 +62,12 @@ def plan_for(
     return dataclasses.replace(plan, sources=tuple(sources), made_at=made_at)
 
 
-def drift_for(desired: DesiredState, client: CloudflareClient) -> Drift:
-    """Every difference between live and git, sorted by kind (apps prune: false keeps count)."""
-    plan = plan_for(desired, client)
+def drift_for(
+    desired: DesiredState, client: CloudflareClient, checks: AddressChecks = DEFAULT_CHECKS
+) -> Drift:
+    """Every difference between live and git, sorted by kind (apps prune: false keeps count);
+    every declared app's static edge IPs are checked against the live address plane."""
+    plan = addresscheck.check_declared(_plan(desired, client, ()), desired, client, checks)
     drift = classify_drift(plan)
     return dataclasses.replace(drift, unmanaged=drift.unmanaged + guardrails.kept_apps(plan))
 

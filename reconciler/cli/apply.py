@@ -9,18 +9,13 @@ from dataclasses import dataclass
 import click
 
 from reconciler import guardrails, workflow
+from reconciler.addresscheck import DEFAULT_CHECKS, AddressChecks, check_plan
 from reconciler.cli import output
-from reconciler.cli.options import api, guarded, stdout, use_color
+from reconciler.cli.options import address_checks, api, guarded, stdout, use_color
 from reconciler.cloudflare import CloudflareClient
 from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
-from reconciler.executor import (
-    DEFAULT_PARALLELISM,
-    ApplyReport,
-    Executor,
-    Outcome,
-    Progress,
-)
+from reconciler.executor import DEFAULT_PARALLELISM, Executor, Outcome, Progress, outcome_line
 from reconciler.journal import Journal
 from reconciler.model import Plan
 
@@ -47,6 +42,7 @@ from reconciler.model import Plan
     help="Concurrent writes (they share one rate limit).",
 )
 @click.option("--journal", type=click.Path(dir_okay=False), help="Append every attempt as JSON.")
+@address_checks
 @api
 @guarded
 def apply(
@@ -58,6 +54,7 @@ def apply(
     parallelism: int,
     journal: str | None,
     connection: Connection,
+    checks: AddressChecks,
 ) -> int:
     """Make live match the files (or a saved plan): exit 0 applied, 3 refused, 4 partly applied.
 
@@ -70,7 +67,7 @@ def apply(
         raise click.UsageError("give desired-state PATHs or --plan FILE (one of the two)")
     if break_glass is not None and not break_glass.strip():
         raise click.UsageError('--break-glass needs a reason: --break-glass "why"')
-    run = _Settings(force, parallelism, journal, break_glass)
+    run = _Settings(force, parallelism, journal, break_glass, checks)
     if plan_file:
         return _apply_saved(output.read_plan_file(plan_file), connection, run)
     return _apply_paths(paths, connection, run, auto_approve=auto_approve)
@@ -84,12 +81,14 @@ class _Settings:
     parallelism: int
     journal: str | None
     break_glass: str | None = None
+    checks: AddressChecks = DEFAULT_CHECKS
 
 
 def _apply_saved(the_plan: Plan, conn: Connection, run: _Settings) -> int:
     workflow.check_policies_unchanged(the_plan)
     with open_client(conn, workflow.zones_of(the_plan)) as client:
         workflow.check_not_stale(the_plan, client)
+        the_plan = check_plan(the_plan, client, run.checks)  # the address plane may have moved
         output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         return _execute(verdict, client, run)
@@ -100,7 +99,7 @@ def _apply_paths(
 ) -> int:
     desired = workflow.load(paths)
     with open_client(conn, desired.zones) as client:
-        the_plan = workflow.plan_for(desired, client, sources=paths)
+        the_plan = workflow.plan_for(desired, client, sources=paths, checks=run.checks)
         stream = stdout()
         output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
         if not the_plan.has_changes:
@@ -133,19 +132,10 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
         click.echo(line)
     for line in output.apply_summary(report):
         click.echo(line)
-    return exit_code(report)
-
-
-def exit_code(report: ApplyReport) -> int:
-    """0 all done; 4 partly applied; 1 when Ctrl-C stopped the run before anything was written."""
-    if report.complete:
-        return EXIT_OK
-    return EXIT_ERROR if report.interrupted and not report.wrote else EXIT_PARTIAL
+    return EXIT_OK if report.complete else EXIT_PARTIAL
 
 
 def _progress() -> Progress:
-    """Progress on stderr while applying. The outcome of every action is printed once, in the
-    summary on stdout; off a terminal (CI logs) progress is a count every tenth of the way."""
     on_terminal = sys.stderr.isatty()
 
     def show(outcome: Outcome, done: int, total: int) -> None:
@@ -153,7 +143,7 @@ def _progress() -> Progress:
             end = "\n" if done == total else ""
             click.echo(f"\rapplying: {done}/{total}", err=True, nl=False)
             click.echo(end, err=True, nl=False)
-        elif done == total or done % max(1, total // 10) == 0:
-            click.echo(f"applying: {done}/{total}", err=True)
+        else:
+            click.echo(outcome_line(outcome), err=True)
 
     return show

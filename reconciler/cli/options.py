@@ -11,11 +11,11 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
+from reconciler.addresscheck import AddressChecks
 from reconciler.connect import Connection
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ConfigError, ReconcilerError, exit_code_for
 from reconciler.logs import configure_logging, scrub
 from reconciler.ratelimit import RateLimit
-from reconciler.zonenames import zone_name_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,31 +29,16 @@ def guarded(command: F) -> F:
     The guard is the one place an error becomes an exit code: every error is one line on
     stderr (a traceback only with --debug).
     """
-    return _guard(command, debug_help="Log every request; tracebacks on error.")
 
-
-def guarded_offline(command: F) -> F:
-    """``guarded`` for commands that send no request: --debug promises no request log."""
-    return _guard(command, debug_help="Tracebacks on error.")
-
-
-def guarded_server(command: F) -> F:
-    """``guarded`` for the emulator: -v and --debug log each request it answers."""
-    return _guard(
-        command,
-        debug_help="As -v; tracebacks on error.",
-        verbose_help="Log every request answered.",
-    )
-
-
-def _guard(command: F, *, debug_help: str, verbose_help: str = "Say what is being done.") -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> Any:
         configure_logging(verbose=verbose, debug=debug)
         sys.exit(_run(command, debug, args, kwargs))
 
-    with_debug = click.option("--debug", is_flag=True, help=debug_help)(wrapper)
-    return click.option("-v", "--verbose", is_flag=True, help=verbose_help)(  # type: ignore[return-value]
+    with_debug = click.option(
+        "--debug", is_flag=True, help="Log every request; tracebacks on error."
+    )(wrapper)
+    return click.option("-v", "--verbose", is_flag=True, help="Say what is being done.")(  # type: ignore[return-value]
         with_debug
     )
 
@@ -110,20 +95,11 @@ def api(command: F) -> F:
     def wrapper(
         *args: Any, sandbox: bool, base_url: str | None, rate_limit: RateLimit, **kwargs: Any
     ) -> Any:
-        if sandbox and base_url:
-            raise click.UsageError(
-                "--sandbox and --base-url exclude each other (the sandbox answers in-process)"
-                " — drop one of them"
-            )
         chosen = Connection(sandbox=sandbox, base_url=base_url, rate_limit=rate_limit)
         return command(*args, connection=chosen, **kwargs)
 
     options = [
-        click.option(
-            "--sandbox",
-            is_flag=True,
-            help="Use the built-in emulator (no account); CLOUDFLARE_BASE_URL is then ignored.",
-        ),
+        click.option("--sandbox", is_flag=True, help="Use the built-in emulator (no account)."),
         click.option(
             "--base-url", help="API base URL (else CLOUDFLARE_BASE_URL, else Cloudflare)."
         ),
@@ -135,28 +111,30 @@ def api(command: F) -> F:
     return decorated  # type: ignore[no-any-return]
 
 
-def zone_name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """A ``--zone`` value that is a zone name (the files' own rule), else a usage error."""
-    problem = zone_name_problem(value)
-    if problem:
-        raise click.BadParameter(problem)
-    return value
+def address_checks(command: F) -> F:
+    """--strict and --skip-address-checks, handed to the command as one ``checks``."""
 
+    @functools.wraps(command)
+    def wrapper(*args: Any, strict: bool, skip_address_checks: bool, **kwargs: Any) -> Any:
+        checks = AddressChecks(strict=strict, skip=skip_address_checks)
+        return command(*args, checks=checks, **kwargs)
 
-def zone_names(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[str, ...]:
-    """``zone_name`` for a repeatable ``--zone``."""
-    return tuple(zone_name(ctx, param, value) for value in values)
+    strict = click.option(
+        "--strict",
+        is_flag=True,
+        help="Refuse (exit 1, nothing written) on any static edge IP warning.",
+    )
+    skip = click.option(
+        "--skip-address-checks",
+        is_flag=True,
+        help="Do not read the account's address plane (IP Prefixes); the plan says so.",
+    )
+    return strict(skip(wrapper))  # type: ignore[return-value]
 
 
 def use_color(stream: TextIO) -> bool:
-    """ANSI colour only on a terminal, and never with NO_COLOR set to a non-empty value.
-
-    An empty NO_COLOR does not count (https://no-color.org: "when present and not an empty
-    string"), so ``NO_COLOR= cmd`` keeps colour.
-    """
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    """ANSI colour only on a terminal, and never with NO_COLOR set."""
+    return stream.isatty() and "NO_COLOR" not in os.environ
 
 
 def stdout() -> TextIO:

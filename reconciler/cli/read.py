@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import click
 
 from reconciler import workflow
+from reconciler.addresscheck import AddressChecks
 from reconciler.cli import output
-from reconciler.cli.options import FORMATS, api, guarded, guarded_offline, stdout, use_color
+from reconciler.cli.options import FORMATS, address_checks, api, guarded, stdout, use_color
 from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
-from reconciler.wording import count
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 
@@ -26,7 +26,7 @@ paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Pat
     show_default=True,
     help="github: GitHub Actions annotations on stdout.",
 )
-@guarded_offline
+@guarded
 def validate(paths: Sequence[str], fmt: str) -> int:
     """Check desired-state files offline: schema and semantic rules; no token needed.
 
@@ -47,8 +47,7 @@ def validate(paths: Sequence[str], fmt: str) -> int:
             click.echo(output.github_annotation(warning, "warning"))
         else:
             click.echo(f"warning: {warning}", err=True)
-    shown = f"{count(len(desired.apps), 'app')} in {count(len(desired.zones), 'zone')}"
-    click.echo(f"valid: {shown}", err=True)
+    click.echo(f"valid: {len(desired.apps)} apps in {len(desired.zones)} zones", err=True)
     return EXIT_OK
 
 
@@ -58,6 +57,7 @@ def validate(paths: Sequence[str], fmt: str) -> int:
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the JSON plan for apply --plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when anything would change.")
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
+@address_checks
 @api
 @guarded
 def plan(
@@ -67,6 +67,7 @@ def plan(
     detailed_exitcode: bool,
     redact_origins: bool,
     connection: Connection,
+    checks: AddressChecks,
 ) -> int:
     """Show what apply would change (exit 2 with --detailed-exitcode when it would).
 
@@ -74,7 +75,7 @@ def plan(
     """
     desired = workflow.load(paths)
     with open_client(connection, desired.zones) as client:
-        the_plan = workflow.plan_for(desired, client, sources=paths)
+        the_plan = workflow.plan_for(desired, client, sources=paths, checks=checks)
     if out:
         workflow.write_atomically(out, output.plan_document_text(the_plan))
     stream = stdout()
@@ -86,6 +87,7 @@ def plan(
 @paths_argument
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
+@address_checks
 @api
 @guarded
 def drift(
@@ -93,6 +95,7 @@ def drift(
     fmt: str,
     redact_origins: bool,
     connection: Connection,
+    checks: AddressChecks,
 ) -> int:
     """Compare live apps with git and sort every difference; exit 2 when there is any.
 
@@ -100,7 +103,7 @@ def drift(
     """
     desired = workflow.load(paths)
     with open_client(connection, desired.zones) as client:
-        found = workflow.drift_for(desired, client)
+        found = workflow.drift_for(desired, client, checks)
     stream = stdout()
     output.show_drift(found, fmt, stream, color=use_color(stream), redact=redact_origins)
     return EXIT_CHANGES if found.has_drift else EXIT_OK

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from reconciler.cloudflare.addressing import AddressReader, account_id_of
 from reconciler.cloudflare.envelope import list_result, object_result, total_count
 from reconciler.cloudflare.transport import DEFAULT_BASE_URL, RetryPolicy, Transport
 from reconciler.errors import ApiError, NotFoundError, TransportError
@@ -69,6 +70,7 @@ class CloudflareClient:
         self.zone_concurrency = max(1, zone_concurrency)
         self._zones: dict[str, ZoneRef] = {}
         self._lock = threading.Lock()
+        self.addresses = AddressReader(self._transport)  # the address plane, read on demand
 
     @property
     def requests_sent(self) -> int:
@@ -116,7 +118,10 @@ class CloudflareClient:
                 detail=f"no zone named {name} is visible to this token",
                 hint="check the zone name, or that the token may read that zone",
             )
-        return ZoneRef(name, str(matches[0]["id"]))
+        zone_id, account_id = str(matches[0]["id"]), account_id_of(matches[0])
+        if account_id is not None:  # the lookup names the account: no request later for it
+            self.addresses.remember_account(zone_id, account_id)
+        return ZoneRef(name, zone_id)
 
     def list_apps(self, zone_id: str) -> tuple[LiveApp, ...]:
         """Every app of a zone, each exactly once; raises rather than return a partial list."""

@@ -12,7 +12,6 @@ from reconciler.emulator.app import Emulator
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig, parse_rate_limit
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse
 from reconciler.emulator.server import EmulatorServer, run_from_cli, serve
-from reconciler.emulator.store import StateFileError
 
 __all__ = [
     "DOCUMENTATION_PREFIXES",
@@ -21,7 +20,6 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorResponse",
     "EmulatorServer",
-    "StateFileError",
     "check_address_flags",
     "parse_rate_limit",
     "run_from_cli",

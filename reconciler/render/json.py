@@ -37,6 +37,8 @@ def drift_to_document(drift: Drift, *, redact_origins: bool = False) -> dict[str
         "changed": actions(drift.changed),
         "unmanaged": actions(drift.unmanaged),
         "missing": actions(drift.missing),
+        "warnings": [warning.to_dict() for warning in drift.warnings],
+        "address_checks": drift.address_checks,
     }
 
 

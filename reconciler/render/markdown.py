@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from reconciler import guardrails
 from reconciler.model import Action, ActionKind, AppKey, Plan
 from reconciler.planner import Drift
+from reconciler.render import _warnings
 from reconciler.render._common import (
     is_risky,
     outage_warning,
@@ -92,6 +93,7 @@ def render_markdown(plan: Plan, stream: TextIO, *, redact_origins: bool) -> None
     if redact_origins:
         plan = redact_plan(plan)
     lines = [PLAN_MARKER, "### Spectrum plan", "", f"**{summary_line(plan)}**"]
+    lines += _warnings.markdown_lines(plan.warnings, plan.address_checks, RISK)
     lines += _guardrail_lines(guardrails.describe(plan))
     locked = guardrails.protected_keys(plan)
     if plan.actions:
@@ -122,6 +124,7 @@ _DRIFT_SECTIONS = (
 def render_drift_markdown(drift: Drift, stream: TextIO, *, redact_origins: bool) -> None:
     """Write the drift report as Markdown, one section per kind of drift."""
     lines = [DRIFT_MARKER, "### Spectrum drift", "", f"**{drift_summary_line(drift)}**"]
+    lines += _warnings.markdown_lines(drift.warnings, drift.address_checks, RISK)
     for attribute, title in _DRIFT_SECTIONS:
         actions: tuple[Action, ...] = getattr(drift, attribute)
         if redact_origins:

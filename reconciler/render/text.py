@@ -8,6 +8,7 @@ from typing import TextIO
 from reconciler import guardrails
 from reconciler.model import Action, ActionKind, Plan
 from reconciler.planner import Drift
+from reconciler.render import _warnings
 from reconciler.render._common import (
     outage_warning,
     redact_action,
@@ -61,6 +62,7 @@ def render_text(plan: Plan, stream: TextIO, *, color: bool, redact_origins: bool
     lines = _action_lines(plan.actions, color)
     if lines:
         lines.append("")
+    lines = _warnings.text_lines(plan.warnings, plan.address_checks) + lines
     lines += _guardrail_lines(guardrails.describe(plan), color)
     lines.append(summary_line(plan))
     stream.write("\n".join(lines) + "\n")
@@ -89,7 +91,7 @@ def drift_summary_line(drift: Drift) -> str:
 
 def render_drift_text(drift: Drift, stream: TextIO, *, color: bool, redact_origins: bool) -> None:
     """Write the drift report for a terminal, one section per kind of drift."""
-    lines: list[str] = []
+    lines: list[str] = _warnings.text_lines(drift.warnings, drift.address_checks)
     for attribute, title in _DRIFT_SECTIONS:
         actions: tuple[Action, ...] = getattr(drift, attribute)
         if redact_origins:
