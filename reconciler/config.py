@@ -8,9 +8,11 @@ the one entry point that raises, a ``ConfigError`` carrying every problem at onc
 
 Choices, and why:
 
-* Safe loading only: PyYAML's ``SafeLoader`` composes nodes; we build the values ourselves, so no
-  tag can construct an object. Only the standard scalar tags (str, int, float, bool, null) are
-  accepted; any other tag is a problem.
+* Safe loading only: libyaml (PyYAML's ``CSafeLoader`` parser, shipped in PyYAML's wheels)
+  produces events and we build the values from them ourselves, with no node tree in between,
+  so no tag can construct an object. A file libyaml rejects is parsed again by PyYAML's
+  pure-Python parser, whose located error messages users have always seen. Only the standard
+  scalar tags (str, int, float, bool, null) are accepted; any other tag is a problem.
 * Anchors and aliases are refused outright, at the first anchor, before anything is expanded.
   That makes an alias bomb ("billion laughs") cost one short parse, and keeps every file literal:
   a one-line change in review cannot silently change many apps.
@@ -30,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import ConfigError
 from reconciler.model import DesiredState, Location, Problem
@@ -66,39 +67,21 @@ class _Refused(Exception):
         self.message = message
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases and caps nesting while composing."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _Refused(
-                event.start_mark,
-                "YAML anchors and aliases are not supported — write the value out in full",
-            )
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _Refused(
-                    event.start_mark,
-                    f"nested deeper than {MAX_DEPTH} levels — the desired-state format needs "
-                    "only a few; check the file's indentation and brackets",
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+class _Resolver(yaml.resolver.Resolver):
+    """PyYAML's resolver with YAML 1.2 booleans and no timestamps (see the module docstring)."""
 
 
-# YAML 1.2 booleans and no timestamps (see the module docstring).
-_Loader.yaml_implicit_resolvers = {
+_Resolver.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED_RESOLVERS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF")
+_Resolver.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+# libyaml's parser (in PyYAML's wheels) when present: the same events, many times faster.
+_FAST_PARSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 
 def load_desired_state(paths: Sequence[str | Path]) -> DesiredState:
@@ -199,14 +182,7 @@ def _parse(name: str, content: bytes) -> tuple[Document | None, list[Problem]]:
     text, problem = _decode(name, content)
     if problem is not None or text is None:
         return None, [problem] if problem else []
-    root, problem = _compose(name, text)
-    if root is None:
-        return None, [problem or _at_start(name, "the file is empty — declare a zone and apps")]
-    if not isinstance(root, MappingNode):
-        where = _location(name, root.start_mark)
-        message = "the top level must be a mapping (zone:, apps:, ...) — see the examples/"
-        return None, [Problem(where, message)]
-    return _Builder(name).document(root)
+    return _build(name, text)
 
 
 def _too_large_message() -> str:
@@ -228,23 +204,43 @@ def _decode(name: str, content: bytes) -> tuple[str | None, Problem | None]:
         return None, Problem(Location(name, line, col), message)
 
 
-def _compose(name: str, text: str) -> tuple[Node | None, Problem | None]:
+def _build(name: str, text: str) -> tuple[Document | None, list[Problem]]:
+    """Parse ``text`` and build its document in one pass over the parser's events.
+
+    libyaml parses; a file it rejects is parsed again by PyYAML's pure-Python parser, so a
+    syntax error reads (and is located) exactly as it always did — errors are rare, speed there
+    does not matter. That also turns libyaml's own nesting cap into our located one.
+    """
+    bad = _NON_PRINTABLE.search(text)  # PyYAML's own check, so both parsers refuse alike
+    if bad is not None:
+        where = _text_location(name, text, bad.start())
+        return None, [Problem(where, _control_message(bad.group()))]
     try:
-        loader = _Loader(text)  # the reader checks for control characters right here
-    except yaml.reader.ReaderError as exc:
-        return None, Problem(_text_location(name, text, exc.position), _reader_message(exc))
+        return _build_with(_FAST_PARSER, name, text)
+    except yaml.YAMLError:
+        pass
     try:
-        return loader.get_single_node(), None
-    except _Refused as exc:
-        return None, Problem(_location(name, exc.mark), exc.message)
-    except yaml.reader.ReaderError as exc:
-        return None, Problem(_text_location(name, text, exc.position), _reader_message(exc))
+        return _build_with(yaml.SafeLoader, name, text)
+    except yaml.reader.ReaderError as exc:  # pragma: no cover - the search above finds them first
+        return None, [Problem(_text_location(name, text, exc.position), _reader_message(exc))]
     except yaml.MarkedYAMLError as exc:
-        return None, Problem(_mark_location(name, exc), _syntax_message(exc))
+        return None, [Problem(_mark_location(name, exc), _syntax_message(exc))]
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above carries a mark
-        return None, _at_start(name, f"YAML error: {exc} — fix the YAML syntax")
+        return None, [_at_start(name, f"YAML error: {exc} — fix the YAML syntax")]
+
+
+def _build_with(parser_class: Any, name: str, text: str) -> tuple[Document | None, list[Problem]]:
+    parser = parser_class(text)
+    try:
+        return _Builder(name, parser).build()
+    except _Refused as exc:
+        return None, [Problem(_location(name, exc.mark), exc.message)]
     finally:
-        loader.dispose()
+        parser.dispose()
+
+
+def _control_message(char: str) -> str:
+    return f"the file holds a control character {ord(char):#06x} — remove it"
 
 
 def _reader_message(exc: yaml.reader.ReaderError) -> str:
@@ -271,81 +267,170 @@ def _text_location(name: str, text: str, position: int) -> Location:
     return Location(name, text.count("\n", 0, position) + 1, position - line_start + 1)
 
 
-class _Builder:
-    """Turns a composed node tree into plain values, recording where each one was written."""
+_ANCHORS_MESSAGE = "YAML anchors and aliases are not supported — write the value out in full"
+_DEPTH_MESSAGE = (
+    f"nested deeper than {MAX_DEPTH} levels — the desired-state format needs only a few; "
+    "check the file's indentation and brackets"
+)
+_TOP_LEVEL_MESSAGE = "the top level must be a mapping (zone:, apps:, ...) — see the examples/"
 
-    def __init__(self, name: str) -> None:
+
+class _Builder:
+    """Builds plain values straight from the parser's events, recording where each was written.
+
+    No node tree is composed: that was most of the time of loading, and a tree is what an alias
+    bomb would expand into. Each node's start is checked first — an anchor or alias, or a node
+    deeper than ``MAX_DEPTH`` (keys count, as in PyYAML's composer), stops the file at once.
+    """
+
+    def __init__(self, name: str, parser: Any) -> None:
         self.name = name
+        self.parser = parser
         self.positions: dict[PathKey, Location] = {}
         self.key_positions: dict[PathKey, Location] = {}
         self.problems: list[Problem] = []
         self.unreadable: set[PathKey] = set()
+        self._resolver = _Resolver()
         self._constructor = yaml.SafeLoader("")
+        self._depth = 0
 
-    def document(self, root: MappingNode) -> tuple[Document, list[Problem]]:
-        data = self.value(root, ())
+    def build(self) -> tuple[Document | None, list[Problem]]:
+        self.parser.get_event()  # StreamStartEvent
+        event = self.parser.get_event()
+        if isinstance(event, yaml.StreamEndEvent):
+            return None, [_at_start(self.name, "the file is empty — declare a zone and apps")]
+        root_event = self.parser.get_event()  # after the DocumentStartEvent
+        data = self.value(root_event, ())
+        self.parser.get_event()  # DocumentEndEvent
+        event = self.parser.get_event()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                root_event.start_mark,
+                "but found another document",
+                event.start_mark,
+            )
+        if not isinstance(data, dict):
+            return None, [Problem(self._at(root_event), _TOP_LEVEL_MESSAGE)]
         document = Document(
             self.name, data, self.positions, self.key_positions, frozenset(self.unreadable)
         )
         return document, self.problems
 
-    def value(self, node: Node, path: PathKey) -> Any:
-        self.positions[path] = _location(self.name, node.start_mark)
-        if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in _COLLECTION_TAGS:
-            self._problem(node, f"unsupported YAML tag {node.tag} — remove the tag")
-            self.unreadable.add(path)
-        if isinstance(node, MappingNode):
-            return self.mapping(node, path)
-        if isinstance(node, SequenceNode):
-            return [self.value(item, (*path, index)) for index, item in enumerate(node.value)]
-        assert isinstance(node, ScalarNode)  # a composed node is one of the three kinds
-        value, readable = self.scalar(node)
+    def value(self, event: Any, path: PathKey) -> Any:
+        self._enter(event)
+        self.positions[path] = self._at(event)
+        if isinstance(event, yaml.ScalarEvent):
+            value, readable = self.scalar(event)
+        elif isinstance(event, yaml.MappingStartEvent):
+            readable = self._collection_tag(event, yaml.MappingNode)
+            value = self.mapping(path)
+        else:
+            readable = self._collection_tag(event, yaml.SequenceNode)
+            value = self.sequence(path)
         if not readable:
             self.unreadable.add(path)
+        self._depth -= 1
         return value
 
-    def mapping(self, node: MappingNode, path: PathKey) -> dict[str, Any]:
+    def mapping(self, path: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.key(key_node)
+        while not isinstance(key_event := self.parser.get_event(), yaml.MappingEndEvent):
+            key = self.key(key_event)
+            value_event = self.parser.get_event()
             if key is None:
+                self.skip(value_event)
                 continue
             key_path = (*path, key)
             if key_path in self.key_positions:
-                self._duplicate(key_node, key, self.key_positions[key_path])
+                self._duplicate(key_event, key, self.key_positions[key_path])
+                self.skip(value_event)
                 continue
-            self.key_positions[key_path] = _location(self.name, key_node.start_mark)
-            result[key] = self.value(value_node, key_path)
+            self.key_positions[key_path] = self._at(key_event)
+            result[key] = self.value(value_event, key_path)
         return result
 
-    def key(self, node: Node) -> str | None:
-        if isinstance(node, ScalarNode) and node.tag == _STR:
-            return str(node.value)
-        shown = node.value if isinstance(node, ScalarNode) else type(node).__name__
-        self._problem(node, f"the key {shown!r} is not a plain string — quote it or remove it")
+    def sequence(self, path: PathKey) -> list[Any]:
+        result: list[Any] = []
+        while not isinstance(event := self.parser.get_event(), yaml.SequenceEndEvent):
+            result.append(self.value(event, (*path, len(result))))
+        return result
+
+    def key(self, event: Any) -> str | None:
+        if isinstance(event, yaml.ScalarEvent):
+            self._enter(event)
+            self._depth -= 1
+            if self._scalar_tag(event) == _STR:
+                return str(event.value)
+            shown = event.value
+        else:
+            shown = "MappingNode" if isinstance(event, yaml.MappingStartEvent) else "SequenceNode"
+            self.skip(event)
+        self._problem(event, f"the key {shown!r} is not a plain string — quote it or remove it")
         return None
 
-    def scalar(self, node: ScalarNode) -> tuple[Any, bool]:
+    def skip(self, event: Any) -> None:
+        """Consume the node ``event`` starts, checking it like any other (a key or a duplicate)."""
+        self._enter(event)
+        if not isinstance(event, yaml.ScalarEvent):
+            while not isinstance(inner := self.parser.get_event(), _CollectionEnd):
+                self.skip(inner)
+        self._depth -= 1
+
+    def scalar(self, event: Any) -> tuple[Any, bool]:
         """The scalar's value and whether it could be read (a problem is recorded if not)."""
-        if node.tag not in _SCALAR_TAGS:
-            self._problem(node, f"unsupported YAML tag {node.tag} — write a plain value")
+        tag = self._scalar_tag(event)
+        if tag == _STR:
+            return event.value, True  # what SafeConstructor makes of a str node: its text
+        if tag not in _SCALAR_TAGS:
+            self._problem(event, f"unsupported YAML tag {tag} — write a plain value")
             return None, False
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             value = self._constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, ArithmeticError, LookupError):
-            self._problem(node, f"cannot read {node.value!r} as {node.tag} — write a plain value")
+            self._problem(event, f"cannot read {event.value!r} as {tag} — write a plain value")
             return None, False
         if isinstance(value, float) and not math.isfinite(value):
-            self._problem(node, f"{node.value!r} is not a finite number — write a number")
+            self._problem(event, f"{event.value!r} is not a finite number — write a number")
             return None, False
         return value, True
 
-    def _duplicate(self, node: Node, key: str, first: Location) -> None:
+    def _scalar_tag(self, event: Any) -> str:
+        if event.tag not in (None, "!"):
+            return str(event.tag)
+        if not event.implicit[0]:
+            return _STR  # quoted: always a string
+        return str(self._resolver.resolve(yaml.ScalarNode, event.value, event.implicit))  # type: ignore[no-untyped-call]
+
+    def _collection_tag(self, event: Any, kind: type[yaml.Node]) -> bool:
+        tag = event.tag
+        if tag in (None, "!"):
+            tag = self._resolver.resolve(kind, None, event.implicit)  # type: ignore[no-untyped-call]
+        if tag in _COLLECTION_TAGS:
+            return True
+        self._problem(event, f"unsupported YAML tag {tag} — remove the tag")
+        return False
+
+    def _enter(self, event: Any) -> None:
+        if isinstance(event, yaml.AliasEvent) or event.anchor:
+            raise _Refused(event.start_mark, _ANCHORS_MESSAGE)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused(event.start_mark, _DEPTH_MESSAGE)
+
+    def _at(self, event: Any) -> Location:
+        return Location(self.name, event.start_mark.line + 1, event.start_mark.column + 1)
+
+    def _duplicate(self, event: Any, key: str, first: Location) -> None:
         message = (
             f"duplicate key {key!r} (first at line {first.line}, column {first.col}) "
             "— keep only one"
         )
-        self._problem(node, message)
+        self._problem(event, message)
 
-    def _problem(self, node: Node, message: str) -> None:
-        self.problems.append(Problem(_location(self.name, node.start_mark), message))
+    def _problem(self, event: Any, message: str) -> None:
+        self.problems.append(Problem(self._at(event), message))
+
+
+_CollectionEnd = (yaml.MappingEndEvent, yaml.SequenceEndEvent)

@@ -11,11 +11,15 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.cloudflare import DEFAULT_BASE_URL, CloudflareClient
-from reconciler.errors import AuthError
+from reconciler.errors import AuthError, ReconcilerError
 from reconciler.model import ZoneSpec
 from reconciler.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
+
+if TYPE_CHECKING:
+    from reconciler.emulator import StateFileError
 
 SANDBOX_STATE = ".spectrum-sandbox.json"
 SANDBOX_BASE_URL = "https://sandbox.spectrum-reconciler.invalid/client/v4"
@@ -49,18 +53,33 @@ def open_client(connection: Connection, zones: Iterable[ZoneSpec] = ()) -> Cloud
 
 
 def _sandbox_client(connection: Connection, zones: Iterable[ZoneSpec]) -> CloudflareClient:
-    from reconciler.emulator import Emulator  # only the sandbox needs the emulator loaded
+    from reconciler.emulator import Emulator, StateFileError  # only the sandbox needs these
 
-    emulator = Emulator.sandbox(Path(connection.sandbox_state))
-    for zone in zones:
-        if zone.name:
-            emulator.ensure_zone(zone.name, zone.zone_id)
-        elif zone.zone_id:
-            emulator.ensure_zone_id(zone.zone_id)
+    try:
+        emulator = Emulator.sandbox(Path(connection.sandbox_state))
+        for zone in zones:
+            if zone.name:
+                emulator.ensure_zone(zone.name, zone.zone_id)
+            elif zone.zone_id:
+                emulator.ensure_zone_id(zone.zone_id)
+    except StateFileError as error:
+        raise ReconcilerError(_sandbox_file_problem(error)) from None
     token = os.environ.get("CLOUDFLARE_API_TOKEN", "").strip() or SANDBOX_TOKEN
     return CloudflareClient(
         token,
         base_url=SANDBOX_BASE_URL,
         transport=emulator.transport(),
         rate_limit=connection.rate_limit,
+    )
+
+
+def _sandbox_file_problem(error: StateFileError) -> str:
+    if error.writing:
+        return (
+            f"cannot write the sandbox file {error.path}: {error.reason} — run from a "
+            "directory you can write to"
+        )
+    return (
+        f"the sandbox file {error.path} is unusable ({error.reason}) — delete it to start "
+        "a fresh, empty sandbox"
     )

@@ -3,29 +3,35 @@
 In: a Plan and a client. Out: an ``ApplyReport`` with one ``Outcome`` per action (done, failed
 with Cloudflare's codes, or skipped), every attempt journalled as a JSON line when asked.
 
-Order within a zone: deletes that free a hostname and port a create needs, then creates, updates
-and recreates, then the other deletes (a new app is up before an old one goes). A recreate is a
-delete then a create; the old app is kept in memory and in the journal until the new one exists,
-and if the create fails the old app is created again from the plan's ``before``. After a failure
-no new action starts in that zone; actions already running finish.
+Order within a zone: creates, updates, recreates and replaces (a delete that frees a hostname
+and port, run together with the create that needs it), then the other deletes (a new app is up
+before an old one goes). A recreate or replace deletes then creates; the old app is kept in memory
+and in the journal until the new one exists, and if the create fails the old app is created again
+from the plan's ``before``. A delete answered with an error is settled by reading the zone (its
+answer may have been lost after it committed). After a failure no new action starts in that zone,
+and after Ctrl-C none starts at all; actions already running finish. Any error of an action, an
+``ApiError`` or not, is that action's failure: the run always ends with a full report.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import enum
 import logging
+import signal
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.cloudflare import CloudflareClient
 from reconciler.errors import ApiError
 from reconciler.journal import Journal
-from reconciler.model import Action, ActionKind, AppKey, Plan
+from reconciler.model import Action, ActionKind, LiveApp, Plan
 from reconciler.normalize import minimal_config
-from reconciler.ports import protocol_ports
+from reconciler.replace import Replace, replace_units
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,7 @@ class Outcome:
 @dataclass(frozen=True)
 class ApplyReport:
     outcomes: tuple[Outcome, ...]
+    interrupted: bool = False  # Ctrl-C stopped it: the actions not yet started are skipped
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status is status)
@@ -60,8 +67,34 @@ class ApplyReport:
     def complete(self) -> bool:
         return all(o.status is Status.DONE for o in self.outcomes)
 
+    @property
+    def wrote(self) -> bool:
+        """Whether any action was attempted (so live state may have changed)."""
+        return any(o.status is not Status.SKIPPED for o in self.outcomes)
+
 
 Progress = Callable[[Outcome, int, int], None]
+Work = Action | Replace
+_INTERRUPTED = "not started: apply was interrupted (Ctrl-C)"
+
+
+class _Failed(Exception):
+    """An action failed: what to tell the user, with Cloudflare's codes when it gave any."""
+
+    def __init__(self, detail: str, codes: tuple[int, ...] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.codes = codes
+
+    @classmethod
+    def of(cls, error: BaseException) -> _Failed:
+        if isinstance(error, _Failed):
+            return error
+        if isinstance(error, ApiError):
+            return cls(str(error), error.codes)
+        # Not the API refusing: a bug or a malformed answer. Still one action's failure, after
+        # which the run goes on to report every action (exit 4), never an "internal error".
+        return cls(f"unexpected {type(error).__name__}: {error}")
 
 
 @dataclass
@@ -70,17 +103,24 @@ class _Run:
 
     total: int
     progress: Progress | None
+    stopping: threading.Event
     failed_zones: set[str] = field(default_factory=set)
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  # by id() of the action
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def zone_failed(self, zone: str) -> bool:
+    def blocked(self, zone: str) -> str | None:
+        """Why no new action may start in ``zone`` now (None: it may)."""
+        if self.stopping.is_set():
+            return _INTERRUPTED
         with self.lock:
-            return zone in self.failed_zones
+            failed = zone in self.failed_zones
+        return "an earlier action in this zone failed" if failed else None
 
     def record(self, outcome: Outcome) -> None:
         with self.lock:
-            self.outcomes.append(outcome)
+            if id(outcome.action) in self.outcomes:
+                return
+            self.outcomes[id(outcome.action)] = outcome
             if outcome.status is Status.FAILED:
                 self.failed_zones.add(outcome.action.key.zone)
             done = len(self.outcomes)
@@ -88,37 +128,49 @@ class _Run:
             self.progress(outcome, done, self.total)
 
 
-def phases(actions: Sequence[Action]) -> list[list[Action]]:
-    """Actions grouped in the order they may run; actions within a phase may run in parallel."""
-    creates_by_host: dict[tuple[str, str], list[AppKey]] = {}
-    for action in actions:
-        if action.kind is ActionKind.CREATE:
-            host = (action.key.zone, action.key.dns_name)
-            creates_by_host.setdefault(host, []).append(action.key)
-    freeing: list[Action] = []
-    later: list[Action] = []
-    rest: list[Action] = []
-    for action in actions:
-        if action.kind is not ActionKind.DELETE:
-            rest.append(action)
-            continue
-        needed = creates_by_host.get((action.key.zone, action.key.dns_name), ())
-        (freeing if any(_collides(action.key, key) for key in needed) else later).append(action)
-    return [phase for phase in (freeing, rest, later) if phase]
+def phases(actions: Sequence[Action]) -> list[list[Work]]:
+    """Work in the order it may run; the work of one phase may run in parallel.
+
+    First every create, update, recreate and replace unit (a delete that frees a port with the
+    creates that need it), then the other deletes: a new app is up before an old one goes.
+    """
+    units, rest = replace_units(actions)
+    order = {id(action): i for i, action in enumerate(actions)}
+    first: list[Work] = [*units, *(a for a in rest if a.kind is not ActionKind.DELETE)]
+    first.sort(key=lambda work: order[id(_actions_of(work)[0])])
+    later: list[Work] = [a for a in rest if a.kind is ActionKind.DELETE]
+    return [phase for phase in (first, later) if phase]
 
 
-def _collides(a: AppKey, b: AppKey) -> bool:
-    """Same zone and hostname, same transport, overlapping edge ports."""
-    if a.zone != b.zone or a.dns_name != b.dns_name:
-        return False
-    (ta, ports_a), (tb, ports_b) = protocol_ports(a.protocol), protocol_ports(b.protocol)
-    if ports_a is None or ports_b is None:  # a protocol we cannot read collides only with itself
-        return a.protocol == b.protocol
-    return ta == tb and ports_a.overlaps(ports_b)
+@contextlib.contextmanager
+def _ctrl_c_stops(stop: Callable[..., None]) -> Iterator[None]:
+    """While applying, Ctrl-C calls ``stop`` instead of raising KeyboardInterrupt.
+
+    An exception raised at an arbitrary point of the main thread could land inside the thread
+    pool's own bookkeeping and leave a running action unawaited; a flag cannot. Only the main
+    thread may install a handler; elsewhere Ctrl-C never reaches the apply anyway.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _actions_of(work: Work) -> tuple[Action, ...]:
+    return work.actions if isinstance(work, Replace) else (work,)
 
 
 class Executor:
-    """Applies plans; holds the client, the journal and the degree of parallelism."""
+    """Applies plans; holds the client, the journal and the degree of parallelism.
+
+    Ctrl-C (SIGINT, with ``apply`` in the main thread) sets ``stopping``: no new action starts,
+    running ones finish (a recreate or replace including its restore), and ``apply`` returns the
+    report with every action not started as skipped.
+    """
 
     def __init__(
         self,
@@ -132,25 +184,54 @@ class Executor:
         self.parallelism = max(1, parallelism)
         self.journal = journal or Journal(None)
         self.progress = progress
+        self.stopping = threading.Event()
 
     def apply(self, plan: Plan) -> ApplyReport:
-        run = _Run(total=len(plan.actions), progress=self.progress)
+        run = _Run(total=len(plan.actions), progress=self.progress, stopping=self.stopping)
         self.journal.write("apply-start", summary=plan.summary)
-        with ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply") as pool:
+        with (
+            _ctrl_c_stops(self._interrupt),
+            ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply") as pool,
+        ):
             for phase in phases(plan.actions):
-                list(pool.map(lambda action: self._run_one(action, run), phase))
-        order = {id(a): i for i, a in enumerate(plan.actions)}
-        outcomes = tuple(sorted(run.outcomes, key=lambda o: order[id(o.action)]))
-        report = ApplyReport(outcomes)
+                wait([pool.submit(self._run_work, work, run) for work in phase])
+                if self.stopping.is_set():
+                    break
+        report = ApplyReport(
+            tuple(
+                run.outcomes.get(id(a)) or Outcome(a, Status.SKIPPED, _INTERRUPTED)
+                for a in plan.actions
+            ),
+            interrupted=self.stopping.is_set(),
+        )
         self.journal.write(
-            "apply-end", **{s.value: report.count(s) for s in Status}, complete=report.complete
+            "apply-end",
+            **{s.value: report.count(s) for s in Status},
+            complete=report.complete,
+            interrupted=report.interrupted,
         )
         return report
 
+    def _interrupt(self, *_signal: object) -> None:
+        if not self.stopping.is_set():
+            log.warning("interrupted: letting running actions finish, starting no new ones")
+            self.stopping.set()
+
+    def _run_work(self, work: Work, run: _Run) -> None:
+        try:
+            if isinstance(work, Replace):
+                self._run_replace(work, run)
+            else:
+                self._run_one(work, run)
+        except Exception as error:  # our own bookkeeping failed (a journal write): still report
+            for action in _actions_of(work):
+                run.record(Outcome(action, Status.FAILED, _Failed.of(error).detail))
+
     def _run_one(self, action: Action, run: _Run) -> None:
-        if run.zone_failed(action.key.zone):
-            outcome = Outcome(action, Status.SKIPPED, "an earlier action in this zone failed")
-            self.journal.write("skipped", **_describe(action))
+        reason = run.blocked(action.key.zone)
+        if reason:
+            outcome = Outcome(action, Status.SKIPPED, reason)
+            self.journal.write("skipped", **_describe(action), detail=reason)
         else:
             outcome = self._attempt(action)
         run.record(outcome)
@@ -159,8 +240,14 @@ class Executor:
         self.journal.write("attempt", **_describe(action), body=action.body)
         try:
             outcome = self._dispatch(action)
-        except ApiError as error:
-            outcome = Outcome(action, Status.FAILED, str(error), codes=error.codes)
+        except Exception as error:
+            failed = _Failed.of(error)
+            outcome = Outcome(action, Status.FAILED, failed.detail, codes=failed.codes)
+        self._journal_outcome(outcome)
+        return outcome
+
+    def _journal_outcome(self, outcome: Outcome) -> None:
+        action = outcome.action
         self.journal.write(
             outcome.status.value,
             **_describe(action),
@@ -169,7 +256,6 @@ class Executor:
             codes=list(outcome.codes),
         )
         log.info("apply: %s %s %s", outcome.status.value, action.kind.value, action.key)
-        return outcome
 
     def _dispatch(self, action: Action) -> Outcome:
         zone_id, app_id = action.zone_id, action.app_id
@@ -181,37 +267,123 @@ class Executor:
             self.client.update_app(zone_id, app_id, _body(action.body))
             return Outcome(action, Status.DONE, new_app_id=app_id)
         if action.kind is ActionKind.DELETE:
-            self.client.delete_app(zone_id, app_id)
+            self._delete(action)
             return Outcome(action, Status.DONE)
         return self._recreate(action)
+
+    def _delete(self, action: Action) -> None:
+        """Delete; after an error, read the zone: an app that is gone was deleted after all (an
+        earlier attempt committed and its answer was lost)."""
+        assert action.app_id is not None
+        try:
+            self.client.delete_app(action.zone_id, action.app_id)
+        except Exception as error:
+            failed = _Failed.of(error)
+            try:
+                present = any(app.app_id == action.app_id for app in self._zone_apps(action))
+            except Exception as read_error:
+                state = (
+                    "whether the app is still there is unknown: reading the zone failed too "
+                    f"({_Failed.of(read_error).detail}); its configuration is in the journal"
+                )
+                self.journal.write("delete-unknown", **_describe(action), before=action.before)
+                raise _Failed(f"{failed.detail}; {state}", failed.codes) from None
+            if present:
+                intact = f"{failed.detail}; the app is still there, intact"
+                raise _Failed(intact, failed.codes) from None
+            log.info("delete: %s is gone after an error: it was deleted", action.key)
+            self.journal.write("delete-settled", **_describe(action), detail=failed.detail)
+
+    def _zone_apps(self, action: Action) -> tuple[LiveApp, ...]:
+        return self.client.list_apps(action.zone_id)
 
     def _recreate(self, action: Action) -> Outcome:
         """Delete, create; if the create fails, bring the old app back from ``before``."""
         assert action.app_id is not None and action.before is not None
         self.journal.write("recreate-old-kept", **_describe(action), before=action.before)
-        self.client.delete_app(action.zone_id, action.app_id)
+        self._delete(action)
         try:
             created = self.client.create_app(action.zone_id, action.key, _body(action.body))
-        except ApiError as error:
-            return self._restore(action, error)
+        except Exception as error:
+            failed = _Failed.of(error)
+            restored, note = self._restore(action)
+            return Outcome(
+                action,
+                Status.FAILED,
+                f"create failed ({failed.detail}); {note}",
+                new_app_id=restored,
+                codes=failed.codes,
+            )
         return Outcome(action, Status.DONE, new_app_id=str(created.get("id")))
 
-    def _restore(self, action: Action, error: ApiError) -> Outcome:
+    def _restore(self, action: Action) -> tuple[str | None, str]:
+        """Create the old app of ``action`` again from ``before``: (its new id, what happened)."""
         assert action.before is not None
-        old = minimal_config(action.before)
         try:
-            restored = self.client.create_app(action.zone_id, action.key, old)
-        except ApiError as second:
-            self.journal.write("restore-failed", **_describe(action), before=action.before)
-            detail = (
-                f"create failed ({error}); restoring the old app ALSO failed ({second}). "
-                f"Its configuration is in the plan's 'before' and the journal: create it by hand"
+            restored = self.client.create_app(
+                action.zone_id, action.key, minimal_config(action.before)
             )
-            return Outcome(action, Status.FAILED, detail, codes=error.codes)
+        except Exception as second:
+            self.journal.write("restore-failed", **_describe(action), before=action.before)
+            return None, (
+                f"restoring the old app ALSO failed ({_Failed.of(second).detail}). "
+                "Its configuration is in the plan's 'before' and the journal: create it by hand"
+            )
         new_id = str(restored.get("id"))
         self.journal.write("restored", **_describe(action), new_app_id=new_id)
-        detail = f"create failed ({error}); the old app was restored unchanged as id {new_id}"
-        return Outcome(action, Status.FAILED, detail, new_app_id=new_id, codes=error.codes)
+        return new_id, f"the old app was restored unchanged as id {new_id}"
+
+    def _run_replace(self, unit: Replace, run: _Run) -> None:
+        """Deletes, then the creates they free ports for; if any step fails, undo the rest."""
+        reason = run.blocked(unit.deletes[0].key.zone)
+        if reason:
+            for action in unit.actions:
+                run.record(Outcome(action, Status.SKIPPED, reason))
+            return
+        for action in unit.deletes:
+            self.journal.write("replace-old-kept", **_describe(action), before=action.before)
+        outcomes: dict[int, Outcome] = {}
+        failed: Action | None = None
+        for action in unit.actions:
+            if failed is not None:
+                detail = f"not started: the replace failed at {failed.key}"
+                outcomes[id(action)] = Outcome(action, Status.SKIPPED, detail)
+                continue
+            outcomes[id(action)] = self._attempt(action)
+            if outcomes[id(action)].status is Status.FAILED:
+                failed = action
+        if failed is not None:
+            self._undo(unit, outcomes, failed)
+        for action in unit.actions:
+            run.record(outcomes[id(action)])
+
+    def _undo(self, unit: Replace, outcomes: dict[int, Outcome], failed: Action) -> None:
+        """Put a failed replace back: remove its new apps, create its deleted apps again."""
+        why = f"undone because {failed.key} failed"
+        for action in unit.creates:
+            outcome = outcomes[id(action)]
+            if outcome.status is Status.DONE and outcome.new_app_id:
+                new = dataclasses.replace(action, app_id=outcome.new_app_id)
+                try:
+                    self._delete(new)
+                    outcomes[id(action)] = Outcome(action, Status.FAILED, f"{why}: removed again")
+                except _Failed as error:
+                    detail = f"{why}, but removing it failed ({error.detail})"
+                    outcomes[id(action)] = dataclasses.replace(outcome, detail=detail)
+        notes = []
+        for action in unit.deletes:
+            if outcomes[id(action)].status is not Status.DONE:
+                continue
+            new_id, note = self._restore(action)
+            notes.append(f"{action.key}: {note}")
+            outcomes[id(action)] = Outcome(
+                action, Status.FAILED, f"{why}: {note}", new_app_id=new_id
+            )
+            self._journal_outcome(outcomes[id(action)])
+        if notes:
+            first = outcomes[id(failed)]
+            detail = f"{first.detail}; " + "; ".join(notes)
+            outcomes[id(failed)] = dataclasses.replace(first, detail=detail)
 
 
 def _body(body: Mapping[str, Any] | None) -> Mapping[str, Any]:

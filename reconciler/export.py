@@ -1,7 +1,12 @@
-"""Pure: a live zone (or imported apps) -> the text of a desired-state file that plans to nothing.
+"""A live zone (or imported apps) -> the text of a desired-state file that plans to nothing.
 
 Only fields that differ from the API's defaults are written, in the field table's order, apps
-sorted by hostname and protocol, with the schema modeline so editors check the file.
+sorted by hostname and protocol. ``export_document`` also checks that its text validates, so
+``export`` never writes a file ``validate`` refuses. The ``$schema`` modeline (for editors with
+the YAML language server) points only at a stable place: what ``schema_ref`` says, else a
+``schemas/desired-state.schema.json`` beside the output or above it (a checkout of this
+repository, or a copy the user keeps in theirs), else there is none — never into the installed
+package, whose path changes with every virtualenv.
 """
 
 from __future__ import annotations
@@ -13,21 +18,34 @@ from typing import Any
 
 import yaml
 
+from reconciler.config import desired_state_from_texts
+from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.model import LiveZone
 from reconciler.normalize import minimal_config, normalize_app
 
 SCHEMA_IN_REPO = Path("schemas") / "desired-state.schema.json"
+_MODELINE = "# yaml-language-server: $schema="
 
 
-def export_document(zone: LiveZone, *, out_path: str | None) -> str:
-    """The desired-state YAML for every live app of ``zone``."""
-    return desired_state_text(
-        {"zone": zone.name}, (app.config for app in zone.apps), out_path=out_path
+def export_document(zone: LiveZone, *, out_path: str | None, schema_ref: str | None = None) -> str:
+    """The desired-state YAML for every live app of ``zone``; raises ``ReconcilerError`` when
+    that text would not validate (nothing should be written then)."""
+    text = desired_state_text(
+        {"zone": zone.name},
+        (app.config for app in zone.apps),
+        out_path=out_path,
+        schema_ref=schema_ref,
     )
+    _check_valid(text, out_path or "<stdout>", zone.name)
+    return text
 
 
 def desired_state_text(
-    header: Mapping[str, Any], configs: Iterable[Mapping[str, Any]], *, out_path: str | None
+    header: Mapping[str, Any],
+    configs: Iterable[Mapping[str, Any]],
+    *,
+    out_path: str | None,
+    schema_ref: str | None = None,
 ) -> str:
     """A desired-state file: ``header`` (the zone keys), then the apps normalized and sorted.
 
@@ -46,7 +64,19 @@ def desired_state_text(
         default_flow_style=False,
         allow_unicode=True,
     )
-    return f"{modeline(out_path)}\n{body}"
+    line = modeline(out_path, schema_ref)
+    return f"{line}\n{body}" if line else body
+
+
+def _check_valid(text: str, name: str, zone: str) -> None:
+    try:
+        desired_state_from_texts([(name, text.encode())])
+    except ConfigError as error:
+        first = error.problems[0] if error.problems else "?"
+        raise ReconcilerError(
+            f"the export of zone {zone} would not validate ({first}); nothing was written —"
+            " report this, with the zone's apps"
+        ) from None
 
 
 class _LiteralDumper(yaml.SafeDumper):
@@ -56,10 +86,14 @@ class _LiteralDumper(yaml.SafeDumper):
         return True
 
 
-def modeline(out_path: str | None) -> str:
-    """The yaml-language-server modeline, pointing at the schema relative to the output file."""
+def modeline(out_path: str | None, schema_ref: str | None = None) -> str | None:
+    """The yaml-language-server modeline: ``schema_ref`` as given, else a relative path to the
+    nearest ``schemas/desired-state.schema.json`` at or above the output's directory."""
+    if schema_ref:
+        return f"{_MODELINE}{schema_ref}"
     base = Path(out_path).resolve().parent if out_path else Path.cwd()
-    schema = Path.cwd() / SCHEMA_IN_REPO
-    if not schema.exists():
-        schema = Path(__file__).parent / "schemas" / "desired-state.schema.json"
-    return f"# yaml-language-server: $schema={os.path.relpath(schema, base)}"
+    for directory in (base, *base.parents):
+        schema = directory / SCHEMA_IN_REPO
+        if schema.is_file():
+            return f"{_MODELINE}{os.path.relpath(schema, base)}"
+    return None

@@ -34,6 +34,7 @@ from reconciler.model import (
     ZoneSpec,
 )
 from reconciler.normalize import app_key, fingerprint, normalize_app, replace_reasons, request_body
+from reconciler.replace import note_downtime
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,7 @@ def build_plan(desired: DesiredState, live: Sequence[LiveZone]) -> Plan:
     actions, matched, unchanged = _plan_desired(desired, _zone_lookup(indexes))
     for index in indexes:
         actions.extend(_plan_deletions(index, matched))
+    actions = note_downtime(actions)  # a delete freeing a port for a create is one replace
     plan = Plan(
         tuple(actions), unchanged=unchanged, zones=tuple(_snapshot(i, matched) for i in indexes)
     )

@@ -20,10 +20,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
 from reconciler import guardrails, rules
+from reconciler.fast_schema import Check, compile_check
 from reconciler.model import (
     AppKey,
     DesiredApp,
@@ -35,6 +33,7 @@ from reconciler.model import (
 )
 
 PathKey = tuple[str | int, ...]
+ValidationError = Any  # jsonschema's, imported only when a document fails (import time)
 
 
 @dataclass(frozen=True)
@@ -74,9 +73,10 @@ def validate_documents(docs: Sequence[Document]) -> tuple[DesiredState | None, l
     for doc in docs:
         errors = schema_errors(doc)
         problems.extend(
-            problem_for(doc, error)
+            problem
             for error in errors
             if tuple(error.absolute_path) not in doc.unreadable
+            for problem in problems_for(doc, error)
         )
         zone, valid_apps = _valid_parts(doc, errors)
         zones.extend([zone] if zone else [])
@@ -98,15 +98,29 @@ def desired_state_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _fast_check() -> Check:
+    return compile_check(desired_state_schema())
+
+
+@cache
+def _validator() -> Any:
     # No format checker on purpose: formats are editor hints; the rules check IPs and UUIDs
     # themselves, so each mistake is reported once, with a message that says what to do.
+    from jsonschema import Draft202012Validator  # only a document that fails needs it
+
     return Draft202012Validator(desired_state_schema())
 
 
-def schema_errors(doc: Document) -> list[ValidationError]:
-    """The schema errors of one document, with ``oneOf`` errors opened into the chosen branch."""
-    found: list[ValidationError] = []
+def schema_errors(doc: Document) -> list[Any]:
+    """The schema errors of one document, with ``oneOf`` errors opened into the chosen branch.
+
+    A valid document — the usual case — is recognised by the compiled check of
+    ``fast_schema`` and has none; any other is explained by ``jsonschema``, whose errors carry
+    the paths and schema annotations every message and location is made from.
+    """
+    if _fast_check()(doc.data):
+        return []
+    found: list[Any] = []
     for error in _validator().iter_errors(doc.data):
         found.extend(_open_branches(error))
     return found
@@ -133,18 +147,17 @@ def _branch_mismatch(errors: list[ValidationError]) -> tuple[int, int]:
 # --- turning schema errors into problems ---------------------------------------------------
 
 
-def problem_for(doc: Document, error: ValidationError) -> Problem:
-    """One located, actionable problem for one schema error."""
+def problems_for(doc: Document, error: ValidationError) -> list[Problem]:
+    """The located, actionable problems of one schema error (one per unknown field)."""
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties":
-        return _unknown_field(doc, error, path)
-    return Problem(doc.locate(path), _message(error, path))
+        known = sorted(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in known] or ["?"]
+        return [_unknown_field(doc, known, path, name) for name in extra]
+    return [Problem(doc.locate(path), _message(error, path))]
 
 
-def _unknown_field(doc: Document, error: ValidationError, path: PathKey) -> Problem:
-    known = sorted(error.schema.get("properties", {}))
-    extra = [k for k in error.instance if k not in known]
-    name = extra[0] if extra else "?"
+def _unknown_field(doc: Document, known: list[str], path: PathKey, name: str) -> Problem:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(known)}"
     message = f"unknown field {name!r} in {_where(path)} — {hint}"
@@ -163,8 +176,10 @@ def _message(error: ValidationError, path: PathKey) -> str:
 def _generic_message(error: ValidationError, path: PathKey) -> str:
     field, value, expected = _field(path), _shown(error.instance), error.validator_value
     if error.validator == "required":
-        missing = next((k for k in expected if k not in error.instance), "?")
-        return f"{_where(path)} is missing the required field {missing!r} — add it"
+        # jsonschema reports each missing field as its own error, naming it first.
+        missing = [k for k in expected if k not in error.instance] or ["?"]
+        name = next((k for k in missing if error.message.startswith(repr(k))), missing[0])
+        return f"{_where(path)} is missing the required field {name!r} — add it"
     if error.validator == "type":
         words = _type_words(expected)
         return f"{field} must be {words}, not {_described(error.instance)} — write {words}"

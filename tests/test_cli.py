@@ -134,7 +134,7 @@ class TestSandboxLifecycle:
             run_cli(["export", "--sandbox", "--zone", "example.com", "--out", str(out)]).exit_code
             == 0
         )
-        assert out.read_text().startswith("# yaml-language-server: $schema=")
+        assert "$schema" not in out.read_text()  # no stable schema location known here
         assert run_cli(["validate", str(out)]).exit_code == 0
         result = run_cli(["plan", "--sandbox", "--detailed-exitcode", str(out)])
         assert result.exit_code == 0, result.stdout

@@ -7,9 +7,11 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler import config
 from reconciler.config import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -194,3 +196,61 @@ def test_yaml_like_text_never_raises(text: str) -> None:
     for problem in problems:
         assert problem.location is not None
         assert problem.location.line >= 1 and problem.location.col >= 1
+
+
+class TestTheLibyamlPath:
+    """libyaml parses every file; each refusal still holds on that path (issue 14)."""
+
+    @pytest.fixture
+    def parsers(self, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+        used: list[str] = []
+        real = config._build_with
+
+        def spy(parser_class: type, name: str, text: str) -> object:
+            used.append(parser_class.__name__)
+            return real(parser_class, name, text)
+
+        monkeypatch.setattr(config, "_build_with", spy)
+        return used
+
+    def test_libyaml_is_the_parser(self, parsers: list[str]) -> None:
+        assert yaml.__with_libyaml__ and config._FAST_PARSER is yaml.CSafeLoader
+        docs, problems = load_documents([EXAMPLES])
+        assert docs and problems == []
+        assert set(parsers) == {"CSafeLoader"}
+
+    def test_anchors_and_aliases_are_refused_by_it(self, parsers: list[str]) -> None:
+        text = b"zone: example.com\nbase: &b {x: 1}\napps: [*b]\n"
+        docs, problems = load_documents_from_texts([("a.yaml", text)])
+        assert docs == [] and [str(p) for p in problems] == [
+            "a.yaml:2:7: YAML anchors and aliases are not supported — write the value out in full"
+        ]
+        assert parsers == ["CSafeLoader"]
+
+    def test_block_nesting_past_the_cap_is_refused_by_it(self, parsers: list[str]) -> None:
+        deep = "zone: example.com\napps:\n" + "".join(
+            "  " * (i + 1) + f"k{i}:\n" for i in range(MAX_DEPTH + 5)
+        )
+        docs, problems = load_documents_from_texts([("deep.yaml", deep.encode())])
+        assert docs == [] and len(problems) == 1
+        assert f"nested deeper than {MAX_DEPTH} levels" in problems[0].message
+        assert parsers == ["CSafeLoader"]
+
+    def test_flow_nesting_hits_libyaml_cap_then_ours_is_located(self, parsers: list[str]) -> None:
+        deep = b"zone: example.com\napps: " + b"[" * 5000 + b"]" * 5000 + b"\n"
+        _docs, problems = load_documents_from_texts([("deep.yaml", deep)])
+        assert problems[0].location == Location("deep.yaml", 2, 7 + MAX_DEPTH - 1)
+        assert parsers == ["CSafeLoader", "SafeLoader"]
+
+    def test_a_syntax_error_reads_as_pyyaml_words_it(self, parsers: list[str]) -> None:
+        _docs, problems = load_documents_from_texts([("s.yaml", b"zone: a: b\n")])
+        assert [str(p) for p in problems] == [
+            "s.yaml:1:8: YAML syntax error: mapping values are not allowed here "
+            "— fix the YAML syntax here"
+        ]
+        assert parsers == ["CSafeLoader", "SafeLoader"]
+
+    def test_a_huge_file_is_refused_before_any_parser(self, parsers: list[str]) -> None:
+        big = b"zone: example.com\n" + b"#" * MAX_FILE_BYTES
+        _docs, problems = load_documents_from_texts([("big.yaml", big)])
+        assert "larger than" in problems[0].message and parsers == []

@@ -15,6 +15,7 @@ from reconciler.emulator import Emulator
 from reconciler.executor import Executor, Status, phases
 from reconciler.journal import Journal
 from reconciler.model import Action, ActionKind, AppKey, Plan
+from reconciler.replace import Replace
 from tests.conftest import make_client, make_emulator
 
 SSH_DYNAMIC = {
@@ -138,8 +139,10 @@ class TestOrderAndFailure:
         plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC]))
         wider = {**SSH_DYNAMIC, "protocol": "tcp/22-23", "origin_direct": ["tcp://192.0.2.1:22-23"]}
         plan, report = plan_and_apply(emulator, write_config(tmp_path / "v2", [wider]))
-        order = phases(plan.actions)
-        assert [a.kind for a in order[0]] == [ActionKind.DELETE]
+        (first,) = phases(plan.actions)
+        (unit,) = first
+        assert isinstance(unit, Replace)
+        assert [a.kind for a in unit.actions] == [ActionKind.DELETE, ActionKind.CREATE]
         assert report.complete
         assert [a["protocol"] for a in live_apps(emulator)] == ["tcp/22-23"]
 
@@ -147,7 +150,7 @@ class TestOrderAndFailure:
         plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC]))
         other = {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": "git.example.com"}}
         plan = next_plan(emulator, write_config(tmp_path / "v2", [other]))
-        kinds = [[a.kind for a in phase] for phase in phases(plan.actions)]
+        kinds = [[getattr(w, "kind", None) for w in phase] for phase in phases(plan.actions)]
         assert kinds == [[ActionKind.CREATE], [ActionKind.DELETE]]
 
     def test_after_a_failure_no_new_action_starts_in_that_zone(
@@ -199,11 +202,253 @@ def test_a_delete_of_tcp_22_runs_before_the_create_of_ssh_on_the_same_hostname()
     delete = Action(ActionKind.DELETE, AppKey.of("example.com", "a.example.com", "tcp/22"), "z")
     create = Action(ActionKind.CREATE, AppKey.of("example.com", "a.example.com", "ssh"), "z")
     other = Action(ActionKind.CREATE, AppKey.of("example.com", "a.example.com", "rdp"), "z")
-    assert [[a.kind for a in phase] for phase in phases([create, delete])] == [
-        [ActionKind.DELETE],
+    ((unit,),) = phases([create, delete])
+    assert isinstance(unit, Replace) and unit.actions == (delete, create)
+    kinds = [[getattr(w, "kind", None) for w in phase] for phase in phases([other, delete])]
+    assert kinds == [
         [ActionKind.CREATE],
-    ]
-    assert [[a.kind for a in phase] for phase in phases([other, delete])] == [
-        [ActionKind.CREATE],
         [ActionKind.DELETE],
     ]
+
+
+def scripted(emulator: Emulator, fail: Any) -> httpx.MockTransport:
+    """The emulator's transport, except where ``fail(request)`` returns a response to give."""
+    inner = emulator.transport()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        answer = fail(request)
+        return answer if answer is not None else inner.handle_request(request)
+
+    return httpx.MockTransport(handle)
+
+
+def api_error(status: int, code: Any, message: str = "refused") -> httpx.Response:
+    error = {"success": False, "errors": [{"code": code, "message": message}], "result": None}
+    return httpx.Response(status, json=error)
+
+
+def apply_through(
+    emulator: Emulator, config: str, transport: httpx.BaseTransport, **options: Any
+) -> tuple[Plan, Any]:
+    with make_client(emulator, transport=transport) as client:
+        plan = workflow.plan_for(workflow.load([config]), client)
+        report = Executor(client, **options).apply(plan)
+    return plan, report
+
+
+class TestPortRangeChange:
+    """A delete that frees a port for a create is one replace: downtime shown, old app kept."""
+
+    WIDER = {**SSH_DYNAMIC, "protocol": "tcp/22-23", "origin_direct": ["tcp://192.0.2.1:22-23"]}
+
+    def test_the_plan_warns_of_the_downtime_on_both_actions(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC]))
+        plan = next_plan(emulator, write_config(tmp_path / "v2", [self.WIDER]))
+        assert sorted(a.kind.value for a in plan.actions) == ["create", "delete"]
+        for action in plan.actions:
+            assert any("drops while" in reason for reason in action.reasons), action
+
+    def test_a_refused_create_brings_the_old_app_back(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC]))
+        (old,) = live_apps(emulator)
+
+        def refuse_the_range(request: httpx.Request) -> httpx.Response | None:
+            if request.method == "POST" and b"22-23" in request.content:
+                return api_error(400, 11010, "refused")
+            return None
+
+        v2 = write_config(tmp_path / "v2", [self.WIDER])
+        _, report = apply_through(emulator, v2, scripted(emulator, refuse_the_range))
+        assert not report.complete
+        by_kind = {o.action.kind: o for o in report.outcomes}
+        assert by_kind[ActionKind.CREATE].status is Status.FAILED
+        assert "restored" in by_kind[ActionKind.CREATE].detail
+        assert by_kind[ActionKind.DELETE].status is Status.FAILED  # undone, not done
+        (back,) = live_apps(emulator)
+        assert back["protocol"] == "tcp/22" and back["ip_firewall"] is True
+        assert back["origin_direct"] == old["origin_direct"]
+        assert next_plan(emulator, str(tmp_path / "v1")).actions == ()
+
+
+def lose_deletes(emulator: Emulator, commit: bool) -> Any:
+    """Every DELETE fails with a 5xx; with ``commit`` the first one happens before it fails."""
+    inner = emulator.transport()
+    seen: list[str] = []
+
+    def fail(request: httpx.Request) -> httpx.Response | None:
+        if request.method != "DELETE":
+            return None
+        seen.append(str(request.url))
+        if commit and len(seen) == 1:
+            inner.handle_request(request)
+        return api_error(503, 10002, "upstream timeout")
+
+    return fail
+
+
+class TestDeleteWithALostAnswer:
+    def test_a_recreate_whose_delete_committed_goes_on_to_the_create(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC]))
+        v2 = write_config(tmp_path / "v2", [SSH_BYOIP])
+        _, report = apply_through(emulator, v2, scripted(emulator, lose_deletes(emulator, True)))
+        (outcome,) = report.outcomes
+        assert outcome.status is Status.DONE, outcome.detail
+        (new,) = live_apps(emulator)
+        assert new["dns"]["type"] == "ADDRESS"
+        assert next_plan(emulator, v2).actions == ()
+
+    def test_a_recreate_whose_delete_never_happened_says_the_app_is_intact(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC]))
+        v2 = write_config(tmp_path / "v2", [SSH_BYOIP])
+        _, report = apply_through(emulator, v2, scripted(emulator, lose_deletes(emulator, False)))
+        (outcome,) = report.outcomes
+        assert outcome.status is Status.FAILED and "intact" in outcome.detail
+        (still,) = live_apps(emulator)
+        assert still["dns"]["type"] == "CNAME"
+
+    def test_a_plain_delete_that_committed_is_done(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        other = {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": "git.example.com"}}
+        plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC, other]))
+        v2 = write_config(tmp_path / "v2", [other])
+        with make_client(emulator, transport=scripted(emulator, lose_deletes(emulator, True))) as c:
+            plan = workflow.plan_for(workflow.load([v2]), c)
+            report = Executor(c).apply(plan)
+        (outcome,) = report.outcomes
+        assert outcome.status is Status.DONE, outcome.detail
+        assert next_plan(emulator, v2).actions == ()
+
+
+class TestUnexpectedErrors:
+    def test_an_error_that_is_not_an_api_error_is_a_failed_outcome_not_a_crash(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        apps = [
+            {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": f"a{i}.example.com"}} for i in range(3)
+        ]
+
+        def garbled(request: httpx.Request) -> httpx.Response | None:
+            if request.method == "POST" and b"a1.example.com" in request.content:
+                return api_error(400, "not-a-number")
+            return None
+
+        config = write_config(tmp_path / "v1", apps)
+        _, report = apply_through(emulator, config, scripted(emulator, garbled), parallelism=1)
+        statuses = [o.status for o in report.outcomes]
+        assert statuses == [Status.DONE, Status.FAILED, Status.SKIPPED]
+        assert report.outcomes[1].detail
+
+    def test_an_unexpected_error_in_a_recreates_create_restores_the_old_app(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC]))
+
+        def garbled(request: httpx.Request) -> httpx.Response | None:
+            if request.method == "POST" and b'"static"' in request.content:
+                return api_error(400, "x")
+            return None
+
+        v2 = write_config(tmp_path / "v2", [SSH_BYOIP])
+        _, report = apply_through(emulator, v2, scripted(emulator, garbled))
+        (outcome,) = report.outcomes
+        assert outcome.status is Status.FAILED and "restored" in outcome.detail
+        assert next_plan(emulator, str(tmp_path / "v1")).actions == ()
+
+
+class TestInterrupt:
+    def test_ctrl_c_lets_the_running_action_finish_and_starts_no_new_one(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        import signal
+        import threading
+
+        apps = [
+            {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": f"a{i}.example.com"}} for i in range(4)
+        ]
+        config = write_config(tmp_path / "v1", apps)
+        holder: dict[str, Executor] = {}
+
+        def interrupt_once(request: httpx.Request) -> httpx.Response | None:
+            if request.method == "POST" and "sent" not in holder:
+                holder["sent"] = holder["executor"]
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+                assert holder["executor"].stopping.wait(10), "the executor saw the Ctrl-C"
+            return None
+
+        with make_client(emulator, transport=scripted(emulator, interrupt_once)) as client:
+            plan = workflow.plan_for(workflow.load([config]), client)
+            executor = holder["executor"] = Executor(client, parallelism=1)
+            report = executor.apply(plan)
+        assert report.interrupted
+        statuses = [o.status for o in report.outcomes]
+        assert statuses == [Status.DONE, Status.SKIPPED, Status.SKIPPED, Status.SKIPPED]
+        assert "interrupted" in report.outcomes[1].detail
+        assert len(live_apps(emulator)) == 1
+
+
+class TestNoNewActionAfterAFailure:
+    """The zone rule, with the failing action first (in its phase, and before a later phase)."""
+
+    def test_within_a_phase(self, emulator: Emulator, tmp_path: Path) -> None:
+        bad = {**SSH_BYOIP, "dns": {"type": "ADDRESS", "name": "a0.example.com"}}
+        bad["edge_ips"] = {"type": "static", "ips": ["192.0.2.200"]}  # 11019
+        good = [
+            {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": f"a{i}.example.com"}}
+            for i in range(1, 4)
+        ]
+        _, report = plan_and_apply(
+            emulator, write_config(tmp_path / "v1", [bad, *good]), parallelism=1
+        )
+        assert [o.status for o in report.outcomes] == [
+            Status.FAILED,
+            Status.SKIPPED,
+            Status.SKIPPED,
+            Status.SKIPPED,
+        ]
+        assert live_apps(emulator) == []
+
+    def test_across_phases_the_deletes_wait_for_a_clean_zone(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        keep = {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": "z-old.example.com"}}
+        plan_and_apply(emulator, write_config(tmp_path / "v1", [keep]))
+        bad = {**SSH_BYOIP, "dns": {"type": "ADDRESS", "name": "a0.example.com"}}
+        bad["edge_ips"] = {"type": "static", "ips": ["192.0.2.200"]}
+        _, report = plan_and_apply(emulator, write_config(tmp_path / "v2", [bad]), parallelism=1)
+        by_kind = {o.action.kind: o.status for o in report.outcomes}
+        assert by_kind == {ActionKind.CREATE: Status.FAILED, ActionKind.DELETE: Status.SKIPPED}
+        assert [a["dns"]["name"] for a in live_apps(emulator)] == ["z-old.example.com"]
+
+    def test_other_zones_go_on(self, emulator: Emulator, tmp_path: Path) -> None:
+        bad = {**SSH_BYOIP, "edge_ips": {"type": "static", "ips": ["192.0.2.200"]}}
+        net = {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": "ssh.example.net"}}
+        tmp = tmp_path / "v1"
+        write_config(tmp / "com", [bad])
+        write_config(tmp / "net", [net], zone="example.net")
+        _, report = plan_and_apply(emulator, str(tmp), parallelism=1)
+        assert {o.action.key.zone: o.status for o in report.outcomes} == {
+            "example.com": Status.FAILED,
+            "example.net": Status.DONE,
+        }
+
+
+def test_an_interrupted_apply_exits_4_after_a_write_and_1_before_any() -> None:
+    from reconciler.cli.apply import exit_code
+    from reconciler.executor import ApplyReport, Outcome
+    from reconciler.model import Action, AppKey
+
+    action = Action(ActionKind.DELETE, AppKey("example.com", "a.example.com", "tcp/22"), "z")
+    skipped = Outcome(action, Status.SKIPPED, "interrupted")
+    assert exit_code(ApplyReport((skipped,), interrupted=True)) == 1
+    assert exit_code(ApplyReport((Outcome(action, Status.DONE), skipped), interrupted=True)) == 4
+    assert exit_code(ApplyReport((Outcome(action, Status.DONE),))) == 0
+    assert exit_code(ApplyReport((Outcome(action, Status.FAILED), skipped))) == 4

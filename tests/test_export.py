@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from reconciler import workflow
+from reconciler.errors import ReconcilerError
 from reconciler.export import export_document
-from reconciler.model import AppKey, ZoneSpec
+from reconciler.model import AppKey, LiveZone, ZoneSpec
 from reconciler.planner import build_plan
 from tests.conftest import make_client, make_emulator
 
@@ -82,3 +85,8 @@ def test_export_then_plan_is_empty_for_every_field(tmp_path: Path) -> None:
     desired = workflow.load([str(exported)])
     plan = build_plan(desired, [live])
     assert plan.actions == () and plan.unchanged == len(APPS)
+
+
+def test_an_export_that_would_not_validate_is_refused_not_returned() -> None:
+    with pytest.raises(ReconcilerError, match=r"would not validate .*nothing was written"):
+        export_document(LiveZone("not a zone!", "0" * 32, ()), out_path=None)

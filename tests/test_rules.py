@@ -40,6 +40,10 @@ BROKEN = [
         ],
     ),
     (
+        "bad-origin-dns-ip-literal.yaml",
+        [("bad-origin-dns-ip-literal.yaml", 5, 24, "is an IP address, not a hostname")],
+    ),
+    (
         "bad-origin-range-size.yaml",
         [
             ("bad-origin-range-size.yaml", 5, 21, "3000-3999 hold 1000 port(s) but the edge"),
@@ -246,6 +250,8 @@ BROKEN = [
 KEPT = [
     "good-range.yaml",
     "good-origin-port-range-size.yaml",
+    "good-edge-range-one-origin-port.yaml",
+    "good-origin-port-beside-origin-direct.yaml",
     "good-udp-dynamic.yaml",
     "good-udp-byoip.yaml",
     "good-named-protocols.yaml",
@@ -300,6 +306,7 @@ def test_every_rule_has_a_broken_fixture() -> None:
         rules.origin_direct_hosts_are_addresses: "not an IPv4 address or a bracketed IPv6",
         rules.origin_direct_scheme_matches_protocol: "origin_direct uses",
         rules.origin_dns_has_origin_port: "origin_dns without origin_port",
+        rules.origin_dns_name_is_not_an_address: "is an IP address, not a hostname",
         rules.proxy_protocol_fits_transport: "proxy_protocol simple is UDP only",
         rules.tls_is_tcp_only: "tls is TCP only",
         rules.ip_firewall_is_tcp_only: "ip_firewall is TCP only",
@@ -370,3 +377,10 @@ def test_apps_on_one_hostname_with_different_static_sets_are_warned_once_each() 
 def test_apps_sharing_one_static_set_get_no_advice() -> None:
     assert advice_of("good-named-protocols.yaml") == []
     assert advice_of("good-static-ips.yaml") == []
+
+
+def test_origin_port_beside_an_origin_direct_of_another_port_says_which_one_wins() -> None:
+    ((line, col, message),) = advice_of("warn-origin-port-beside-origin-direct.yaml")
+    assert (line, col) == (7, 18)
+    assert "Cloudflare sends traffic to the port in origin_direct (23)" in message
+    assert " — remove origin_port" in message

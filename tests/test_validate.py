@@ -282,3 +282,28 @@ def test_generated_valid_documents_give_a_state_with_every_app(document: dict[st
     assert load_problems == [] and problems == []
     assert state is not None
     assert [app.config for app in state.apps] == document["apps"]
+
+
+def test_every_unknown_field_of_a_mapping_is_reported_at_its_own_key() -> None:
+    _, problems = validate_texts(
+        "zone: example.com\napps:\n"
+        "  - dns: {type: CNAME, name: a.example.com}\n"
+        "    protocol: tcp/22\n"
+        "    origin_direct: ['tcp://192.0.2.1:22']\n"
+        "    tsl: full\n"
+        "    colour: blue\n"
+    )
+    assert [(p.location.line, p.location.col) for p in problems] == [(6, 5), (7, 5)]
+    assert "unknown field 'tsl'" in problems[0].message and "'tls'" in problems[0].message
+    assert "unknown field 'colour'" in problems[1].message
+
+
+def test_an_app_missing_two_required_fields_reports_each_once() -> None:
+    _, problems = validate_texts(
+        "zone: example.com\napps:\n  - origin_direct: ['tcp://192.0.2.1:22']\n"
+    )
+    messages = sorted(p.message for p in problems)
+    assert messages == [
+        "apps[0] is missing the required field 'dns' — add it",
+        "apps[0] is missing the required field 'protocol' — add it",
+    ]

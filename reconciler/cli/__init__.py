@@ -29,8 +29,9 @@ def cli() -> None:
       spectrum-reconciler apply --sandbox --auto-approve examples/
       spectrum-reconciler plan --sandbox examples/
 
-    Exit codes: 0 ok, 1 error, 2 changes or drift (plan --detailed-exitcode, drift),
-    3 refused by a safety rule or a stale plan, 4 partly applied.
+    Exit codes: 0 ok, 1 error, 2 changes or drift (plan --detailed-exitcode,
+    diff --detailed-exitcode, drift), 3 refused by a safety rule or a stale plan,
+    4 partly applied.
     """
 
 
@@ -44,6 +45,11 @@ def main() -> None:
         cli.main(prog_name="spectrum-reconciler", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+    except click.UsageError as error:
+        # One line, like every other error: what is wrong, and where the help is.
+        where = error.ctx.command_path if error.ctx else "spectrum-reconciler"
+        click.echo(f"error: {error.format_message()} (see {where} --help)", err=True)
+        sys.exit(EXIT_ERROR)
     except click.ClickException as error:
         error.show()
         sys.exit(EXIT_ERROR)

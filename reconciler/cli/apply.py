@@ -15,7 +15,13 @@ from reconciler.cli.options import address_checks, api, guarded, stdout, use_col
 from reconciler.cloudflare import CloudflareClient
 from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
-from reconciler.executor import DEFAULT_PARALLELISM, Executor, Outcome, Progress, outcome_line
+from reconciler.executor import (
+    DEFAULT_PARALLELISM,
+    ApplyReport,
+    Executor,
+    Outcome,
+    Progress,
+)
 from reconciler.journal import Journal
 from reconciler.model import Plan
 
@@ -132,10 +138,19 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
         click.echo(line)
     for line in output.apply_summary(report):
         click.echo(line)
-    return EXIT_OK if report.complete else EXIT_PARTIAL
+    return exit_code(report)
+
+
+def exit_code(report: ApplyReport) -> int:
+    """0 all done; 4 partly applied; 1 when Ctrl-C stopped the run before anything was written."""
+    if report.complete:
+        return EXIT_OK
+    return EXIT_ERROR if report.interrupted and not report.wrote else EXIT_PARTIAL
 
 
 def _progress() -> Progress:
+    """Progress on stderr while applying. The outcome of every action is printed once, in the
+    summary on stdout; off a terminal (CI logs) progress is a count every tenth of the way."""
     on_terminal = sys.stderr.isatty()
 
     def show(outcome: Outcome, done: int, total: int) -> None:
@@ -143,7 +158,7 @@ def _progress() -> Progress:
             end = "\n" if done == total else ""
             click.echo(f"\rapplying: {done}/{total}", err=True, nl=False)
             click.echo(end, err=True, nl=False)
-        else:
-            click.echo(outcome_line(outcome), err=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            click.echo(f"applying: {done}/{total}", err=True)
 
     return show

@@ -16,6 +16,7 @@ from reconciler.connect import Connection
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ConfigError, ReconcilerError, exit_code_for
 from reconciler.logs import configure_logging, scrub
 from reconciler.ratelimit import RateLimit
+from reconciler.zonenames import zone_name_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,16 +30,31 @@ def guarded(command: F) -> F:
     The guard is the one place an error becomes an exit code: every error is one line on
     stderr (a traceback only with --debug).
     """
+    return _guard(command, debug_help="Log every request; tracebacks on error.")
 
+
+def guarded_offline(command: F) -> F:
+    """``guarded`` for commands that send no request: --debug promises no request log."""
+    return _guard(command, debug_help="Tracebacks on error.")
+
+
+def guarded_server(command: F) -> F:
+    """``guarded`` for the emulator: -v and --debug log each request it answers."""
+    return _guard(
+        command,
+        debug_help="As -v; tracebacks on error.",
+        verbose_help="Log every request answered.",
+    )
+
+
+def _guard(command: F, *, debug_help: str, verbose_help: str = "Say what is being done.") -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> Any:
         configure_logging(verbose=verbose, debug=debug)
         sys.exit(_run(command, debug, args, kwargs))
 
-    with_debug = click.option(
-        "--debug", is_flag=True, help="Log every request; tracebacks on error."
-    )(wrapper)
-    return click.option("-v", "--verbose", is_flag=True, help="Say what is being done.")(  # type: ignore[return-value]
+    with_debug = click.option("--debug", is_flag=True, help=debug_help)(wrapper)
+    return click.option("-v", "--verbose", is_flag=True, help=verbose_help)(  # type: ignore[return-value]
         with_debug
     )
 
@@ -95,11 +111,20 @@ def api(command: F) -> F:
     def wrapper(
         *args: Any, sandbox: bool, base_url: str | None, rate_limit: RateLimit, **kwargs: Any
     ) -> Any:
+        if sandbox and base_url:
+            raise click.UsageError(
+                "--sandbox and --base-url exclude each other (the sandbox answers in-process)"
+                " — drop one of them"
+            )
         chosen = Connection(sandbox=sandbox, base_url=base_url, rate_limit=rate_limit)
         return command(*args, connection=chosen, **kwargs)
 
     options = [
-        click.option("--sandbox", is_flag=True, help="Use the built-in emulator (no account)."),
+        click.option(
+            "--sandbox",
+            is_flag=True,
+            help="Use the built-in emulator (no account); CLOUDFLARE_BASE_URL is then ignored.",
+        ),
         click.option(
             "--base-url", help="API base URL (else CLOUDFLARE_BASE_URL, else Cloudflare)."
         ),
@@ -109,6 +134,21 @@ def api(command: F) -> F:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated  # type: ignore[no-any-return]
+
+
+def zone_name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A ``--zone`` value that is a zone name (the files' own rule), else a usage error."""
+    problem = zone_name_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+def zone_names(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``zone_name`` for a repeatable ``--zone``."""
+    return tuple(zone_name(ctx, param, value) for value in values)
 
 
 def address_checks(command: F) -> F:
@@ -133,8 +173,12 @@ def address_checks(command: F) -> F:
 
 
 def use_color(stream: TextIO) -> bool:
-    """ANSI colour only on a terminal, and never with NO_COLOR set."""
-    return stream.isatty() and "NO_COLOR" not in os.environ
+    """ANSI colour only on a terminal, and never with NO_COLOR set to a non-empty value.
+
+    An empty NO_COLOR does not count (https://no-color.org: "when present and not an empty
+    string"), so ``NO_COLOR= cmd`` keeps colour.
+    """
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def stdout() -> TextIO:

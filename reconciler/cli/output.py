@@ -74,4 +74,6 @@ def apply_summary(report: ApplyReport) -> Iterable[str]:
     yield from (outcome_line(outcome) for outcome in report.outcomes)
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in Status)
     verdict = "complete" if report.complete else "INCOMPLETE — fix what failed and run apply again"
+    if report.interrupted:
+        verdict = "INTERRUPTED — nothing new was started after Ctrl-C; run apply again"
     yield f"Apply {verdict}: {counts}."

@@ -9,9 +9,18 @@ import click
 from reconciler import workflow
 from reconciler.addresscheck import AddressChecks
 from reconciler.cli import output
-from reconciler.cli.options import FORMATS, address_checks, api, guarded, stdout, use_color
+from reconciler.cli.options import (
+    FORMATS,
+    address_checks,
+    api,
+    guarded,
+    guarded_offline,
+    stdout,
+    use_color,
+)
 from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
+from reconciler.wording import count
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 
@@ -26,7 +35,7 @@ paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Pat
     show_default=True,
     help="github: GitHub Actions annotations on stdout.",
 )
-@guarded
+@guarded_offline
 def validate(paths: Sequence[str], fmt: str) -> int:
     """Check desired-state files offline: schema and semantic rules; no token needed.
 
@@ -47,7 +56,8 @@ def validate(paths: Sequence[str], fmt: str) -> int:
             click.echo(output.github_annotation(warning, "warning"))
         else:
             click.echo(f"warning: {warning}", err=True)
-    click.echo(f"valid: {len(desired.apps)} apps in {len(desired.zones)} zones", err=True)
+    shown = f"{count(len(desired.apps), 'app')} in {count(len(desired.zones), 'zone')}"
+    click.echo(f"valid: {shown}", err=True)
     return EXIT_OK
 
 

@@ -3,26 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler import workflow
 from reconciler.cli import output
-from reconciler.cli.options import FORMATS, api, guarded, rate_limit_option, stdout, use_color
+from reconciler.cli.options import (
+    FORMATS,
+    api,
+    guarded,
+    guarded_offline,
+    guarded_server,
+    rate_limit_option,
+    stdout,
+    use_color,
+    zone_name,
+    zone_names,
+)
 from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, ReconcilerError
 from reconciler.model import ZoneSpec
 from reconciler.ratelimit import RateLimit
+from reconciler.wording import count
+
+if TYPE_CHECKING:
+    from reconciler.emulator import StateFileError
 
 
 @click.command()
-@click.option("--zone", "zone", required=True, help="The zone (domain name) to export.")
+@click.option(
+    "--zone", "zone", required=True, callback=zone_name, help="The zone (domain name) to export."
+)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option(
+    "--schema-ref",
+    metavar="URL|PATH",
+    help="Written as the file's $schema modeline (default: a schemas/desired-state.schema.json"
+    " found beside --out or above it, else none).",
+)
 @api
 @guarded
 def export(
     zone: str,
     out: str | None,
+    schema_ref: str | None,
     connection: Connection,
 ) -> int:
     """Write a zone's live apps as a desired-state file that plans to nothing.
@@ -34,10 +59,10 @@ def export(
     spec = ZoneSpec(name=zone, zone_id=None)
     with open_client(connection, [spec]) as client:
         (live,) = client.fetch_live([spec])
-    text = export_document(live, out_path=out)
+    text = export_document(live, out_path=out, schema_ref=schema_ref)
     if out:
         workflow.write_atomically(out, text)
-        click.echo(f"exported {len(live.apps)} apps of {live.name} to {out}", err=True)
+        click.echo(f"exported {count(len(live.apps), 'app')} of {live.name} to {out}", err=True)
     else:
         stdout().write(text)
     return EXIT_OK
@@ -49,7 +74,7 @@ def export(
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the config changes.")
-@guarded
+@guarded_offline
 def diff(
     paths: Sequence[str],
     from_ref: str | None,
@@ -79,8 +104,20 @@ def diff(
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8787, show_default=True, type=int)
-@click.option("--zone", "zones", multiple=True, help="Create an active zone (repeatable).")
+@click.option(
+    "--port",
+    default=8787,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--zone",
+    "zones",
+    multiple=True,
+    callback=zone_names,
+    help="Create an active zone (repeatable).",
+)
 @click.option(
     "--byoip-prefix",
     "prefixes",
@@ -103,11 +140,29 @@ def diff(
 )
 @click.option("--state", type=click.Path(dir_okay=False), help="Persist state in this file.")
 @click.option("--token", help="Accept only this token (default: any non-empty token).")
-@click.option("--latency-ms", default=0.0, type=float, show_default=True)
-@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), show_default=True)
-@click.option("--seed", default=0, type=int, show_default=True)
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    type=click.FloatRange(min=0),
+    show_default=True,
+    help="Delay every API answer by this many milliseconds.",
+)
+@click.option(
+    "--fault-rate",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    show_default=True,
+    help="Share of API requests that meet a fault: 5xx, 429, dropped connection or lost response.",
+)
+@click.option(
+    "--seed",
+    default=0,
+    type=int,
+    show_default=True,
+    help="Seed for the faults: the same seed and requests meet the same faults.",
+)
 @rate_limit_option
-@guarded
+@guarded_server
 def emulator(
     host: str,
     port: int,
@@ -126,24 +181,45 @@ def emulator(
 
     Example: spectrum-reconciler emulator --zone example.com --byoip-prefix 198.51.100.0/24
     """
-    from reconciler.emulator import check_address_flags, run_from_cli
+    from reconciler.emulator import StateFileError, check_address_flags, run_from_cli
 
     try:
         check_address_flags(prefixes, leased)
     except ValueError as error:
         raise ReconcilerError(str(error)) from None
-    run_from_cli(
-        host=host,
-        port=port,
-        zones=tuple(zones),
-        byoip_prefixes=tuple(prefixes),
-        leased_prefixes=tuple(leased),
-        binding_provisioning_s=binding_provisioning_s,
-        state=state,
-        token=token,
-        latency_ms=latency_ms,
-        fault_rate=fault_rate,
-        seed=seed,
-        rate_limit=(rate_limit.requests, rate_limit.seconds),
-    )
+    try:
+        run_from_cli(
+            host=host,
+            port=port,
+            zones=tuple(zones),
+            byoip_prefixes=tuple(prefixes),
+            leased_prefixes=tuple(leased),
+            binding_provisioning_s=binding_provisioning_s,
+            state=state,
+            token=token,
+            latency_ms=latency_ms,
+            fault_rate=fault_rate,
+            seed=seed,
+            rate_limit=(rate_limit.requests, rate_limit.seconds),
+        )
+    except StateFileError as error:
+        raise ReconcilerError(_state_file_problem(error)) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ReconcilerError(
+            f"cannot listen on {host}:{port}: {reason} — stop whatever uses that port, or pass"
+            " --port N (0 picks a free one)"
+        ) from None
     return EXIT_OK
+
+
+def _state_file_problem(error: StateFileError) -> str:
+    if error.writing:
+        return (
+            f"--state {error.path}: {error.reason} — pass a --state path in a directory that"
+            " exists and is writable"
+        )
+    return (
+        f"--state {error.path}: {error.reason} — pass another --state file, or delete this"
+        " one to start with an empty emulator"
+    )

@@ -12,6 +12,7 @@ from reconciler.emulator.app import Emulator
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig, parse_rate_limit
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse
 from reconciler.emulator.server import EmulatorServer, run_from_cli, serve
+from reconciler.emulator.store import StateFileError
 
 __all__ = [
     "DOCUMENTATION_PREFIXES",
@@ -20,6 +21,7 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorResponse",
     "EmulatorServer",
+    "StateFileError",
     "check_address_flags",
     "parse_rate_limit",
     "run_from_cli",

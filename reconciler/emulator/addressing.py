@@ -132,9 +132,11 @@ def onboard(store: Store, spec: PrefixSpec) -> bool:
     store.bindings[prefix["id"]] = []
     if spec.service is not None:
         store.bindings[prefix["id"]].append(
-            _binding(spec.cidr, SERVICE_NAMES[spec.service], active_after=0.0)
+            _binding(spec.cidr, SERVICE_NAMES[spec.service], 0.0, _stable_id("binding", spec.cidr))
         )
-    store.bgp_prefixes[prefix["id"]] = [_bgp_prefix(spec.cidr, spec.advertised)]
+    store.bgp_prefixes[prefix["id"]] = [
+        _bgp_prefix(spec.cidr, spec.advertised, _stable_id("bgp prefix", spec.cidr))
+    ]
     return True
 
 
@@ -150,10 +152,14 @@ def complete_legacy_state(store: Store) -> None:
     """A state file from before bindings existed: each prefix gets what ``onboard`` gives."""
     for prefix in store.prefixes:
         if prefix["id"] not in store.bindings:
-            store.bindings[prefix["id"]] = [_binding(prefix["cidr"], SPECTRUM, active_after=0.0)]
+            store.bindings[prefix["id"]] = [
+                _binding(prefix["cidr"], SPECTRUM, 0.0, _stable_id("binding", prefix["cidr"]))
+            ]
         if prefix["id"] not in store.bgp_prefixes:
             advertised = bool(prefix.get("advertised"))
-            store.bgp_prefixes[prefix["id"]] = [_bgp_prefix(prefix["cidr"], advertised)]
+            store.bgp_prefixes[prefix["id"]] = [
+                _bgp_prefix(prefix["cidr"], advertised, _stable_id("bgp prefix", prefix["cidr"]))
+            ]
         for key, value in _prefix(prefix["cidr"], store.account["id"], True, True).items():
             prefix.setdefault(key, value)
 
@@ -161,7 +167,7 @@ def complete_legacy_state(store: Store) -> None:
 def _prefix(cidr: str, account_id: str, approved: bool, advertised: bool) -> Record:
     stamp = now_rfc3339()
     return {
-        "id": md5_hex("prefix " + cidr),
+        "id": _stable_id("prefix", cidr),
         "account_id": account_id,
         "cidr": cidr,
         "description": "Onboarded by the emulator",
@@ -183,10 +189,17 @@ def _prefix(cidr: str, account_id: str, approved: bool, advertised: bool) -> Rec
     }
 
 
-def _binding(cidr: str, service_name: str, active_after: float) -> Record:
+def _stable_id(kind: str, cidr: str) -> str:
+    """Objects a flag makes get ids derived from their CIDR, the same on every start."""
+    return md5_hex(f"{kind} {cidr}")
+
+
+def _binding(
+    cidr: str, service_name: str, active_after: float, binding_id: str | None = None
+) -> Record:
     """The stored form: the API's fields plus ``active_after`` (epoch seconds)."""
     return {
-        "id": uuid.uuid4().hex,
+        "id": binding_id or uuid.uuid4().hex,
         "cidr": cidr,
         "service_id": md5_hex("service " + service_name),
         "service_name": service_name,
@@ -194,10 +207,10 @@ def _binding(cidr: str, service_name: str, active_after: float) -> Record:
     }
 
 
-def _bgp_prefix(cidr: str, advertised: bool) -> Record:
+def _bgp_prefix(cidr: str, advertised: bool, bgp_id: str | None = None) -> Record:
     stamp = now_rfc3339()
     return {
-        "id": uuid.uuid4().hex,
+        "id": bgp_id or uuid.uuid4().hex,
         "asn": PREFIX_ASN,
         "asn_prepend_count": 0,
         "auto_advertise_withdraw": False,

@@ -8,6 +8,7 @@ in-process use; ``run_from_cli`` serves until interrupted and announces itself o
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import threading
@@ -18,6 +19,8 @@ from urllib.parse import parse_qsl, urlsplit
 from reconciler.emulator.app import API_PREFIX, Emulator
 from reconciler.emulator.config import EmulatorConfig, parse_rate_limit
 from reconciler.emulator.envelope import DroppedConnection
+
+log = logging.getLogger(__name__)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -46,7 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
     def log_message(self, format: str, *args: object) -> None:
-        pass  # the stats endpoint is the log; stderr stays quiet for the CLI
+        # Quiet unless asked: `emulator -v` (or --debug) sets INFO and shows one line a request.
+        # The request line holds no credential (those travel in headers, never logged).
+        log.info("%s %s", self.address_string(), format % args)
 
 
 class EmulatorServer(ThreadingHTTPServer):

@@ -127,13 +127,30 @@ class Store:
 
     @classmethod
     def load(cls, path: Path) -> Store:
-        """The state saved at ``path``; a missing file is an empty store."""
+        """The state saved at ``path``; a missing file is an empty store.
+
+        Raises ``StateFileError`` (naming the file and what is wrong) for anything else that is
+        not a state file this emulator wrote: unreadable, not JSON, another version, wrong shape.
+        """
+        try:
+            return cls._load(path)
+        except StateFileError:
+            raise
+        except (OSError, UnicodeDecodeError) as error:
+            raise StateFileError(path, f"cannot read it: {_reason(error)}") from None
+        except ValueError as error:  # json.JSONDecodeError is one
+            raise StateFileError(path, f"not JSON: {error}") from None
+        except (KeyError, TypeError, AttributeError) as error:
+            raise StateFileError(path, f"not an emulator state file ({_reason(error)})") from None
+
+    @classmethod
+    def _load(cls, path: Path) -> Store:
         store = cls()
         if not path.exists():
             return store
         doc = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
-            raise ValueError(f"{path}: not an emulator state file of version {STATE_VERSION}")
+            raise StateFileError(path, f"not an emulator state file of version {STATE_VERSION}")
         store.account = doc["account"]
         store.zones = doc["zones"]
         store.prefixes = doc["prefixes"]
@@ -146,9 +163,20 @@ class Store:
         return store
 
     def save(self, path: Path) -> None:
-        """Write atomically: temp file in the same directory, fsync, rename, fsync the directory."""
+        """Write atomically: temp file in the same directory, fsync, rename, fsync the directory.
+
+        Raises ``StateFileError`` when the file cannot be written (the old one stays as it was).
+        """
         data = json.dumps(self.to_dict(), indent=1, sort_keys=True).encode()
         directory = path.parent if str(path.parent) else Path(".")
+        try:
+            self._write(path, directory, data)
+        except OSError as error:
+            raise StateFileError(path, f"cannot write it: {_reason(error)}", writing=True) from None
+        _fsync_directory(directory)
+
+    @staticmethod
+    def _write(path: Path, directory: Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -159,7 +187,23 @@ class Store:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_directory(directory)
+
+
+class StateFileError(ValueError):
+    """A state file that cannot be loaded or written; ``str()`` names the file and the cause."""
+
+    def __init__(self, path: Path, reason: str, *, writing: bool = False) -> None:
+        self.path, self.reason, self.writing = path, reason, writing
+        super().__init__(f"{path}: {reason}")
+
+
+def _reason(error: BaseException) -> str:
+    """An OS or lookup error as a person reads it: ``No such file or directory``, not a repr."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    if isinstance(error, KeyError):
+        return f"no {error.args[0]} field" if error.args else "a field is missing"
+    return str(error) or type(error).__name__
 
 
 def _fsync_directory(directory: Path) -> None:

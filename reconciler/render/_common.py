@@ -117,6 +117,9 @@ def outage_warning(action: Action) -> str:
 
 def summary_line(plan: Plan) -> str:
     counts = plan.summary
+    if not plan.has_changes and not plan.zones:
+        # No zone was read: an offline comparison (diff) of two configurations.
+        return f"No changes. The two configurations match ({counts['unchanged']} unchanged)."
     if not plan.has_changes:
         return (
             f"No changes. Live state matches the desired state ({counts['unchanged']} unchanged)."

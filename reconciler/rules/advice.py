@@ -10,7 +10,8 @@ import ipaddress
 from collections.abc import Callable, Iterable, Iterator
 
 from reconciler.model import Location, Problem
-from reconciler.rules.entries import AppEntry, RuleContext
+from reconciler.ports import parse_ports
+from reconciler.rules.entries import ORIGIN_URI, AppEntry, RuleContext
 
 
 def hostname_shares_one_static_set(context: RuleContext) -> Iterator[Problem]:
@@ -36,6 +37,32 @@ def hostname_shares_one_static_set(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+def origin_port_agrees_with_origin_direct(context: RuleContext) -> Iterator[Problem]:
+    """``origin_port`` beside an ``origin_direct`` URI that carries another port.
+
+    Cloudflare accepts the pair (Terraform's acceptance test spectrumapplicationconfigbasic.tf
+    sends ``origin_direct: tcp://…:23`` with ``origin_port: 22``), but ``origin_port`` is "only
+    specified in conjunction with origin_dns" (SDK 5.9.0): traffic goes to the URI's port.
+    """
+    for app in context.apps:
+        origin_port = app.get("origin_port")
+        if origin_port is None or app.get("origin_direct") is None:
+            continue
+        wanted = parse_ports(str(origin_port))
+        for uri in app.get("origin_direct", []):
+            parsed = ORIGIN_URI.fullmatch(uri)
+            ports = parse_ports(parsed.group(3)) if parsed else None
+            if wanted is None or ports is None or ports == wanted:
+                continue
+            yield app.problem(
+                ("origin_port",),
+                f"origin_port {origin_port} beside origin_direct {uri}: Cloudflare sends "
+                f"traffic to the port in origin_direct ({ports}) and ignores origin_port — "
+                f"remove origin_port, or make it {ports} if that is the port you meant",
+            )
+            break
+
+
 def _canonical_set(texts: Iterable[str]) -> frozenset[str]:
     found = set()
     for text in texts:
@@ -50,7 +77,10 @@ def _show(ips: frozenset[str]) -> str:
     return "[" + ", ".join(sorted(ips)) + "]"
 
 
-ADVICE: tuple[Callable[[RuleContext], Iterable[Problem]], ...] = (hostname_shares_one_static_set,)
+ADVICE: tuple[Callable[[RuleContext], Iterable[Problem]], ...] = (
+    hostname_shares_one_static_set,
+    origin_port_agrees_with_origin_direct,
+)
 
 
 def advise(context: RuleContext) -> list[Problem]:

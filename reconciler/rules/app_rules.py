@@ -43,18 +43,28 @@ def ports_are_well_formed(app: AppEntry) -> Iterator[Problem]:
 
 
 def origin_ports_match_edge(app: AppEntry) -> Iterator[Problem]:
-    """An origin port range holds as many ports as the edge range (edge start+k → origin+k)."""
+    """An origin port range holds as many ports as the edge range (edge start+k → origin+k).
+
+    One origin port takes every port of an edge range: the API bounds origin *ranges* only
+    (SDK 5.9.0 ``origin_port``: "If specifying a port range, the number of ports in the range
+    must match"). ``origin_port`` beside ``origin_direct`` is ignored by Cloudflare (the URI's
+    port wins; see rules/advice.py), so it is not held to the edge's size either.
+    """
     edge = app.edge_ports
     if edge is None or not edge.ordered:
         return
+    beside_direct = app.get("origin_direct") is not None
     for path, _text, origin in _port_fields(app):
         if path == ("protocol",) or origin is None or not origin.ordered:
             continue
-        if (edge.is_range or origin.is_range) and origin.size != edge.size:
+        if path == ("origin_port",) and beside_direct:
+            continue
+        if origin.is_range and origin.size != edge.size:
             yield app.problem(
                 path,
                 f"origin ports {origin} hold {origin.size} port(s) but the edge {app.protocol} "
-                f"holds {edge.size} — make the origin range the same size as the edge range",
+                f"holds {edge.size} — make the origin range the same size as the edge range, "
+                "or give one origin port",
             )
 
 
@@ -98,6 +108,18 @@ def origin_dns_has_origin_port(app: AppEntry) -> Iterator[Problem]:
             ("origin_dns",),
             'origin_dns without origin_port — add origin_port (e.g. 443 or "3000-4000"), '
             "or use origin_dns type SRV",
+        )
+
+
+def origin_dns_name_is_not_an_address(app: AppEntry) -> Iterator[Problem]:
+    """origin_dns names a DNS record; an IP literal there is refused (11001)."""
+    origin_dns = app.get("origin_dns")
+    name = str(origin_dns.get("name", "")) if origin_dns is not None else ""
+    if name and _ip(name.rstrip(".")) is not None:
+        yield app.problem(
+            ("origin_dns", "name"),
+            f"origin_dns.name {name!r} is an IP address, not a hostname — for an address origin "
+            f'write origin_direct: ["{app.transport}://{name}:<port>"] instead',
         )
 
 
@@ -280,6 +302,7 @@ APP_RULES: tuple[Callable[[AppEntry], Iterable[Problem]], ...] = (
     origin_direct_hosts_are_addresses,
     origin_direct_scheme_matches_protocol,
     origin_dns_has_origin_port,
+    origin_dns_name_is_not_an_address,
     proxy_protocol_fits_transport,
     tls_is_tcp_only,
     ip_firewall_is_tcp_only,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from emulator_helpers import apps_url, client_for, create, make_emulator, static_app, tcp_app
 
-from reconciler.emulator import DOCUMENTATION_PREFIXES, Emulator, EmulatorConfig
+from reconciler.emulator import DOCUMENTATION_PREFIXES, Emulator, EmulatorConfig, StateFileError
 
 
 def test_state_survives_a_reload(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
         raise OSError("disk gone")
 
     monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(StateFileError, match=r"state\.json: cannot write it: disk gone"):
         emu.ensure_zone("new.example")
     assert state.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
@@ -97,3 +97,22 @@ def test_sandbox_onboards_the_documentation_prefixes(tmp_path: Path) -> None:
     reopened = Emulator.sandbox(path)
     assert len(reopened.apps(zone_id)) == 1
     assert len(json.loads(path.read_text())["prefixes"]) == 3  # not onboarded twice
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("{corrupt", "not JSON"),
+        ('{"version": 1}', "not an emulator state file (no account field)"),
+        ("[]", "not an emulator state file of version"),
+    ],
+)
+def test_an_unusable_state_file_is_named_with_its_reason(
+    tmp_path: Path, content: str, reason: str
+) -> None:
+    state = tmp_path / "state.json"
+    state.write_text(content)
+    with pytest.raises(StateFileError) as raised:
+        Emulator(EmulatorConfig(state_file=state))
+    assert str(raised.value).startswith(f"{state}: {reason}")
+    assert not raised.value.writing
