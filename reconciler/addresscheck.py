@@ -7,6 +7,7 @@ every refused IP — raised before any write. With ``strict`` warnings are refus
 
 The address plane is read only when an app to check has static edge IPs, once per account
 (``client.addresses`` caches it); ``skip`` reads nothing and the plan says so.
+``address_view`` gathers the same plane, with live and declared apps, for ``addresses``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler import addressview
 from reconciler.addressing import AddressUse, Finding, check_addresses
+from reconciler.addressview import IpUse
 from reconciler.cloudflare import CloudflareClient
 from reconciler.errors import AddressRefusedError
 from reconciler.model import ActionKind, DesiredState, Location, Plan, Problem
-from reconciler.normalize import normalize_app
+from reconciler.normalize import app_key, normalize_app
 from reconciler.ports import protocol_ports
 
 _WRITES = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.RECREATE)
@@ -130,3 +133,37 @@ def _summary(refused: Iterable[Finding], checks: AddressChecks) -> str:
     noun = "static edge IP finding" if count == 1 else "static edge IP findings"
     why = " (--strict refuses warnings too)" if checks.strict else ""
     return f"{count} {noun} refused by the address check{why}; nothing was written"
+
+
+def address_view(desired: DesiredState, client: CloudflareClient) -> dict[str, Any]:
+    """The ``addresses`` report: every prefix of every account the declared zones belong to,
+    with the live and declared apps on its IPs (``addressview``)."""
+    live = client.fetch_live(desired.zones)
+    zones = {}
+    for spec, zone in zip(desired.zones, live, strict=True):
+        zones[spec.label.lower()] = zone
+    accounts = {zone.zone_id: client.addresses.account_of_zone(zone.zone_id) for zone in live}
+    planes = [client.addresses.plane(account) for account in sorted(set(accounts.values()))]
+    live_uses = [
+        IpUse(accounts[zone.zone_id], ip, zone.name, key.dns_name, key.protocol, True, False)
+        for zone in live
+        for app in zone.apps
+        for key in [app_key(zone.name, app.config)]
+        for ip in _static_ips(normalize_app(app.config))
+    ]
+    declared_uses = [
+        IpUse(
+            accounts[zone.zone_id],
+            ip,
+            zone.name,
+            app.key.dns_name,
+            app.key.protocol,
+            False,
+            True,
+            str(app.source),
+        )
+        for app in desired.apps
+        for zone in [zones[app.key.zone.lower()]]
+        for ip in _static_ips(normalize_app(app.config))
+    ]
+    return addressview.report(planes, addressview.merge_uses(live_uses, declared_uses))

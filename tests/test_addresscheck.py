@@ -285,3 +285,41 @@ class _RefusingAddressing(httpx.BaseTransport):
 
 def _refusing_addressing(inner: httpx.BaseTransport) -> httpx.BaseTransport:
     return _RefusingAddressing(inner)
+
+
+class TestAddressesCommand:
+    def test_it_shows_each_prefix_its_bindings_and_who_uses_which_ip(
+        self, run_cli, tmp_path: Path
+    ) -> None:  # type: ignore[no-untyped-def]
+        emulator = plane_emulator(binding_provisioning_s=3600)
+        applied = write(tmp_path / "applied", EVERY_WARNING)
+        later = write(tmp_path / "later", [static_app("new", "198.51.100.77"), EVERY_WARNING[1]])
+        env = {"CLOUDFLARE_API_TOKEN": TOKEN}
+        with loopback(emulator) as url:
+            assert run_cli(["apply", *url, "--auto-approve", applied], env=env).exit_code == 0
+            as_json = run_cli(["addresses", *url, "--format", "json", later], env=env)
+            text = run_cli(["addresses", *url, later], env=env)
+        assert as_json.exit_code == text.exit_code == 0, as_json.stderr
+        (account,) = json.loads(as_json.stdout)["accounts"]
+        prefixes = {p["cidr"]: p for p in account["prefixes"]}
+        assert set(prefixes) == {spec.split(",")[0] for spec in PLANE}
+        spectrum = prefixes["198.51.100.0/24"]
+        assert spectrum["addresses"] == {"total": 256, "used": 2, "free": 254}
+        ips = {item["ip"]: item for item in spectrum["ips"]}
+        assert ips["198.51.100.10"]["reaches_spectrum"] is True
+        ((old,), (new,)) = ips["198.51.100.10"]["apps"], ips["198.51.100.77"]["apps"]
+        assert (old["live"], old["declared"]) == (True, False)
+        assert (new["live"], new["declared"]) == (False, True)
+        (cdn,) = prefixes["203.0.113.0/24"]["ips"]
+        assert (cdn["service"], cdn["reaches_spectrum"]) == ("CDN", False)
+        assert cdn["apps"][0]["live"] and cdn["apps"][0]["declared"]
+        assert prefixes["192.0.2.0/24"]["advertised"] is False
+        assert prefixes["100.64.1.0/24"]["approved"] == "P"
+        states = {b["cidr"]: b["state"] for b in prefixes["2001:db8::/48"]["bindings"]}
+        assert states == {"2001:db8::/48": "active", "2001:db8::/64": "provisioning"}
+        assert [o["ip"] for o in account["outside_prefixes"]] == ["172.65.64.13"]
+        assert "prefix 203.0.113.0/24 (approved, advertised): 1 in use, 255 of 256 free" in (
+            text.stdout
+        )
+        assert "203.0.113.10: CDN, does NOT reach Spectrum" in text.stdout
+        assert "binding 2001:db8::/64 -> Spectrum (provisioning)" in text.stdout

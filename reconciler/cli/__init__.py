@@ -12,6 +12,7 @@ import sys
 import click
 
 from reconciler import __version__
+from reconciler.cli.addresses import addresses
 from reconciler.cli.apply import apply
 from reconciler.cli.read import drift, plan, validate
 from reconciler.cli.tfimport import import_terraform
@@ -35,7 +36,7 @@ def cli() -> None:
     """
 
 
-for _command in (validate, plan, drift, apply, export, diff, emulator, import_terraform):
+for _command in (validate, plan, drift, apply, export, diff, emulator, import_terraform, addresses):
     cli.add_command(_command)
 
 

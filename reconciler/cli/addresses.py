@@ -1,0 +1,40 @@
+"""``addresses``: the BYOIP address plane of the accounts a config touches, and who uses it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import click
+
+from reconciler import workflow
+from reconciler.addresscheck import address_view
+from reconciler.addressview import report_lines
+from reconciler.cli.options import api, guarded, stdout
+from reconciler.connect import Connection, open_client
+from reconciler.errors import EXIT_OK
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@api
+@guarded
+def addresses(paths: Sequence[str], fmt: str, connection: Connection) -> int:
+    """Show each BYOIP prefix of the accounts the files' zones belong to: approval,
+    advertisement, service bindings, which apps (live and declared) use which IPs, and how
+    many addresses are free. Needs the token permission Account > IP Prefixes > Read.
+
+    Example: spectrum-reconciler addresses examples/ --format json
+    """
+    desired = workflow.load(paths)
+    with open_client(connection, desired.zones) as client:
+        document = address_view(desired, client)
+    stream = stdout()
+    if fmt == "json":
+        stream.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    else:
+        stream.write("\n".join(report_lines(document)).rstrip() + "\n")
+    return EXIT_OK
