@@ -30,8 +30,9 @@ from reconciler.cloudflare import CloudflareClient
 from reconciler.errors import ApiError
 from reconciler.journal import Journal
 from reconciler.model import Action, ActionKind, LiveApp, Plan
-from reconciler.normalize import minimal_config
+from reconciler.normalize import normalize_app, update_body
 from reconciler.replace import Replace, replace_units
+from reconciler.unknown_fields import carried, restore_body, unknown_fields
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class _Failed(Exception):
 
     @classmethod
     def of(cls, error: BaseException) -> _Failed:
+        """The failure an exception stands for."""
         if isinstance(error, _Failed):
             return error
         if isinstance(error, ApiError):
@@ -95,6 +97,14 @@ class _Failed(Exception):
         # Not the API refusing: a bug or a malformed answer. Still one action's failure, after
         # which the run goes on to report every action (exit 4), never an "internal error".
         return cls(f"unexpected {type(error).__name__}: {error}")
+
+
+class _Unsettled(_Failed):
+    """The app was created, but the PUT that corrects what the API filled in failed."""
+
+    def __init__(self, app_id: str, detail: str, codes: tuple[int, ...] = ()) -> None:
+        super().__init__(detail, codes)
+        self.app_id = app_id
 
 
 @dataclass
@@ -242,7 +252,8 @@ class Executor:
             outcome = self._dispatch(action)
         except Exception as error:
             failed = _Failed.of(error)
-            outcome = Outcome(action, Status.FAILED, failed.detail, codes=failed.codes)
+            app_id = error.app_id if isinstance(error, _Unsettled) else None
+            outcome = Outcome(action, Status.FAILED, failed.detail, app_id, failed.codes)
         self._journal_outcome(outcome)
         return outcome
 
@@ -260,7 +271,7 @@ class Executor:
     def _dispatch(self, action: Action) -> Outcome:
         zone_id, app_id = action.zone_id, action.app_id
         if action.kind is ActionKind.CREATE:
-            created = self.client.create_app(zone_id, action.key, _body(action.body))
+            created = self._create(action, _body(action.body))
             return Outcome(action, Status.DONE, new_app_id=str(created.get("id")))
         assert app_id is not None, f"{action.kind.value} carries the live app id"
         if action.kind is ActionKind.UPDATE:
@@ -294,6 +305,25 @@ class Executor:
             log.info("delete: %s is gone after an error: it was deleted", action.key)
             self.journal.write("delete-settled", **_describe(action), detail=failed.detail)
 
+    def _create(self, action: Action, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Create, then make the app exactly ``body``: where the API filled a default other than
+        the one this tool assumes (``ip_firewall``'s is undocumented), one PUT corrects it."""
+        created = self.client.create_app(action.zone_id, action.key, body)
+        if normalize_app(created) == normalize_app(body):
+            return created
+        app_id = str(created.get("id"))
+        fix = carried(update_body(body, created), unknown_fields(created))
+        log.info("create: %s came back with other defaults; setting them", action.key)
+        try:
+            return self.client.update_app(action.zone_id, app_id, fix)
+        except Exception as error:
+            failed = _Failed.of(error)
+            detail = (
+                f"created as id {app_id}, but correcting the defaults the API filled in failed "
+                f"({failed.detail}); run apply again"
+            )
+            raise _Unsettled(app_id, detail, failed.codes) from None
+
     def _zone_apps(self, action: Action) -> tuple[LiveApp, ...]:
         return self.client.list_apps(action.zone_id)
 
@@ -303,7 +333,11 @@ class Executor:
         self.journal.write("recreate-old-kept", **_describe(action), before=action.before)
         self._delete(action)
         try:
-            created = self.client.create_app(action.zone_id, action.key, _body(action.body))
+            created = self._create(action, _body(action.body))
+        except _Unsettled as unsettled:  # the new app exists: nothing to restore
+            return Outcome(
+                action, Status.FAILED, unsettled.detail, unsettled.app_id, unsettled.codes
+            )
         except Exception as error:
             failed = _Failed.of(error)
             restored, note = self._restore(action)
@@ -320,9 +354,10 @@ class Executor:
         """Create the old app of ``action`` again from ``before``: (its new id, what happened)."""
         assert action.before is not None
         try:
-            restored = self.client.create_app(
-                action.zone_id, action.key, minimal_config(action.before)
-            )
+            restored = self._create(action, restore_body(action.before))
+        except _Unsettled as unsettled:
+            restored_as = f"the old app was restored as id {unsettled.app_id}"
+            return unsettled.app_id, f"{restored_as}: {unsettled.detail}"
         except Exception as second:
             self.journal.write("restore-failed", **_describe(action), before=action.before)
             return None, (
@@ -362,7 +397,7 @@ class Executor:
         why = f"undone because {failed.key} failed"
         for action in unit.creates:
             outcome = outcomes[id(action)]
-            if outcome.status is Status.DONE and outcome.new_app_id:
+            if outcome.new_app_id:  # created (and perhaps left unsettled): remove it again
                 new = dataclasses.replace(action, app_id=outcome.new_app_id)
                 try:
                     self._delete(new)

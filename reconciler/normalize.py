@@ -25,7 +25,7 @@ import functools
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,8 +90,16 @@ def _bool(value: Any) -> bool:
     return bool(value)
 
 
+# The keys of object fields this tool compares; others (a future dns.ttl) are carried, never
+# compared, so a field Cloudflare adds cannot become a perpetual diff (see unknown_fields.py).
+OBJECT_KEYS: Mapping[str, tuple[str, ...]] = {
+    "dns": ("name", "type"),
+    "origin_dns": ("name", "ttl", "type"),
+}
+
+
 def _dns(value: Any) -> dict[str, Any]:
-    dns = dict(value or {})
+    dns = {k: v for k, v in dict(value or {}).items() if k in OBJECT_KEYS["dns"]}
     if "name" in dns:
         dns["name"] = _host(dns["name"])
     if "type" in dns:
@@ -128,7 +136,8 @@ def _origin_direct(value: Any) -> list[str]:
 
 
 def _origin_dns(value: Any) -> dict[str, Any]:
-    origin = {"type": "", **dict(value or {})}
+    known = OBJECT_KEYS["origin_dns"]
+    origin = {"type": "", **{k: v for k, v in dict(value or {}).items() if k in known}}
     if "name" in origin:
         origin["name"] = _host(origin["name"])
     if origin.get("ttl") is not None:
@@ -237,18 +246,28 @@ def app_key(zone: str, config: Mapping[str, Any]) -> AppKey:
     return AppKey.of(zone, str(dns.get("name") or ""), str(config.get("protocol") or ""))
 
 
-def request_body(declared: Mapping[str, Any], changed_paths: Iterable[str] = ()) -> dict[str, Any]:
-    """The body a create or PUT sends.
-
-    The user's declared fields, canonicalized, plus the desired (default) value of every top-level
-    field in ``changed_paths`` the user did not declare, so that a PUT resets a field changed
-    outside git without ever sending defaults nobody wrote. A create passes no ``changed_paths``:
-    paygo apps refuse any field beyond ``dns``, ``protocol`` and ``origin_direct``.
-    """
+def request_body(declared: Mapping[str, Any]) -> dict[str, Any]:
+    """The body a create sends: the user's declared fields, canonicalized, nothing more (paygo
+    apps refuse any field beyond ``dns``, ``protocol`` and ``origin_direct``)."""
     wanted = {name for name in declared if declared[name] is not None}
-    wanted |= {path.split(".", 1)[0] for path in changed_paths}
     desired = normalize_app(declared)
     return {f.name: desired[f.name] for f in _MANAGED if f.name in wanted and f.name in desired}
+
+
+def update_body(declared: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """The PUT body that turns the raw app ``live`` into ``declared``, whatever the API does with
+    fields a PUT leaves out (the API reference does not say whether it resets or keeps them).
+
+    Every field the user declared or the live app holds is sent explicitly: with its desired
+    value (the default when not declared), or ``null`` when the desired app has none, so a
+    field removed from git goes under either behaviour. Fields neither side has stay out, which
+    keeps the body of a paygo app within what paygo accepts. Fields this tool does not know are
+    not added here: ``unknown_fields.carried`` adds them.
+    """
+    wanted = {name for name, value in declared.items() if value is not None}
+    wanted |= {name for name, value in live.items() if value is not None}
+    desired = normalize_app(declared)
+    return {f.name: desired.get(f.name) for f in _MANAGED if f.name in wanted}
 
 
 def value_at(config: Mapping[str, Any], path: str) -> Any:

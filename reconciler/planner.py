@@ -33,8 +33,16 @@ from reconciler.model import (
     ZoneSnapshot,
     ZoneSpec,
 )
-from reconciler.normalize import app_key, fingerprint, normalize_app, replace_reasons, request_body
+from reconciler.normalize import (
+    app_key,
+    fingerprint,
+    normalize_app,
+    replace_reasons,
+    request_body,
+    update_body,
+)
 from reconciler.replace import note_downtime
+from reconciler.unknown_fields import carried, live_record, paths, unknown_fields
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +92,9 @@ def _zone_lookup(indexes: Sequence[_LiveIndex]) -> dict[str, _LiveIndex]:
 
 def _stamp(key: AppKey, app: LiveApp, normalized: Mapping[str, Any]) -> LiveAppStamp:
     modified_on = app.config.get("modified_on")
+    record = live_record(app.config, normalized)  # unknown fields too: a stale plan sees them
     return LiveAppStamp(
-        key, None if modified_on is None else str(modified_on), fingerprint(normalized), normalized
+        key, None if modified_on is None else str(modified_on), fingerprint(record), record
     )
 
 
@@ -118,12 +127,16 @@ def _change(
 ) -> Action:
     changes = diff_apps(before, after)
     reasons = replace_reasons(before, after)
+    unknown = unknown_fields(live.config)
     if reasons:  # delete then create: the new app gets only what the user declared
         kind, body = ActionKind.RECREATE, request_body(desired.config)
-    else:
-        kind, body = ActionKind.UPDATE, request_body(desired.config, (c.path for c in changes))
+    else:  # a PUT replaces the whole app: what this tool does not know goes back unchanged
+        kind, body = ActionKind.UPDATE, carried(update_body(desired.config, live.config), unknown)
+        if unknown:
+            reasons = (f"kept as they are (unknown to this tool): {', '.join(paths(unknown))}",)
+    record = live_record(live.config, before)
     return Action(
-        kind, key, zone_id, app_id=live.app_id, before=before, after=after, body=body,
+        kind, key, zone_id, app_id=live.app_id, before=record, after=after, body=body,
         changes=changes, reasons=reasons, source=str(desired.source),
     )  # fmt: skip
 
@@ -173,7 +186,13 @@ def _plan_deletions(index: _LiveIndex, matched: set[AppKey]) -> list[Action]:
     if not index.spec.guardrails.prune:
         return []  # prune: false keeps them; the snapshot lists them as unmanaged
     return [
-        Action(ActionKind.DELETE, key, index.zone.zone_id, app_id=live.app_id, before=before)
+        Action(
+            ActionKind.DELETE,
+            key,
+            index.zone.zone_id,
+            app_id=live.app_id,
+            before=live_record(live.config, before),
+        )
         for key, (live, before) in index.apps.items()
         if key not in matched and not _is_ignored(key, index.spec.ignore)
     ]

@@ -11,7 +11,8 @@ from typing import Any
 
 from reconciler.diff import diff_apps
 from reconciler.model import LiveApp, LiveAppStamp, LiveZone, Plan, ZoneSnapshot
-from reconciler.normalize import app_key, fingerprint, normalize_app
+from reconciler.normalize import app_key, fingerprint
+from reconciler.unknown_fields import live_record
 
 
 def stale_reasons(plan: Plan, live: Sequence[LiveZone]) -> list[str]:
@@ -32,7 +33,7 @@ def _zone_reasons(snapshot: ZoneSnapshot, current: dict[str, LiveApp]) -> list[s
         if app is None:
             reasons.append(f"{snapshot.name} {stamp.key} (id {app_id}) was deleted")
             continue
-        now = normalize_app(app.config)
+        now = live_record(app.config)
         if fingerprint(now) != stamp.digest:
             what = _what_moved(stamp, now, app.config.get("modified_on"))
             reasons.append(f"{snapshot.name} {stamp.key} (id {app_id}) changed: {what}")

@@ -15,6 +15,7 @@ from reconciler.normalize import (
     normalize_app,
     replace_reasons,
     request_body,
+    update_body,
 )
 
 MINIMAL: dict[str, Any] = {
@@ -153,15 +154,26 @@ def test_create_body_holds_only_declared_fields_canonicalized() -> None:
     }
 
 
-def test_update_body_resets_an_undeclared_field_changed_outside_git() -> None:
-    body = request_body(MINIMAL, ["tls", "edge_ips.connectivity"])
-    assert body["tls"] == "off"
+def test_update_body_sets_every_field_the_live_app_has_or_declared() -> None:
+    live = {**MINIMAL, "id": "x", "tls": "full", "edge_ips": {"type": "dynamic", "ips": ["1"]}}
+    body = update_body(MINIMAL, live)
+    assert body["tls"] == "off"  # reset explicitly: a PUT that keeps omitted fields would not
     assert body["edge_ips"] == {"type": "dynamic", "connectivity": "all"}
-    assert "argo_smart_routing" not in body
+    assert "argo_smart_routing" not in body  # neither side has it: a paygo body stays paygo
+    assert "id" not in body
 
 
-def test_update_body_omits_a_field_with_no_default_the_user_removed() -> None:
-    assert "virtual_network_id" not in request_body(MINIMAL, ["virtual_network_id"])
+def test_update_body_removes_a_field_with_no_default_by_sending_null() -> None:
+    live = {**MINIMAL, "virtual_network_id": "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415"}
+    body = update_body(MINIMAL, live)
+    assert "virtual_network_id" in body and body["virtual_network_id"] is None
+
+
+def test_unknown_nested_keys_are_not_compared() -> None:
+    live = {**MINIMAL, "dns": {**MINIMAL["dns"], "ttl": 300}, "origin_dns": None}
+    assert normalize_app(live) == normalize_app(MINIMAL)
+    by_name = {"origin_dns": {"name": "o.example.net", "priority": 5}, "origin_port": 22}
+    assert normalize_app(by_name)["origin_dns"] == {"name": "o.example.net", "type": ""}
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,8 @@ class Emulator:
             store,
             config.virtual_networks,
             config.ip_firewall_default,
+            put_keeps_omitted=config.put_keeps_omitted,
+            keep_unknown_fields=config.keep_unknown_fields,
             binding_provisioning_s=config.binding_provisioning_s,
             wall_clock=wall_clock,
         )

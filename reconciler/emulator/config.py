@@ -31,6 +31,12 @@ class EmulatorConfig:
     ``state_file`` None keeps state in memory only. ``virtual_networks`` maps a virtual network
     UUID to the CIDRs routed through it (11044 otherwise). ``ip_firewall_default`` None leaves
     ``ip_firewall`` out of apps that did not send it.
+
+    Test-only switches for what the API documents nowhere (so tests can try every guess):
+    ``ip_firewall_default`` True or False fills that default instead; ``put_keeps_omitted``
+    makes a PUT keep the fields its body leaves out (a ``null`` removes one) instead of resetting
+    them; ``keep_unknown_fields`` stores top-level and ``dns``/``origin_dns`` keys the emulator
+    does not know, as Cloudflare will once it adds fields newer than this tool.
     """
 
     zones: Sequence[str] = ()
@@ -45,6 +51,8 @@ class EmulatorConfig:
     state_file: str | os.PathLike[str] | None = None
     virtual_networks: Mapping[str, Sequence[str]] = field(default_factory=dict)
     ip_firewall_default: bool | None = None
+    put_keeps_omitted: bool = False
+    keep_unknown_fields: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:

@@ -36,6 +36,8 @@ class Backend:
     store: Store
     virtual_networks: Mapping[str, Sequence[str]]
     ip_firewall_default: bool | None
+    put_keeps_omitted: bool = False  # a PUT merges into the stored app (test-only guess)
+    keep_unknown_fields: bool = False  # store fields the emulator does not know (test-only)
     binding_provisioning_s: float = 0.0
     wall_clock: Callable[[], float] = field(default=time.time)  # binding provisioning
 
@@ -183,9 +185,17 @@ def get_app(
 def update_app(
     backend: Backend, params: dict[str, str], query: Query, body: bytes
 ) -> EmulatorResponse:
-    """A full replacement: fields left out take their defaults again (or disappear)."""
+    """A full replacement: fields left out take their defaults again (or disappear).
+
+    With ``put_keeps_omitted`` (a test-only guess) fields left out keep their stored values and
+    a ``null`` removes one, as in a JSON merge patch (RFC 7396) of the top level.
+    """
     zone_id, old = _find_app(backend, params)
-    app = build_app(_json_body(body), _rule_context(backend, zone_id, old))
+    sent = _json_body(body)
+    if backend.put_keeps_omitted and isinstance(sent, dict):
+        kept = {k: v for k, v in old.items() if k not in ("id", "created_on", "modified_on")}
+        sent = {**kept, **sent}
+    app = build_app(sent, _rule_context(backend, zone_id, old))
     stamp = now_rfc3339(after=old["modified_on"])
     record = {"id": old["id"], **app, "created_on": old["created_on"], "modified_on": stamp}
     backend.store.put_app(zone_id, record)
@@ -236,6 +246,7 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
         virtual_networks={k.lower(): v for k, v in backend.virtual_networks.items()},
         existing=existing,
         ip_firewall_default=backend.ip_firewall_default,
+        keep_unknown=backend.keep_unknown_fields,
     )
 
 

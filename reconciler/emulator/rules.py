@@ -41,6 +41,7 @@ _ENUMS = {
 _DEFAULTS = {"traffic_type": "direct", "tls": "off", "proxy_protocol": "off"}
 _BOOLEANS = ("ip_firewall", "argo_smart_routing")
 _STRINGS = ("virtual_network_id", "origin_worker_id")
+_KEPT = (*_ENUMS, *_BOOLEANS, *_STRINGS, "origin_direct", "origin_dns", "origin_port")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class RuleContext:
     virtual_networks: Mapping[str, Sequence[str]]  # vnet UUID -> routed CIDRs
     existing: App | None = None  # the stored app a PUT replaces
     ip_firewall_default: bool | None = None
+    keep_unknown: bool = False  # store unknown fields as sent (a test-only switch)
 
 
 def build_app(body: Any, ctx: RuleContext) -> App:
@@ -72,13 +74,25 @@ def build_app(body: Any, ctx: RuleContext) -> App:
     _check_virtual_network(app, protocol, origins, ctx.virtual_networks)
     _check_hostname(app, ctx)
     _check_overlap(app, protocol, ctx.zone_apps)
-    return _with_defaults(app, ctx.ip_firewall_default)
+    app = _with_defaults(app, ctx.ip_firewall_default)
+    return _with_unknown(app, body) if ctx.keep_unknown else app
+
+
+def _with_unknown(app: App, body: dict[str, Any]) -> App:
+    """``app`` plus the body's top-level and ``dns``/``origin_dns`` keys it does not know."""
+    known = {"dns", "protocol", "edge_ips", *_KEPT}
+    held = {k: v for k, v in body.items() if k not in known and v is not None}
+    for name in ("dns", "origin_dns"):
+        if isinstance(app.get(name), dict) and isinstance(body.get(name), dict):
+            held[name] = {**body[name], **app[name]}
+    return {**app, **held}
 
 
 def _shape(body: Any) -> App:
     """Known fields with the right JSON types; unknown fields are dropped, as Enterprise does."""
     if not isinstance(body, dict):
         raise refuse(codes.INVALID_REQUEST, "The request body must be a JSON object")
+    body = {k: v for k, v in body.items() if v is not None}  # null: the field is absent
     dns = body.get("dns")
     if not isinstance(dns, dict) or not is_hostname(dns.get("name")):
         raise refuse(codes.INVALID_REQUEST, "dns.name must be a hostname")
@@ -96,8 +110,7 @@ def _shape(body: Any) -> App:
     for name in _STRINGS:
         if name in body and not isinstance(body[name], str):
             raise refuse(codes.INVALID_REQUEST, f"{name} must be a string")
-    keep = (*_ENUMS, *_BOOLEANS, *_STRINGS, "origin_direct", "origin_dns", "origin_port")
-    app.update({name: body[name] for name in keep if name in body})
+    app.update({name: body[name] for name in _KEPT if name in body})
     if "edge_ips" in body:
         app["edge_ips"] = _edge_ips(body["edge_ips"])
     return app
