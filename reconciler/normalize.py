@@ -16,7 +16,8 @@ provider v5 (its perpetual-diff fixes, cloudflare/terraform-provider-cloudflare 
   chosen by the server and never compared; a static app's ``connectivity`` is meaningless
   (cloudflare-go leaves it out) and dropped.
 * Legacy response forms are understood: ``spp: true`` is ``proxy_protocol: simple``, a boolean
-  ``proxy_protocol`` is ``v1``/``off``; ``ipv4`` and any other unknown field are ignored.
+  ``proxy_protocol`` is ``v1``/``off``; ``ipv4`` and any other unknown field are not compared
+  (``unknown_fields`` carries them into updates so no update erases them).
 """
 
 from __future__ import annotations

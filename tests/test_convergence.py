@@ -136,6 +136,7 @@ def test_a_saved_plan_is_stale_when_only_an_unknown_field_moved(tmp_path: Path) 
     saved = plan(emulator, write(tmp_path / "tls", {**BASE, "tls": "full"}))
     zone = str(emulator.ensure_zone("example.com")["id"])
     with make_client(emulator) as client:
+        workflow.check_not_stale(saved, client)  # nothing moved yet: not stale
         moved = {k: v for k, v in app.items() if k not in ("id", "created_on", "modified_on")}
         client.update_app(zone, app["id"], {**moved, "future_setting": {"mode": "slow"}})
         with pytest.raises(StalePlanError, match="future_setting"):
