@@ -155,6 +155,30 @@ class TestWarnings:
         assert {w.key.dns_name for w in drift.warnings} == set(WARNED) - {"pending.example.com"}
 
 
+def test_udp_on_byoip_and_static_ssh_rdp_validate_apply_and_plan_empty(tmp_path: Path) -> None:
+    emulator = make_emulator(leased_prefixes=LEASED)
+    apps = [
+        static_app("game", "198.51.100.40", "udp/27015"),
+        static_app("admin", "2001:db8::40", "ssh"),
+        static_app("desk", "203.0.113.40", "rdp"),
+        static_app("leased", "172.65.64.40", "udp/53"),
+    ]
+    desired = workflow.load([write(tmp_path / "c", apps)])
+    with make_client(emulator) as client:
+        plan = workflow.plan_for(desired, client)
+        assert [(w.key.dns_name, w.kind) for w in plan.warnings] == [
+            ("leased.example.com", "ip_not_byoip")
+        ]
+        from reconciler.executor import Executor
+
+        assert Executor(client).apply(plan).complete
+        assert not workflow.plan_for(desired, client).has_changes
+    protocols = sorted(
+        a["protocol"] for a in emulator.apps(emulator.ensure_zone("example.com")["id"])
+    )
+    assert protocols == ["rdp", "ssh", "udp/27015", "udp/53"]
+
+
 class TestRefusals:
     @pytest.mark.parametrize(
         ("app", "kind"),
