@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench import emulator_throughput, memory, pacing, planning, reads
+from bench import addresses, emulator_throughput, memory, pacing, planning, reads
 from bench.scenario import Figure
 from reconciler.ratelimit import RateLimit
 
@@ -125,6 +125,15 @@ def emulator_rows(sizes: Sizes) -> list[Row]:
     return [("6. emulator, list 100 apps (req/s)", *fmt(figure), f"≥ 2,000/s ({verdict})")]
 
 
+def address_rows(sizes: Sizes) -> list[Row]:
+    c = addresses.measure(sizes.small_apps, sizes.small_zones, sizes.runs)
+    extra = c.checked.high - c.skipped.high
+    verdict = "met" if c.skipped.high == c.app_minimum and extra <= c.budget else "MISSED"
+    what = f"7. plan requests, {c.apps:,} static-IP apps / {c.zones} zones / {c.prefixes} prefixes"
+    goal = f"app minimum {c.app_minimum} + at most {c.budget} (2 + 2 x prefixes): {verdict}"
+    return [(what, *fmt(c.checked), goal)]
+
+
 SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     request_rows,
     wall_rows,
@@ -132,6 +141,7 @@ SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     pacing_rows,
     memory_rows,
     emulator_rows,
+    address_rows,
 )
 
 

@@ -12,3 +12,11 @@ def test_plan_makes_the_minimum_number_of_requests() -> None:
     assert counted.requests.high == counted.minimum
     assert counted.client_requests.high == counted.minimum
     assert counted.rate_limited == 0
+
+
+def test_the_address_check_costs_at_most_two_plus_two_per_prefix() -> None:
+    from bench.addresses import measure
+
+    cost = measure(apps=30, zones=2, runs=1)
+    assert cost.skipped.high == cost.app_minimum == 2 * (1 + 1)
+    assert cost.checked.high == cost.app_minimum + cost.budget == 4 + 2 + 2 * 3
