@@ -92,3 +92,46 @@ def test_a_burst_cap_spreads_requests_within_the_long_window() -> None:
     for start in sent:
         assert sum(1 for t in sent if start <= t < start + 1.0) <= 5
     assert fake.now >= 2.0
+
+
+class _WouldWait(Exception):
+    """Raised by the test's sleep: the limiter asked a thread to wait."""
+
+
+def test_threads_sharing_one_limiter_never_send_more_than_the_limit() -> None:
+    """Many threads race for the last slots of a window; the lock lets exactly ``limit`` pass.
+
+    Without the lock, two threads can both see room for one more request and both take it.
+    The switch interval is shortened so the threads interleave between check and count.
+    """
+    import sys
+    import threading
+
+    def refuse_to_wait(seconds: float) -> None:
+        raise _WouldWait
+
+    limit = RateLimit(3000, 10_000.0)
+    shared = RateLimiter(limit, burst=RateLimit(10**9, 1.0), sleep=refuse_to_wait)
+    passed = [0] * 8
+    start = threading.Barrier(len(passed))
+
+    def worker(index: int) -> None:
+        start.wait()
+        try:
+            while True:
+                shared.acquire()
+                passed[index] += 1
+        except _WouldWait:
+            return
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(passed))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert sum(passed) == limit.requests
