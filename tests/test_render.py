@@ -148,7 +148,9 @@ def test_redaction_is_stable_and_marks_the_json() -> None:
     assert text(plan, redact=True) == text(plan, redact=True)
     document: dict[str, Any] = json.loads(as_json(plan, redact=True))
     assert document["redacted"] is True
-    assert re.fullmatch(r"origin-[0-9a-f]{8}", document["actions"][0]["body"]["origin_dns"]["name"])
+    assert re.fullmatch(
+        r"origin-[0-9a-f]{12}", document["actions"][0]["body"]["origin_dns"]["name"]
+    )
 
 
 def test_drift_renderers() -> None:
@@ -160,3 +162,48 @@ def test_drift_renderers() -> None:
     assert document["has_drift"] is True
     assert [a["key"]["dns_name"] for a in document["unmanaged"]] == ["old.example.com"]
     assert drift_outputs(Drift(), redact=False)[0].strip() == "No drift. Live state matches git."
+
+
+class TestRedactionKey:
+    """Tokens are keyed (HMAC-SHA256): without the key, a token cannot be matched to an origin
+    by hashing candidates (a /16 of addresses at a known port takes well under a second)."""
+
+    ORIGIN = "tcp://192.0.2.1:22"
+
+    @staticmethod
+    def token(monkeypatch: pytest.MonkeyPatch, key: str | None) -> str:
+        from reconciler.render import _common
+
+        if key is None:
+            monkeypatch.delenv("SPECTRUM_RECONCILER_REDACT_KEY", raising=False)
+        else:
+            monkeypatch.setenv("SPECTRUM_RECONCILER_REDACT_KEY", key)
+        _common.redaction_key.cache_clear()
+        return _common.origin_token(TestRedactionKey.ORIGIN)
+
+    def test_a_token_is_the_keyed_hash_of_the_origin(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import hashlib
+        import hmac
+
+        token = self.token(monkeypatch, "ci-secret")
+        digest = hmac.new(b"ci-secret", self.ORIGIN.encode(), hashlib.sha256).hexdigest()
+        assert token == f"origin-{digest[:12]}"
+        assert self.token(monkeypatch, "ci-secret") == token  # comparable across runs
+        assert self.token(monkeypatch, "other") != token
+
+    def test_an_unkeyed_hash_no_longer_finds_the_origin(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import hashlib
+
+        plain = hashlib.sha256(self.ORIGIN.encode()).hexdigest()
+        for key in ("ci-secret", None):
+            assert plain[:8] not in self.token(monkeypatch, key)
+
+    def test_without_a_key_each_run_draws_its_own(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        first = self.token(monkeypatch, None)
+        second = self.token(monkeypatch, None)  # a new run: a new random key
+        assert first != second
+        from reconciler.render import _common
+
+        assert _common.origin_token(self.ORIGIN) == second  # stable within one run

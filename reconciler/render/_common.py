@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import hmac
 import json
+import os
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,13 +17,26 @@ from reconciler.model import Action, ActionKind, FieldChange, Plan, ZoneSnapshot
 _SUMMARY_ORDER = ("create", "update", "delete", "recreate")
 
 
-def origin_token(value: str) -> str:
-    """A short stable stand-in for an origin: equal origins keep equal tokens across runs.
+REDACT_KEY_VARIABLE = "SPECTRUM_RECONCILER_REDACT_KEY"
 
-    It hides the origin from a casual reader of a PR comment; an address space small enough to
-    enumerate (one IPv4 /24) can still be guessed back from it.
+
+@functools.cache
+def redaction_key() -> bytes:
+    """The key origin tokens are made with: ``SPECTRUM_RECONCILER_REDACT_KEY`` (a CI secret, so
+    tokens compare across runs), else 32 random bytes drawn once per run."""
+    configured = os.environ.get(REDACT_KEY_VARIABLE, "")
+    return configured.encode() if configured else secrets.token_bytes(32)
+
+
+def origin_token(value: str) -> str:
+    """A short stand-in for an origin: equal origins get equal tokens within a run (and across
+    runs that share the key).
+
+    A keyed hash (HMAC-SHA256): an unkeyed one could be reversed by hashing every address of a
+    range at a known port, which takes seconds. Without the key, no candidate can be checked.
     """
-    return f"origin-{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+    digest = hmac.new(redaction_key(), value.encode(), hashlib.sha256).hexdigest()
+    return f"origin-{digest[:12]}"
 
 
 def _redact_origin_dns(value: Any) -> Any:
