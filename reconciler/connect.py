@@ -17,6 +17,7 @@ from reconciler.cloudflare import DEFAULT_BASE_URL, CloudflareClient
 from reconciler.errors import AuthError, ReconcilerError
 from reconciler.model import ZoneSpec
 from reconciler.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
+from reconciler.retrynotice import RetryNotices
 
 if TYPE_CHECKING:
     from reconciler.emulator import StateFileError
@@ -49,7 +50,9 @@ def open_client(connection: Connection, zones: Iterable[ZoneSpec] = ()) -> Cloud
             hint="export CLOUDFLARE_API_TOKEN=<token with Zone Settings Write>, or use --sandbox",
         )
     base_url = connection.base_url or os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL
-    return CloudflareClient(token, base_url=base_url, rate_limit=connection.rate_limit)
+    return CloudflareClient(
+        token, base_url=base_url, rate_limit=connection.rate_limit, on_retry=RetryNotices()
+    )
 
 
 def _sandbox_client(connection: Connection, zones: Iterable[ZoneSpec]) -> CloudflareClient:

@@ -144,6 +144,10 @@ class ApiError(ReconcilerError):
         what = "; ".join(str(e) for e in self.errors) or self.detail or "no detail"
         if not self.method:  # refused before any request was made (no token, bad base URL)
             return f"{what} — {self.hint}"
+        if self.status == 200 and not self.errors:
+            # The request worked; what came back did not ("no zone named ..."): saying
+            # "HTTP 200" first read like success.
+            return f"{self.method} {self.path}: {what} — {self.hint}"
         status = f"HTTP {self.status}" if self.status else "no response"
         return f"{self.method} {self.path}: {status}: {what} — {self.hint}"
 

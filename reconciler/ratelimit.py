@@ -32,9 +32,9 @@ class RateLimit:
             count, _, window = text.partition("/")
             limit = cls(int(count), float(window or "1"))
         except ValueError:
-            raise ValueError(f"rate limit {text!r} is not N/SECONDS (e.g. 1200/300)") from None
+            raise ValueError(f'rate limit "{text}" is not N/SECONDS (e.g. 1200/300)') from None
         if limit.requests < 1 or limit.seconds <= 0:
-            raise ValueError(f"rate limit {text!r} must allow at least 1 request per positive time")
+            raise ValueError(f'rate limit "{text}" must allow at least 1 request per positive time')
         return limit
 
 

@@ -13,6 +13,7 @@ from reconciler.diff import diff_apps
 from reconciler.model import LiveApp, LiveAppStamp, LiveZone, Plan, ZoneSnapshot
 from reconciler.normalize import app_key, fingerprint
 from reconciler.unknown_fields import live_record
+from reconciler.wording import spelled
 
 
 def stale_reasons(plan: Plan, live: Sequence[LiveZone]) -> list[str]:
@@ -48,5 +49,6 @@ def _what_moved(stamp: LiveAppStamp, now: Mapping[str, Any], modified_on: object
     if stamp.config is not None:
         changes = diff_apps(stamp.config, now)
         if changes:
-            return ", ".join(f"{c.path} {c.before!r} -> {c.after!r}" for c in changes)
+            moved = (f"{c.path} {spelled(c.before)} -> {spelled(c.after)}" for c in changes)
+            return ", ".join(moved)
     return f"its configuration (modified_on {stamp.modified_on} -> {modified_on})"

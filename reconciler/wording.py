@@ -16,7 +16,10 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def spelled(value: Any) -> str:
-    """A value as JSON spells it, on one line: ``false``, ``"tcp/22"``, ``["a", "b"]``."""
+    """A value as JSON spells it, on one line: ``false``, ``"tcp/22"``, ``["a", "b"]``; an absent
+    value (None) is ``(unset)``, as plans show it."""
+    if value is None:
+        return "(unset)"
     try:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError):

@@ -37,7 +37,7 @@ def test_a_changed_app_names_the_fields_that_moved() -> None:
     ]
     (reason,) = stale_reasons(plan, [with_apps(zone, apps)])
     assert "same.example.com tcp/8080" in reason and f"(id {SAME})" in reason
-    assert "tls 'off' -> 'strict'" in reason
+    assert 'tls "off" -> "strict"' in reason  # JSON spelling, as plans show values
 
 
 def test_a_vanished_and_an_appeared_app_are_both_named() -> None:

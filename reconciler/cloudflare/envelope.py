@@ -26,6 +26,8 @@ from reconciler.errors import (
 
 # Codes that mean "these credentials are refused", whatever the HTTP status says.
 _AUTH_CODES = frozenset({9106, 6003, 6111, 10000})
+# "Could not route to ..., perhaps your object identifier is invalid?" / "No route for that URI".
+_NO_ROUTE_CODES = frozenset({7000, 7003})
 
 
 def parse_envelope(method: str, path: str, response: httpx.Response) -> Mapping[str, Any]:
@@ -36,14 +38,36 @@ def parse_envelope(method: str, path: str, response: httpx.Response) -> Mapping[
         body = None
     if not isinstance(body, dict):
         raise TransportError(
-            method, path, status=response.status_code, detail="the response was not a v4 envelope"
+            method,
+            path,
+            status=response.status_code,
+            detail="the response was not a v4 envelope",
+            hint="check that the base URL is the API's and ends in /client/v4",
         )
     messages = _messages(body)
     if response.is_success and body.get("success") is True:
         return body
     raise error_class(response.status_code, messages)(
-        method, path, status=response.status_code, errors=messages
+        method,
+        path,
+        status=response.status_code,
+        errors=messages,
+        hint=_routing_hint(path, messages),
     )
+
+
+def _routing_hint(path: str, messages: Sequence[ApiMessage]) -> str | None:
+    """7003/7000 ("no route") is about the URL, never about an app: on ``/zones``, which always
+    exists under ``/client/v4``, it means the base URL is wrong (cloudflare-go issue #118)."""
+    if not {m.code for m in messages} & _NO_ROUTE_CODES:
+        return None
+    if path.split("?")[0] == "/zones":
+        return (
+            "the base URL looks wrong: it must end in /client/v4 (e.g. "
+            "https://api.cloudflare.com/client/v4, or http://127.0.0.1:8787/client/v4 for the "
+            "emulator)"
+        )
+    return "check the zone id in the files, and that the base URL ends in /client/v4"
 
 
 def _messages(body: Mapping[str, Any]) -> tuple[ApiMessage, ...]:

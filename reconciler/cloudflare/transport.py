@@ -11,8 +11,8 @@ from __future__ import annotations
 import ipaddress
 import logging
 import random
+import ssl
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -86,8 +86,17 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+RetryNotice = Callable[[str], None]
+
+
 class Transport:
-    """Sends requests to one base URL with one token, pacing and retrying them."""
+    """Sends requests to one base URL with one token, pacing and retrying them.
+
+    ``on_retry`` hears one short line per retry (the CLI prints them, rate-limited, so a failing
+    network is never silent). ``cancel()`` ends every wait at once: pending retries give up and
+    raise, so Ctrl-C does not wait out a backoff in a reader thread. ``sleep`` replaces the
+    waits (tests pass a no-op); by default they are cancellable.
+    """
 
     def __init__(
         self,
@@ -98,16 +107,20 @@ class Transport:
         rate_limit: RateLimit = CLOUDFLARE_DEFAULT,
         retry: RetryPolicy,
         timeout: float,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         seed: int | None = None,
+        on_retry: RetryNotice | None = None,
     ) -> None:
         self._token = Token(token)
         self.base_url = check_base_url(base_url)
-        self.limiter = RateLimiter(rate_limit, sleep=sleep)
+        self._loopback = _is_loopback(urlsplit(self.base_url).hostname or "")
+        self._cancelled = threading.Event()
+        self.sleep = sleep or self._cancellable_sleep
+        self.limiter = RateLimiter(rate_limit, sleep=self.sleep)
         self.retry = retry
         self.requests_sent = 0
-        self.sleep = sleep
         self.rng = random.Random(seed)
+        self._on_retry = on_retry
         self._lock = threading.Lock()
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -121,6 +134,13 @@ class Transport:
 
     def close(self) -> None:
         self._http.close()
+
+    def cancel(self) -> None:
+        """Stop waiting: every backoff ends now and no request is repeated after it."""
+        self._cancelled.set()
+
+    def _cancellable_sleep(self, seconds: float) -> None:
+        self._cancelled.wait(seconds)
 
     def request(
         self,
@@ -138,17 +158,23 @@ class Transport:
         repeatable = method in _IDEMPOTENT
         for attempt in range(self.retry.attempts):
             last_try = attempt == self.retry.attempts - 1
+            self._stop_if_cancelled(method, path)
             try:
                 response = self._send(method, path, params, json)
             except httpx.TransportError as broken:
-                if last_try or not repeatable:
-                    raise TransportError(method, path, detail=_describe(broken)) from None
+                hopeless = self._no_retry_can_fix(broken)
+                if last_try or not repeatable or hopeless:
+                    raise TransportError(
+                        method, path, detail=_describe(broken), hint=hopeless
+                    ) from None
                 self._backoff(method, path, attempt, _describe(broken))
                 continue
             if response.status_code == 404 and gone_is_done and attempt > 0:
                 return {"success": True, "result": None}
             if response.status_code == 429 and not last_try:
-                self.limiter.pause(_retry_after(response, self.retry.retry_after_cap))
+                wait = _retry_after(response, self.retry.retry_after_cap)
+                self._notify(method, path, attempt, "HTTP 429 (rate limited)", wait)
+                self.limiter.pause(wait)
                 continue
             if response.status_code >= 500 and repeatable and not last_try:
                 self._backoff(method, path, attempt, f"HTTP {response.status_code}")
@@ -180,8 +206,55 @@ class Transport:
 
     def _backoff(self, method: str, path: str, attempt: int, why: str) -> None:
         delay = self.retry.backoff(attempt, self.rng)
-        log.info("retry: %s %s after %s, in %.2fs", method, path, why, delay)
+        self._notify(method, path, attempt, why, delay)
         self.sleep(delay)
+
+    def _notify(self, method: str, path: str, attempt: int, why: str, delay: float) -> None:
+        log.info("retry: %s %s after %s, in %.2fs", method, path, why, delay)
+        if self._on_retry is not None:
+            retries = self.retry.attempts - 1
+            self._on_retry(
+                f"retrying ({attempt + 1}/{retries}) {method} {path} in {delay:.1f} s: {why}"
+            )
+
+    def _stop_if_cancelled(self, method: str, path: str) -> None:
+        if self._cancelled.is_set():
+            raise TransportError(method, path, detail="cancelled", hint="interrupted; re-run")
+
+    def _no_retry_can_fix(self, error: httpx.TransportError) -> str | None:
+        """The hint for a failure that repeating cannot change, or None when a retry may help.
+
+        Nothing listening on loopback (the emulator is not running), a TLS failure (wrong host
+        or an intercepting proxy) and a header httpx refuses to send (a token with a line break)
+        fail the same way every time; retrying them only made the user wait ~18 s.
+        """
+        if isinstance(error, httpx.LocalProtocolError):
+            return (
+                "a request header could not be sent; check CLOUDFLARE_API_TOKEN for spaces, "
+                "line breaks or non-ASCII characters"
+            )
+        causes = _causes(error)
+        if any(isinstance(cause, ssl.SSLError) for cause in causes):
+            return (
+                f"TLS with {self.base_url} failed; check --base-url, and any proxy that "
+                "intercepts TLS (its CA goes in SSL_CERT_FILE)"
+            )
+        if self._loopback and any(isinstance(c, ConnectionRefusedError) for c in causes):
+            return (
+                f"nothing is listening at {self.base_url}; start the emulator "
+                "(spectrum-reconciler emulator) or fix --base-url"
+            )
+        return None
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and what it was raised from or during, innermost last (cycles cut)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 def _describe(error: httpx.TransportError) -> str:

@@ -127,7 +127,9 @@ def assert_nothing_planned_nor_written(
         result = run_cli(args, env={"CLOUDFLARE_API_TOKEN": token})
         assert result.exit_code == 1, (name, result.stdout, result.stderr)
         assert result.stdout == "", (name, result.stdout)  # no plan printed, no summary
-        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+        *notices, last = result.stderr.splitlines()
+        assert last.startswith("error: "), result.stderr  # one error line, after any notices
+        assert all(line.startswith("retrying (") for line in notices), result.stderr
         assert "Traceback" not in result.stderr and "internal error" not in result.stderr
         assert not (tmp_path / "never.json").exists()
         tried += 1
