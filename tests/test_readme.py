@@ -96,3 +96,70 @@ def test_nothing_users_get_cites_notes_they_do_not_have() -> None:
         if "spectrum-api.md" in p.read_text()
     ]
     assert citing == []
+
+
+README = (ROOT / "README.md").read_text()
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_readme_says_how_long_the_suite_takes_and_how_to_run_a_fast_part() -> None:
+    text = _flat(README)
+    assert "The whole suite takes about 5 minutes" in text
+    assert '.venv/bin/python -m pytest -q -m "not reliability"' in text
+    assert '"reliability:' in (ROOT / "pyproject.toml").read_text()  # the marker exists
+
+
+def test_the_readme_says_to_activate_the_environment_for_later_examples() -> None:
+    text = _flat(README)
+    assert ". .venv/bin/activate" in text and ".venv/bin/spectrum-reconciler" in text
+
+
+def test_the_readme_tells_users_to_ignore_the_sandbox_file() -> None:
+    text = _flat(README)
+    assert "add `.spectrum-sandbox.json` to `.gitignore`" in text
+    assert ".spectrum-sandbox.json" in (ROOT / ".gitignore").read_text()
+
+
+def test_nothing_users_get_points_outside_the_repository() -> None:
+    pointing = [
+        str(p.relative_to(ROOT)) for p in _shipped_text_files() if "../shared" in p.read_text()
+    ]
+    assert pointing == []
+
+
+def _rev_lines() -> list[tuple[str, str]]:
+    files = [ROOT / "README.md", ROOT / "docs" / "ci.md", ROOT / ".pre-commit-hooks.yaml"]
+    found = []
+    for path in files:
+        for match in re.finditer(r"^\s*#?\s*rev:\s*(\S.*)$", path.read_text(), re.M):
+            found.append((path.name, match.group(1)))
+    return found
+
+
+def test_pre_commit_examples_name_a_revision_that_exists() -> None:
+    """No release is tagged: an example naming a tag (v0.1.0) fails for whoever copies it."""
+    tags = subprocess.run(
+        ["git", "-C", str(ROOT), "tag"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    revs = _rev_lines()
+    assert revs, "the pre-commit example shows a rev:"
+    for where, rev in revs:
+        value = rev.split("#")[0].strip()
+        assert value.startswith("<") or re.fullmatch(r"[0-9a-f]{40}", value) or value in tags, (
+            where,
+            rev,
+        )
+
+
+def test_the_readme_states_which_wins_sandbox_or_base_url() -> None:
+    text = _flat(README)
+    assert "`--sandbox` and `--base-url` together are a usage error" in text
+    assert "`--sandbox` wins over `CLOUDFLARE_BASE_URL`" in text
+
+
+def test_the_readme_documents_where_export_points_the_schema() -> None:
+    text = _flat(README)
+    assert "--schema-ref URL|PATH" in text and "else no modeline" in text
