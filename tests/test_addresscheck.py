@@ -293,6 +293,47 @@ class TestReads:
                 c.addresses.plane(emulator.account_id)
 
 
+def test_a_zone_given_by_id_reads_its_account_once_from_the_zone_object(tmp_path: Path) -> None:
+    emulator = plane_emulator()
+    zone_id = emulator.ensure_zone("example.com")["id"]
+    config = tmp_path / "c.yaml"
+    config.write_text(json.dumps({"zone": "example.com", "zone_id": zone_id,
+                                  "apps": [static_app("a", "198.51.100.10")]}))  # fmt: skip
+    desired = workflow.load([str(config)])
+    emulator.reset_stats()
+    with make_client(emulator) as client:
+        assert workflow.plan_for(desired, client).address_checks == "checked"
+        workflow.plan_for(desired, client)  # the same client: zone and plane already known
+    routes = emulator.stats()["requests"]
+    assert [n for route, n in routes.items() if route.endswith("/zones/{zone_id}")] == [1]
+    assert routes.get("GET /zones", 0) == 0
+
+
+def test_without_bgp_prefixes_the_client_reads_the_legacy_status() -> None:
+    emulator = make_emulator(byoip_prefixes=("198.51.100.0/24,advertised=no",))
+    legacy = _NoBgpPrefixes(emulator.transport())
+    with make_client(emulator, transport=legacy) as client:
+        plane = client.addresses.plane(emulator.account_id)
+    (prefix,) = plane.prefixes
+    assert prefix.advertised() is False
+    assert legacy.status_reads == 1
+
+
+class _NoBgpPrefixes(httpx.BaseTransport):
+    """An account on the legacy advertisement only: ``bgp/prefixes`` is not served (404)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner, self.status_reads = inner, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/bgp/prefixes"):
+            body = {"success": False, "errors": [{"code": 1000, "message": "not found"}],
+                    "messages": [], "result": None}  # fmt: skip
+            return httpx.Response(404, json=body)
+        self.status_reads += request.url.path.endswith("/bgp/status")
+        return self.inner.handle_request(request)
+
+
 class _RefusingAddressing(httpx.BaseTransport):
     """The API's answer to a token without the account's IP Prefixes permission."""
 
