@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -275,3 +276,13 @@ def test_counts_take_the_right_plural(run_cli: Run, tmp_path: Path) -> None:
     assert "valid: 1 app in 1 zone" in run_cli(["validate", one]).stderr
     two = write_zone(tmp_path / "two", [app("a", 1001), app("b", 1002)])
     assert "valid: 2 apps in 1 zone" in run_cli(["validate", two]).stderr
+
+
+def test_import_terraform_counts_take_the_right_plural(run_cli: Run) -> None:
+    from tests.conftest import FIXTURES
+
+    result = run_cli(
+        ["import-terraform", str(FIXTURES / "terraform" / "v4-show.json"), "--out", "c"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert re.search(r"imported \d+ apps of 1 zone into", result.stderr), result.stderr

@@ -9,6 +9,7 @@ import click
 
 from reconciler.cli.options import guarded
 from reconciler.errors import EXIT_OK, OutputFileError, TerraformStateError
+from reconciler.wording import count
 
 MAX_STATE_BYTES = 256 * 1024 * 1024
 
@@ -60,8 +61,9 @@ def import_terraform(state: str, out_dir: str) -> int:
     for note in result.notes:
         click.echo(f"not carried over: {note}", err=True)
     click.echo(
-        f"imported {result.app_count} apps of {len(result.zones)} zones into {directory}: "
-        f"{', '.join(names)}; removed.tf has {len(result.removed)} removed blocks",
+        f"imported {count(result.app_count, 'app')} of {count(len(result.zones), 'zone')} into"
+        f" {directory}: {', '.join(names)}; removed.tf has"
+        f" {count(len(result.removed), 'removed block')}",
         err=True,
     )
     return EXIT_OK
