@@ -231,7 +231,7 @@ def test_emulator_help_describes_every_option(run_cli: Run) -> None:
     assert "--byoip-prefix" in text and "(repeatable)" in text
 
 
-@pytest.mark.parametrize("command", ["validate", "diff"])
+@pytest.mark.parametrize("command", ["validate", "diff", "import-terraform"])
 def test_offline_commands_do_not_offer_a_request_log(run_cli: Run, command: str) -> None:
     assert "Log every request" not in run_cli([command, "--help"]).stdout
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import guarded
+from reconciler.cli.options import guarded_offline
 from reconciler.errors import EXIT_OK, OutputFileError, TerraformStateError
 from reconciler.wording import count
 
@@ -24,7 +24,7 @@ MAX_STATE_BYTES = 256 * 1024 * 1024
     type=click.Path(file_okay=False),
     help="Directory for the desired-state files and removed.tf (created if missing).",
 )
-@guarded
+@guarded_offline
 def import_terraform(state: str, out_dir: str) -> int:
     """Take Spectrum apps over from Terraform without touching them in Cloudflare.
 
