@@ -246,8 +246,11 @@ def assess(
     refusals: list[Refusal] = []
     notes: list[str] = []
     broken: list[BrokenFreeze] = []
+    by_zone: dict[str, list[Action]] = {}
+    for action in plan.actions:
+        by_zone.setdefault(action.zone_id, []).append(action)
     for zone in plan.zones:
-        actions = [a for a in plan.actions if a.zone_id == zone.zone_id]
+        actions = by_zone.get(zone.zone_id, [])
         notes.extend(_zone_notes(zone, now))
         if zone.guardrails.mode == OBSERVE:
             skipped.extend(actions)

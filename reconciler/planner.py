@@ -101,12 +101,10 @@ def _stamp(key: AppKey, app: LiveApp, normalized: Mapping[str, Any]) -> LiveAppS
 def _snapshot(index: _LiveIndex, matched: set[AppKey]) -> ZoneSnapshot:
     stamps = {app.app_id: _stamp(key, app, norm) for key, (app, norm) in index.apps.items()}
     spec = index.spec
-    unmanaged = (
-        () if spec.guardrails.prune else tuple(a.app_id for a in _undeclared(index, matched))
-    )
+    kept = [] if spec.guardrails.prune else [a.app_id for _, a, _ in _undeclared(index, matched)]
     return ZoneSnapshot(
         index.zone.name, index.zone.zone_id, stamps, spec.safety, spec.ignore, spec.guardrails,
-        tuple(sorted(unmanaged)),
+        tuple(sorted(kept)),
     )  # fmt: skip
 
 
@@ -173,11 +171,14 @@ def _plan_desired(
     return actions, matched, unchanged
 
 
-def _undeclared(index: _LiveIndex, matched: set[AppKey]) -> list[LiveApp]:
-    """Live apps no file declares and no ignore pattern covers."""
+_Undeclared = list[tuple[AppKey, LiveApp, dict[str, Any]]]
+
+
+def _undeclared(index: _LiveIndex, matched: set[AppKey]) -> _Undeclared:
+    """Live apps (key, app, normalized) no file declares and no ignore pattern covers."""
     return [
-        live
-        for key, (live, _) in index.apps.items()
+        (key, live, before)
+        for key, (live, before) in index.apps.items()
         if key not in matched and not _is_ignored(key, index.spec.ignore)
     ]
 
@@ -193,8 +194,7 @@ def _plan_deletions(index: _LiveIndex, matched: set[AppKey]) -> list[Action]:
             app_id=live.app_id,
             before=live_record(live.config, before),
         )
-        for key, (live, before) in index.apps.items()
-        if key not in matched and not _is_ignored(key, index.spec.ignore)
+        for key, live, before in _undeclared(index, matched)
     ]
 
 
