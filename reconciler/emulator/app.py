@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from reconciler.emulator import addressing, codes
-from reconciler.emulator.auth import check_credentials, credential_key
+from reconciler.emulator.auth import check_credentials, credential_fingerprint, credential_key
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
 from reconciler.emulator.faults import (
@@ -67,6 +67,7 @@ class Emulator:
         self._faults = FaultInjector(config.fault_rate, config.seed)
         self._requests: Counter[str] = Counter()
         self._counts: Counter[str] = Counter()
+        self._by_token: Counter[str] = Counter()
         with self._lock:
             legacy = bool(store.prefixes) and not store.bindings
             addressing.complete_legacy_state(store)
@@ -136,7 +137,8 @@ class Emulator:
             return [json.loads(store.encoded(app_id)) for app_id in store.zone_apps(zone_id)]
 
     def stats(self) -> dict[str, Any]:
-        """Requests under /client/v4 by method and path template, their total, 429s and faults."""
+        """Requests under /client/v4 by method and path template, their total, 429s and faults;
+        ``requests_by_token`` counts them by a short fingerprint of the credential (never it)."""
         with self._lock:
             return {
                 "requests": dict(sorted(self._requests.items())),
@@ -144,6 +146,7 @@ class Emulator:
                 "rate_limited": self._counts["rate_limited"],
                 "faults": sum(self._counts[kind.value] for kind in FaultKind),
                 "faults_by_kind": {kind.value: self._counts[kind.value] for kind in FaultKind},
+                "requests_by_token": dict(sorted(self._by_token.items())),
             }
 
     def reset_stats(self, *, state: bool = False) -> None:
@@ -151,6 +154,7 @@ class Emulator:
         with self._lock:
             self._requests.clear()
             self._counts.clear()
+            self._by_token.clear()
             self._limiter.reset()
             self._faults.reset()
             if state:
@@ -189,6 +193,7 @@ class Emulator:
     ) -> Result:
         match = resolve(method, path)
         self._requests[match.template] += 1
+        self._by_token[credential_fingerprint(headers)] += 1
         decision = self._limiter.check(credential_key(headers))
         if not decision.allowed:
             self._counts["rate_limited"] += 1

@@ -6,6 +6,7 @@ a ``Refusal`` (9106, 6003 with its ``error_chain``, or 10000) when the credentia
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 
@@ -23,6 +24,15 @@ def credential_key(headers: Mapping[str, str]) -> str:
     if "x-auth-key" in headers or "x-auth-email" in headers:
         return f"key:{headers.get('x-auth-email', '')}:{headers.get('x-auth-key', '')}"
     return "anonymous"
+
+
+def credential_fingerprint(headers: Mapping[str, str]) -> str:
+    """Who is calling, safe to show: 12 hex of the credential's SHA-256, never the credential."""
+    match = _BEARER.fullmatch(headers.get("authorization", ""))
+    secret = match.group(1) if match else headers.get("x-auth-key")
+    if not secret:
+        return "anonymous"
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
 
 
 def check_credentials(headers: Mapping[str, str], token: str | None) -> Refusal | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import httpx
 from emulator_helpers import apps_url, client_for, make_emulator, tcp_app
 
@@ -154,3 +157,24 @@ def test_an_empty_script_turns_faults_off() -> None:
     emu = make_emulator(fault_rate=1.0, seed=1)
     emu.script_faults({})
     assert set(_outcomes(emu, 10)) == {"200"}
+
+
+def test_stats_count_requests_per_token_by_fingerprint_never_the_token() -> None:
+    emu = make_emulator()
+    zone_id = emu.ensure_zone("example.com")["id"]
+    for token, count in (("token-of-account-a", 2), ("token-of-account-b", 3)):
+        with client_for(emu, token=token) as client:
+            for _ in range(count):
+                client.get(apps_url(zone_id))
+    body = emu.stats()
+    fingerprint = {
+        token: hashlib.sha256(token.encode()).hexdigest()[:12]
+        for token in ("token-of-account-a", "token-of-account-b")
+    }
+    assert body["requests_by_token"] == {
+        fingerprint["token-of-account-a"]: 2,
+        fingerprint["token-of-account-b"]: 3,
+    }
+    assert "token-of-account" not in json.dumps(body)
+    emu.reset_stats()
+    assert emu.stats()["requests_by_token"] == {}
