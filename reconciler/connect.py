@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.cloudflare import DEFAULT_BASE_URL, CloudflareClient
+from reconciler.cloudflare import DEFAULT_BASE_URL, CloudflareClient, RequestObserver
 from reconciler.errors import AuthError, ReconcilerError
+from reconciler.logs import register_secret
 from reconciler.model import ZoneSpec
 from reconciler.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
 from reconciler.retrynotice import RetryNotices
 
 if TYPE_CHECKING:
-    from reconciler.emulator import StateFileError
+    from reconciler.emulator import Emulator, StateFileError
 
 SANDBOX_STATE = ".spectrum-sandbox.json"
 SANDBOX_BASE_URL = "https://sandbox.spectrum-reconciler.invalid/client/v4"
 SANDBOX_TOKEN = "sandbox-token"  # the in-process emulator accepts any non-empty token
+DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -37,29 +39,59 @@ class Connection:
     sandbox_state: str = SANDBOX_STATE
 
 
-def open_client(connection: Connection, zones: Iterable[ZoneSpec] = ()) -> CloudflareClient:
-    """A client for the real API, or for the sandbox with ``zones`` present in it."""
+def open_client(
+    connection: Connection,
+    zones: Iterable[ZoneSpec] = (),
+    *,
+    token_env: str = DEFAULT_TOKEN_ENV,
+    sandbox: Emulator | None = None,
+    observer: RequestObserver | None = None,
+) -> CloudflareClient:
+    """A client for the real API, or for the sandbox with ``zones`` present in it.
+
+    The token comes from the variable ``token_env``; each client has its own rate limiter.
+    ``sandbox``: an emulator already opened, so that several clients share one sandbox.
+    ``observer`` is told of every request (metrics).
+    """
     if connection.sandbox:
-        return _sandbox_client(connection, zones)
-    token = os.environ.get("CLOUDFLARE_API_TOKEN", "").strip()
+        emulator = sandbox or open_sandbox(connection, zones)
+        return _sandbox_client(connection, emulator, token_env, observer)
+    token = os.environ.get(token_env, "").strip()
     if not token:
         raise AuthError(
             "",
             "",
-            detail="CLOUDFLARE_API_TOKEN is not set",
-            hint="export CLOUDFLARE_API_TOKEN=<token with Zone Settings Write>, or use --sandbox",
+            detail=f"{token_env} is not set",
+            hint=f"export {token_env}=<token with Zone Settings Write>, or use --sandbox",
         )
+    register_secret(token)
     base_url = connection.base_url or os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL
     return CloudflareClient(
-        token, base_url=base_url, rate_limit=connection.rate_limit, on_retry=RetryNotices()
+        token,
+        base_url=base_url,
+        rate_limit=connection.rate_limit,
+        on_retry=RetryNotices(),
+        observer=observer,
     )
 
 
-def _sandbox_client(connection: Connection, zones: Iterable[ZoneSpec]) -> CloudflareClient:
+def open_sandbox(connection: Connection, zones: Iterable[ZoneSpec]) -> Emulator:
+    """The in-process sandbox emulator, with ``zones`` present in it."""
     from reconciler.emulator import Emulator, StateFileError  # only the sandbox needs these
 
     try:
         emulator = Emulator.sandbox(Path(connection.sandbox_state))
+    except StateFileError as error:
+        raise ReconcilerError(_sandbox_file_problem(error)) from None
+    ensure_sandbox_zones(emulator, zones)
+    return emulator
+
+
+def ensure_sandbox_zones(emulator: Emulator, zones: Iterable[ZoneSpec]) -> None:
+    """Create in the sandbox every zone a desired state names (the sandbox has them all)."""
+    from reconciler.emulator import StateFileError
+
+    try:
         for zone in zones:
             if zone.name:
                 emulator.ensure_zone(zone.name, zone.zone_id)
@@ -67,12 +99,22 @@ def _sandbox_client(connection: Connection, zones: Iterable[ZoneSpec]) -> Cloudf
                 emulator.ensure_zone_id(zone.zone_id)
     except StateFileError as error:
         raise ReconcilerError(_sandbox_file_problem(error)) from None
-    token = os.environ.get("CLOUDFLARE_API_TOKEN", "").strip() or SANDBOX_TOKEN
+
+
+def _sandbox_client(
+    connection: Connection,
+    emulator: Emulator,
+    token_env: str,
+    observer: RequestObserver | None,
+) -> CloudflareClient:
+    token = os.environ.get(token_env, "").strip() or SANDBOX_TOKEN
+    register_secret(token)
     return CloudflareClient(
         token,
         base_url=SANDBOX_BASE_URL,
         transport=emulator.transport(),
         rate_limit=connection.rate_limit,
+        observer=observer,
     )
 
 

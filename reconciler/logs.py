@@ -12,6 +12,13 @@ import re
 
 _MIN_SECRET_LENGTH = 8
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+_SECRETS: set[str] = set()  # tokens read from other variables (a zone's token_env)
+
+
+def register_secret(value: str) -> None:
+    """Scrub ``value`` from every line from now on (a token read from a zone's token_env)."""
+    if len(value) >= _MIN_SECRET_LENGTH:
+        _SECRETS.add(value)
 
 
 def scrub(text: str) -> str:
@@ -19,8 +26,9 @@ def scrub(text: str) -> str:
     token = os.environ.get("CLOUDFLARE_API_TOKEN", "").strip()
     # A real token is 40 characters; masking a few-letter test value would mangle every word
     # that happens to contain it, and hide nothing.
-    if len(token) >= _MIN_SECRET_LENGTH:
-        text = text.replace(token, "***")
+    for secret in (token, *_SECRETS):
+        if len(secret) >= _MIN_SECRET_LENGTH:
+            text = text.replace(secret, "***")
     return _BEARER.sub(r"\1***", text)
 
 

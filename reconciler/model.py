@@ -113,6 +113,7 @@ class ZoneSpec:
     safety: SafetyPolicy = field(default_factory=SafetyPolicy)
     sources: tuple[Location, ...] = ()
     guardrails: Guardrails = field(default_factory=Guardrails)
+    token_env: str | None = None  # the variable holding this zone's token; None: the default
 
     @property
     def label(self) -> str:

@@ -285,6 +285,7 @@ def _zone_entry(doc: Document, bad: Sequence[PathKey]) -> rules.ZoneEntry:
         guardrails={
             name: value for name in guardrails.FIELDS if (value := clean(name)) is not None
         },
+        token_env=clean("token_env"),
     )
 
 
@@ -314,6 +315,7 @@ def _zone_spec(entries: Sequence[rules.ZoneEntry]) -> ZoneSpec:
         safety=_safety_policy(safety),
         sources=tuple(e.at() for e in entries),
         guardrails=guardrails.from_declarations([e.guardrails or {} for e in entries]),
+        token_env=next((e.token_env for e in entries if e.token_env), None),
     )
 
 

@@ -36,6 +36,7 @@ class ZoneEntry:
     ignore: tuple[str, ...] = ()
     safety: Mapping[str, Any] | None = None
     guardrails: Mapping[str, Any] | None = None  # protect, prune, mode, freeze as written
+    token_env: str | None = None
 
     @property
     def label(self) -> str:

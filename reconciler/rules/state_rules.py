@@ -89,6 +89,19 @@ def safety_settings_agree(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
+def token_envs_agree(context: RuleContext) -> Iterator[Problem]:
+    """A zone is read with one token: files that name its token_env name the same one."""
+    for label, zones in context.zone_groups().items():
+        given = [zone for zone in zones if zone.token_env is not None]
+        for zone in given[1:]:
+            if zone.token_env != given[0].token_env:
+                yield Problem(
+                    zone.at("token_env"),
+                    f"token_env {zone.token_env} for zone {label} differs from "
+                    f"{given[0].token_env} at {given[0].at('token_env')} — name one variable",
+                )
+
+
 def _safety_key(safety: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((safety or {}).items()))
 
@@ -162,6 +175,7 @@ STATE_RULES: tuple[Callable[[RuleContext], Iterable[Problem]], ...] = (
     ports_do_not_overlap_on_a_hostname,
     zone_ids_agree,
     safety_settings_agree,
+    token_envs_agree,
     ignore_patterns_spare_declared_apps,
     static_ips_stay_in_one_zone,
     freeze_times_are_valid,
