@@ -93,6 +93,13 @@ class RateLimiter:
         if match and int(match["remaining"]) == 0:
             self.pause(float(match["reset"]))
 
+    def remaining(self) -> int:
+        """Requests the budget window still allows now (the burst cap aside)."""
+        with self._lock:
+            budget = self._windows[0]
+            budget.delay(self._clock())  # drops send times that left the window
+            return max(0, budget.requests - len(budget.sent))
+
     def _delay(self, now: float) -> float:
         waits = [window.delay(now) for window in self._windows]
         return max(self._paused_until - now, *waits)

@@ -135,3 +135,13 @@ def test_threads_sharing_one_limiter_never_send_more_than_the_limit() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert sum(passed) == limit.requests
+
+
+def test_remaining_counts_the_budget_left_and_refills_as_the_window_slides() -> None:
+    limit, fake = limiter(5, 10.0)
+    assert limit.remaining() == 5
+    for _ in range(3):
+        limit.acquire()
+    assert limit.remaining() == 2
+    fake.now += 11.0  # past the window and its small margin
+    assert limit.remaining() == 5

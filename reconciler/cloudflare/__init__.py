@@ -21,6 +21,7 @@ The modules, from the wire up:
 from reconciler.cloudflare.client import PAGE_SIZE, CloudflareClient, ZoneRef
 from reconciler.cloudflare.transport import (
     DEFAULT_BASE_URL,
+    RequestObserver,
     RetryPolicy,
     Token,
     check_base_url,
@@ -30,6 +31,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "PAGE_SIZE",
     "CloudflareClient",
+    "RequestObserver",
     "RetryPolicy",
     "Token",
     "ZoneRef",

@@ -18,7 +18,13 @@ import httpx
 
 from reconciler.cloudflare.addressing import AddressReader, account_id_of
 from reconciler.cloudflare.envelope import list_result, object_result, total_count
-from reconciler.cloudflare.transport import DEFAULT_BASE_URL, RetryNotice, RetryPolicy, Transport
+from reconciler.cloudflare.transport import (
+    DEFAULT_BASE_URL,
+    RequestObserver,
+    RetryNotice,
+    RetryPolicy,
+    Transport,
+)
 from reconciler.errors import ApiError, NotFoundError, TransportError
 from reconciler.model import AppKey, LiveApp, LiveZone, ZoneSpec
 from reconciler.normalize import app_key
@@ -53,6 +59,7 @@ class CloudflareClient:
         sleep: Callable[[float], None] | None = None,
         seed: int | None = None,
         on_retry: RetryNotice | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         self._transport = Transport(
             token,
@@ -64,6 +71,7 @@ class CloudflareClient:
             sleep=sleep,
             seed=seed,
             on_retry=on_retry,
+            observer=observer,
         )
         self.base_url = self._transport.base_url
         self.limiter = self._transport.limiter

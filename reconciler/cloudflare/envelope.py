@@ -70,6 +70,17 @@ def _routing_hint(path: str, messages: Sequence[ApiMessage]) -> str | None:
     return "check the zone id in the files, and that the base URL ends in /client/v4"
 
 
+def error_codes(response: httpx.Response) -> tuple[int, ...]:
+    """Cloudflare's error codes in a failed response (none for a success or a body not JSON)."""
+    if response.is_success:
+        return ()
+    try:
+        body = response.json()
+    except ValueError:
+        return ()
+    return tuple(m.code for m in _messages(body)) if isinstance(body, dict) else ()
+
+
 def _messages(body: Mapping[str, Any]) -> tuple[ApiMessage, ...]:
     items = body.get("errors") or []
     return tuple(

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from reconciler import __version__
-from reconciler.cloudflare.envelope import parse_envelope
+from reconciler.cloudflare.envelope import error_codes, parse_envelope
 from reconciler.errors import ApiError, TransportError
 from reconciler.ratelimit import CLOUDFLARE_DEFAULT, RateLimit, RateLimiter
 
@@ -29,6 +29,10 @@ log = logging.getLogger("reconciler.cloudflare")
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 _IDEMPOTENT = frozenset({"GET", "PUT", "DELETE"})
+
+# Told of every exchange: method, HTTP status (0 when no response came) and Cloudflare's error
+# codes. Called from the sending thread; metrics (and nothing else) listen.
+RequestObserver = Callable[[str, int, tuple[int, ...]], None]
 
 
 class Token:
@@ -110,8 +114,10 @@ class Transport:
         sleep: Callable[[float], None] | None = None,
         seed: int | None = None,
         on_retry: RetryNotice | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         self._token = Token(token)
+        self._observer = observer
         self.base_url = check_base_url(base_url)
         self._loopback = _is_loopback(urlsplit(self.base_url).hostname or "")
         self._cancelled = threading.Event()
@@ -162,6 +168,7 @@ class Transport:
             try:
                 response = self._send(method, path, params, json)
             except httpx.TransportError as broken:
+                self._observe(method, 0, ())
                 hopeless = self._no_retry_can_fix(broken)
                 if last_try or not repeatable or hopeless:
                     raise TransportError(
@@ -202,7 +209,12 @@ class Transport:
         )
         self.limiter.observe(response.headers.get("ratelimit"))
         log.debug("response: %s %s -> %d", method, path, response.status_code)
+        self._observe(method, response.status_code, error_codes(response))
         return response
+
+    def _observe(self, method: str, status: int, codes: tuple[int, ...]) -> None:
+        if self._observer is not None:
+            self._observer(method, status, codes)
 
     def _backoff(self, method: str, path: str, attempt: int, why: str) -> None:
         delay = self.retry.backoff(attempt, self.rng)
