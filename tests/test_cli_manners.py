@@ -38,6 +38,7 @@ def test_the_commands_are_the_documented_ones() -> None:
         "export",
         "import-terraform",
         "plan",
+        "reconcile",
         "validate",
     ]
 

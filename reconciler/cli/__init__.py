@@ -14,6 +14,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.addresses import addresses
 from reconciler.cli.apply import apply
+from reconciler.cli.loop import reconcile
 from reconciler.cli.read import drift, plan, validate
 from reconciler.cli.tfimport import import_terraform
 from reconciler.cli.tools import diff, emulator, export
@@ -36,7 +37,8 @@ def cli() -> None:
     """
 
 
-for _command in (validate, plan, drift, apply, export, diff, emulator, import_terraform, addresses):
+_COMMANDS = (validate, plan, drift, apply, export, diff, emulator, import_terraform, addresses)
+for _command in (*_COMMANDS, reconcile):
     cli.add_command(_command)
 
 

@@ -1,0 +1,146 @@
+"""``reconcile``: plan (and with --self-heal apply) once for a CronJob, or in a loop."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator, Sequence
+
+import click
+
+from reconciler import reconcile as loop
+from reconciler.accounts import Accounts
+from reconciler.cli.options import api, guarded, stdout
+from reconciler.connect import Connection
+from reconciler.executor import DEFAULT_PARALLELISM
+from reconciler.metrics import Health, Metrics
+from reconciler.notify import Notifier
+
+# A cycle can wait out a whole 5-minute rate-limit window; the probe allows for two of them.
+HEALTH_GRACE_SECONDS = 600.0
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    try:
+        return None if value is None else loop.parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--once", is_flag=True, help="Run one cycle and exit (the default; for a CronJob).")
+@click.option(
+    "--every",
+    callback=_duration,
+    metavar="DURATION",
+    help="Loop: a cycle, then sleep DURATION (30s, 5m, 1h); SIGTERM stops after the cycle.",
+)
+@click.option("--self-heal", is_flag=True, help="Apply the plan (safety gate and guardrails hold).")
+@click.option(
+    "--parallelism", type=click.IntRange(1, 32), default=DEFAULT_PARALLELISM, show_default=True
+)
+@click.option(
+    "--metrics-file",
+    type=click.Path(dir_okay=False),
+    help="Write Prometheus metrics here after every cycle, atomically (textfile collector).",
+)
+@click.option(
+    "--metrics-port", type=click.IntRange(0, 65535), help="Serve /metrics and /healthz here."
+)
+@click.option(
+    "--notify-webhook",
+    envvar="SPECTRUM_RECONCILER_NOTIFY_WEBHOOK",
+    help="POST drift and failure events here (Slack-compatible JSON); or set the variable "
+    "SPECTRUM_RECONCILER_NOTIFY_WEBHOOK.",
+)
+@click.option(
+    "--notify-state",
+    type=click.Path(dir_okay=False),
+    help="Remember what was announced here [default: beside --metrics-file].",
+)
+@click.option("--notify-show-origins", is_flag=True, help="Do not redact origins in notifications.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per cycle on stdout; json for log pipelines.",
+)
+@api
+@guarded
+def reconcile(
+    paths: Sequence[str],
+    once: bool,
+    every: float | None,
+    self_heal: bool,
+    parallelism: int,
+    metrics_file: str | None,
+    metrics_port: int | None,
+    notify_webhook: str | None,
+    notify_state: str | None,
+    notify_show_origins: bool,
+    log_format: str,
+    connection: Connection,
+) -> int:
+    """Keep live state in line with the files: report drift, or with --self-heal repair it.
+
+    \b
+    Exit codes (--once): 0 in sync, 2 drift; with --self-heal 0 healed, 3 refused,
+    4 partly applied; 1 when the cycle failed (bad files, API errors). --every exits 0
+    when stopped by SIGTERM.
+
+    \b
+    Examples:
+      spectrum-reconciler reconcile --once apps/ --metrics-file /textfile/spectrum.prom
+      spectrum-reconciler reconcile --every 5m --self-heal apps/ --metrics-port 9464
+    """
+    if once and every is not None:
+        raise click.UsageError("give --once or --every DURATION, not both")
+    settings = loop.Settings(tuple(paths), self_heal=self_heal, parallelism=parallelism)
+    metrics = Metrics()
+    if metrics_file:
+        metrics.continue_from(metrics_file)
+        metrics.write(metrics_file)  # a path that cannot be written fails now, not every cycle
+    health = Health(2 * (every or 0.0) + HEALTH_GRACE_SECONDS)
+    stop = threading.Event()
+    with (
+        Accounts(connection, observer=metrics.observe_request) as accounts,
+        _notifier(notify_webhook, notify_state, metrics_file, notify_show_origins) as notifier,
+        _serving(metrics, metrics_port, health),
+        loop.stop_on_sigterm(stop),
+    ):
+        reporter = loop.Reporter(
+            metrics, stdout(), log_format, metrics_file, notifier=notifier, health=health
+        )
+        return loop.run(settings, accounts, reporter, every=every, stop=stop)
+
+
+@contextlib.contextmanager
+def _notifier(
+    url: str | None, state: str | None, metrics_file: str | None, show_origins: bool
+) -> Iterator[Notifier | None]:
+    if not url:
+        yield None
+        return
+    if state is None and metrics_file:
+        state = os.path.join(os.path.dirname(metrics_file), ".spectrum-reconciler-notified.json")
+    notifier = Notifier(url, state_path=state, show_origins=show_origins)
+    try:
+        yield notifier
+    finally:
+        notifier.close()
+
+
+@contextlib.contextmanager
+def _serving(metrics: Metrics, port: int | None, health: Health) -> Iterator[None]:
+    if port is None:
+        yield
+        return
+    server = metrics.serve(port, health)
+    click.echo(f"metrics: serving /metrics and /healthz on port {server.port}", err=True)
+    try:
+        yield
+    finally:
+        server.close()

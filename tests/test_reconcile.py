@@ -1,0 +1,343 @@
+"""reconcile: --once for a CronJob, a loop for a Deployment — drift, self-heal, metrics, webhook.
+
+Every test runs against the emulator over loopback (the command's own HTTP path), with short
+intervals; none asserts on time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from reconcile_helpers import converge, edit_origin, live_app, webhook, write_config, zone_file
+
+from reconciler import reconcile as loop
+from reconciler.accounts import Accounts
+from reconciler.connect import Connection
+from reconciler.cycle import CycleResult, Outcome
+from reconciler.emulator import EmulatorServer
+from reconciler.metrics import Metrics
+from reconciler.notify import Notifier
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "apps", example=zone_file("example.com"))
+
+
+@pytest.fixture
+def api(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command-line flags that reach the loopback emulator, with a token set."""
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "token-for-tests-0001")
+    return ["--base-url", server.base_url]
+
+
+def samples(path: Path, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """Every sample of ``name`` in a metrics file, parsed by prometheus_client's own parser."""
+    found = {}
+    for family in text_string_to_metric_families(path.read_text()):
+        for sample in family.samples:
+            if sample.name == name:
+                found[tuple(sorted(sample.labels.items()))] = sample.value
+    return found
+
+
+def drift_gauge(path: Path, zone: str, kind: str) -> float:
+    key = (("kind", kind), ("zone", zone))
+    return samples(path, "spectrum_reconciler_drift_apps")[key]
+
+
+# --- --once ------------------------------------------------------------------------------------
+
+
+def test_once_in_sync_exits_0_and_writes_a_zero_gauge(run_cli, api, server, config, tmp_path):
+    converge(server.emulator, config)
+    metrics = tmp_path / "spectrum.prom"
+    result = run_cli(["reconcile", "--once", str(config), *api, "--metrics-file", str(metrics)])
+    assert result.exit_code == 0, result.stderr
+    assert drift_gauge(metrics, "example.com", "changed") == 0
+    assert samples(metrics, "spectrum_reconciler_last_success_timestamp_seconds")[()] > 0
+
+
+def test_drift_appears_exit_2_and_the_metrics_file_carries_the_gauge(
+    run_cli, api, server, config, tmp_path
+):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    metrics = tmp_path / "spectrum.prom"
+    result = run_cli(["reconcile", "--once", str(config), *api, "--metrics-file", str(metrics)])
+    assert result.exit_code == 2, result.stderr
+    assert drift_gauge(metrics, "example.com", "changed") == 1
+    assert drift_gauge(metrics, "example.com", "missing") == 0
+    requests = samples(metrics, "spectrum_reconciler_api_requests_total")
+    assert requests[(("method", "GET"), ("status", "200"))] >= 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["apps", "spectrum.prom"]  # no temp left
+
+
+def test_self_heal_repairs_the_drift_and_the_gauge_returns_to_0(
+    run_cli, api, server, config, tmp_path
+):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    metrics = tmp_path / "spectrum.prom"
+    once = ["reconcile", "--once", str(config), *api, "--metrics-file", str(metrics)]
+    assert run_cli(once).exit_code == 2
+    assert drift_gauge(metrics, "example.com", "changed") == 1
+
+    healed = run_cli([*once, "--self-heal"])
+    assert healed.exit_code == 0, healed.stdout + healed.stderr
+    assert drift_gauge(metrics, "example.com", "changed") == 0
+    assert live_app(server.emulator, "example.com", "ssh")["origin_direct"] == [
+        "tcp://192.0.2.1:22"
+    ]
+    applied = samples(metrics, "spectrum_reconciler_apply_actions_total")
+    assert applied == {(("action", "update"), ("outcome", "done")): 1}
+    assert run_cli(once).exit_code == 0  # and the next look finds nothing
+
+
+def test_self_heal_refused_by_the_safety_gate_exits_3_counts_it_and_deletes_nothing(
+    run_cli, api, server, config, tmp_path
+):
+    converge(server.emulator, config)
+    (config / "example.yaml").write_text(zone_file("example.com", apps=2))  # db left out: 1 of 3
+    metrics = tmp_path / "spectrum.prom"
+    result = run_cli(
+        ["reconcile", "--once", "--self-heal", str(config), *api, "--metrics-file", str(metrics)]
+    )
+    assert result.exit_code == 3, result.stdout + result.stderr
+    assert "refused" in result.stdout
+    assert samples(metrics, "spectrum_reconciler_safety_refusals_total")[()] == 1
+    assert drift_gauge(metrics, "example.com", "unmanaged") == 1
+    assert live_app(server.emulator, "example.com", "db")  # still there: nothing forced
+
+
+def test_a_file_that_fails_validation_fails_the_cycle_and_plans_nothing(
+    run_cli, api, server, config, tmp_path
+):
+    converge(server.emulator, config)
+    (config / "broken.yaml").write_text("zone: example.com\napps:\n  - protocol: tcp/22\n")
+    metrics = tmp_path / "spectrum.prom"
+    result = run_cli(
+        ["reconcile", "--once", "--self-heal", str(config), *api, "--metrics-file", str(metrics),
+         "--log-format", "json"]
+    )  # fmt: skip
+    assert result.exit_code == 1
+    record = json.loads(result.stdout)
+    assert record["outcome"] == "failed" and "broken.yaml:3:" in record["error"]
+    assert "broken.yaml:3:5" in result.stderr  # every problem, located
+    assert samples(metrics, "spectrum_reconciler_cycles_total") == {(("outcome", "failed"),): 1}
+    assert samples(metrics, "spectrum_reconciler_last_success_timestamp_seconds")[()] == 0
+    assert len(server.emulator.apps(server.emulator.ensure_zone("example.com")["id"])) == 3
+
+
+def test_json_log_is_one_line_per_cycle(run_cli, api, server, config):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "www", "192.0.2.98")
+    result = run_cli(["reconcile", "--once", str(config), *api, "--log-format", "json"])
+    (line,) = result.stdout.splitlines()
+    record = json.loads(line)
+    assert record["outcome"] == "drift" and record["drift"]["changed"] == 1
+    assert "192.0.2.98" not in line and "token-for-tests" not in line
+
+
+def test_a_failed_run_keeps_the_last_success_time_and_counters_of_the_file(
+    run_cli, api, server, config, tmp_path
+):
+    converge(server.emulator, config)
+    metrics = tmp_path / "spectrum.prom"
+    once = ["reconcile", "--once", str(config), *api, "--metrics-file", str(metrics)]
+    assert run_cli(once).exit_code == 0
+    succeeded_at = samples(metrics, "spectrum_reconciler_last_success_timestamp_seconds")[()]
+    (config / "broken.yaml").write_text("zone: example.com\napps: 3\n")
+    assert run_cli(once).exit_code == 1
+    assert (
+        samples(metrics, "spectrum_reconciler_last_success_timestamp_seconds")[()] == succeeded_at
+    )
+    assert samples(metrics, "spectrum_reconciler_cycles_total") == {
+        (("outcome", "in_sync"),): 1,
+        (("outcome", "failed"),): 1,
+    }
+
+
+def test_once_and_every_together_are_a_usage_error(run_cli, config):
+    result = run_cli(["reconcile", "--once", "--every", "5m", str(config), "--sandbox"])
+    assert result.exit_code != 0 and "not both" in result.stderr  # main() makes it 1
+
+
+def test_a_bad_duration_is_one_clear_line(run_cli, config):
+    result = run_cli(["reconcile", "--every", "soon", str(config), "--sandbox"])
+    assert result.exit_code != 0 and "'soon' is not a duration" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30.0), ("5m", 300.0), ("1h30m", 5400.0), ("250ms", 0.25), ("2", 2.0), ("0.5s", 0.5)],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert loop.parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0s", "5 m", "m5", "-1", "1d"])
+def test_not_durations(text: str) -> None:
+    with pytest.raises(ValueError):
+        loop.parse_duration(text)
+
+
+# --- the loop ----------------------------------------------------------------------------------
+
+
+def run_loop(
+    connection: Connection,
+    config: Path,
+    *,
+    cycles: int,
+    notifier: Notifier | None = None,
+    self_heal: bool = False,
+    between: dict[int, object] | None = None,
+) -> list[CycleResult]:
+    """Loop with a 10 ms sleep until ``cycles`` have run; ``between[n]()`` runs after cycle n."""
+    stop, seen = threading.Event(), []
+    metrics = Metrics()
+    reporter = loop.Reporter(metrics, _Sink(), notifier=notifier)
+
+    def report(result: CycleResult) -> None:
+        reporter(result)
+        seen.append(result)
+        action = (between or {}).get(result.number)
+        if callable(action):
+            action()
+        if result.number == cycles:
+            stop.set()
+
+    settings = loop.Settings((str(config),), self_heal=self_heal)
+    with Accounts(connection, observer=metrics.observe_request) as accounts:
+        assert loop.run(settings, accounts, report, every=0.01, stop=stop) == 0  # type: ignore[arg-type]
+    return seen
+
+
+class _Sink:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.fixture
+def connection(server: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Connection:
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "token-for-tests-0001")
+    return Connection(base_url=server.base_url)
+
+
+@pytest.fixture
+def hook() -> Iterator[object]:
+    with webhook() as receiver:
+        yield receiver
+
+
+def test_a_drift_seen_in_three_cycles_is_announced_exactly_once(connection, server, config, hook):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    notifier = Notifier(hook.url)
+    seen = run_loop(connection, config, cycles=3, notifier=notifier)
+    assert [r.outcome for r in seen] == [Outcome.DRIFT] * 3
+    assert [m["event"] for m in hook.received] == ["drift_appeared"]
+    text = hook.received[0]["text"]
+    assert "ssh.example.com tcp/22" in text and "origin_direct" in text
+    assert "192.0.2.99" not in text and "origin-" in text  # origins redacted by default
+
+
+def test_drift_that_clears_is_announced_and_the_dedup_survives_a_restart(
+    connection, server, config, hook, tmp_path
+):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    state = str(tmp_path / "notified.json")
+    run_loop(connection, config, cycles=2, notifier=Notifier(hook.url, state_path=state))
+    assert [m["event"] for m in hook.received] == ["drift_appeared"]
+
+    edit_back = lambda: edit_origin(server.emulator, "example.com", "ssh", "192.0.2.1")  # noqa: E731
+    restarted = Notifier(hook.url, state_path=state)  # a new process: same state file
+    run_loop(connection, config, cycles=3, notifier=restarted, between={1: edit_back})
+    assert [m["event"] for m in hook.received] == ["drift_appeared", "drift_cleared"]
+
+
+def test_self_heal_in_the_loop_repairs_once_and_then_stays_quiet(connection, server, config, hook):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    seen = run_loop(connection, config, cycles=3, notifier=Notifier(hook.url), self_heal=True)
+    assert [r.outcome for r in seen] == [Outcome.HEALED, Outcome.IN_SYNC, Outcome.IN_SYNC]
+    assert [m["event"] for m in hook.received] == ["drift_repaired"]
+    assert seen[0].drift_counts()[("example.com", "changed")] == 0
+
+
+def test_a_failing_cycle_is_announced_once_and_its_recovery_once(connection, server, config, hook):
+    converge(server.emulator, config)
+    broken = config / "broken.yaml"
+    broken.write_text("zone: example.com\napps: 3\n")
+    seen = run_loop(
+        connection, config, cycles=4, notifier=Notifier(hook.url), between={2: broken.unlink}
+    )
+    assert [r.outcome for r in seen] == [Outcome.FAILED] * 2 + [Outcome.IN_SYNC] * 2
+    assert [m["event"] for m in hook.received] == ["cycle_failed", "cycle_recovered"]
+
+
+# --- several accounts --------------------------------------------------------------------------
+
+
+def test_two_tokens_in_one_config_get_two_limiters(run_cli, server, tmp_path, monkeypatch):
+    config = write_config(
+        tmp_path / "apps",
+        com=zone_file("example.com", token_env="TEAM_A_TOKEN"),
+        net=zone_file("example.net", token_env="TEAM_B_TOKEN"),
+    )
+    monkeypatch.setenv("TEAM_A_TOKEN", "token-of-team-a-0001")
+    monkeypatch.setenv("TEAM_B_TOKEN", "token-of-team-b-0002")
+    metrics = tmp_path / "spectrum.prom"
+    result = run_cli(
+        ["reconcile", "--once", str(config), "--base-url", server.base_url,
+         "--metrics-file", str(metrics)]
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr  # both zones are empty: 6 apps missing
+    by_token = server.emulator.stats()["requests_by_token"]
+    fingerprint = {
+        t: hashlib.sha256(t.encode()).hexdigest()[:12]
+        for t in ("token-of-team-a-0001", "token-of-team-b-0002")
+    }
+    # each token read only its own zone: one zone lookup and one page of apps
+    assert by_token == {
+        fingerprint["token-of-team-a-0001"]: 2,
+        fingerprint["token-of-team-b-0002"]: 2,
+    }
+    budget = samples(metrics, "spectrum_reconciler_rate_limit_remaining")
+    assert budget == {
+        (("token_env", "TEAM_A_TOKEN"),): 1198,
+        (("token_env", "TEAM_B_TOKEN"),): 1198,
+    }
+    assert "token-of-team" not in metrics.read_text() + result.stdout + result.stderr
+
+
+def test_a_missing_token_variable_is_one_line_naming_it(run_cli, server, tmp_path, monkeypatch):
+    config = write_config(tmp_path / "apps", com=zone_file("example.com", token_env="TEAM_A_TOKEN"))
+    monkeypatch.delenv("TEAM_A_TOKEN", raising=False)
+    result = run_cli(["reconcile", "--once", str(config), "--base-url", server.base_url])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: TEAM_A_TOKEN is not set")
+    assert server.emulator.stats()["total"] == 0
+
+
+def test_files_that_name_different_token_envs_for_one_zone_are_invalid(run_cli, tmp_path):
+    config = write_config(
+        tmp_path / "apps",
+        a=zone_file("example.com", token_env="TEAM_A_TOKEN", apps=1),
+        b="zone: example.com\ntoken_env: TEAM_B_TOKEN\napps: []\n",
+    )
+    result = run_cli(["validate", str(config)])
+    assert result.exit_code == 1
+    assert "b.yaml:2:" in result.stderr and "TEAM_B_TOKEN" in result.stderr
