@@ -274,3 +274,13 @@ class TestOverLoopback:
                     client.create_app(zone_id, key_of(app_body(i)), app_body(i))
                 (zone,) = client.fetch_live([ZONE])
         assert len(zone.apps) == 10
+
+
+def test_the_observer_hears_every_exchange_with_status_and_cloudflare_codes() -> None:
+    heard: list[tuple[str, int, tuple[int, ...]]] = []
+    emulator = make_emulator()
+    with make_client(emulator, observer=lambda *exchange: heard.append(exchange)) as client:
+        client.fetch_live([ZoneSpec(name="example.com", zone_id=None)])
+        with pytest.raises(RefusedError):
+            client.fetch_live([ZoneSpec(name=None, zone_id="0" * 32)])
+    assert heard == [("GET", 200, ()), ("GET", 200, ()), ("GET", 400, (7003, 7000))]

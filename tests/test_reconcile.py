@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import make_emulator
 from prometheus_client.parser import text_string_to_metric_families
 from reconcile_helpers import converge, edit_origin, live_app, webhook, write_config, zone_file
 
@@ -20,7 +27,7 @@ from reconciler import reconcile as loop
 from reconciler.accounts import Accounts
 from reconciler.connect import Connection
 from reconciler.cycle import CycleResult, Outcome
-from reconciler.emulator import EmulatorServer
+from reconciler.emulator import EmulatorServer, serve
 from reconciler.metrics import Metrics
 from reconciler.notify import Notifier
 
@@ -341,3 +348,35 @@ def test_files_that_name_different_token_envs_for_one_zone_are_invalid(run_cli, 
     result = run_cli(["validate", str(config)])
     assert result.exit_code == 1
     assert "b.yaml:2:" in result.stderr and "TEAM_B_TOKEN" in result.stderr
+
+
+# --- SIGTERM -----------------------------------------------------------------------------------
+
+
+def test_sigterm_mid_loop_ends_cleanly_after_the_running_cycle(tmp_path):
+    emulator = make_emulator(latency_ms=300)  # every request takes 0.3 s: a cycle is long
+    config = write_config(tmp_path / "apps", example=zone_file("example.com"))
+    env = {**os.environ, "CLOUDFLARE_API_TOKEN": "token-for-tests-0001"}
+    with serve(emulator) as server:
+        argv = [sys.executable, "-m", "reconciler", "reconcile", "--every", "50ms", str(config),
+                "--base-url", server.base_url, "--log-format", "json"]  # fmt: skip
+        process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        try:
+            assert process.stdout is not None
+            first = json.loads(process.stdout.readline())
+            assert first["cycle"] == 1
+            time.sleep(0.15)  # the loop slept 50 ms and is now inside cycle 2 (0.3 s per read)
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=60)
+        finally:
+            process.kill()
+        requests = emulator.stats()["total"]
+    records = [first, *(json.loads(line) for line in out.splitlines())]
+    stopped_after = int(re.search(r"stopped after cycle (\d+)", err)[1])  # type: ignore[index]
+    assert process.returncode == 0, err
+    assert [r["cycle"] for r in records] == list(range(1, stopped_after + 1))
+    assert all(r["outcome"] == "drift" for r in records)  # every cycle that began, finished
+    # the first cycle looks the zone up and lists it; each later one lists it again
+    assert requests == 2 + (stopped_after - 1)

@@ -1,0 +1,122 @@
+"""Notifications: which events a cycle's result makes, deduplicated; redaction; the state file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.cycle import CycleResult
+from reconciler.errors import ReconcilerError
+from reconciler.executor import ApplyReport, Outcome, Status
+from reconciler.model import Action, ActionKind, AppKey, FieldChange
+from reconciler.notify import Announced, check_webhook_url, events, load_state, save_state
+from reconciler.planner import Drift
+
+SSH = AppKey.of("example.com", "ssh.example.com", "tcp/22")
+WWW = AppKey.of("example.com", "www.example.com", "tcp/80")
+
+
+def action(kind: ActionKind, key: AppKey) -> Action:
+    change = FieldChange("origin_direct", ["tcp://192.0.2.1:22"], ["tcp://192.0.2.99:22"])
+    return Action(kind, key, "z" * 32, app_id="a" * 32, changes=(change,))
+
+
+def result(*changed: Action, number: int = 1, report: ApplyReport | None = None) -> CycleResult:
+    return CycleResult(number, 0.0, 0.1, zones=("example.com",), drift=Drift(changed=changed),
+                       report=report)  # fmt: skip
+
+
+def kinds(found: list) -> list[str]:  # type: ignore[type-arg]
+    return [event.kind for event in found]
+
+
+def test_the_same_drift_is_announced_once() -> None:
+    drift = action(ActionKind.UPDATE, SSH)
+    first, announced = events(Announced(), result(drift))
+    again, same = events(announced, result(drift, number=2))
+    assert kinds(first) == ["drift_appeared"] and again == [] and same == announced
+
+
+def test_new_drift_beside_old_drift_announces_only_the_new() -> None:
+    _, announced = events(Announced(), result(action(ActionKind.UPDATE, SSH)))
+    found, _ = events(
+        announced, result(action(ActionKind.UPDATE, SSH), action(ActionKind.UPDATE, WWW))
+    )
+    assert kinds(found) == ["drift_appeared"] and "www.example.com" in found[0].text
+    assert "ssh.example.com" not in found[0].text
+
+
+def test_drift_that_clears_is_announced_once() -> None:
+    _, announced = events(Announced(), result(action(ActionKind.UPDATE, SSH)))
+    cleared, after = events(announced, result())
+    assert kinds(cleared) == ["drift_cleared"] and after == Announced()
+    assert events(after, result())[0] == []
+
+
+def test_origins_are_redacted_unless_asked() -> None:
+    drift = action(ActionKind.UPDATE, SSH)
+    (redacted,), _ = events(Announced(), result(drift))
+    (shown,), _ = events(Announced(), result(drift), show_origins=True)
+    assert "192.0.2.99" not in redacted.text and "origin-" in redacted.text
+    assert "192.0.2.99" in shown.text
+
+
+def test_a_failure_is_announced_once_and_a_failed_cycle_keeps_the_drift_announced() -> None:
+    _, announced = events(Announced(), result(action(ActionKind.UPDATE, SSH)))
+    failed = CycleResult(2, 0.0, 0.1, error="GET /zones: no response")
+    first, after = events(announced, failed)
+    again, _ = events(after, failed)
+    assert kinds(first) == ["cycle_failed"] and again == []
+    assert after.drift == announced.drift  # nothing was seen: no "drift cleared"
+    recovered, _ = events(after, result(action(ActionKind.UPDATE, SSH), number=3))
+    assert kinds(recovered) == ["cycle_recovered"]
+
+
+def test_a_refusal_is_announced_like_a_failure() -> None:
+    refused = CycleResult(1, 0.0, 0.1, zones=("example.com",), drift=Drift(), refusal="too many")
+    assert kinds(events(Announced(), refused)[0]) == ["cycle_failed"]
+
+
+def test_drift_repaired_by_self_heal_is_announced_as_repaired_not_as_drift() -> None:
+    drift = action(ActionKind.UPDATE, SSH)
+    healed = result(drift, report=ApplyReport((Outcome(drift, Status.DONE),)))
+    found, after = events(Announced(), healed)
+    assert kinds(found) == ["drift_repaired"] and after == Announced()
+
+
+def test_payload_is_slack_compatible() -> None:
+    (event,), _ = events(Announced(), result(action(ActionKind.UPDATE, SSH)))
+    payload = event.payload()
+    assert isinstance(payload["text"], str) and payload["event"] == "drift_appeared"
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://hooks.slack.com/services/T/B/X", True),
+        ("http://127.0.0.1:8080/hook", True),
+        ("http://localhost/hook", True),
+        ("http://hooks.example.com/hook", False),
+        ("ftp://example.com", False),
+    ],
+)
+def test_webhook_urls_are_https_or_loopback(url: str, ok: bool) -> None:
+    if ok:
+        assert check_webhook_url(url) == url
+    else:
+        with pytest.raises(ReconcilerError) as refused:
+            check_webhook_url(url)
+        assert url not in str(refused.value)  # a webhook URL is a secret: never echoed
+
+
+def test_the_state_file_round_trips_and_a_bad_one_is_ignored(tmp_path: Path) -> None:
+    path = str(tmp_path / "notified.json")
+    announced = Announced(
+        frozenset({"example.com changed ssh.example.com tcp/22 tls"}), "failed: x"
+    )
+    save_state(path, announced)
+    assert load_state(path) == announced
+    Path(path).write_text("{not json")
+    assert load_state(path) == Announced()
+    assert load_state(str(tmp_path / "absent.json")) == Announced()
