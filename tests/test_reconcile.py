@@ -368,6 +368,7 @@ def test_sigterm_mid_loop_ends_cleanly_after_the_running_cycle(tmp_path):
             first = json.loads(process.stdout.readline())
             assert first["cycle"] == 1
             time.sleep(0.15)  # the loop slept 50 ms and is now inside cycle 2 (0.3 s per read)
+            seen_at_signal = emulator.stats()["total"]
             process.send_signal(signal.SIGTERM)
             out, err = process.communicate(timeout=60)
         finally:
@@ -376,6 +377,8 @@ def test_sigterm_mid_loop_ends_cleanly_after_the_running_cycle(tmp_path):
     records = [first, *(json.loads(line) for line in out.splitlines())]
     stopped_after = int(re.search(r"stopped after cycle (\d+)", err)[1])  # type: ignore[index]
     assert process.returncode == 0, err
+    # cycle n >= 2 sends request n + 1: the cycle running at the signal was the last one
+    assert stopped_after <= seen_at_signal + 1
     assert [r["cycle"] for r in records] == list(range(1, stopped_after + 1))
     assert all(r["outcome"] == "drift" for r in records)  # every cycle that began, finished
     # the first cycle looks the zone up and lists it; each later one lists it again
