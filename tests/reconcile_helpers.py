@@ -10,11 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from conftest import make_client
-
 from reconciler import workflow
 from reconciler.emulator import Emulator
 from reconciler.executor import Executor
+from tests.conftest import make_client
 
 APPS = (
     ("ssh", "tcp/22", "192.0.2.1"),

@@ -19,9 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_emulator
 from prometheus_client.parser import text_string_to_metric_families
-from reconcile_helpers import converge, edit_origin, live_app, webhook, write_config, zone_file
 
 from reconciler import reconcile as loop
 from reconciler.accounts import Accounts
@@ -30,6 +28,15 @@ from reconciler.cycle import CycleResult, Outcome
 from reconciler.emulator import EmulatorServer, serve
 from reconciler.metrics import Metrics
 from reconciler.notify import Notifier
+from tests.conftest import make_emulator
+from tests.reconcile_helpers import (
+    converge,
+    edit_origin,
+    live_app,
+    webhook,
+    write_config,
+    zone_file,
+)
 
 
 @pytest.fixture

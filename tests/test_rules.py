@@ -240,6 +240,12 @@ BROKEN = [
         ],
     ),
     (
+        "bad-token-env-conflict",
+        [
+            ("bad-token-env-conflict/b.yaml", 2, 12, "token_env TEAM_B_TOKEN for zone example.com"),
+        ],
+    ),
+    (
         "bad-ignore-across-files",
         [
             ("bad-ignore-across-files/a.yaml", 2, 10, "'*.EXAMPLE.com' matches the declared app"),
@@ -324,6 +330,7 @@ def test_every_rule_has_a_broken_fixture() -> None:
         rules.ports_do_not_overlap_on_a_hostname: "overlaps",
         rules.zone_ids_agree: "give one zone one zone_id",
         rules.safety_settings_agree: "safety for zone",
+        rules.token_envs_agree: "name one variable",
         rules.ignore_patterns_spare_declared_apps: "ignore pattern",
         rules.static_ips_stay_in_one_zone: "is also declared in zone",
         rules.freeze_times_are_valid: "is not a real time",

@@ -55,6 +55,7 @@ from reconciler.rules.state_rules import (
     ports_do_not_overlap_on_a_hostname,
     safety_settings_agree,
     static_ips_stay_in_one_zone,
+    token_envs_agree,
     zone_ids_agree,
 )
 
@@ -104,6 +105,7 @@ __all__ = [
     "static_edge_ips_are_unique",
     "static_ips_stay_in_one_zone",
     "tls_is_tcp_only",
+    "token_envs_agree",
     "virtual_network_has_no_port_ranges",
     "virtual_network_id_is_uuid",
     "virtual_network_needs_one_direct_origin",
