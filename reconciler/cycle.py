@@ -36,6 +36,7 @@ class Outcome(enum.Enum):
     IN_SYNC = "in_sync"  # nothing differs
     DRIFT = "drift"  # differences found and reported (not healed)
     HEALED = "healed"  # differences found and every one applied
+    HELD = "held"  # self-heal on, but a guardrail holds the drift (mode: observe, prune: false)
     REFUSED = "refused"  # a safety rule or guardrail refused the writes; nothing forced
     PARTIAL = "partial"  # some writes failed
     FAILED = "failed"  # the cycle could not plan: bad files, API errors; nothing written
@@ -88,6 +89,7 @@ class CycleResult:
     refusal: str | None = None
     error: str | None = None
     budget: Mapping[str, int] = field(default_factory=dict)  # requests left, per token_env
+    self_heal: bool = False
 
     @property
     def found(self) -> tuple[DriftEntry, ...]:
@@ -110,14 +112,18 @@ class CycleResult:
             return Outcome.FAILED
         if self.refusal is not None:
             return Outcome.REFUSED
-        if self.report is not None:
-            return Outcome.HEALED if self.report.complete else Outcome.PARTIAL
-        return Outcome.DRIFT if self.found else Outcome.IN_SYNC
+        if self.report is not None and not self.report.complete:
+            return Outcome.PARTIAL
+        if not self.found:
+            return Outcome.IN_SYNC
+        if not self.standing:
+            return Outcome.HEALED
+        return Outcome.HELD if self.self_heal else Outcome.DRIFT
 
     @property
     def succeeded(self) -> bool:
         """Whether the cycle saw live state whole and did all it set out to do."""
-        return self.outcome in (Outcome.IN_SYNC, Outcome.DRIFT, Outcome.HEALED)
+        return self.outcome in (Outcome.IN_SYNC, Outcome.DRIFT, Outcome.HEALED, Outcome.HELD)
 
     def drift_counts(self) -> dict[tuple[str, str], int]:
         """Standing drift by (zone, kind), with a 0 for every zone and kind that has none."""
@@ -139,6 +145,7 @@ _EXIT_CODES = {
     Outcome.IN_SYNC: EXIT_OK,
     Outcome.DRIFT: EXIT_CHANGES,
     Outcome.HEALED: EXIT_OK,
+    Outcome.HELD: EXIT_OK,
     Outcome.REFUSED: EXIT_REFUSED,
     Outcome.PARTIAL: EXIT_PARTIAL,
     Outcome.FAILED: EXIT_ERROR,

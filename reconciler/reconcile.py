@@ -87,6 +87,7 @@ def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResul
         report=report,
         refusal=refusal,
         budget=accounts.budget(),
+        self_heal=settings.self_heal,
     )
 
 

@@ -28,7 +28,7 @@ from reconciler.errors import (
 )
 from reconciler.executor import ApplyReport, Executor
 from reconciler.gcpause import collector_paused
-from reconciler.model import DesiredState, Plan, ZoneSpec
+from reconciler.model import DesiredState, LiveZone, Plan, ZoneSpec
 from reconciler.planner import Drift, build_plan, classify_drift
 from reconciler.stale import stale_reasons
 
@@ -55,7 +55,14 @@ def plan_for(
 
 
 def _plan(desired: DesiredState, client: CloudflareClient, sources: Sequence[str]) -> Plan:
-    live = client.fetch_live(desired.zones)
+    return plan_against(desired, client.fetch_live(desired.zones), sources=sources)
+
+
+def plan_against(
+    desired: DesiredState, live: Sequence[LiveZone], *, sources: Sequence[str] = ()
+) -> Plan:
+    """The plan of ``desired`` against zones already read (the reconcile loop reads per token);
+    no address check (``addresscheck.check_plan`` is the caller's, per client)."""
     with collector_paused():
         plan = build_plan(desired, live)
     made_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -68,6 +75,11 @@ def drift_for(
     """Every difference between live and git, sorted by kind (apps prune: false keeps count);
     every declared app's static edge IPs are checked against the live address plane."""
     plan = addresscheck.check_declared(_plan(desired, client, ()), desired, client, checks)
+    return drift_of(plan)
+
+
+def drift_of(plan: Plan) -> Drift:
+    """A plan's differences sorted by kind, with the apps prune: false keeps as unmanaged."""
     drift = classify_drift(plan)
     return dataclasses.replace(drift, unmanaged=drift.unmanaged + guardrails.kept_apps(plan))
 

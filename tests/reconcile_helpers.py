@@ -22,9 +22,10 @@ APPS = (
 )
 
 
-def zone_file(zone: str, *, token_env: str | None = None, apps: int = 3) -> str:
-    """A desired-state file of ``apps`` apps (of ssh, www, db) in ``zone``."""
-    lines = [f"zone: {zone}"]
+def zone_file(zone: str, *, token_env: str | None = None, apps: int = 3, extra: str = "") -> str:
+    """A desired-state file of ``apps`` apps (of ssh, www, db) in ``zone``; ``extra`` lines
+    (zone-level keys) go after the zone."""
+    lines = [f"zone: {zone}", *extra.splitlines()]
     if token_env:
         lines.append(f"token_env: {token_env}")
     lines.append("apps:")

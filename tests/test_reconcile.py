@@ -130,6 +130,37 @@ def test_self_heal_refused_by_the_safety_gate_exits_3_counts_it_and_deletes_noth
     assert live_app(server.emulator, "example.com", "db")  # still there: nothing forced
 
 
+def test_self_heal_holds_every_guardrail_protect_included(run_cli, api, server, config, tmp_path):
+    converge(server.emulator, config)
+    protected = zone_file(
+        "example.com",
+        apps=2,
+        extra='protect: ["db.*"]\nsafety: {max_destructive_percent: 100, allow_delete_all: true}',
+    )
+    (config / "example.yaml").write_text(protected)  # db dropped, but protected
+    result = run_cli(["reconcile", "--once", "--self-heal", str(config), *api])
+    assert result.exit_code == 3, result.stdout + result.stderr
+    assert "protect" in result.stdout
+    assert live_app(server.emulator, "example.com", "db")
+
+
+def test_self_heal_in_an_observe_zone_writes_nothing_and_the_drift_stands(
+    run_cli, api, server, config, tmp_path
+):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    (config / "example.yaml").write_text(zone_file("example.com", extra="mode: observe"))
+    metrics = tmp_path / "spectrum.prom"
+    once = ["reconcile", "--once", "--self-heal", str(config), *api, "--metrics-file", str(metrics)]
+    result = run_cli(once)
+    assert result.exit_code == 0  # as apply: observe is not an error
+    assert result.stdout.startswith("cycle 1: held (1 changed")
+    assert drift_gauge(metrics, "example.com", "changed") == 1
+    assert live_app(server.emulator, "example.com", "ssh")["origin_direct"] == [
+        "tcp://192.0.2.99:22"
+    ]
+
+
 def test_a_file_that_fails_validation_fails_the_cycle_and_plans_nothing(
     run_cli, api, server, config, tmp_path
 ):
