@@ -11,6 +11,7 @@ cycle that is running. API clients (and so each token's rate limiter) live acros
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import re
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
-from reconciler import workflow
+from reconciler import addresscheck, workflow
 from reconciler.accounts import Accounts
 from reconciler.cycle import CycleResult, exit_code, log_record, summary_line
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError, SafetyError
@@ -31,7 +32,6 @@ from reconciler.logs import scrub
 from reconciler.metrics import Health, Metrics
 from reconciler.model import Plan
 from reconciler.notify import Notifier
-from reconciler.planner import build_plan, check_safety, classify_drift
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResul
     started, clock = time.time(), time.monotonic()
     try:
         desired = workflow.load(settings.paths)
-        plan = build_plan(desired, accounts.fetch_live(desired.zones))
+        live = accounts.fetch_live(desired.zones)
+        plan = workflow.plan_against(desired, live, sources=settings.paths)
         report, refusal = _heal(plan, accounts, settings) if settings.self_heal else (None, None)
     except ConfigError as error:
         for problem in error.problems:
@@ -83,7 +84,7 @@ def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResul
         started,
         time.monotonic() - clock,
         zones=tuple(zone.name for zone in plan.zones),
-        drift=classify_drift(plan),
+        drift=workflow.drift_of(plan),
         report=report,
         refusal=refusal,
         budget=accounts.budget(),
@@ -101,18 +102,27 @@ def _failed(
 def _heal(
     plan: Plan, accounts: Accounts, settings: Settings
 ) -> tuple[ApplyReport | None, str | None]:
-    """Apply the plan, each token's part through its own client, under the safety gate."""
+    """Apply the plan as ``apply`` would, never forced (no --force, no --break-glass).
+
+    Before any write: each token's part has its static edge IPs checked against its account's
+    address plane (a refusal fails the cycle), then the guardrails and the safety gate judge
+    the whole plan. What they allow is written, each token's part through its own client.
+    """
     if not plan.has_changes:
         return None, None
-    outcomes: list[Outcome] = []
+    parts = [part for part in accounts.split(plan) if part.plan.has_changes]
+    for part in parts:
+        addresscheck.check_plan(part.plan, part.client)  # raises AddressRefusedError
     try:
-        check_safety(plan, force=False)  # the whole plan first: refused before any write
-        for part in accounts.split(plan):
-            if part.plan.has_changes:
-                executor = Executor(part.client, parallelism=settings.parallelism)
-                outcomes.extend(workflow.apply_plan(part.plan, executor, force=False).outcomes)
+        verdict = workflow.guard(plan, force=False)
     except SafetyError as refusal:
-        return (ApplyReport(tuple(outcomes)) if outcomes else None), scrub(str(refusal))
+        return None, scrub(str(refusal))
+    outcomes: list[Outcome] = []
+    for part in accounts.split(verdict.plan):
+        if part.plan.has_changes:
+            executor = Executor(part.client, parallelism=settings.parallelism)
+            one_token = dataclasses.replace(verdict, plan=part.plan)
+            outcomes.extend(workflow.run_verdict(one_token, executor).outcomes)
     return ApplyReport(tuple(outcomes)), None
 
 
