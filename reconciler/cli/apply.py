@@ -148,17 +148,21 @@ def exit_code(report: ApplyReport) -> int:
     return EXIT_ERROR if report.interrupted and not report.wrote else EXIT_PARTIAL
 
 
+_STEPS_OFF_TERMINAL = 10  # a long apply reports each tenth; a short one only its end
+
+
 def _progress() -> Progress:
     """Progress on stderr while applying. The outcome of every action is printed once, in the
     summary on stdout; off a terminal (CI logs) progress is a count every tenth of the way."""
     on_terminal = sys.stderr.isatty()
 
     def show(outcome: Outcome, done: int, total: int) -> None:
+        step = total // _STEPS_OFF_TERMINAL if total >= 2 * _STEPS_OFF_TERMINAL else total
         if on_terminal:
             end = "\n" if done == total else ""
             click.echo(f"\rapplying: {done}/{total}", err=True, nl=False)
             click.echo(end, err=True, nl=False)
-        elif done == total or done % max(1, total // 10) == 0:
+        elif done == total or done % step == 0:
             click.echo(f"applying: {done}/{total}", err=True)
 
     return show
