@@ -208,3 +208,17 @@ def test_an_unknown_zone_does_not_read_like_success(emulator) -> None:  # type: 
             client.fetch_live([ZoneSpec("missing.example", None)])
     assert str(raised.value).startswith("GET /zones: no zone named missing.example")
     assert "HTTP 200" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "token", ["good-part\nSECRETTAIL", "good-part\x00SECRETTAIL", "tökenSECRETTAIL"]
+)
+def test_a_token_that_cannot_be_a_header_fails_once_without_quoting_it(
+    server,
+    token: str,  # type: ignore[no-untyped-def]
+) -> None:
+    with CloudflareClient(token, base_url=server.base_url, retry=POLICY) as client:
+        with pytest.raises(TransportError) as raised:
+            client.fetch_live([ZONE])
+        assert client.requests_sent == 1
+    assert "SECRETTAIL" not in str(raised.value) and "CLOUDFLARE_API_TOKEN" in str(raised.value)

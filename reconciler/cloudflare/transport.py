@@ -29,6 +29,10 @@ log = logging.getLogger("reconciler.cloudflare")
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 _IDEMPOTENT = frozenset({"GET", "PUT", "DELETE"})
+_BAD_HEADER = (
+    "check CLOUDFLARE_API_TOKEN for spaces, line breaks or non-ASCII characters "
+    "(copy the token again)"
+)
 
 # Told of every exchange: method, HTTP status (0 when no response came) and Cloudflare's error
 # codes. Called from the sending thread; metrics (and nothing else) listen.
@@ -167,6 +171,12 @@ class Transport:
             self._stop_if_cancelled(method, path)
             try:
                 response = self._send(method, path, params, json)
+            except (httpx.LocalProtocolError, UnicodeEncodeError):
+                # A header httpx will not send (a token with a line break or non-ASCII): the
+                # same every time. Its message quotes the header, token included: never shown.
+                raise TransportError(
+                    method, path, detail="a request header could not be sent", hint=_BAD_HEADER
+                ) from None
             except httpx.TransportError as broken:
                 self._observe(method, 0, ())
                 hopeless = self._no_retry_can_fix(broken)
@@ -236,15 +246,10 @@ class Transport:
     def _no_retry_can_fix(self, error: httpx.TransportError) -> str | None:
         """The hint for a failure that repeating cannot change, or None when a retry may help.
 
-        Nothing listening on loopback (the emulator is not running), a TLS failure (wrong host
-        or an intercepting proxy) and a header httpx refuses to send (a token with a line break)
-        fail the same way every time; retrying them only made the user wait ~18 s.
+        Nothing listening on loopback (the emulator is not running) and a TLS failure (wrong
+        host, or an intercepting proxy) fail the same way every time; retrying them only made
+        the user wait ~18 s. (A header that cannot be sent is caught before, in ``request``.)
         """
-        if isinstance(error, httpx.LocalProtocolError):
-            return (
-                "a request header could not be sent; check CLOUDFLARE_API_TOKEN for spaces, "
-                "line breaks or non-ASCII characters"
-            )
         causes = _causes(error)
         if any(isinstance(cause, ssl.SSLError) for cause in causes):
             return (
