@@ -1,9 +1,11 @@
-"""The GitHub Actions recipes in docs/ci/github/ and the pre-commit hook a team copies.
+"""The GitHub Action (action.yml), the recipes in docs/ci/ and the pre-commit hook a team copies.
 
 actionlint (with shellcheck for the ``run:`` scripts) checks the workflows as GitHub would read
-them; both come from the ``test`` extra as wheels that carry the binaries. The structural tests
-pin what the recipes promise (triggers, least privilege, the sticky marker, the fork path), and
-every ``spectrum-reconciler …`` line in them is checked against the real command line's --help.
+them, and action.yml's scripts through a workflow made of its steps; both come from the ``test``
+extra as wheels that carry the binaries. The structural tests pin what the recipes promise
+(triggers, least privilege, the sticky marker, the fork path), and every command line the
+action, the workflows' ``with:`` and the GitLab pipeline build is checked against the real
+command line's --help. tests/test_ci_run.py runs them; here ``pre-commit try-repo`` runs the hook.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ from tests.conftest import EXAMPLES, FIXTURES, ROOT
 
 RECIPES = ROOT / "docs" / "ci" / "github"
 WORKFLOWS = sorted(RECIPES.glob("*.yml"))
+ACTION = ROOT / "action.yml"
+GITLAB = ROOT / "docs" / "ci" / "gitlab" / ".gitlab-ci.yml"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
+THIS_ACTION = re.compile(r"OWNER/spectrum-reconciler@v\d+(\.\d+)*")
 BIN = Path(sys.executable).parent
 
 
@@ -66,6 +71,15 @@ class TestActionlint:
         done = self.run(*WORKFLOWS)
         assert done.returncode == 0, done.stdout + done.stderr
 
+    def test_the_actions_scripts_pass_actionlint_and_shellcheck(self, tmp_path: Path) -> None:
+        done = self.run(action_as_workflow(tmp_path, ACTION.read_text()))
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    def test_the_action_check_sees_a_script_error(self, tmp_path: Path) -> None:
+        broken = ACTION.read_text().replace('>> "$GITHUB_OUTPUT"', ">> $GITHUB_OUTPUT")
+        done = self.run(action_as_workflow(tmp_path, broken))
+        assert done.returncode == 1 and "SC2086" in done.stdout
+
     def test_actionlint_really_checks(self, tmp_path: Path) -> None:
         broken = tmp_path / "broken.yml"
         text = (RECIPES / "drift.yml").read_text()
@@ -78,6 +92,51 @@ class TestActionlint:
         assert done.returncode == 1
         assert "issuez" in done.stdout  # actionlint's own permission check
         assert "SC2086" in done.stdout  # shellcheck, run by actionlint on the run: script
+
+
+def action_as_workflow(directory: Path, action_text: str) -> Path:
+    """action.yml's steps as one job of a workflow_call workflow, so actionlint (which checks
+    workflows) shellchecks its scripts with the same inputs in scope."""
+    action = yaml.safe_load(action_text)
+    inputs = {name: {"type": "string", "required": False} for name in action["inputs"]}
+    steps = [
+        {k: v for k, v in step.items() if k != "shell"}
+        | ({"shell": "bash"} if "run" in step else {})
+        for step in action["runs"]["steps"]
+    ]
+    workflow = {
+        "name": "action.yml as a workflow",
+        "on": {"workflow_call": {"inputs": inputs}},
+        "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": steps}},
+    }
+    text = yaml.safe_dump(workflow, sort_keys=False).replace(
+        "github.action_path", "github.workspace"
+    )
+    path = directory / "action-as-workflow.yml"
+    path.write_text(text)
+    return path
+
+
+class TestTheAction:
+    def test_inputs_outputs_and_composite(self) -> None:
+        action = yaml.safe_load(ACTION.read_text())
+        assert set(action["inputs"]) == {"command", "paths", "args", "python-version"}
+        assert set(action["outputs"]) == {"exit-code", "changes", "plan-file", "markdown-file"}
+        assert action["runs"]["using"] == "composite"
+        assert "github.action_path" in ACTION.read_text()  # installs its own checkout
+
+    def test_every_use_of_the_action_passes_only_declared_inputs(self) -> None:
+        declared = set(yaml.safe_load(ACTION.read_text())["inputs"])
+        uses = [
+            s
+            for path in WORKFLOWS
+            for s in steps(load(path.name))
+            if "spectrum-reconciler@" in s.get("uses", "")
+        ]
+        assert len(uses) == 6  # plan: validate, plan, diff; apply: two; drift: one
+        for step in uses:
+            assert THIS_ACTION.fullmatch(step["uses"]), step["uses"]
+            assert set(step["with"]) <= declared and "command" in step["with"]
 
 
 class TestTheRecipes:
@@ -122,44 +181,66 @@ class TestTheRecipes:
         assert "<!-- spectrum-reconciler:plan -->" in text
         assert "updateComment" in text and "createComment" in text
         uploads = [s for s in steps(load("plan.yml")) if "upload-artifact" in s.get("uses", "")]
-        assert len(uploads) == 1 and "plan.json" in uploads[0]["with"]["path"]
+        assert len(uploads) == 1 and uploads[0]["with"]["path"] == "spectrum-plan/"
+        assert 'cp "$PLAN_FILE" spectrum-plan/plan.json' in text
 
     def test_fork_prs_review_offline_without_the_secret(self) -> None:
         same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
         fork = same_repo.replace("==", "!=")
+        forked = [s for s in steps(load("plan.yml")) if s.get("if") == fork]
+        assert forked and all("secrets" not in str(step) for step in forked)
+        assert any(
+            s.get("with", {}).get("command") == "diff" and "--from-ref" in s["with"]["args"]
+            for s in forked
+        )
         for step in steps(load("plan.yml")):
-            if step.get("if") == fork:
-                assert "diff --from-ref" in step["run"]
-                assert "secrets" not in str(step)
-            elif "secrets" in str(step) or "comment" in step.get("name", "").lower():
+            if "secrets" in str(step) or "comment" in step.get("name", "").lower():
                 assert step.get("if") == same_repo, step["name"]
 
     def test_drift_issue_follows_the_exit_code(self) -> None:
         text = (RECIPES / "drift.yml").read_text()
-        assert "steps.drift.outputs.code == '2'" in text
+        assert "steps.drift.outputs.exit-code" in text
+        assert '[ "$CODE" = 2 ]' in text
         assert "state: 'closed'" in text
-        assert re.search(r"\*\) .*exit 1", text), "any other exit code fails the job"
 
 
 # ---- every spectrum-reconciler command line in the recipes is a real one ----
 
 
 def command_lines() -> list[list[str]]:
-    """Each ``spectrum-reconciler ARGS`` line of every run: script, as argv after the name."""
-    found = []
+    """Every command line the recipes build, as argv after ``spectrum-reconciler``: the lines of
+    action.yml's and the GitLab pipeline's scripts, and each use of the action (command + args)."""
+    scripts = [step.get("run", "") for step in yaml.safe_load(ACTION.read_text())["runs"]["steps"]]
+    pipeline = yaml.safe_load(GITLAB.read_text())
+    scripts += [
+        "\n".join(job["script"])
+        for job in pipeline.values()
+        if isinstance(job, dict) and "script" in job
+    ]
+    found = [argv for script in scripts for argv in _script_command_lines(script)]
     for path in WORKFLOWS:
         for step in steps(load(path.name)):
-            script = step.get("run", "").replace("\\\n", " ")
-            for line in script.splitlines():
-                words = line.strip()
-                if not words.startswith("spectrum-reconciler "):
-                    continue
-                words = re.sub(r"\s\d?>{1,2}\s*\S+", " ", words)  # drop redirections
-                lexer = shlex.shlex(words, posix=True, punctuation_chars=True)
-                lexer.whitespace_split = True
-                argv = list(lexer)
-                cut = next((i for i, w in enumerate(argv) if set(w) <= set("|&;()")), len(argv))
-                found.append(argv[1:cut])
+            given = step.get("with", {})
+            if "spectrum-reconciler@" in step.get("uses", ""):
+                args = re.sub(r"\$\{\{[^}]*\}\}", "X", given.get("args", ""))
+                found.append([given["command"], *shlex.split(args)])
+    return found
+
+
+def _script_command_lines(script: str) -> list[list[str]]:
+    found = []
+    for line in script.replace("\\\n", " ").splitlines():
+        words = line.strip()
+        if not words.startswith("spectrum-reconciler ") or words.startswith(
+            "spectrum-reconciler --"
+        ):
+            continue  # not a command (--version)
+        words = re.sub(r"\s\d?>{1,2}\s*\S+", " ", words)  # drop redirections
+        lexer = shlex.shlex(words, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        argv = list(lexer)
+        cut = next((i for i, w in enumerate(argv) if set(w) <= set("|&;()")), len(argv))
+        found.append(argv[1:cut])
     return found
 
 
@@ -186,7 +267,8 @@ def options_of(command: str) -> dict[str, list[str] | None]:
 
 
 def test_the_recipes_use_every_command_they_promise() -> None:
-    assert {argv[0] for argv in command_lines()} == {"validate", "plan", "diff", "apply", "drift"}
+    commands = {argv[0] for argv in command_lines()}
+    assert commands == {"validate", "plan", "diff", "apply", "drift"}
 
 
 @pytest.mark.parametrize("argv", command_lines(), ids=" ".join)
@@ -262,3 +344,71 @@ def test_the_hook_sees_a_duplicate_only_among_the_files_it_is_given(tmp_path: Pa
     assert run_hook(one).returncode == 0  # the other file was not staged: nothing to compare
     both = run_hook(one, two)
     assert both.returncode == 1 and str(one) in both.stderr and str(two) in both.stderr
+
+
+# ---- the hook, run by pre-commit itself ----
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This repository's files as the working tree has them, committed once: try-repo keys its
+    hook environment by repository and revision, so both runs below share one install."""
+    repo = tmp_path_factory.mktemp("hook-repo")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file() and not source.is_symlink():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name)
+    git(repo, "init", "--quiet")
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "snapshot")
+    return repo
+
+
+def try_repo(hook_repo: Path, sample: Path, name: str) -> subprocess.CompletedProcess[str]:
+    """``pre-commit try-repo`` of this repository's hook on one file of a sample repository;
+    pre-commit installs the hook (pip, with the index as configured) on first use."""
+    env = {**os.environ, "PRE_COMMIT_HOME": str(hook_repo.parent / "pre-commit-home")}
+    command = [tool("pre-commit"), "try-repo", str(hook_repo), "spectrum-reconciler-validate"]
+    return subprocess.run(
+        [*command, "--files", name],
+        cwd=sample,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def test_pre_commit_try_repo_fails_a_bad_file_and_passes_a_good_one(
+    hook_repo: Path, tmp_path: Path
+) -> None:
+    sample = tmp_path / "sample"
+    sample.mkdir()
+    shutil.copy(FIXTURES / "config" / "bad-cname-static.yaml", sample / "bad.yaml")
+    shutil.copy(next(EXAMPLES.rglob("*.yaml")), sample / "good.yaml")
+    git(sample, "init", "--quiet")
+    git(sample, "add", ".")
+    bad = try_repo(hook_repo, sample, "bad.yaml")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "Failed" in bad.stdout and "bad.yaml:" in bad.stdout
+    good = try_repo(hook_repo, sample, "good.yaml")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "Passed" in good.stdout
