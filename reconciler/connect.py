@@ -43,16 +43,18 @@ def open_client(
     connection: Connection,
     zones: Iterable[ZoneSpec] = (),
     *,
-    token_env: str = DEFAULT_TOKEN_ENV,
+    token_env: str | None = None,
     sandbox: Emulator | None = None,
     observer: RequestObserver | None = None,
 ) -> CloudflareClient:
     """A client for the real API, or for the sandbox with ``zones`` present in it.
 
-    The token comes from the variable ``token_env``; each client has its own rate limiter.
-    ``sandbox``: an emulator already opened, so that several clients share one sandbox.
-    ``observer`` is told of every request (metrics).
+    The token comes from the variable ``token_env``, else the one ``zones`` name (they must
+    agree: one client has one token); each client has its own rate limiter. ``sandbox``: an
+    emulator already opened, so that several clients share one. ``observer`` hears every request.
     """
+    zones = tuple(zones)
+    token_env = token_env or _one_token_env(zones)
     if connection.sandbox:
         emulator = sandbox or open_sandbox(connection, zones)
         return _sandbox_client(connection, emulator, token_env, observer)
@@ -73,6 +75,18 @@ def open_client(
         on_retry=RetryNotices(),
         observer=observer,
     )
+
+
+def _one_token_env(zones: Iterable[ZoneSpec]) -> str:
+    """The variable every zone's token comes from; several are refused, naming them."""
+    names = sorted({zone.token_env or DEFAULT_TOKEN_ENV for zone in zones})
+    if len(names) > 1:
+        raise ReconcilerError(
+            f"these files take tokens from {len(names)} variables ({', '.join(names)}); this "
+            "command uses one token — run it once per token_env (one directory per account), "
+            "or use reconcile, which paces each token on its own"
+        )
+    return names[0] if names else DEFAULT_TOKEN_ENV
 
 
 def open_sandbox(connection: Connection, zones: Iterable[ZoneSpec]) -> Emulator:

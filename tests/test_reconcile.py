@@ -421,3 +421,28 @@ def test_sigterm_mid_loop_ends_cleanly_after_the_running_cycle(tmp_path):
     assert all(r["outcome"] == "drift" for r in records)  # every cycle that began, finished
     # the first cycle looks the zone up and lists it; each later one lists it again
     assert requests == 2 + (stopped_after - 1)
+
+
+def test_plan_takes_the_token_from_the_zones_token_env(run_cli, server, tmp_path, monkeypatch):
+    config = write_config(tmp_path / "apps", com=zone_file("example.com", token_env="TEAM_A_TOKEN"))
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "the-default-token-0000")
+    monkeypatch.delenv("TEAM_A_TOKEN", raising=False)
+    missing = run_cli(["plan", str(config), "--base-url", server.base_url])
+    assert missing.exit_code == 1 and "TEAM_A_TOKEN is not set" in missing.stderr
+    monkeypatch.setenv("TEAM_A_TOKEN", "token-of-team-a-0001")
+    assert run_cli(["plan", str(config), "--base-url", server.base_url]).exit_code == 0
+    fingerprint = hashlib.sha256(b"token-of-team-a-0001").hexdigest()[:12]
+    assert set(server.emulator.stats()["requests_by_token"]) == {fingerprint}
+
+
+def test_commands_with_one_client_refuse_files_of_several_tokens(run_cli, server, tmp_path):
+    config = write_config(
+        tmp_path / "apps",
+        com=zone_file("example.com", token_env="TEAM_A_TOKEN"),
+        net=zone_file("example.net", token_env="TEAM_B_TOKEN"),
+    )
+    for command in ("plan", "drift", "apply"):
+        result = run_cli([command, str(config), "--base-url", server.base_url])
+        assert result.exit_code == 1
+        assert "(TEAM_A_TOKEN, TEAM_B_TOKEN)" in result.stderr and "reconcile" in result.stderr
+    assert server.emulator.stats()["total"] == 0
