@@ -173,7 +173,7 @@ def run(
         if every is None:
             return exit_code(result)
         if stop.is_set() or stop.wait(every):
-            log.warning("reconcile: stopped after cycle %d", number)
+            print(f"reconcile: stopped after cycle {number}", file=sys.stderr, flush=True)
             return EXIT_OK
 
 
