@@ -106,6 +106,8 @@ class Accounts:
     def close(self) -> None:
         for client in self.clients.values():
             client.close()
+        if self._sandbox is not None:
+            self._sandbox.close()  # releases the sandbox for the next run
 
     def __enter__(self) -> Accounts:
         return self

@@ -7,7 +7,9 @@ its state in ``.spectrum-sandbox.json`` and the zones the command names created 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +58,14 @@ def open_client(
     zones = tuple(zones)
     token_env = token_env or _one_token_env(zones)
     if connection.sandbox:
-        emulator = sandbox or open_sandbox(connection, zones)
-        return _sandbox_client(connection, emulator, token_env, observer)
+        if sandbox is not None:  # the caller's: it closes it
+            return _sandbox_client(connection, sandbox, token_env, observer, owned=False)
+        emulator = open_sandbox(connection, zones)
+        try:
+            return _sandbox_client(connection, emulator, token_env, observer, owned=True)
+        except BaseException:
+            emulator.close()
+            raise
     token = os.environ.get(token_env, "").strip()
     if not token:
         raise AuthError(
@@ -90,15 +98,33 @@ def _one_token_env(zones: Iterable[ZoneSpec]) -> str:
 
 
 def open_sandbox(connection: Connection, zones: Iterable[ZoneSpec]) -> Emulator:
-    """The in-process sandbox emulator, with ``zones`` present in it."""
+    """The in-process sandbox emulator, with ``zones`` present in it; close it when done.
+
+    One run at a time: the emulator holds the sandbox's lock until it is closed, and a second
+    run waits for it (saying so on stderr) instead of overwriting the first run's apps.
+    """
     from reconciler.emulator import Emulator, StateFileError  # only the sandbox needs these
 
+    state = Path(connection.sandbox_state)
     try:
-        emulator = Emulator.sandbox(Path(connection.sandbox_state))
+        emulator = Emulator.sandbox(state, on_wait=lambda: _say_waiting(state))
     except StateFileError as error:
         raise ReconcilerError(_sandbox_file_problem(error)) from None
-    ensure_sandbox_zones(emulator, zones)
+    try:
+        ensure_sandbox_zones(emulator, zones)
+    except BaseException:
+        with contextlib.suppress(StateFileError):
+            emulator.close()  # releases the lock even when folding the journal in fails
+        raise
     return emulator
+
+
+def _say_waiting(state: Path) -> None:
+    print(
+        f"waiting for another run using the sandbox ({state}) to finish ...",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def ensure_sandbox_zones(emulator: Emulator, zones: Iterable[ZoneSpec]) -> None:
@@ -120,13 +146,15 @@ def _sandbox_client(
     emulator: Emulator,
     token_env: str,
     observer: RequestObserver | None,
+    *,
+    owned: bool,
 ) -> CloudflareClient:
     token = os.environ.get(token_env, "").strip() or SANDBOX_TOKEN
     register_secret(token)
     return CloudflareClient(
         token,
         base_url=SANDBOX_BASE_URL,
-        transport=emulator.transport(),
+        transport=emulator.transport(owned=owned),  # owned: closing the client closes it
         rate_limit=connection.rate_limit,
         observer=observer,
     )
@@ -139,6 +167,6 @@ def _sandbox_file_problem(error: StateFileError) -> str:
             "directory you can write to"
         )
     return (
-        f"the sandbox file {error.path} is unusable ({error.reason}) — delete it to start "
-        "a fresh, empty sandbox"
+        f"the sandbox file {error.path} is unusable ({error.reason}) — delete it and "
+        f"{error.path}.journal to start a fresh, empty sandbox"
     )

@@ -90,6 +90,7 @@ class TestReads:
         state = tmp_path / "state.json"
         clean = make_emulator(state_file=str(state))
         seed_apps(clean, 230)
+        clean.close()  # releases the state file for the next emulator
         faulty = make_emulator(fault_rate=0.3, seed=seed, state_file=str(state))
         with make_client(faulty) as client:
             (zone,) = client.fetch_live([ZONE])

@@ -27,6 +27,7 @@ NOT_COPIED = shutil.ignore_patterns(
     ".ruff_cache",
     ".hypothesis",
     ".spectrum-sandbox.json",
+    ".spectrum-sandbox.json.journal",
 )
 
 
@@ -119,7 +120,7 @@ def test_the_readme_says_to_activate_the_environment_for_later_examples() -> Non
 
 def test_the_readme_tells_users_to_ignore_the_sandbox_file() -> None:
     text = _flat(README)
-    assert "add `.spectrum-sandbox.json` to `.gitignore`" in text
+    assert "add `.spectrum-sandbox.json*` to `.gitignore`" in text  # the state and its journal
     assert ".spectrum-sandbox.json" in (ROOT / ".gitignore").read_text()
 
 

@@ -181,7 +181,12 @@ def emulator(
 
     Example: spectrum-reconciler emulator --zone example.com --byoip-prefix 198.51.100.0/24
     """
-    from reconciler.emulator import StateFileError, check_address_flags, run_from_cli
+    from reconciler.emulator import (
+        StateFileError,
+        StateLocked,
+        check_address_flags,
+        run_from_cli,
+    )
 
     try:
         check_address_flags(prefixes, leased)
@@ -202,6 +207,8 @@ def emulator(
             seed=seed,
             rate_limit=(rate_limit.requests, rate_limit.seconds),
         )
+    except StateLocked as error:  # another emulator or --sandbox run has the file
+        raise ReconcilerError(str(error)) from None
     except StateFileError as error:
         raise ReconcilerError(_state_file_problem(error)) from None
     except OSError as error:

@@ -11,6 +11,7 @@ from reconciler.emulator.addressing import check_address_flags
 from reconciler.emulator.app import Emulator
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig, parse_rate_limit
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse
+from reconciler.emulator.persistence import StateLocked, read_state
 from reconciler.emulator.server import EmulatorServer, run_from_cli, serve
 from reconciler.emulator.store import StateFileError
 
@@ -22,8 +23,10 @@ __all__ = [
     "EmulatorResponse",
     "EmulatorServer",
     "StateFileError",
+    "StateLocked",
     "check_address_flags",
     "parse_rate_limit",
+    "read_state",
     "run_from_cli",
     "serve",
 ]

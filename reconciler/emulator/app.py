@@ -32,6 +32,7 @@ from reconciler.emulator.faults import (
     ScriptedFaults,
 )
 from reconciler.emulator.handlers import WRITES, Backend, Match, check_ids, no_route, resolve
+from reconciler.emulator.persistence import StateFile
 from reconciler.emulator.store import Store
 from reconciler.emulator.transport import EmulatorTransport
 
@@ -49,11 +50,21 @@ class Emulator:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        on_wait: Callable[[], None] | None = None,
     ):
+        """``on_wait``: called once if another process holds ``config.state_file``, before
+        waiting for it; without it, ``StateLocked`` is raised at once."""
         self.config = config
         self._lock = threading.Lock()
-        self._state_path = Path(config.state_file) if config.state_file is not None else None
-        store = Store.load(self._state_path) if self._state_path else Store()
+        self._state: StateFile | None = None
+        store, saved = Store(), True
+        if config.state_file is not None:
+            self._state = StateFile(Path(config.state_file), on_wait=on_wait)
+            try:
+                store, saved = self._load(self._state)
+            except BaseException:
+                self._state.close()
+                raise
         self._backend = Backend(
             store,
             config.virtual_networks,
@@ -81,15 +92,45 @@ class Emulator:
                 for cidr in config.leased_prefixes
             ]
             changed += [store.ensure_zone(name)[1] for name in config.zones]
-            if any(changed) or (self._state_path and not self._state_path.exists()):
+            if self._state is not None and not saved:
+                self._state.compact(store)  # the file exists from the start
+            elif any(changed):
                 self._persist()
+            self._sync()
+
+    @staticmethod
+    def _load(state: StateFile) -> tuple[Store, bool]:
+        document = state.load()
+        if document is None:
+            return Store(), False
+        store = Store.from_dict(document, state.path)
+        state.baseline(store)
+        return store, True
+
+    def close(self) -> None:
+        """Fold the journal into the state file and release it for other processes."""
+        with self._lock:
+            if self._state is not None:
+                self._state.close(self._backend.store)
+                self._state = None  # from here on, state lives in memory only
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @classmethod
-    def sandbox(cls, path: str | os.PathLike[str], zones: Iterable[str] = ()) -> Emulator:
+    def sandbox(
+        cls,
+        path: str | os.PathLike[str],
+        zones: Iterable[str] = (),
+        on_wait: Callable[[], None] | None = None,
+    ) -> Emulator:
         """The ``--sandbox`` set-up: state in ``path``, the documentation prefixes onboarded
-        (approved, advertised, bound to Spectrum)."""
+        (approved, advertised, bound to Spectrum). ``on_wait``: see ``__init__``."""
         config = EmulatorConfig(state_file=path, byoip_prefixes=DOCUMENTATION_PREFIXES)
-        emulator = cls(config)
+        emulator = cls(config, on_wait=on_wait)
         for name in zones:
             emulator.ensure_zone(name)
         return emulator
@@ -99,9 +140,10 @@ class Emulator:
     def account_id(self) -> str:
         return self._backend.store.account["id"]
 
-    def transport(self) -> httpx.BaseTransport:
-        """An httpx transport answering every request in-process (the host is ignored)."""
-        return EmulatorTransport(self)
+    def transport(self, *, owned: bool = False) -> httpx.BaseTransport:
+        """An httpx transport answering every request in-process (the host is ignored);
+        ``owned``: closing it (with the client) closes the emulator too."""
+        return EmulatorTransport(self, on_close=self.close if owned else None)
 
     def script_faults(self, script: Mapping[int, FaultKind]) -> ScriptedFaults:
         """From now on, fault exactly the writes ``script`` names (numbered from 1) instead of
@@ -128,7 +170,8 @@ class Emulator:
             zone, created = self._backend.store.ensure_zone(name, zone_id)
             if created:
                 self._persist()
-            return dict(zone)
+        self._sync()
+        return dict(zone)
 
     def apps(self, zone_id: str) -> list[dict[str, Any]]:
         """A snapshot (deep copies) of the zone's stored apps."""
@@ -160,6 +203,7 @@ class Emulator:
             if state:
                 self._backend.store.clear_apps()
                 self._persist()
+        self._sync()
 
     # --- the request path ----------------------------------------------------------------
     def handle(
@@ -180,7 +224,9 @@ class Emulator:
             time.sleep(self.config.latency_ms / 1000.0)  # outside the lock: slow, not serial
         lowered = {name.lower(): value for name, value in headers.items()}
         with self._lock:
-            return self._api(method, path, path[len(API_PREFIX) :], query, lowered, body)
+            result = self._api(method, path, path[len(API_PREFIX) :], query, lowered, body)
+        self._sync()  # durable before anyone hears of it; outside the lock, so fsyncs batch
+        return result
 
     def _api(
         self,
@@ -236,8 +282,12 @@ class Emulator:
         return failure(no_route(path))
 
     def _persist(self) -> None:
-        if self._state_path is not None:
-            self._backend.store.save(self._state_path)
+        if self._state is not None:
+            self._state.commit(self._backend.store)
+
+    def _sync(self) -> None:
+        if self._state is not None:
+            self._state.sync()
 
 
 def _rate_limited(headers: dict[str, str]) -> EmulatorResponse:

@@ -114,13 +114,17 @@ def run_from_cli(
         rate_limit=limit,
         state_file=state,
     )
-    server = EmulatorServer(Emulator(config), host, port)
+    emulator = Emulator(config)  # holds the state file's lock until closed
     try:
-        # The socket is bound and listening once the constructor returns, so the line is true.
-        print(f"listening on {server.base_url}", flush=True)
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+        server = EmulatorServer(emulator, host, port)
+        try:
+            # The socket is bound and listening once the constructor returns, so it is true.
+            print(f"listening on {server.base_url}", flush=True)
+            server.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
     finally:
-        server.server_close()
+        emulator.close()  # folds the journal into the state file
     return 0

@@ -1,9 +1,10 @@
-"""The emulator's state — account, zones, the address plane, apps — and its persistence.
+"""The emulator's state — account, zones, the address plane, apps — as one document.
 
 In: calls from the router (already holding the emulator's lock). Out: plain JSON-shaped dicts.
 Each stored app also keeps its encoded JSON, made once per write, so listing a page joins
-strings instead of encoding the apps again. ``save`` writes a temporary file, fsyncs it and
-renames it over the old one, so a crash at any moment leaves either the old or the new state.
+strings instead of encoding the apps again, and journaling a write appends that string.
+``to_dict``/``from_dict`` are the whole state; ``sections`` and ``take_app_changes`` are what
+``persistence`` journals after each write (files, locking, crash safety: see there).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -58,6 +57,7 @@ class Store:
         self._encoded: dict[str, str] = {}  # app id -> its JSON, refreshed on every write
         # (zone id, order, descending) -> apps in that order; lists repeat far more than writes.
         self._sorted: dict[tuple[str, str, bool], list[App]] = {}
+        self._app_changes: list[str] = []  # journal changes not yet taken by persistence
 
     # zones and prefixes -------------------------------------------------------------------
     def ensure_zone(self, name: str, zone_id: str | None = None) -> tuple[dict[str, Any], bool]:
@@ -92,19 +92,23 @@ class Store:
 
     def put_app(self, zone_id: str, app: App) -> None:
         self.zone_apps(zone_id)[app["id"]] = app
-        self._encoded[app["id"]] = json.dumps(app, separators=(",", ":"))
+        encoded = self._encoded[app["id"]] = json.dumps(app, separators=(",", ":"))
         self._sorted.clear()
+        self._app_changes.append(f'{{"put":{json.dumps(zone_id)},"app":{encoded}}}')
 
     def delete_app(self, zone_id: str, app_id: str) -> None:
         del self._apps[zone_id][app_id]
         del self._encoded[app_id]
         self._sorted.clear()
+        self._app_changes.append(json.dumps({"delete": zone_id, "id": app_id}))
 
     def clear_apps(self) -> None:
         for apps in self._apps.values():
             apps.clear()
         self._encoded.clear()
         self._sorted.clear()
+        empty: dict[str, list[App]] = {zone_id: [] for zone_id in self._apps}
+        self._app_changes.append(json.dumps({"section": "apps", "value": empty}))
 
     def all_apps(self) -> Iterator[tuple[str, App]]:
         """Every (zone id, app) pair of the account."""
@@ -112,45 +116,47 @@ class Store:
             for app in apps.values():
                 yield zone_id, app
 
-    # persistence ------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    # persistence (the files: ``persistence``) ----------------------------------------------
+    def sections(self) -> dict[str, Any]:
+        """Every persisted part of the state but the apps; a new part must be listed here."""
         return {
-            "version": STATE_VERSION,
             "account": self.account,
             "zones": self.zones,
             "prefixes": self.prefixes,
             "bindings": self.bindings,
             "bgp_prefixes": self.bgp_prefixes,
             "leased": self.leased,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            **self.sections(),
             "apps": {zid: list(apps.values()) for zid, apps in self._apps.items()},
         }
 
-    @classmethod
-    def load(cls, path: Path) -> Store:
-        """The state saved at ``path``; a missing file is an empty store.
+    def take_app_changes(self) -> list[str]:
+        """The apps written since the last call, as journal changes (JSON objects)."""
+        changes, self._app_changes = self._app_changes, []
+        return changes
 
-        Raises ``StateFileError`` (naming the file and what is wrong) for anything else that is
-        not a state file this emulator wrote: unreadable, not JSON, another version, wrong shape.
+    @classmethod
+    def from_dict(cls, doc: Any, path: Path) -> Store:
+        """The store a ``to_dict`` document (read from ``path``) describes.
+
+        Raises ``StateFileError`` (naming the file and what is wrong) for a document this
+        emulator did not write: another version, or the wrong shape.
         """
+        if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
+            raise StateFileError(path, f"not an emulator state file of version {STATE_VERSION}")
         try:
-            return cls._load(path)
-        except StateFileError:
-            raise
-        except (OSError, UnicodeDecodeError) as error:
-            raise StateFileError(path, f"cannot read it: {_reason(error)}") from None
-        except ValueError as error:  # json.JSONDecodeError is one
-            raise StateFileError(path, f"not JSON: {error}") from None
+            return cls._from_dict(doc)
         except (KeyError, TypeError, AttributeError) as error:
             raise StateFileError(path, f"not an emulator state file ({_reason(error)})") from None
 
     @classmethod
-    def _load(cls, path: Path) -> Store:
+    def _from_dict(cls, doc: dict[str, Any]) -> Store:
         store = cls()
-        if not path.exists():
-            return store
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
-            raise StateFileError(path, f"not an emulator state file of version {STATE_VERSION}")
         store.account = doc["account"]
         store.zones = doc["zones"]
         store.prefixes = doc["prefixes"]
@@ -158,35 +164,11 @@ class Store:
         store.bgp_prefixes = doc.get("bgp_prefixes", {})
         store.leased = doc.get("leased", [])
         for zone_id, apps in doc["apps"].items():
+            store._apps.setdefault(zone_id, {})
             for app in apps:
                 store.put_app(zone_id, app)
+        store.take_app_changes()
         return store
-
-    def save(self, path: Path) -> None:
-        """Write atomically: temp file in the same directory, fsync, rename, fsync the directory.
-
-        Raises ``StateFileError`` when the file cannot be written (the old one stays as it was).
-        """
-        data = json.dumps(self.to_dict(), indent=1, sort_keys=True).encode()
-        directory = path.parent if str(path.parent) else Path(".")
-        try:
-            self._write(path, directory, data)
-        except OSError as error:
-            raise StateFileError(path, f"cannot write it: {_reason(error)}", writing=True) from None
-        _fsync_directory(directory)
-
-    @staticmethod
-    def _write(path: Path, directory: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
 
 class StateFileError(ValueError):
@@ -204,20 +186,6 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, KeyError):
         return f"no {error.args[0]} field" if error.args else "a field is missing"
     return str(error) or type(error).__name__
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The rename is durable only once the directory entry is; not every OS allows this.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _zone(zone_id: str, name: str, account: dict[str, str]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ In: an ``httpx.Request`` to any host. Out: an ``httpx.Response``; a dropped conn
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 import httpx
@@ -31,8 +31,13 @@ class Handler(Protocol):
 class EmulatorTransport(httpx.BaseTransport):
     """Serves the emulator without sockets; safe to share between threads."""
 
-    def __init__(self, emulator: Handler) -> None:
+    def __init__(self, emulator: Handler, on_close: Callable[[], None] | None = None) -> None:
         self._emulator = emulator
+        self._on_close = on_close
+
+    def close(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()

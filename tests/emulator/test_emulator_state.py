@@ -1,15 +1,43 @@
-"""Persistence: state survives a reload, every write lands atomically, --sandbox set-up."""
+"""Persistence: a snapshot plus an append-only journal; every acknowledged write is on disk before
+its answer, survives a crash at any point, and one process at a time holds the state."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from emulator_helpers import apps_url, client_for, create, make_emulator, static_app, tcp_app
 
-from reconciler.emulator import DOCUMENTATION_PREFIXES, Emulator, EmulatorConfig, StateFileError
+from reconciler.emulator import (
+    DOCUMENTATION_PREFIXES,
+    Emulator,
+    EmulatorConfig,
+    StateFileError,
+    StateLocked,
+    persistence,
+    read_state,
+)
+
+
+def journal_of(state: Path) -> Path:
+    return state.with_name(state.name + ".journal")
+
+
+def journal_lines(state: Path) -> list[object]:
+    return [json.loads(line) for line in journal_of(state).read_text().splitlines()]
+
+
+def crash_copy(state: Path, into: Path) -> Path:
+    """The files exactly as a SIGKILL at this moment would leave them."""
+    into.mkdir()
+    shutil.copy(state, into / state.name)
+    shutil.copy(journal_of(state), journal_of(into / state.name))
+    return into / state.name
 
 
 def test_state_survives_a_reload(tmp_path: Path) -> None:
@@ -20,6 +48,7 @@ def test_state_survives_a_reload(tmp_path: Path) -> None:
         kept = create(client, zone_id, static_app())
         gone = create(client, zone_id, tcp_app())
         client.delete(apps_url(zone_id, gone["id"]))
+    emu.close()
     again = Emulator(EmulatorConfig(state_file=state))
     assert again.apps(zone_id) == [kept]
     assert again.account_id == emu.account_id
@@ -36,36 +65,120 @@ def test_missing_file_is_empty_state_and_gets_written(tmp_path: Path) -> None:
     assert emu.stats()["total"] == 0
 
 
-def test_every_committed_write_is_persisted_through_a_rename(
+def test_each_committed_write_appends_one_line_and_rewrites_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     state = tmp_path / "state.json"
     emu = make_emulator(state_file=state)
     zone_id = emu.ensure_zone("example.com")["id"]
-    renames: list[tuple[str, str]] = []
-    real_replace = os.replace
-
-    def spy(src: str, dst: str) -> None:
-        # At the moment of the rename the temporary file is complete and loadable.
-        assert json.loads(Path(src).read_text())["version"] == 1
-        renames.append((str(src), str(dst)))
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", spy)
+    renames: list[str] = []
+    monkeypatch.setattr(os, "replace", lambda src, dst: renames.append(dst))
+    before = len(journal_lines(state))
     with client_for(emu) as client:
         app = create(client, zone_id, tcp_app())
         client.get(apps_url(zone_id))  # reads do not write
         client.post(apps_url(zone_id), json=tcp_app(origin_direct=None))  # refused: no write
         client.put(apps_url(zone_id, app["id"]), json=tcp_app(tls="full"))
         client.delete(apps_url(zone_id, app["id"]))
-    assert len(renames) == 3
-    assert all(dst == str(state) and Path(src).parent == tmp_path for src, dst in renames)
-    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temporary left over
+    lines = journal_lines(state)[before:]
+    assert [next(iter(change[0])) for change in lines] == ["put", "put", "delete"]  # type: ignore[index]
+    assert renames == []  # the snapshot is not rewritten per write
 
 
-def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_acknowledged_write_is_on_disk_before_its_answer_returns(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     emu = make_emulator(state_file=state)
+    zone_id = emu.ensure_zone("example.com")["id"]
+    with client_for(emu) as client:
+        app = create(client, zone_id, tcp_app())
+        assert read_state(state)["apps"][zone_id] == [app]  # type: ignore[index]
+        killed = crash_copy(state, tmp_path / "killed")
+    restarted = Emulator(EmulatorConfig(state_file=killed))
+    assert restarted.apps(zone_id) == [app]
+
+
+def test_a_torn_last_line_is_ignored_and_cut_before_the_next_append(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    zone_id = emu.ensure_zone("example.com")["id"]
+    with client_for(emu) as client:
+        first = create(client, zone_id, tcp_app())
+    killed = crash_copy(state, tmp_path / "killed")
+    with journal_of(killed).open("ab") as journal:
+        journal.write(b'[{"put":"' + zone_id.encode() + b'","app":{"id":"half')  # power lost
+    restarted = Emulator(EmulatorConfig(state_file=killed))
+    assert restarted.apps(zone_id) == [first]
+    with client_for(restarted) as client:
+        second = create(client, zone_id, tcp_app("two.example.com"))
+    assert sorted(a["id"] for a in read_state(killed)["apps"][zone_id]) == sorted(  # type: ignore[index]
+        [first["id"], second["id"]]
+    )
+
+
+def test_the_journal_is_folded_into_the_snapshot_once_it_outgrows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persistence, "MIN_COMPACT_BYTES", 0)
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    zone_id = emu.ensure_zone("example.com")["id"]
+    with client_for(emu) as client:
+        created = [create(client, zone_id, tcp_app(f"a{i}.example.com")) for i in range(40)]
+    snapshot = json.loads(state.read_text())
+    assert len(journal_lines(state)) < 40  # compacted along the way
+    assert journal_lines(state)[0] == {"journal": snapshot["journal"]}
+    assert read_state(state)["apps"][zone_id] == created  # type: ignore[index]
+
+
+def test_a_crash_between_the_new_snapshot_and_the_journal_reset_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    zone_id = emu.ensure_zone("example.com")["id"]
+    with client_for(emu) as client:
+        created = [create(client, zone_id, tcp_app(f"a{i}.example.com")) for i in range(3)]
+
+    def crash(self: object, journal_id: str) -> None:
+        raise OSError("killed after the rename")
+
+    monkeypatch.setattr(persistence.StateFile, "_restart_journal", crash)
+    with pytest.raises(StateFileError):
+        emu.close()  # the snapshot now holds everything; the journal still has the old id
+    monkeypatch.undo()
+    restarted = Emulator(EmulatorConfig(state_file=state))
+    assert restarted.apps(zone_id) == created  # each exactly once
+
+
+def test_close_leaves_one_complete_snapshot(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    zone_id = emu.ensure_zone("example.com")["id"]
+    with client_for(emu) as client:
+        app = create(client, zone_id, tcp_app())
+    emu.close()
+    assert json.loads(state.read_text())["apps"][zone_id] == [app]
+    assert len(journal_lines(state)) == 1  # the header only
+
+
+def test_a_changed_section_is_journaled_whole(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    emu.ensure_zone("new.example")
+    assert journal_lines(state)[-1][0]["section"] == "zones"  # type: ignore[index]
+    killed = crash_copy(state, tmp_path / "killed")
+    with client_for(Emulator(EmulatorConfig(state_file=killed))) as client:
+        (zone,) = client.get("/zones", params={"name": "new.example"}).json()["result"]
+    assert zone["name"] == "new.example"
+
+
+def test_a_failed_snapshot_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    with client_for(emu) as client:
+        create(client, emu.ensure_zone("example.com")["id"], tcp_app())
     before = state.read_text()
 
     def broken(src: str, dst: str) -> None:
@@ -73,9 +186,9 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(os, "replace", broken)
     with pytest.raises(StateFileError, match=r"state\.json: cannot write it: disk gone"):
-        emu.ensure_zone("new.example")
+        emu.close()
     assert state.read_text() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json", "state.json.journal"]
 
 
 def test_a_foreign_file_is_refused(tmp_path: Path) -> None:
@@ -83,20 +196,53 @@ def test_a_foreign_file_is_refused(tmp_path: Path) -> None:
     state.write_text('{"something": "else"}')
     with pytest.raises(ValueError, match="not an emulator state file"):
         Emulator(EmulatorConfig(state_file=state))
+    Emulator(EmulatorConfig(state_file=tmp_path / "other.json"))  # and its lock was let go
+
+
+def test_a_second_emulator_on_the_same_state_is_refused_at_once(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    first = make_emulator(state_file=state)
+    with pytest.raises(StateLocked, match="in use by another process"):
+        Emulator(EmulatorConfig(state_file=state))
+    first.close()
+    Emulator(EmulatorConfig(state_file=state)).close()
+
+
+def test_a_waiting_emulator_starts_from_what_the_first_one_wrote(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    first = make_emulator(state_file=state)
+    zone_id = first.ensure_zone("example.com")["id"]
+    waited = threading.Event()
+    second: list[Emulator] = []
+
+    def open_second() -> None:
+        second.append(Emulator(EmulatorConfig(state_file=state), on_wait=waited.set))
+
+    thread = threading.Thread(target=open_second)
+    thread.start()
+    assert waited.wait(10)
+    with client_for(first) as client:
+        app = create(client, zone_id, tcp_app())
+    time.sleep(0.05)
+    assert second == []  # still waiting
+    first.close()
+    thread.join(10)
+    assert second[0].apps(zone_id) == [app]
 
 
 def test_sandbox_onboards_the_documentation_prefixes(tmp_path: Path) -> None:
     path = tmp_path / ".spectrum-sandbox.json"
     emu = Emulator.sandbox(path, zones=["example.com"])
-    saved = json.loads(path.read_text())
+    saved = read_state(path) or {}
     assert {p["cidr"] for p in saved["prefixes"]} == set(DOCUMENTATION_PREFIXES)
     zone_id = emu.ensure_zone("example.com")["id"]
     with client_for(emu) as client:
         body = static_app(edge_ips={"type": "static", "ips": ["203.0.113.9", "2001:DB8::1"]})
         create(client, zone_id, body)
+    emu.close()
     reopened = Emulator.sandbox(path)
     assert len(reopened.apps(zone_id)) == 1
-    assert len(json.loads(path.read_text())["prefixes"]) == 3  # not onboarded twice
+    assert len((read_state(path) or {})["prefixes"]) == 3  # not onboarded twice
 
 
 @pytest.mark.parametrize(

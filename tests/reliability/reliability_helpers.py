@@ -8,9 +8,9 @@ printed at the end of the session and, with ``RELIABILITY_FIGURES=FILE``, saved 
 
 from __future__ import annotations
 
-import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -212,12 +212,21 @@ def write_count(stats: Mapping[str, Any]) -> int:
 
 
 def state_apps(state_file: Path, zone: str = ZONE) -> list[dict[str, Any]]:
-    """The apps of ``zone`` in an emulator state file (which must be JSON of version 1)."""
+    """The apps of ``zone`` in an emulator state (snapshot + journal, read without its lock)."""
+    from reconciler.emulator import read_state
     from reconciler.emulator.store import md5_hex
 
-    document = json.loads(state_file.read_text(encoding="utf-8"))
-    assert document["version"] == 1
+    document = read_state(state_file)
+    assert document is not None and document["version"] == 1
     return list(document["apps"].get(md5_hex(zone), []))
+
+
+def crash_copy(state_file: Path, into: Path) -> Path:
+    """The state's files as a SIGKILL at this moment would leave them, copied to ``into``."""
+    into.mkdir()
+    for source in (state_file, state_file.with_name(state_file.name + ".journal")):
+        shutil.copy(source, into / source.name)
+    return into / state_file.name
 
 
 # --- processes -----------------------------------------------------------------------------

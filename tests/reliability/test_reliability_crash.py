@@ -14,6 +14,7 @@ import pytest
 from reliability_helpers import (
     SCALE,
     app_config,
+    crash_copy,
     emulator_process,
     identities,
     python_env,
@@ -61,9 +62,10 @@ def kill_after_attempts(process: subprocess.Popen[str], journal: Path, attempts:
 
 
 def assert_state_loads(state: Path) -> list[dict[str, object]]:
-    """The file is JSON of the emulator's shape, and an emulator starts from it."""
+    """The files hold a state of the emulator's shape, and an emulator starts from them (from
+    a copy: the running emulator, if any, holds the state's lock)."""
     apps = state_apps(state)
-    Emulator(EmulatorConfig(state_file=state))
+    Emulator(EmulatorConfig(state_file=crash_copy(state, state.parent / "copy"))).close()
     return apps
 
 

@@ -14,6 +14,7 @@ from reliability_helpers import (
     ZONE,
     app_config,
     apply_once,
+    crash_copy,
     extra_app,
     identities,
     make_client,
@@ -54,12 +55,14 @@ def prepare(state: str, state_file: Path) -> None:
     for i in range(IGNORED):
         post(setup, ZONE, extra_app(f"legacy-{i}.{ZONE}", 7000 + i))
     if state == "empty":
+        setup.close()
         return
     declared = [request_body(app_config(i)) for i in range(SCALE.apps)]
     upto = SCALE.apps * 2 // 5 if state == "partly-applied" else SCALE.apps
     for body in declared[:upto]:
         post(setup, ZONE, body)
     if state != "drifted":
+        setup.close()
         return
     zid = zone_id(setup)
     by_name = {a["dns"]["name"]: a for a in setup.apps(zid)}
@@ -73,6 +76,7 @@ def prepare(state: str, state_file: Path) -> None:
             client.delete_app(zid, by_name[f"svc{i:03d}.{ZONE}"]["id"])
     for i in range(DRIFT_EXTRA):
         post(setup, ZONE, extra_app(f"stray{i}.{ZONE}", 8000 + i))
+    setup.close()
 
 
 def untouchable(emulator: Any) -> dict[str, Any]:
@@ -107,8 +111,9 @@ def test_100_apps_under_20_percent_faults_converge_in_three_runs(
         if report.complete:
             break
 
-    # Judge from a restarted, fault-free emulator on the same state file: what is really stored.
-    restarted = make_emulator(state_file=state_file)
+    # Judge from a restarted, fault-free emulator on the files as a crash would leave them now
+    # (snapshot and journal, not a last compaction): what is really stored.
+    restarted = make_emulator(state_file=crash_copy(state_file, tmp_path / "restart"))
     final = plan_once(restarted, config)
     assert final.actions == (), [str(a.key) for a in final.actions]
     live = restarted.apps(zone_id(restarted))

@@ -1,0 +1,359 @@
+"""Durable emulator state: a snapshot, an append-only journal of changes, one exclusive lock.
+
+In: the emulator's ``Store`` after each committed write. Out: two files beside each other, for a
+state path ``P``:
+
+``P``
+    The snapshot: the whole state as one JSON document (``Store.to_dict()`` plus the id of the
+    journal that continues it), replaced atomically — temporary file, fsync, rename, fsync of
+    the directory — so a crash leaves the old snapshot or the new one.
+``P.journal``
+    What changed since that snapshot, one JSON line per committed write, appended with a
+    single ``write(2)`` before the response is sent; its first line names the snapshot it
+    continues. It is never replaced, only truncated in place, so it is also the lock file.
+
+Why a journal: writing the whole state after every write made 5,000 creates take ~10x as long
+as without ``--state`` (each write cost O(state)). An append costs O(change); the snapshot is
+rewritten only when the journal has grown past it (and past 1 MiB), so the total work stays
+linear, and on ``close``, so a finished run leaves one complete file.
+
+Crash safety: a line is in the kernel before the client hears "success", so a killed process
+loses nothing it acknowledged. fsync is batched (group commit): each request fsyncs after
+leaving the emulator's lock, unless another request's fsync already covered its line — one
+fsync serves every worker waiting at that moment. A final line without its newline (power lost
+mid-append) was never acknowledged: loading ignores it and cuts it off before appending. A
+journal whose header is not the snapshot's id was already folded into that snapshot (a crash
+between the rename and the truncation) and is ignored.
+
+Generic over the state model: every section of ``Store.sections()`` (zones, prefixes, the
+address plane, ... — whatever the store holds besides apps) is compared with what was last
+persisted, and a changed section is written whole; only apps, the one large section, are
+journaled one by one, through ``Store.take_app_changes()``.
+
+Two processes: ``flock`` on the journal is held from load to ``close``. A second process fails
+at once with ``StateLocked`` or, when asked to, waits its turn (``--sandbox`` waits).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no lock (documented in docs/emulator.md)
+    fcntl = None  # type: ignore[assignment]
+
+from reconciler.emulator.store import STATE_VERSION, StateFileError, _reason
+
+JOURNAL_SUFFIX = ".journal"
+MIN_COMPACT_BYTES = 1024 * 1024
+
+
+class StateLocked(Exception):
+    """Another process holds the state file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} is in use by another process (an emulator or a --sandbox run): "
+            "stop it, or give this one another state file"
+        )
+        self.path = path
+
+
+class Persisted(Protocol):
+    """What persistence needs of the store."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def sections(self) -> dict[str, Any]: ...
+
+    def take_app_changes(self) -> list[str]: ...
+
+
+class StateFile:
+    """The snapshot and journal at ``path``, locked for this object's lifetime."""
+
+    def __init__(self, path: Path, *, on_wait: Callable[[], None] | None = None) -> None:
+        self.path = path
+        self.journal_path = path.with_name(path.name + JOURNAL_SUFFIX)
+        with _writing(path):
+            self._fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _lock(self._fd, path, on_wait)
+        except BaseException:
+            os.close(self._fd)
+            raise
+        # Closing the descriptor releases the lock: also when the object is dropped unclosed.
+        self._closer = weakref.finalize(self, os.close, self._fd)
+        self._sync_lock = threading.Lock()
+        self._written = 0  # bytes appended by this object (the group-commit counter)
+        self._synced = 0
+        self._journal_bytes = 0
+        self._snapshot_bytes = 0
+        self._journal_id = ""
+        self._section_texts: dict[str, str] = {}
+
+    # --- loading -------------------------------------------------------------------------
+    def load(self) -> dict[str, Any] | None:
+        """The saved state (snapshot with the journal replayed), or None when there is none."""
+        snapshot = _read_snapshot(self.path)
+        if snapshot is None:
+            return None
+        self._snapshot_bytes = self.path.stat().st_size
+        header, lines, good_bytes = _read_journal(os.pread(self._fd, _size(self._fd), 0))
+        journal_id = snapshot.pop("journal", None)
+        if journal_id and header == journal_id:
+            os.ftruncate(self._fd, good_bytes)  # cut a torn last line before appending
+            self._journal_id, self._journal_bytes = journal_id, good_bytes
+            return replay(snapshot, lines)
+        if journal_id:
+            self._restart_journal(journal_id)  # stale or foreign: already in the snapshot
+        return snapshot
+
+    def baseline(self, store: Persisted) -> None:
+        """Take the loaded store as what is on disk: later commits journal only what differs."""
+        store.take_app_changes()  # loading put every app: nothing new
+        self._section_texts = {name: _encode(value) for name, value in store.sections().items()}
+
+    # --- saving --------------------------------------------------------------------------
+    def commit(self, store: Persisted) -> None:
+        """Append what changed since the last commit; compact once the journal outgrows it."""
+        if not self._journal_id:
+            self.compact(store)
+            return
+        changes = store.take_app_changes()
+        for name, value in store.sections().items():
+            text = _encode(value)
+            if self._section_texts.get(name) != text:
+                self._section_texts[name] = text
+                changes.append(f'{{"section":{json.dumps(name)},"value":{text}}}')
+        if not changes:
+            return
+        line = ("[" + ",".join(changes) + "]\n").encode()
+        with _writing(self.path):
+            _write_all(self._fd, line, self._journal_bytes)
+        self._journal_bytes += len(line)
+        self._written += len(line)
+        if self._journal_bytes > max(MIN_COMPACT_BYTES, self._snapshot_bytes):
+            self.compact(store)
+
+    def sync(self) -> None:
+        """Make every line appended so far durable; one fsync covers all waiting callers."""
+        target = self._written
+        if self._synced >= target:
+            return
+        with self._sync_lock, _writing(self.path):
+            if self._synced >= target:
+                return  # another caller's fsync covered this line while we waited
+            upto = self._written
+            os.fsync(self._fd)
+            self._synced = upto
+
+    def compact(self, store: Persisted) -> None:
+        """Write the whole state as a new snapshot and start an empty journal for it."""
+        store.take_app_changes()
+        journal_id = secrets.token_hex(8)
+        document = {**store.to_dict(), "journal": journal_id}
+        data = json.dumps(document, indent=1, sort_keys=True).encode()
+        with _writing(self.path):
+            _replace_atomically(self.path, data)
+            self._snapshot_bytes = len(data)
+            self._restart_journal(journal_id)
+        self._section_texts = {name: _encode(value) for name, value in store.sections().items()}
+
+    def close(self, store: Persisted | None = None) -> None:
+        """Fold the journal into the snapshot (when ``store`` is given) and release the lock."""
+        if self._fd < 0:
+            return
+        try:
+            if store is not None and (self._journal_bytes > _header_bytes(self._journal_id)):
+                self.compact(store)
+        finally:
+            self._closer()  # closes the descriptor, which releases the flock
+            self._fd = -1
+
+    def _restart_journal(self, journal_id: str) -> None:
+        header = _header(journal_id)
+        os.ftruncate(self._fd, 0)
+        _write_all(self._fd, header, 0)
+        os.fsync(self._fd)
+        self._journal_id, self._journal_bytes = journal_id, len(header)
+        self._written = self._synced = 0
+
+
+# --- reading without the lock ------------------------------------------------------------
+
+
+def read_state(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The state saved at ``path`` as one document, read without taking the lock.
+
+    For tests and tools that look at a state another process may be writing. A compaction
+    running meanwhile is detected (the journal no longer continues the snapshot read) and the
+    read is retried.
+    """
+    state = Path(path)
+    journal = state.with_name(state.name + JOURNAL_SUFFIX)
+    for attempt in range(20):
+        snapshot = _read_snapshot(state)
+        if snapshot is None:
+            return None
+        journal_id = snapshot.pop("journal", None)
+        try:
+            header, lines, _ = _read_journal(journal.read_bytes())
+        except FileNotFoundError:
+            header, lines = None, []
+        if journal_id is None or header == journal_id:
+            return replay(snapshot, lines)
+        if header is not None and attempt >= 3:
+            return snapshot  # an old journal the owner has not restarted yet: folded in already
+        time.sleep(0.01)
+    return snapshot
+
+
+def replay(document: dict[str, Any], lines: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """``document`` with each journaled change applied in order."""
+    apps = {zid: {a["id"]: a for a in listed} for zid, listed in document.get("apps", {}).items()}
+    for changes in lines:
+        for change in changes:
+            if "section" in change:
+                name, value = change["section"], change["value"]
+                if name == "apps":
+                    apps = {z: {a["id"]: a for a in listed} for z, listed in value.items()}
+                else:
+                    document[name] = value
+            elif "put" in change:
+                apps.setdefault(change["put"], {})[change["app"]["id"]] = change["app"]
+            elif "delete" in change:
+                apps.get(change["delete"], {}).pop(change["id"], None)
+    document["apps"] = {zid: list(by_id.values()) for zid, by_id in apps.items()}
+    return document
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _lock(fd: int, path: Path, on_wait: Callable[[], None] | None) -> None:
+    if fcntl is None:  # pragma: no cover - not POSIX
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if on_wait is None:
+            raise StateLocked(path) from None
+        on_wait()
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def _read_snapshot(path: Path) -> dict[str, Any] | None:
+    """The snapshot's JSON (its shape is the store's to judge); None when there is none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise StateFileError(path, f"cannot read it: {_reason(error)}") from None
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise StateFileError(path, f"not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise StateFileError(path, f"not an emulator state file of version {STATE_VERSION}")
+    return document
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """An OS error while writing the state, as the store's error naming the file."""
+    try:
+        yield
+    except OSError as error:
+        raise StateFileError(path, f"cannot write it: {_reason(error)}", writing=True) from None
+
+
+def _read_journal(data: bytes) -> tuple[str | None, list[list[dict[str, Any]]], int]:
+    """(the id it continues, its complete change lines, the bytes they span)."""
+    lines: list[list[dict[str, Any]]] = []
+    header: str | None = None
+    good = 0
+    for raw in _complete_lines(data):
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            break  # damaged by a crash mid-append: nothing after it was acknowledged
+        if header is None:
+            if not isinstance(parsed, dict) or "journal" not in parsed:
+                break
+            header = str(parsed["journal"])
+        else:
+            lines.append(parsed)
+        good += len(raw) + 1
+    return header, lines, good
+
+
+def _complete_lines(data: bytes) -> Iterator[bytes]:
+    start = 0
+    while (end := data.find(b"\n", start)) >= 0:
+        yield data[start:end]
+        start = end + 1
+
+
+def _header(journal_id: str) -> bytes:
+    return (json.dumps({"journal": journal_id}) + "\n").encode()
+
+
+def _header_bytes(journal_id: str) -> int:
+    return len(_header(journal_id)) if journal_id else 0
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _size(fd: int) -> int:
+    return os.fstat(fd).st_size
+
+
+def _write_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # The rename is durable only once the directory entry is; not every OS allows this.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
