@@ -20,6 +20,7 @@ from reconciler.errors import AuthError, ReconcilerError
 from reconciler.logs import register_secret
 from reconciler.model import ZoneSpec
 from reconciler.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
+from reconciler.readprogress import ReadProgress
 from reconciler.retrynotice import RetryNotices
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def open_client(
         rate_limit=connection.rate_limit,
         on_retry=RetryNotices(),
         observer=observer,
+        on_zone_read=ReadProgress(),  # a read paced over minutes says how far it is
     )
 
 

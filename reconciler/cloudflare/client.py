@@ -60,7 +60,10 @@ class CloudflareClient:
         seed: int | None = None,
         on_retry: RetryNotice | None = None,
         observer: RequestObserver | None = None,
+        on_zone_read: Callable[[int, int], None] | None = None,
     ) -> None:
+        """``on_zone_read(done, total)`` is called as each zone of ``fetch_live`` is read."""
+        self._on_zone_read = on_zone_read
         self._transport = Transport(
             token,
             base_url=base_url,
@@ -177,8 +180,9 @@ class CloudflareClient:
             return ()
         workers = min(self.zone_concurrency, len(zones))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read")
+        counted = _Counted(len(zones), self._on_zone_read)
         try:
-            read = tuple(pool.map(self._fetch_zone, zones))
+            read = tuple(pool.map(counted.after(self._fetch_zone), zones))
         except KeyboardInterrupt:
             # Ctrl-C: stop the readers' retries now rather than wait out their backoff (it
             # took ~13 s); nothing read is used, and this client sends nothing more.
@@ -241,3 +245,22 @@ class CloudflareClient:
             if app_key(key.zone, app.config) == key:
                 return app.config
         return None
+
+
+class _Counted:
+    """Counts finished zone reads for the ``on_zone_read`` callback (readers are threads)."""
+
+    def __init__(self, total: int, report: Callable[[int, int], None] | None) -> None:
+        self.total, self.report, self.done = total, report, 0
+        self._lock = threading.Lock()
+
+    def after(self, read: Callable[[ZoneSpec], LiveZone]) -> Callable[[ZoneSpec], LiveZone]:
+        def counted(spec: ZoneSpec) -> LiveZone:
+            zone = read(spec)
+            if self.report is not None:
+                with self._lock:
+                    self.done += 1
+                    self.report(self.done, self.total)
+            return zone
+
+        return counted

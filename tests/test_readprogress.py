@@ -1,0 +1,63 @@
+"""ReadProgress: a long read says how far it is — in place on a terminal, a line per tenth in
+a log — and a short read says nothing."""
+
+from __future__ import annotations
+
+import io
+
+from reconciler.readprogress import ReadProgress
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_off_a_terminal_a_long_read_prints_a_line_per_tenth() -> None:
+    stream, clock = io.StringIO(), Clock()
+    progress = ReadProgress(stream, on_terminal=False, clock=clock)
+    clock.now = 5.0
+    for done in range(1, 1001):
+        progress(done, 1000)
+    lines = stream.getvalue().splitlines()
+    assert lines == [f"reading: {n * 100}/1000 zones ({n * 10}%)" for n in range(1, 11)]
+
+
+def test_on_a_terminal_one_line_is_rewritten_and_ended() -> None:
+    stream, clock = io.StringIO(), Clock()
+    progress = ReadProgress(stream, on_terminal=True, clock=clock)
+    clock.now = 5.0
+    for done in range(1, 4):
+        progress(done, 3)
+    assert stream.getvalue() == "\rreading: 1/3 zones\rreading: 2/3 zones\rreading: 3/3 zones\n"
+
+
+def test_a_short_read_prints_nothing() -> None:
+    stream, clock = io.StringIO(), Clock()
+    progress = ReadProgress(stream, on_terminal=False, clock=clock)
+    clock.now = 0.2
+    for done in range(1, 51):
+        progress(done, 50)
+    assert stream.getvalue() == ""
+
+
+def test_the_client_reports_each_zone_read_of_the_total() -> None:
+    from reconciler.cloudflare import CloudflareClient
+    from reconciler.emulator import Emulator, EmulatorConfig
+    from reconciler.model import ZoneSpec
+
+    names = [f"z{i}.example" for i in range(5)]
+    emulator = Emulator(EmulatorConfig(zones=names))
+    seen: list[tuple[int, int]] = []
+    client = CloudflareClient(
+        "token",
+        base_url="https://emulator.invalid/client/v4",
+        transport=emulator.transport(),
+        on_zone_read=lambda done, total: seen.append((done, total)),
+    )
+    with client:
+        client.fetch_live([ZoneSpec(name=n, zone_id=None) for n in names])
+    assert seen == [(n, 5) for n in range(1, 6)]
