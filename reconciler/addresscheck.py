@@ -22,11 +22,13 @@ from reconciler.addressing import AddressUse, Finding, check_addresses
 from reconciler.addressview import IpUse
 from reconciler.cloudflare import CloudflareClient
 from reconciler.errors import AddressRefusedError
-from reconciler.model import ActionKind, DesiredState, Location, Plan, Problem
+from reconciler.model import ActionKind, AppKey, DesiredState, Location, Plan, Problem
 from reconciler.normalize import app_key, normalize_app
 from reconciler.ports import protocol_ports
 
 _WRITES = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.RECREATE)
+# What one app contributes: zone id, key, normalized app, source (file:line:col).
+Target = tuple[str, AppKey, Mapping[str, Any], str | None]
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,6 @@ def check_declared(
         for app in desired.apps
     ]
     return _checked(plan, client, checks, targets)
-
-
-Target = tuple[
-    str, Any, Mapping[str, Any], str | None
-]  # zone id, AppKey, normalized config, source
 
 
 def _checked(

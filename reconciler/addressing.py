@@ -288,8 +288,13 @@ def _judge(use: AddressUse, ip: Address, plane: AddressPlane) -> Iterator[Findin
 
 
 def _routing_warnings(
-    finding: Any, ip: Address, where: str, binding: Binding | None, advert: Advertisement | None
+    finding: Callable[[str, str], Finding],
+    ip: Address,
+    where: str,
+    binding: Binding | None,
+    advert: Advertisement | None,
 ) -> Iterator[Finding]:
+    """Where traffic to an approved prefix's IP goes, and whether it is announced at all."""
     if binding is None or binding.kind != "spectrum":
         goes = f"to {binding.service}" if binding else "nowhere: no service binding covers it"
         yield finding(
