@@ -285,3 +285,141 @@ def test_the_observer_hears_every_exchange_with_status_and_cloudflare_codes() ->
         with pytest.raises(RefusedError):
             client.fetch_live([ZoneSpec(name=None, zone_id="0" * 32)])
     assert heard == [("GET", 200, ()), ("GET", 200, ()), ("GET", 400, (7003, 7000))]
+
+
+def rewrite_pages(emulator: Emulator, change: Any) -> httpx.MockTransport:
+    """The emulator's transport, each app-list page's JSON passed through ``change``."""
+    inner = emulator.transport()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        response = inner.handle_request(request)
+        if request.method != "GET" or not request.url.path.endswith("/spectrum/apps"):
+            return response
+        response.read()
+        body = change(request, response.json())
+        return httpx.Response(response.status_code, json=body)
+
+    return httpx.MockTransport(handle)
+
+
+class TestPagination:
+    """Pages that lie, repeat or shift: the read ends, and it is exact or it fails."""
+
+    def test_a_server_that_ignores_page_is_detected_not_looped_on(self, emulator: Emulator) -> None:
+        zone_id = seed_apps(emulator, 150)
+
+        def always_page_one(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any]:
+            first = emulator.transport().handle_request(
+                httpx.Request(
+                    "GET", str(request.url.copy_remove_param("page")), headers=request.headers
+                )
+            )
+            first.read()
+            body = first.json()
+            body["result_info"].pop("total_pages")
+            return body
+
+        with make_client(emulator, transport=rewrite_pages(emulator, always_page_one)) as client:
+            with pytest.raises(TransportError, match="page 2 .*already"):
+                client.list_apps(zone_id)
+            assert client.requests_sent == 2
+
+    def test_without_any_totals_a_repeating_server_is_detected(self, emulator: Emulator) -> None:
+        zone_id = seed_apps(emulator, 100)
+
+        def no_totals(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any]:
+            first = emulator.transport().handle_request(
+                httpx.Request(
+                    "GET", str(request.url.copy_remove_param("page")), headers=request.headers
+                )
+            )
+            first.read()
+            return {**first.json(), "result_info": {}}
+
+        with make_client(emulator, transport=rewrite_pages(emulator, no_totals)) as client:
+            with pytest.raises(TransportError, match="already"):
+                client.list_apps(zone_id)
+
+    def test_without_total_pages_the_read_stops_at_total_count(self, emulator: Emulator) -> None:
+        zone_id = seed_apps(emulator, 200)
+
+        def no_total_pages(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any]:
+            body["result_info"].pop("total_pages")
+            return body
+
+        with make_client(emulator, transport=rewrite_pages(emulator, no_total_pages)) as client:
+            assert len(client.list_apps(zone_id)) == 200
+            assert client.requests_sent == 2  # not a third, empty page
+
+    def test_pages_are_capped(self, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        from reconciler.cloudflare import client as client_module
+
+        monkeypatch.setattr(client_module, "MAX_PAGES", 3)
+        zone_id = seed_apps(emulator, 10)
+        counter = iter(range(10**6))
+
+        def endless(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any]:
+            fresh = [{**app_body(0), "id": f"{next(counter):032x}"} for _ in range(100)]
+            return {**body, "result": fresh, "result_info": {}}
+
+        with make_client(emulator, transport=rewrite_pages(emulator, endless)) as client:
+            with pytest.raises(TransportError, match="more than 3 pages"):
+                client.list_apps(zone_id)
+            assert client.requests_sent == 3
+
+    @pytest.mark.parametrize("change", ["delete", "create"])
+    def test_a_listing_that_shifts_while_read_is_read_again(
+        self, change: str, emulator: Emulator
+    ) -> None:
+        """An app deleted (or one created before it) while page 2 is pending moves an app
+        across the page boundary; the read must not return the deleted app nor miss one."""
+        zone_id = seed_apps(emulator, 150)
+        done: list[bool] = []
+
+        def shift_after_page_one(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any]:
+            if request.url.params.get("page") == "1" and not done:
+                done.append(True)
+                with make_client(emulator) as other:
+                    if change == "delete":
+                        other.delete_app(zone_id, body["result"][0]["id"])
+                    else:
+                        early = {
+                            **app_body(9999),
+                            "dns": {"type": "CNAME", "name": "a.example.com"},
+                        }
+                        other.create_app(zone_id, key_of(early), early)
+            return body
+
+        with make_client(emulator, transport=rewrite_pages(emulator, shift_after_page_one)) as c:
+            listed = sorted(app.app_id for app in c.list_apps(zone_id))
+        assert listed == sorted(app["id"] for app in emulator.apps(zone_id))
+
+
+class TestSettlingReads:
+    def test_a_lost_create_is_settled_while_another_worker_creates_in_the_zone(
+        self, emulator: Emulator
+    ) -> None:
+        """The read that settles a lost create is retried when the zone shifts under it."""
+        zone_id = seed_apps(emulator, 150)
+        inner = emulator.transport()
+        ours = app_body(500)
+        state = {"lost": False, "shifted": False}
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            if request.method == "POST" and not state["lost"]:
+                state["lost"] = True
+                inner.handle_request(request)  # committed, but the answer is lost
+                raise httpx.RemoteProtocolError("Server disconnected", request=request)
+            response = inner.handle_request(request)
+            if state["lost"] and not state["shifted"] and request.method == "GET":
+                state["shifted"] = True  # another worker creates an app that sorts first
+                early = {**app_body(9999), "dns": {"type": "CNAME", "name": "a.example.com"}}
+                with make_client(emulator) as other:
+                    other.create_app(zone_id, key_of(early), early)
+            return response
+
+        with make_client(emulator, transport=httpx.MockTransport(handle)) as client:
+            created = client.create_app(zone_id, key_of(ours), ours)
+        assert created["dns"]["name"] == ours["dns"]["name"]
+        names = [app["dns"]["name"] for app in emulator.apps(zone_id)]
+        assert names.count(ours["dns"]["name"]) == 1
