@@ -67,7 +67,7 @@ def open_client(
         except BaseException:
             emulator.close()
             raise
-    token = os.environ.get(token_env, "").strip()
+    token = _token_from_environment(token_env)
     if not token:
         raise AuthError(
             "",
@@ -85,6 +85,40 @@ def open_client(
         observer=observer,
         on_zone_read=ReadProgress(),  # a read paced over minutes says how far it is
     )
+
+
+def _token_from_environment(variable: str) -> str:
+    """The token in ``variable`` without surrounding whitespace, checked before any request.
+
+    A token is printable ASCII with nothing blank inside. Anything else cannot be a header
+    value: a line break made the HTTP library fail on every retry (and its error carried the
+    token), a non-ASCII letter ended as an internal error. The message says what is wrong and
+    where, never the token.
+    """
+    token = os.environ.get(variable, "").strip()
+    for position, char in enumerate(token, start=1):
+        problem = _character_problem(char)
+        if problem:
+            raise AuthError(
+                "",
+                "",
+                detail=f"{variable} has {problem} (character {position})",
+                hint="set it to the token exactly as Cloudflare shows it: printable ASCII, "
+                "nothing blank inside",
+            )
+    return token
+
+
+def _character_problem(char: str) -> str | None:
+    if char in "\r\n":
+        return "a line break inside"
+    if char.isspace():
+        return "a space inside"
+    if not char.isascii():
+        return "a character that is not ASCII"
+    if not char.isprintable():
+        return "a control character"
+    return None
 
 
 def _one_token_env(zones: Iterable[ZoneSpec]) -> str:
@@ -151,7 +185,7 @@ def _sandbox_client(
     *,
     owned: bool,
 ) -> CloudflareClient:
-    token = os.environ.get(token_env, "").strip() or SANDBOX_TOKEN
+    token = _token_from_environment(token_env) or SANDBOX_TOKEN
     register_secret(token)
     return CloudflareClient(
         token,

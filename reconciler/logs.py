@@ -22,14 +22,36 @@ def register_secret(value: str) -> None:
 
 
 def scrub(text: str) -> str:
-    """``text`` with the token (if set) and any Bearer credential replaced by ``***``."""
-    token = os.environ.get("CLOUDFLARE_API_TOKEN", "").strip()
+    """``text`` with the token (if set) and any Bearer credential replaced by ``***``.
+
+    A token is also masked as error texts may spell it (escaped, as in a ``repr``) and piece by
+    piece: a token with a line break shows up split at it.
+    """
+    token = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+    for secret in _spellings((token, *_SECRETS)):
+        text = text.replace(secret, "***")
+    return _BEARER.sub(r"\1***", text)
+
+
+def _spellings(tokens: tuple[str, ...]) -> list[str]:
+    """Every way the tokens may appear in text, longest first."""
+    forms: set[str] = set()
+    for raw in tokens:
+        token = raw.strip()
+        escaped = repr(token)[1:-1]
+        forms |= {token, escaped, token.encode("unicode_escape").decode("ascii")}
+        forms.update(re.split(r"\s+", token))
+        forms.update(re.split(r"\\[nrtx]", escaped))
     # A real token is 40 characters; masking a few-letter test value would mangle every word
     # that happens to contain it, and hide nothing.
-    for secret in (token, *_SECRETS):
-        if len(secret) >= _MIN_SECRET_LENGTH:
-            text = text.replace(secret, "***")
-    return _BEARER.sub(r"\1***", text)
+    return sorted((f for f in forms if len(f) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Scrubs the whole formatted record, traceback and exception text included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
 
 
 class ScrubbingFilter(logging.Filter):
@@ -45,7 +67,7 @@ def configure_logging(*, verbose: bool, debug: bool) -> None:
     """Log to stderr: warnings by default, INFO with -v, DEBUG (our modules) with --debug."""
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(ScrubbingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

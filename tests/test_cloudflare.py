@@ -320,7 +320,7 @@ class TestPagination:
             return body
 
         with make_client(emulator, transport=rewrite_pages(emulator, always_page_one)) as client:
-            with pytest.raises(TransportError, match="page 2 .*already"):
+            with pytest.raises(TransportError, match=r"page 2 .*already"):
                 client.list_apps(zone_id)
             assert client.requests_sent == 2
 

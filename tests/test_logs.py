@@ -28,3 +28,23 @@ def test_log_records_are_scrubbed_before_formatting(monkeypatch: pytest.MonkeyPa
     record = logging.LogRecord("t", logging.INFO, __file__, 1, "token %s", (TOKEN,), None)
     assert ScrubbingFilter().filter(record)
     assert record.getMessage() == "token ***"
+
+
+def test_a_traceback_is_scrubbed_as_well_as_the_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--debug prints tracebacks; the exception text in them (even with the token escaped, as
+    a header error shows it) must not carry the token."""
+    from reconciler.logs import configure_logging
+
+    token = "first-half-0123456789\nsecond-half-abcdef"
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", token)
+    configure_logging(verbose=False, debug=True)
+    try:
+        raise ValueError(f"Invalid header value {('Bearer ' + token).encode()!r} / {token}")
+    except ValueError:
+        logging.getLogger("reconciler.test").exception("traceback (--debug)")
+    printed = capsys.readouterr().err
+    assert "Traceback" in printed and "ValueError" in printed
+    for piece in ("first-half-0123456789", "second-half-abcdef"):
+        assert piece not in printed

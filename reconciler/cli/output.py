@@ -10,6 +10,7 @@ from typing import TextIO
 from reconciler import render
 from reconciler.errors import PlanFileError
 from reconciler.executor import ApplyReport, Status, outcome_line
+from reconciler.logs import scrub
 from reconciler.model import Plan, Problem
 from reconciler.plandoc import plan_from_document
 from reconciler.planner import Drift
@@ -71,7 +72,8 @@ def _escape(text: str) -> str:
 
 def apply_summary(report: ApplyReport) -> Iterable[str]:
     """Every action's outcome, then one count line."""
-    yield from (outcome_line(outcome) for outcome in report.outcomes)
+    # Details quote Cloudflare's messages and exception text: scrubbed like every error line.
+    yield from (scrub(outcome_line(outcome)) for outcome in report.outcomes)
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in Status)
     verdict = "complete" if report.complete else "INCOMPLETE — fix what failed and run apply again"
     if report.interrupted:
