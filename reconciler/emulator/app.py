@@ -225,7 +225,7 @@ class Emulator:
         lowered = {name.lower(): value for name, value in headers.items()}
         with self._lock:
             result = self._api(method, path, path[len(API_PREFIX) :], query, lowered, body)
-        self._sync()  # durable before anyone hears of it; outside the lock, so fsyncs batch
+        self._sync()  # fsync within 50 ms, one for every write of that time (persistence)
         return result
 
     def _api(

@@ -262,3 +262,23 @@ def test_an_unusable_state_file_is_named_with_its_reason(
         Emulator(EmulatorConfig(state_file=state))
     assert str(raised.value).startswith(f"{state}: {reason}")
     assert not raised.value.writing
+
+
+def test_fsyncs_are_batched_and_none_is_left_pending_at_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    zone_id = emu.ensure_zone("example.com")["id"]
+    time.sleep(0.2)
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    monkeypatch.setattr(persistence, "SYNC_INTERVAL", 0.5)
+    with client_for(emu) as client:
+        for i in range(20):
+            create(client, zone_id, tcp_app(f"a{i}.example.com"))
+    assert len(synced) <= 1  # twenty writes, at most one fsync so far
+    time.sleep(1.0)
+    assert 1 <= len(synced) <= 2  # and the timer's fsync covered them all
+    emu.close()
