@@ -27,7 +27,9 @@ from reconciler.connect import Connection
 from reconciler.cycle import CycleResult, Outcome
 from reconciler.emulator import EmulatorServer, serve
 from reconciler.metrics import Metrics
+from reconciler.model import LiveZone, ZoneSpec
 from reconciler.notify import Notifier
+from reconciler.ratelimit import RateLimiter
 from tests.conftest import make_emulator
 from tests.reconcile_helpers import (
     converge,
@@ -446,3 +448,21 @@ def test_commands_with_one_client_refuse_files_of_several_tokens(run_cli, server
         assert result.exit_code == 1
         assert "(TEAM_A_TOKEN, TEAM_B_TOKEN)" in result.stderr and "reconcile" in result.stderr
     assert server.emulator.stats()["total"] == 0
+
+
+def test_the_zones_of_different_tokens_are_read_at_the_same_time() -> None:
+    both_reading = threading.Barrier(2, timeout=10)  # broken unless both reads overlap
+
+    class Reader:
+        def __init__(self) -> None:
+            self.limiter = RateLimiter()
+
+        def fetch_live(self, zones: object) -> tuple[LiveZone, ...]:
+            both_reading.wait()
+            return ()
+
+    accounts = Accounts(Connection())
+    accounts.clients = {"TEAM_A_TOKEN": Reader(), "TEAM_B_TOKEN": Reader()}  # type: ignore[dict-item]
+    zones = [ZoneSpec("a.example", None, token_env="TEAM_A_TOKEN"),
+             ZoneSpec("b.example", None, token_env="TEAM_B_TOKEN")]  # fmt: skip
+    assert accounts.fetch_live(zones) == ()
