@@ -14,9 +14,10 @@ import platform
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from bench import addresses, emulator_throughput, memory, pacing, planning, reads
+from bench import addresses, emulator_throughput, memory, pacing, planning, reads, whole
 from bench.scenario import Figure
 from reconciler.ratelimit import RateLimit
 
@@ -35,11 +36,24 @@ class Sizes:
     memory_apps: int
     memory_zones: int
     emulator_seconds: float
+    # whole-process rows (bench/whole.py)
+    whole_runs: int = 3
+    validate: tuple[tuple[int, int], ...] = ((5_000, 50), (50_000, 500))
+    state_creates: int = 5_000
+    paced: tuple[int, int, int, float] = (100_000, 1_000, 120, 30.0)  # apps, zones, limit
+    memory_large_apps: int = 50_000
 
 
 FULL = Sizes(5, 5_000, 50, 1_000, 10, (1_000, 10_000, 50_000), RateLimit(60, 10.0), 200, 3,
              10_000, 50, 2.0)  # fmt: skip
-QUICK = Sizes(3, 500, 5, 100, 2, (1_000, 5_000), RateLimit(20, 2.0), 50, 2, 1_000, 5, 0.3)
+QUICK = replace(
+    Sizes(3, 500, 5, 100, 2, (1_000, 5_000), RateLimit(20, 2.0), 50, 2, 1_000, 5, 0.3),
+    whole_runs=1,
+    validate=((500, 5), (2_000, 20)),
+    state_creates=300,
+    paced=(1_000, 10, 10, 1.0),
+    memory_large_apps=2_000,
+)
 
 Row = tuple[str, str, str, str]  # what, figure (median), spread, goal
 
@@ -112,7 +126,14 @@ def memory_rows(sizes: Sizes) -> list[Row]:
     verdict = "met" if m.peak_mb.high < 150 else "MISSED"
     floor, _ = fmt(m.baseline_mb, " MB", 1)
     what = f"5. peak RSS, plan command, {m.apps:,} apps / {m.zones} zones"
-    return [(what, *fmt(m.peak_mb, " MB", 1), f"< 150 MB ({verdict}); import-only {floor}")]
+    big = memory.measure(sizes.memory_large_apps, sizes.memory_zones, sizes.whole_runs)
+    x = big.peak_mb.median / m.peak_mb.median
+    big_goal = f"≤ 3x the {m.apps:,} figure: {x:.2f}x ({'met' if x <= 3 else 'MISSED'})"
+    big_what = f"   peak RSS, plan command, {big.apps:,} apps / {big.zones} zones"
+    return [
+        (what, *fmt(m.peak_mb, " MB", 1), f"< 150 MB ({verdict}); import-only {floor}"),
+        (big_what, *fmt(big.peak_mb, " MB", 1), big_goal),
+    ]
 
 
 def emulator_rows(sizes: Sizes) -> list[Row]:
@@ -134,6 +155,66 @@ def address_rows(sizes: Sizes) -> list[Row]:
     return [(what, *fmt(c.checked), goal)]
 
 
+def whole_plan_rows(sizes: Sizes) -> list[Row]:
+    r = whole.plan_race(sizes.plan_apps, sizes.plan_zones, sizes.whole_runs)
+    bound = r.critical_path_s + r.floor.median
+    x = r.plan.median / bound
+    what = f"8. whole-process plan, {r.apps:,} apps / {r.zones} zones, emulator apart, 50 ms"
+    goal = (
+        f"≤ 1.5 x (critical path {r.critical_path_s:.2f} s + import {r.floor.median:.2f} s): "
+        f"{x:.2f}x ({'met' if x <= 1.5 else 'MISSED'}); {r.plan_requests} requests"
+    )
+    return [
+        (what, *fmt(r.plan, " s", 2), goal),
+        ("   import floor: python -c 'import reconciler.cli'", *fmt(r.floor, " s", 2), ""),
+        ("   peer: official cloudflare SDK script, sequential", *fmt(r.sdk_sequential, " s", 2),
+         f"{r.sdk_sequential_requests} requests"),
+        ("   peer: official cloudflare SDK script, 8 threads", *fmt(r.sdk_threads, " s", 2),
+         f"{r.sdk_threads_requests} requests"),
+    ]  # fmt: skip
+
+
+def whole_validate_rows(sizes: Sizes) -> list[Row]:
+    floor = whole.import_floor(sizes.whole_runs)
+    walls = whole.validate_walls(sizes.validate, sizes.whole_runs)
+    (small, _), (large, _) = sizes.validate
+    over = walls[small].median - floor.median
+    first = f"≤ import floor {floor.median:.2f} s + 0.30 s: +{over:.2f} s"
+    x = walls[large].median / walls[small].median
+    verdict = "met" if x <= 11 else "MISSED"
+    second = f"≤ 11x the {small:,}: {x:.1f}x ({verdict})"
+    if over > 0.05:  # the time above the floor, when it is large enough to divide by
+        second += f"; above the import floor {(walls[large].median - floor.median) / over:.1f}x"
+    return [
+        (f"9. whole-process validate, {small:,} apps", *fmt(walls[small], " s", 2),
+         f"{first} ({'met' if over <= 0.3 else 'MISSED'})"),
+        (f"   whole-process validate, {large:,} apps", *fmt(walls[large], " s", 2), second),
+    ]  # fmt: skip
+
+
+def state_rows(sizes: Sizes) -> list[Row]:
+    c = whole.state_cost(sizes.state_creates, sizes.whole_runs)
+    x = c.with_state.median / c.without.median
+    what = f"10. emulator, {c.creates:,} creates in-process, with --state"
+    goal = f"≤ 1.3x without: {x:.2f}x ({'met' if x <= 1.3 else 'MISSED'})"
+    return [
+        (what, *fmt(c.with_state, " s", 2), goal),
+        ("    the same without --state", *fmt(c.without, " s", 2), ""),
+    ]
+
+
+def paced_rows(sizes: Sizes) -> list[Row]:
+    apps, zones, count, seconds = sizes.paced
+    p = whole.paced_plan(apps, zones, (count, seconds))
+    ok = p.rate_limited == 0 and p.progress_lines >= 10
+    what = f"11. paced plan, {apps:,} apps / {zones:,} zones at {count}/{seconds:g} s"
+    goal = (
+        f"0 429s: {p.rate_limited}; {p.requests:,} requests; {p.fraction:.2f} of the limit after "
+        f"its first window; {p.progress_lines} progress lines ({'met' if ok else 'MISSED'})"
+    )
+    return [(what, f"{p.wall_s:,.1f} s", "(n=1)", goal)]
+
+
 SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     request_rows,
     wall_rows,
@@ -142,6 +223,10 @@ SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     memory_rows,
     emulator_rows,
     address_rows,
+    whole_plan_rows,
+    whole_validate_rows,
+    state_rows,
+    paced_rows,
 )
 
 
@@ -163,6 +248,12 @@ def render(rows: list[Row]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    parser.add_argument(
+        "--write-docs",
+        nargs="+",
+        metavar="FILE",
+        help="also write the table as Markdown between the bench markers of each FILE",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     rows: list[Row] = []
@@ -175,9 +266,35 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             traceback.print_exc()
             rows.append((section.__name__, "FAILED", "", "crashed: see the traceback above"))
-    print(("quick run: " if args.quick else "") + machine())
+    stamp = ("quick run: " if args.quick else "") + machine()
+    print(stamp)
     print(render(rows))
+    for name in args.write_docs or ():
+        write_docs(Path(name), stamp, rows, quick=args.quick)
     return 1 if failed else 0
+
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def markdown(stamp: str, rows: list[Row], *, quick: bool) -> str:
+    command = "python -m bench" + (" --quick" if quick else "") + " --write-docs FILE..."
+    cells = [("row", "median", "min-max (n)", "goal and verdict"), ("---",) * 4, *rows]
+    table = "\n".join(
+        "| " + " | ".join(c.strip().replace("|", "\\|") for c in r) + " |" for r in cells
+    )
+    return f"{BEGIN}\nMeasured by `{command}` — {stamp}.\n\n{table}\n{END}"
+
+
+def write_docs(path: Path, stamp: str, rows: list[Row], *, quick: bool) -> None:
+    """Replace the text between the bench markers of ``path`` with this run's table."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise SystemExit(f"{path}: no {BEGIN} ... {END} block to write the table into")
+    block = markdown(stamp, rows, quick=quick)
+    path.write_text(text[:start] + block + text[end + len(END) :], encoding="utf-8")
+    print(f"wrote the table into {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

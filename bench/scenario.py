@@ -8,8 +8,10 @@ them, and ``Figure`` — the median and min-max of several runs.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import shutil
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -114,9 +116,15 @@ def write_live_state(path: Path, apps: int, zones: int) -> Path:
 
 
 def emulator_from(state: Path, **config: Any) -> Emulator:
-    """A fresh emulator holding the saved apps; it writes the file only if something changes."""
+    """A fresh emulator holding the saved apps, from its own copy of the file: an emulator
+    holds its state file's lock for as long as it lives, and runs may overlap."""
     config.setdefault("rate_limit", UNLIMITED)
-    return Emulator(EmulatorConfig(state_file=state, **config))
+    copy = state.with_name(f"{state.stem}-{next(_copies)}{state.suffix}")
+    shutil.copyfile(state, copy)
+    return Emulator(EmulatorConfig(state_file=copy, **config))
+
+
+_copies = itertools.count(1)
 
 
 def client_for(
