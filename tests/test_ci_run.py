@@ -15,9 +15,11 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -477,18 +479,54 @@ def test_gitlab_jobs_run_on_the_right_pipelines() -> None:
     assert pipeline["drift"]["allow_failure"] == {"exit_codes": [2]}
 
 
-def test_gitlab_plan_apply_and_drift(world: World) -> None:
+class FakeGitLab(BaseHTTPRequestHandler):
+    """GitLab's notes endpoint, faked on loopback: records each POST."""
+
+    posted: ClassVar[list[tuple[str, str, dict[str, Any]]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.posted.append((self.path, self.headers.get("PRIVATE-TOKEN", ""), body))
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"id": 1}')
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_gitlab() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitLab)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    FakeGitLab.posted.clear()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/v4"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_gitlab_plan_apply_and_drift(world: World, fake_gitlab: str) -> None:
     pipeline = load_yaml(GITLAB)
     world.open_pr()
+    with_note = {"CI_API_V4_URL": fake_gitlab, "SPECTRUM_NOTE_TOKEN": "glpat-note-token"}
     plan = run_gitlab_job(
         pipeline,
         "plan",
         workspace=world.workspace,
-        env=gitlab_variables(world, "merge_request_event", CLOUDFLARE_API_TOKEN=TOKEN, **MR),
+        env=gitlab_variables(
+            world, "merge_request_event", CLOUDFLARE_API_TOKEN=TOKEN, **MR, **with_note
+        ),
     )
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "<!-- spectrum-reconciler:plan -->" in plan.stdout  # the job log
     assert "game.example.com" in (world.workspace / "plan.md").read_text()  # the artifact
+    ((path, token, note),) = FakeGitLab.posted  # and the MR note, with the project access token
+    assert path == "/api/v4/projects/42/merge_requests/3/notes" and token == "glpat-note-token"
+    assert note["body"].startswith("<!-- spectrum-reconciler:plan -->")
     before = world.requests()
     fork = run_gitlab_job(
         pipeline,
