@@ -26,6 +26,16 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     if target:
         with open(target, "w", encoding="utf-8") as stream:
             json.dump({"scale": size, **dict(sorted(FIGURES.items()))}, stream, indent=2)
+    # The README's table, from these figures (see figures_table.py).
+    from figures_table import markdown
+
+    table = markdown(FIGURES)
+    terminalreporter.section("reliability table (README)")
+    terminalreporter.write(table)
+    target = os.environ.get("RELIABILITY_TABLE")
+    if target:
+        with open(target, "w", encoding="utf-8") as stream:
+            stream.write(table)
 
 
 @pytest.fixture

@@ -85,6 +85,12 @@ def note(**counts: int) -> None:
     FIGURES.update(counts)
 
 
+def note_max(**values: int) -> None:
+    """Keep the largest value seen for each name (a figure that is a maximum, not a sum)."""
+    for name, value in values.items():
+        FIGURES[name] = max(FIGURES[name], value)
+
+
 # --- desired state -------------------------------------------------------------------------
 
 

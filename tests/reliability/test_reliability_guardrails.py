@@ -31,7 +31,7 @@ LEGACY, MANAGED = 20, 5
 @pytest.fixture
 def live(monkeypatch: pytest.MonkeyPatch) -> Emulator:
     emulator = make_emulator()
-    monkeypatch.setattr(Emulator, "sandbox", classmethod(lambda cls, path, zones=(): emulator))
+    monkeypatch.setattr(Emulator, "sandbox", classmethod(lambda cls, path, zones=(), **_: emulator))
     return emulator
 
 

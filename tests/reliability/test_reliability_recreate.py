@@ -66,6 +66,16 @@ def recreate_under(script: dict[int, FaultKind], new: dict[str, Any], tmp_path: 
     return emulator, old, outcome, events, v1, v2
 
 
+def apps_lost(emulator: Any, wanted: dict[str, Any]) -> int:
+    """1 when the zone holds no app of ``wanted``'s identity now, else 0 (measured, not assumed)."""
+    key = (wanted["dns"]["name"], wanted["protocol"])
+    return (
+        0
+        if any((a["dns"]["name"], a["protocol"]) == key for a in emulator.apps(zone_id(emulator)))
+        else 1
+    )
+
+
 def same_app(live: dict[str, Any], wanted: dict[str, Any]) -> bool:
     def ips(app: dict[str, Any]) -> list[str]:  # the API writes IPv6 in lower case
         return [ip.lower() for ip in app["edge_ips"]["ips"]]
@@ -109,7 +119,11 @@ def test_a_failed_new_create_restores_the_old_app_even_when_the_restore_first_fa
         "restored",
     ]
     assert plan_once(emulator, v1).actions == ()
-    figures(recreate_cases=1, recreate_faults_injected=len(script), recreate_apps_lost=0)
+    figures(
+        recreate_cases=1,
+        recreate_faults_injected=len(script),
+        recreate_apps_lost=apps_lost(emulator, OLD),
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,7 +144,11 @@ def test_a_lost_response_is_settled_by_reading_and_lands_one_new_app(
     assert new["id"] != old["id"] and new["id"] == outcome.new_app_id
     assert same_app(new, NEW)
     assert plan_once(emulator, v2).actions == ()
-    figures(recreate_cases=1, recreate_faults_injected=len(script), recreate_apps_lost=0)
+    figures(
+        recreate_cases=1,
+        recreate_faults_injected=len(script),
+        recreate_apps_lost=apps_lost(emulator, NEW),
+    )
 
 
 def test_when_the_restore_fails_on_every_attempt_the_journal_holds_the_app_and_apply_brings_it_back(
@@ -142,6 +160,7 @@ def test_when_the_restore_fails_on_every_attempt_the_journal_holds_the_app_and_a
     assert outcome.status is Status.FAILED and "ALSO failed" in outcome.detail
     assert "create it by hand" in outcome.detail
     assert emulator.apps(zone_id(emulator)) == []
+    lost = apps_lost(emulator, OLD)  # the run ends without the app: it counts as lost
     (kept,) = [e for e in events if e["event"] == "restore-failed"]
     assert same_app(kept["before"], OLD)  # the old app's whole configuration is on record
     emulator.script_faults({})
@@ -150,4 +169,9 @@ def test_when_the_restore_fails_on_every_attempt_the_journal_holds_the_app_and_a
         assert workflow.apply_plan(plan, Executor(client), force=False).complete
     (back,) = emulator.apps(zone_id(emulator))
     assert same_app(back, OLD)
-    figures(recreate_cases=1, recreate_faults_injected=len(script), recreate_apps_lost=0)
+    figures(
+        recreate_cases=1,
+        recreate_faults_injected=len(script),
+        recreate_apps_lost=lost,
+        recreate_apps_back_after_next_apply=lost - apps_lost(emulator, OLD),
+    )

@@ -19,6 +19,7 @@ from reliability_helpers import (
     identities,
     make_client,
     make_emulator,
+    note_max,
     plan_once,
     write_big_config,
     zone_id,
@@ -131,7 +132,8 @@ def test_100_apps_under_20_percent_faults_converge_in_three_runs(
         soak_faults_injected=stats["faults"],
         soak_requests=stats["total"],
         soak_apps_checked=len(live) + len(before["other-zone"]),
-        soak_apps_lost=0,
+        soak_apps_lost=len(set(declared) - set(identities(managed))),
     )
+    note_max(soak_runs_max=runs)
     for kind, count in stats["faults_by_kind"].items():
         figures(**{f"soak_faults_{kind}": count})

@@ -1,0 +1,32 @@
+"""The README's reliability table is made from the figures alone, and hides none of them."""
+
+from __future__ import annotations
+
+import pytest
+from figures_table import markdown, rows
+
+pytestmark = pytest.mark.reliability
+
+
+def test_rows_come_from_the_figures_and_losses_are_summed() -> None:
+    figures = {
+        "recreate_cases": 3,
+        "recreate_faults_injected": 9,
+        "recreate_apps_lost": 1,
+        "recreate_apps_back_after_next_apply": 1,
+        "replace_cases": 2,
+        "replace_faults_injected": 4,
+        "replace_apps_lost": 0,
+        "something_new": 5,
+    }
+    table = dict(rows(figures))
+    (recreate,) = [value for label, value in table.items() if label.startswith("recreate")]
+    assert recreate.startswith("3 cases, 9 scripted faults; apps missing when the run ended: 1")
+    assert table["something_new"] == "5"  # a figure no row reports is still listed
+    assert table["**apps missing when a run ended, over every case above**"] == "**1**"
+    assert markdown(figures).startswith("| | |\n|---|---|\n")
+
+
+def test_a_row_whose_tests_did_not_run_is_left_out() -> None:
+    labels = [label for label, _ in rows({"token_commands_run": 2, "token_places_scanned": 7})]
+    assert labels[0].startswith("token scan") and len(labels) == 2
