@@ -57,7 +57,7 @@ def open_client(
     emulator already opened, so that several clients share one. ``observer`` hears every request.
     """
     zones = tuple(zones)
-    token_env = token_env or _one_token_env(zones)
+    token_env = token_env or one_token_env(zones)
     if connection.sandbox:
         if sandbox is not None:  # the caller's: it closes it
             return _sandbox_client(connection, sandbox, token_env, observer, owned=False)
@@ -121,7 +121,7 @@ def _character_problem(char: str) -> str | None:
     return None
 
 
-def _one_token_env(zones: Iterable[ZoneSpec]) -> str:
+def one_token_env(zones: Iterable[ZoneSpec]) -> str:
     """The variable every zone's token comes from; several are refused, naming them."""
     names = sorted({zone.token_env or DEFAULT_TOKEN_ENV for zone in zones})
     if len(names) > 1:

@@ -99,11 +99,12 @@ def check_not_stale(plan: Plan, client: CloudflareClient) -> None:
         )
 
 
-def check_policies_unchanged(plan: Plan) -> None:
+def check_policies_unchanged(plan: Plan) -> DesiredState:
     """Re-read the files a saved plan was made from; refuse it if any zone's policies moved.
 
     A saved plan cannot carry its own guardrails past the reviewed files: the files' current
-    ignore, safety and guardrail settings must be the ones the plan recorded.
+    ignore, safety and guardrail settings must be the ones the plan recorded. Returns what the
+    files declare (their ``token_env`` says which token applies the plan).
     """
     if not plan.sources:
         raise PlanFileError(
@@ -124,6 +125,7 @@ def check_policies_unchanged(plan: Plan) -> None:
             f"the saved plan is stale: {'; '.join(changes)} since it was made — run plan "
             "again, review it, and apply the new one"
         )
+    return desired
 
 
 def guard(plan: Plan, *, force: bool, break_glass: str | None = None) -> guardrails.Verdict:

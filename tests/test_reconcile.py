@@ -466,3 +466,19 @@ def test_the_zones_of_different_tokens_are_read_at_the_same_time() -> None:
     zones = [ZoneSpec("a.example", None, token_env="TEAM_A_TOKEN"),
              ZoneSpec("b.example", None, token_env="TEAM_B_TOKEN")]  # fmt: skip
     assert accounts.fetch_live(zones) == ()
+
+
+def test_apply_of_a_saved_plan_uses_the_token_its_files_name(
+    run_cli, server, tmp_path, monkeypatch
+):
+    config = write_config(tmp_path / "apps", com=zone_file("example.com", token_env="TEAM_A_TOKEN"))
+    monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
+    monkeypatch.setenv("TEAM_A_TOKEN", "token-of-team-a-0001")
+    saved = tmp_path / "plan.json"
+    api = ["--base-url", server.base_url]
+    assert run_cli(["plan", str(config), "--out", str(saved), *api]).exit_code == 0
+    applied = run_cli(["apply", "--plan", str(saved), *api])
+    assert applied.exit_code == 0, applied.stderr
+    assert len(server.emulator.apps(server.emulator.ensure_zone("example.com")["id"])) == 3
+    fingerprint = hashlib.sha256(b"token-of-team-a-0001").hexdigest()[:12]
+    assert set(server.emulator.stats()["requests_by_token"]) == {fingerprint}

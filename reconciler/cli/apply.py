@@ -13,7 +13,7 @@ from reconciler.addresscheck import DEFAULT_CHECKS, AddressChecks, check_plan
 from reconciler.cli import output
 from reconciler.cli.options import address_checks, api, guarded, stdout, use_color
 from reconciler.cloudflare import CloudflareClient
-from reconciler.connect import Connection, open_client
+from reconciler.connect import Connection, one_token_env, open_client
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
 from reconciler.executor import (
     DEFAULT_PARALLELISM,
@@ -91,8 +91,9 @@ class _Settings:
 
 
 def _apply_saved(the_plan: Plan, conn: Connection, run: _Settings) -> int:
-    workflow.check_policies_unchanged(the_plan)
-    with open_client(conn, workflow.zones_of(the_plan)) as client:
+    files = workflow.check_policies_unchanged(the_plan)
+    token_env = one_token_env(files.zones)  # the token the plan was made with
+    with open_client(conn, workflow.zones_of(the_plan), token_env=token_env) as client:
         workflow.check_not_stale(the_plan, client)
         the_plan = check_plan(the_plan, client, run.checks)  # the address plane may have moved
         output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
