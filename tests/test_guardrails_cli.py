@@ -21,7 +21,7 @@ PAST = "2001-01-01T00:00:00Z"
 def live(monkeypatch: pytest.MonkeyPatch) -> Emulator:
     """Every --sandbox run of the test talks to this one emulator (stats stay readable)."""
     emulator = make_emulator()
-    monkeypatch.setattr(Emulator, "sandbox", classmethod(lambda cls, path, zones=(): emulator))
+    monkeypatch.setattr(Emulator, "sandbox", classmethod(lambda cls, path, zones=(), **_: emulator))
     return emulator
 
 
