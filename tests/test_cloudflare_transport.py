@@ -222,3 +222,27 @@ def test_a_token_that_cannot_be_a_header_fails_once_without_quoting_it(
             client.fetch_live([ZONE])
         assert client.requests_sent == 1
     assert "SECRETTAIL" not in str(raised.value) and "CLOUDFLARE_API_TOKEN" in str(raised.value)
+
+
+def test_cancel_releases_a_request_waiting_for_the_rate_limit(emulator) -> None:  # type: ignore[no-untyped-def]
+    from reconciler.ratelimit import RateLimit
+
+    client = make_client(emulator, rate_limit=RateLimit(2, 3600.0), sleep=None)  # 2 an hour
+    client.fetch_live([ZONE])  # the hour's two requests: the zone lookup and its one page
+    outcome: list[BaseException] = []
+
+    def second_read() -> None:
+        try:
+            client.fetch_live([ZoneSpec("example.net", None)])
+        except BaseException as error:
+            outcome.append(error)
+
+    reader = threading.Thread(target=second_read)
+    reader.start()
+    while client.limiter.waited == 0:  # the reader is now waiting for a slot
+        threading.Event().wait(0.01)
+    client.cancel()
+    reader.join(timeout=60)  # a liveness bound, not a speed target: without cancel, an hour
+    assert not reader.is_alive()
+    assert isinstance(outcome[0], TransportError) and "cancelled" in str(outcome[0])
+    client.close()

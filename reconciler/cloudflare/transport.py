@@ -29,6 +29,7 @@ log = logging.getLogger("reconciler.cloudflare")
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 _IDEMPOTENT = frozenset({"GET", "PUT", "DELETE"})
+_CANCELLED = "interrupted (Ctrl-C); nothing more was sent — re-run when ready"
 _BAD_HEADER = (
     "check CLOUDFLARE_API_TOKEN for spaces, line breaks or non-ASCII characters "
     "(copy the token again)"
@@ -150,7 +151,10 @@ class Transport:
         self._cancelled.set()
 
     def _cancellable_sleep(self, seconds: float) -> None:
-        self._cancelled.wait(seconds)
+        # Raising (not just waking) matters: the rate limiter loops until a slot frees, and a
+        # wait that returns at once would turn that loop into a busy one.
+        if self._cancelled.wait(seconds):
+            raise _Cancelled
 
     def request(
         self,
@@ -165,10 +169,23 @@ class Transport:
 
         ``gone_is_done``: a 404 on a repeated attempt means an earlier one already deleted it.
         """
+        try:
+            return self._attempts(method, path, params, json, gone_is_done)
+        except _Cancelled:
+            raise TransportError(method, path, detail="cancelled", hint=_CANCELLED) from None
+
+    def _attempts(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Mapping[str, Any] | None,
+        gone_is_done: bool,
+    ) -> Mapping[str, Any]:
         repeatable = method in _IDEMPOTENT
         for attempt in range(self.retry.attempts):
             last_try = attempt == self.retry.attempts - 1
-            self._stop_if_cancelled(method, path)
+            self._stop_if_cancelled()
             try:
                 response = self._send(method, path, params, json)
             except (httpx.LocalProtocolError, UnicodeEncodeError):
@@ -239,9 +256,9 @@ class Transport:
                 f"retrying ({attempt + 1}/{retries}) {method} {path} in {delay:.1f} s: {why}"
             )
 
-    def _stop_if_cancelled(self, method: str, path: str) -> None:
+    def _stop_if_cancelled(self) -> None:
         if self._cancelled.is_set():
-            raise TransportError(method, path, detail="cancelled", hint="interrupted; re-run")
+            raise _Cancelled
 
     def _no_retry_can_fix(self, error: httpx.TransportError) -> str | None:
         """The hint for a failure that repeating cannot change, or None when a retry may help.
@@ -262,6 +279,10 @@ class Transport:
                 "(spectrum-reconciler emulator) or fix --base-url"
             )
         return None
+
+
+class _Cancelled(Exception):
+    """Raised out of a wait once ``Transport.cancel()`` was called; becomes a TransportError."""
 
 
 def _causes(error: BaseException) -> list[BaseException]:
