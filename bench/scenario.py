@@ -8,6 +8,7 @@ them, and ``Figure`` — the median and min-max of several runs.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
@@ -89,27 +90,41 @@ def write_desired(directory: Path, apps: int, zones: int) -> Path:
 
 
 def write_live_state(path: Path, apps: int, zones: int) -> Path:
-    """An emulator state file whose zones hold the apps, created through POST (no drift)."""
+    """An emulator state file whose zones hold the apps (no drift).
+
+    The largest zone's apps are created through the emulator's POST handler, so every
+    server-filled field is real; the other zones get copies of them under their own names and
+    fresh ids. (Creating every app by POST costs O(apps) per create — the emulator checks each
+    new app against the whole account — which made 100,000 apps take hours.)
+    """
     names = [zone_name(z) for z in range(zones)]
     emulator = Emulator(EmulatorConfig(zones=names, rate_limit=UNLIMITED))
     headers = {"Authorization": "Bearer populate"}
-    zone_docs = {}
+    counts = spread(apps, zones)
+    template = names[0]
     with httpx.Client(
         transport=emulator.transport(), base_url=SANDBOX_BASE_URL, headers=headers
     ) as http:
-        for name, count in zip(names, spread(apps, zones), strict=True):
-            zone = emulator.ensure_zone(name)
-            zone_docs[zone["id"]] = zone
-            for i in range(count):
-                url = f"/zones/{zone['id']}/spectrum/apps"
-                http.post(url, json=app_config(name, i)).raise_for_status()
-    first = next(iter(zone_docs.values()))
+        zone = emulator.ensure_zone(template)
+        for i in range(counts[0]):
+            url = f"/zones/{zone['id']}/spectrum/apps"
+            http.post(url, json=app_config(template, i)).raise_for_status()
+    created = emulator.apps(zone["id"])
+    zone_docs, live = {}, {}
+    for name, count in zip(names, counts, strict=True):
+        doc = emulator.ensure_zone(name)
+        zone_docs[doc["id"]] = doc
+        text = json.dumps(created[:count]).replace(f".{template}", f".{name}")
+        copies = json.loads(text)
+        for index, app in enumerate(copies):
+            app["id"] = hashlib.md5(f"{name} {index}".encode()).hexdigest()
+        live[doc["id"]] = copies
     state = {
         "version": 1,
-        "account": first["account"],
+        "account": zone["account"],
         "zones": zone_docs,
         "prefixes": [],
-        "apps": {zid: emulator.apps(zid) for zid in zone_docs},
+        "apps": live,
     }
     path.write_text(json.dumps(state), encoding="utf-8")
     return path
