@@ -104,8 +104,8 @@ def test_a_torn_last_line_is_ignored_and_cut_before_the_next_append(tmp_path: Pa
     with client_for(emu) as client:
         first = create(client, zone_id, tcp_app())
     killed = crash_copy(state, tmp_path / "killed")
-    with journal_of(killed).open("ab") as journal:
-        journal.write(b'[{"put":"' + zone_id.encode() + b'","app":{"id":"half')  # power lost
+    with journal_of(killed).open("ab") as journal:  # power lost mid-append of a long line
+        journal.write(b'[{"put":"' + zone_id.encode() + b'","app":{"id":"half' + b"x" * 5000)
     restarted = Emulator(EmulatorConfig(state_file=killed))
     assert restarted.apps(zone_id) == [first]
     with client_for(restarted) as client:
@@ -113,6 +113,7 @@ def test_a_torn_last_line_is_ignored_and_cut_before_the_next_append(tmp_path: Pa
     assert sorted(a["id"] for a in read_state(killed)["apps"][zone_id]) == sorted(  # type: ignore[index]
         [first["id"], second["id"]]
     )
+    assert journal_of(killed).read_bytes().endswith(b"]\n")  # nothing of the torn line is left
 
 
 def test_the_journal_is_folded_into_the_snapshot_once_it_outgrows_it(
@@ -282,3 +283,23 @@ def test_fsyncs_are_batched_and_none_is_left_pending_at_close(
     time.sleep(1.0)
     assert 1 <= len(synced) <= 2  # and the timer's fsync covered them all
     emu.close()
+
+
+def test_a_journal_that_continues_another_snapshot_is_not_replayed(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    zone_id = emu.ensure_zone("example.com")["id"]
+    with client_for(emu) as client:
+        kept = create(client, zone_id, tcp_app())
+    emu.close()
+    backup = state.read_bytes()  # a snapshot, and the journal that continues it is empty
+    emu = Emulator(EmulatorConfig(state_file=state))
+    with client_for(emu) as client:
+        create(client, zone_id, tcp_app("later.example.com"))
+        emu.close()  # a new snapshot, a new journal id
+    emu = Emulator(EmulatorConfig(state_file=state))
+    with client_for(emu) as client:
+        create(client, zone_id, tcp_app("latest.example.com"))  # journaled against the new id
+    killed = crash_copy(state, tmp_path / "killed")
+    killed.write_bytes(backup)  # someone restores the older snapshot
+    assert Emulator(EmulatorConfig(state_file=killed)).apps(zone_id) == [kept]
