@@ -55,6 +55,8 @@ def open_client(
     The token comes from the variable ``token_env``, else the one ``zones`` name (they must
     agree: one client has one token); each client has its own rate limiter. ``sandbox``: an
     emulator already opened, so that several clients share one. ``observer`` hears every request.
+    The sandbox wins over ``CLOUDFLARE_BASE_URL`` (the flag is explicit, the variable may just be
+    exported in the shell); ``--sandbox`` with ``--base-url`` is refused before this (usage error).
     """
     zones = tuple(zones)
     token_env = token_env or one_token_env(zones)
