@@ -96,13 +96,15 @@ def test_workloads_run_as_non_root_on_a_read_only_root(kind: str, name: str) -> 
 @pytest.mark.parametrize(
     ("kind", "name"), [("CronJob", "cronjob.yaml"), ("Deployment", "deployment.yaml")]
 )
-def test_memory_is_sized_from_the_benchmarks_peak(kind: str, name: str) -> None:
-    figures = (ROOT / "docs" / "benchmarks.md").read_text()
-    peak_mb = float(re.search(r"peak RSS, plan command, [^|]*\| ([\d.]+) MB", figures)[1])  # type: ignore[index]
+def test_memory_is_sized_from_the_measured_peak(kind: str, name: str) -> None:
+    # README "Running continuously" states the peaks python -m bench.reconcile_memory measured
+    readme = (ROOT / "README.md").read_text()
+    found = re.findall(r"([\d.]+) MiB for (?:`reconcile --once`|a loop)", readme)
+    assert len(found) == 2
+    peak = max(float(x) for x in found)
     resources = reconciler_container(one(kind, name))["resources"]
-    request = mebibytes(resources["requests"]["memory"]) * 1.048576  # MiB -> MB
-    limit = mebibytes(resources["limits"]["memory"]) * 1.048576
-    assert peak_mb < request < 2 * peak_mb < limit
+    assert 1.25 * peak <= mebibytes(resources["requests"]["memory"])
+    assert 2 * peak <= mebibytes(resources["limits"]["memory"])
 
 
 def test_the_deployment_loops_serves_metrics_and_probes_liveness_on_healthz() -> None:
