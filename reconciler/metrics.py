@@ -29,7 +29,7 @@ from prometheus_client import (
 from prometheus_client.parser import text_string_to_metric_families
 
 from reconciler.cycle import CycleResult
-from reconciler.errors import OutputFileError
+from reconciler.errors import OutputFileError, ReconcilerError
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,15 @@ class MetricsServer:
     def __init__(self, metrics: Metrics, health: Health, host: str, port: int) -> None:
         self._metrics_app = make_wsgi_app(metrics.registry)
         self._health = health
-        self._server: WSGIServer = make_server(host, port, self._app, handler_class=_QuietHandler)
+        try:
+            self._server: WSGIServer = make_server(
+                host, port, self._app, handler_class=_QuietHandler
+            )
+        except OSError as error:
+            raise ReconcilerError(
+                f"cannot serve metrics on port {port}: {error.strerror or error} — choose "
+                "another --metrics-port"
+            ) from None
         self.port = self._server.server_port
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="metrics", daemon=True

@@ -10,7 +10,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from reconciler.cycle import CycleResult
-from reconciler.errors import OutputFileError
+from reconciler.errors import OutputFileError, ReconcilerError
 from reconciler.metrics import Health, Metrics
 from reconciler.model import ActionKind, AppKey
 from reconciler.planner import Drift
@@ -122,3 +122,13 @@ def test_the_server_serves_metrics_and_a_health_probe_that_goes_stale() -> None:
         assert httpx.get(base + "/healthz").status_code == 200
     finally:
         server.close()
+
+
+def test_a_port_in_use_is_one_clear_error() -> None:
+    metrics = Metrics()
+    first = metrics.serve(0, Health(60.0), host="127.0.0.1")
+    try:
+        with pytest.raises(ReconcilerError, match=f"cannot serve metrics on port {first.port}"):
+            metrics.serve(first.port, Health(60.0), host="127.0.0.1")
+    finally:
+        first.close()
