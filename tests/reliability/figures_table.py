@@ -17,8 +17,12 @@ def _n(value: int) -> str:
     return f"{value:,}"
 
 
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _runs(count: int) -> str:
-    return "1 run" if count == 1 else f"{count} runs"
+    return _count(count, "run")
 
 
 def _soak(f: Figures) -> str:
@@ -133,7 +137,8 @@ ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
         "guardrails (ignored apps and the safety gate, tampered saved plans)",
         ("guardrail_gate_cases",),
         lambda f: (
-            f"{f['guardrail_gate_cases']} gate cases, {f.get('guardrail_smuggle_cases', 0)} "
+            f"{_count(f['guardrail_gate_cases'], 'gate case')}, "
+            f"{f.get('guardrail_smuggle_cases', 0)} "
             f"tampered plans refused; apps lost: {f.get('guardrail_apps_lost', 0)}"
         ),
     ),
