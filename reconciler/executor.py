@@ -214,12 +214,15 @@ class Executor:
             ),
             interrupted=self.stopping.is_set(),
         )
-        self.journal.write(
-            "apply-end",
-            **{s.value: report.count(s) for s in Status},
-            complete=report.complete,
-            interrupted=report.interrupted,
-        )
+        try:
+            self.journal.write(
+                "apply-end",
+                **{s.value: report.count(s) for s in Status},
+                complete=report.complete,
+                interrupted=report.interrupted,
+            )
+        except OSError as error:  # after the writes: the report matters more than this line
+            log.error("journal: the apply-end line could not be written (%s)", error)
         return report
 
     def _interrupt(self, *_signal: object) -> None:

@@ -452,3 +452,23 @@ def test_an_interrupted_apply_exits_4_after_a_write_and_1_before_any() -> None:
     assert exit_code(ApplyReport((Outcome(action, Status.DONE), skipped), interrupted=True)) == 4
     assert exit_code(ApplyReport((Outcome(action, Status.DONE),))) == 0
     assert exit_code(ApplyReport((Outcome(action, Status.FAILED), skipped))) == 4
+
+
+def test_a_journal_that_fails_after_the_writes_still_gives_the_report(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Interface: exit 1 means nothing was written; after writes, every failure is reported."""
+
+    class FullDisk(Journal):
+        def write(self, event: str, **fields: Any) -> None:
+            if event == "apply-end":
+                raise OSError(28, "No space left on device")
+            super().write(event, **fields)
+
+    config = write_config(tmp_path / "v1", [SSH_DYNAMIC])
+    journal = FullDisk(tmp_path / "journal.jsonl")
+    try:
+        _, report = plan_and_apply(emulator, config, journal=journal)
+    finally:
+        journal.close()
+    assert report.complete and len(live_apps(emulator)) == 1
