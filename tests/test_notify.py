@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reconciler.cycle import CycleResult
 from reconciler.errors import ReconcilerError
 from reconciler.executor import ApplyReport, Outcome, Status
 from reconciler.model import Action, ActionKind, AppKey, FieldChange
-from reconciler.notify import Announced, check_webhook_url, events, load_state, save_state
+from reconciler.notify import (
+    Announced,
+    Notifier,
+    check_webhook_url,
+    events,
+    load_state,
+    save_state,
+)
 from reconciler.planner import Drift
 
 SSH = AppKey.of("example.com", "ssh.example.com", "tcp/22")
@@ -120,3 +128,23 @@ def test_the_state_file_round_trips_and_a_bad_one_is_ignored(tmp_path: Path) -> 
     Path(path).write_text("{not json")
     assert load_state(path) == Announced()
     assert load_state(str(tmp_path / "absent.json")) == Announced()
+
+
+def test_a_refused_post_is_sent_again_next_cycle_not_lost(tmp_path: Path) -> None:
+    answers = iter([500, 200, 200])
+    sent: list[str] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        sent.append(request.read().decode())
+        return httpx.Response(next(answers))
+
+    state = str(tmp_path / "notified.json")
+    notifier = Notifier("https://hooks.example.com/x", state_path=state,
+                        transport=httpx.MockTransport(receiver))  # fmt: skip
+    drift = action(ActionKind.UPDATE, SSH)
+    notifier.notify(result(drift))  # the receiver fails: nothing counts as announced
+    assert load_state(state) == Announced()
+    notifier.notify(result(drift, number=2))
+    notifier.notify(result(drift, number=3))
+    assert len(sent) == 2 and all("drift_appeared" in body for body in sent)
+    assert load_state(state).drift
