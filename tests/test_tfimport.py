@@ -33,14 +33,14 @@ def state(name: str) -> dict[str, Any]:
 def load_live(name: str, directory: Path) -> None:
     """Put the fixture's apps into a sandbox emulator whose state lives in ``directory``."""
     live = json.loads((TERRAFORM / f"{name}.live.json").read_text())
-    emulator = Emulator(
-        EmulatorConfig(
-            state_file=directory / ".spectrum-sandbox.json",
-            byoip_prefixes=DOC_PREFIXES,
-            virtual_networks=live.get("virtual_networks", {}),
-        )
+    config = EmulatorConfig(
+        state_file=directory / ".spectrum-sandbox.json",
+        byoip_prefixes=DOC_PREFIXES,
+        virtual_networks=live.get("virtual_networks", {}),
     )
-    with make_client(emulator) as client:
+    # Closed on leaving: the state file is locked while an emulator holds it, and the sandbox
+    # the CLI opens next must have it.
+    with Emulator(config) as emulator, make_client(emulator) as client:
         for zone in live["zones"]:
             emulator.ensure_zone(zone["name"], zone["zone_id"])
             for body in zone["apps"]:
