@@ -145,3 +145,13 @@ def test_remaining_counts_the_budget_left_and_refills_as_the_window_slides() -> 
     assert limit.remaining() == 2
     fake.now += 11.0  # past the window and its small margin
     assert limit.remaining() == 5
+
+
+def test_a_request_counts_from_its_answer_however_late_it_was_sent() -> None:
+    limit, fake = limiter(2, 10)
+    first = limit.acquire()  # acquired at 0, but the answer comes at 3 (a slow or late send)
+    limit.acquire()
+    fake.now = 3.0
+    limit.settle(first)
+    limit.acquire()  # the third waits until the first's answer has left the window
+    assert 13.0 <= fake.now <= 13.2

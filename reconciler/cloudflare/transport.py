@@ -223,17 +223,20 @@ class Transport:
         params: Mapping[str, Any] | None,
         json: Mapping[str, Any] | None,
     ) -> httpx.Response:
-        self.limiter.acquire()
+        slot = self.limiter.acquire()
         with self._lock:
             self.requests_sent += 1
         log.debug("request: %s %s %s", method, path, dict(params or {}))
-        response = self._http.request(
-            method,
-            self.base_url + path,
-            params=params,
-            json=json,
-            headers={"Authorization": self._token.header()},
-        )
+        try:
+            response = self._http.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                headers={"Authorization": self._token.header()},
+            )
+        finally:
+            self.limiter.settle(slot)  # counted from its answer: see RateLimiter.settle
         self.limiter.observe(response.headers.get("ratelimit"))
         log.debug("response: %s %s -> %d", method, path, response.status_code)
         self._observe(method, response.status_code, error_codes(response))
