@@ -56,6 +56,7 @@ _FIELDS = frozenset(
 )
 # What tools put in place of a value they will not show.
 _REDACTED = re.compile(r"\(?\s*sensitive(\s+value)?\s*\)?|<sensitive>|\**|redacted", re.I)
+_NOT_WRITTEN = "not as Terraform writes a state; give the file Terraform wrote, unedited"
 _ZONE_ID = re.compile(r"[0-9a-fA-F]{32}")
 _ZONE_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
@@ -189,8 +190,8 @@ def state_instances(document: Any) -> Iterator[Instance]:
     if "resources" in document and "version" in document:
         yield from _tfstate_instances(document)
     elif "format_version" in document:
-        root = (document.get("values") or {}).get("root_module") or {}
-        yield from _show_json_instances(root)
+        values = _object(document.get("values"), "values")
+        yield from _show_json_instances(_object(values.get("root_module"), "values.root_module"))
     else:
         raise TerraformStateError(
             "not a Terraform state: expected `terraform show -json` output or a .tfstate file"
@@ -203,13 +204,17 @@ def _tfstate_instances(document: Mapping[str, Any]) -> Iterator[Instance]:
             f"state format version {document.get('version')!r} is not supported — Terraform"
             " 0.12 and later write version 4; run `terraform show -json` and import that"
         )
-    for resource in document.get("resources") or ():
+    for resource in _objects(document.get("resources"), "resources"):
         module = resource.get("module") or ""
+        if not isinstance(module, str):
+            raise TerraformStateError(
+                f"a resource's module {module!r} is not an address — {_NOT_WRITTEN}"
+            )
         mode = resource.get("mode", "managed")
         base = (
             "data." if mode == "data" else ""
         ) + f"{resource.get('type')}.{resource.get('name')}"
-        for instance in resource.get("instances") or ():
+        for instance in _objects(resource.get("instances"), f"{_join(module, base)}: instances"):
             key = instance.get("index_key")
             address = _join(module, base + ("" if key is None else instance_key(key)))
             yield Instance(
@@ -218,9 +223,12 @@ def _tfstate_instances(document: Mapping[str, Any]) -> Iterator[Instance]:
                 type=str(resource.get("type")),
                 mode=mode,
                 schema_version=instance.get("schema_version"),
-                values=instance.get("attributes") or {},
+                values=_object(instance.get("attributes"), f"{address}: attributes"),
                 sensitive=tuple(
-                    _tfstate_path(p) for p in instance.get("sensitive_attributes") or ()
+                    _tfstate_path(_objects(p, f"{address}: sensitive_attributes"))
+                    for p in _list(
+                        instance.get("sensitive_attributes"), f"{address}: sensitive_attributes"
+                    )
                 ),
                 deposed=bool(instance.get("deposed")),
             )
@@ -236,7 +244,8 @@ def _tfstate_path(steps: Sequence[Mapping[str, Any]]) -> tuple[Any, ...]:
 
 
 def _show_json_instances(module: Mapping[str, Any]) -> Iterator[Instance]:
-    for resource in module.get("resources") or ():
+    where = str(module.get("address") or "root_module")
+    for resource in _objects(module.get("resources"), f"{where}: resources"):
         address = str(resource.get("address"))
         yield Instance(
             address=address,
@@ -244,11 +253,45 @@ def _show_json_instances(module: Mapping[str, Any]) -> Iterator[Instance]:
             type=str(resource.get("type")),
             mode=str(resource.get("mode", "managed")),
             schema_version=resource.get("schema_version"),
-            values=resource.get("values") or {},
+            values=_object(resource.get("values"), f"{address}: values"),
             sensitive=tuple(_marked_paths(resource.get("sensitive_values") or {}, ())),
         )
-    for child in module.get("child_modules") or ():
+    for child in _objects(module.get("child_modules"), f"{where}: child_modules"):
         yield from _show_json_instances(child)
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    """A JSON array (null is an empty one), or a refusal naming where the state is malformed."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TerraformStateError(f"{what} is {_shown(value)}, not a list — {_NOT_WRITTEN}")
+    return value
+
+
+def _objects(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """A JSON array of objects (null is an empty one), or a refusal naming where."""
+    items = _list(value, what)
+    for item in items:
+        if not isinstance(item, Mapping):
+            raise TerraformStateError(
+                f"{what} holds {_shown(item)}, not an object — {_NOT_WRITTEN}"
+            )
+    return items
+
+
+def _object(value: Any, what: str) -> Mapping[str, Any]:
+    """A JSON object (null is an empty one), or a refusal naming where."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TerraformStateError(f"{what} is {_shown(value)}, not an object — {_NOT_WRITTEN}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _marked_paths(marks: Any, path: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
@@ -329,6 +372,7 @@ def decode_instance(instance: Instance) -> tuple[str, dict[str, Any], list[Note]
             " apply -refresh-only with a supported provider, or report the version"
         )
     _refuse_hidden(instance)
+    _refuse_misshapen_blocks(instance)
     values = instance.values
     zone_id = values.get("zone_id")
     if not isinstance(zone_id, str) or not _ZONE_ID.fullmatch(zone_id):
@@ -342,6 +386,21 @@ def decode_instance(instance: Instance) -> tuple[str, dict[str, Any], list[Note]
         if name not in _FIELDS | _SERVER_SET and values[name] not in (None, "", [], {})
     ]
     return zone_id.lower(), config, notes
+
+
+def _refuse_misshapen_blocks(instance: Instance) -> None:
+    """A block is an object (v5), a list of one object (v4) or, for 3.x's ``edge_ips``, a list
+    of addresses; anything else is not a state the provider wrote."""
+    for name in ("dns", "origin_dns", "edge_ips", "origin_port_range"):
+        value = instance.values.get(name)
+        items = value if isinstance(value, list) else [value]
+        legacy = name == "edge_ips" and isinstance(value, list)
+        legacy = legacy and all(isinstance(item, str) for item in items)
+        if not legacy and not all(item is None or isinstance(item, Mapping) for item in items):
+            raise TerraformStateError(
+                f"{instance.address}: {name} is {_shown(value)}, neither an object nor a list"
+                f" of objects — {_NOT_WRITTEN}"
+            )
 
 
 def _refuse_hidden(instance: Instance) -> None:

@@ -275,6 +275,44 @@ def test_refuses_what_is_not_a_readable_state(document: Any, says: str) -> None:
     assert says in refusal(document)
 
 
+def _set(path: tuple[Any, ...], value: Any) -> Any:
+    """An edit of one place of a fixture, for the misshapen-state table below."""
+
+    def edit(document: Any) -> None:
+        target = document
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+
+    return edit
+
+
+_APP = ("resources", 1, "instances", 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "says"),
+    [
+        ("v5.tfstate", _set(("resources",), {}), "resources is {}, not a list"),
+        ("v5.tfstate", _set(("resources",), [1]), "resources holds 1, not an object"),
+        ("v5.tfstate", _set(("resources", 1, "instances"), [1]), "svc: instances holds 1"),
+        ("v5.tfstate", _set((*_APP, "attributes"), []), '"eu-west"]: attributes is []'),
+        ("v5.tfstate", _set((*_APP, "attributes", "dns"), "x"), '"eu-west"]: dns is "x"'),
+        ("v5.tfstate", _set((*_APP, "attributes", "edge_ips"), "x"), 'edge_ips is "x"'),
+        ("v5.tfstate", _set((*_APP, "sensitive_attributes"), [5]), "sensitive_attributes is 5"),
+        ("v5.tfstate", _set(("resources", 1, "module"), 5), "module 5 is not an address"),
+        ("v4-show.json", _set(("values",), "x"), 'values is "x", not an object'),
+        ("v4-show.json", _set(("values", "root_module", "child_modules"), [5]), "child_modules"),
+    ],
+)
+def test_a_misshapen_state_is_refused_naming_the_place(name: str, edit: Any, says: str) -> None:
+    document = state(name)
+    edit(document)
+    message = refusal(document)
+    assert says in message
+    assert "not as Terraform writes a state" in message
+
+
 def test_reports_attributes_it_does_not_carry_over() -> None:
     document = state("v5-show.json")
     document["values"]["root_module"]["resources"][0]["values"]["future_field"] = "on"
@@ -309,8 +347,32 @@ def test_a_refusal_exits_1_naming_the_file_and_writes_nothing(tmp_path: Path, ru
 
 
 def test_no_partial_write_when_one_output_cannot_be_written(tmp_path: Path, run_cli: Any) -> None:
-    (tmp_path / "out" / "removed.tf").mkdir(parents=True)  # a directory where a file must go
-    done = run_cli(["import-terraform", str(TERRAFORM / "v5.tfstate"), "--out", "out"])
+    document = state("v5.tfstate")
+    zone = copy.deepcopy(document["resources"][0])  # names the second zone: too long a file name
+    zone["instances"][0]["attributes"].update(
+        id="b5f1f5a8a0d34a9b8a3f6c2d1e0f9a77", name="a" * 300 + ".org"
+    )
+    document["resources"].append(zone)
+    (tmp_path / "state.tfstate").write_text(json.dumps(document))
+    done = run_cli(["import-terraform", "state.tfstate", "--out", "out"])
     assert done.exit_code == 1
     assert "cannot write" in done.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["removed.tf"]
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_never_replaces_a_file_already_there(tmp_path: Path, run_cli: Any) -> None:
+    (tmp_path / "out").mkdir()
+    mine = "zone: example.com\nzone_id: 023e105f4ecef8ad9ca31a8372d0c353\napps: []\n"
+    (tmp_path / "out" / "example.com.yaml").write_text(mine)
+    (tmp_path / "out" / "removed.tf").write_text("# other resources\n")
+    done = run_cli(["import-terraform", str(TERRAFORM / "v5.tfstate"), "--out", "out"])
+    assert done.exit_code == 1
+    assert done.stderr.startswith(
+        "error: out/example.com.yaml, out/removed.tf already exist — nothing was written"
+    )
+    assert (tmp_path / "out" / "example.com.yaml").read_text() == mine
+    assert (tmp_path / "out" / "removed.tf").read_text() == "# other resources\n"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "example.com.yaml",
+        "removed.tf",
+    ]
