@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from reconciler.cli.options import guarded_offline
-from reconciler.errors import EXIT_OK, OutputFileError, TerraformStateError
+from reconciler.errors import EXIT_OK, OutputFileError, ReconcilerError, TerraformStateError
 from reconciler.wording import count
 
 MAX_STATE_BYTES = 256 * 1024 * 1024
@@ -22,7 +24,8 @@ MAX_STATE_BYTES = 256 * 1024 * 1024
     default=".",
     show_default=True,
     type=click.Path(file_okay=False),
-    help="Directory for the desired-state files and removed.tf (created if missing).",
+    help="Directory for the desired-state files and removed.tf (created if missing; files"
+    " already there are never replaced).",
 )
 @guarded_offline
 def import_terraform(state: str, out_dir: str) -> int:
@@ -57,6 +60,7 @@ def import_terraform(state: str, out_dir: str) -> int:
     }
     names = [path.name for path in files]
     files[directory / "removed.tf"] = removed_blocks(result, names)
+    _refuse_overwriting(files)
     workflow.write_files_atomically(files)
     for note in result.notes:
         click.echo(f"not carried over: {note}", err=True)
@@ -84,6 +88,18 @@ def _read_state(path: str) -> object:
             f"line {error.lineno} column {error.colno}: not JSON ({error.msg}) — give"
             " `terraform show -json` output or a .tfstate file"
         ) from None
+
+
+def _refuse_overwriting(files: Iterable[Path]) -> None:
+    """An existing file is never replaced: it may be a zone's desired state holding apps the
+    state does not (the next plan would delete them) or a removed.tf of other resources."""
+    existing = [str(path) for path in files if os.path.lexists(path)]  # never raises
+    if existing:
+        raise ReconcilerError(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''} — nothing"
+            " was written; import into a new directory (--out) and merge by hand, or move"
+            " them away and run again"
+        )
 
 
 def _make_directory(directory: Path) -> None:
