@@ -296,11 +296,14 @@ def _routing_warnings(
 ) -> Iterator[Finding]:
     """Where traffic to an approved prefix's IP goes, and whether it is announced at all."""
     if binding is None or binding.kind != "spectrum":
-        goes = f"to {binding.service}" if binding else "nowhere: no service binding covers it"
+        goes = (
+            f"traffic to it goes to {binding.service}, not to Spectrum"
+            if binding
+            else "no service binding covers it, so its traffic reaches no service"
+        )
         yield finding(
             "binding_not_spectrum",
-            f"{where} — traffic to it goes {goes}, not to Spectrum; create a Spectrum service "
-            f"binding for {_host(ip)}: {PROPAGATION}",
+            f"{where} — {goes}; create a Spectrum service binding for {_host(ip)}: {PROPAGATION}",
         )
     elif not binding.active:
         yield finding(

@@ -102,6 +102,11 @@ def test_a_cdn_binding_or_none_sends_traffic_elsewhere() -> None:
     )
     (unbound,) = check_addresses([use("198.51.100.10")], {ACCOUNT: plane(bindings=[])})
     assert unbound.kind == "binding_not_spectrum" and "no service binding" in unbound.message
+    assert "traffic to it goes to CDN, not to Spectrum; create" in cdn.message
+    assert (
+        "no binding — no service binding covers it, so its traffic reaches no service;"
+        " create a Spectrum service binding for 198.51.100.10/32" in unbound.message
+    )
 
 
 def test_a_binding_not_yet_active_is_warned() -> None:
