@@ -138,7 +138,8 @@ def report_lines(document: Mapping[str, Any]) -> list[str]:
     lines: list[str] = []
     for account in document["accounts"]:
         count = len(account["prefixes"])
-        lines.append(f"account {account['account_id']}: {count} BYOIP prefix(es)")
+        noun = "BYOIP prefix" if count == 1 else "BYOIP prefixes"
+        lines.append(f"account {account['account_id']}: {count} {noun}")
         for prefix in account["prefixes"]:
             lines += _prefix_lines(prefix)
         if account["outside_prefixes"]:
@@ -171,9 +172,27 @@ def _prefix_lines(prefix: Mapping[str, Any]) -> list[str]:
     for item in prefix["ips"]:
         verdict = "reaches Spectrum" if item["reaches_spectrum"] else "does NOT reach Spectrum"
         service = item["service"] or "no binding"
-        lines.append(f"    {item['ip']}: {service}, {verdict}")
+        why = _why_not(prefix, item)
+        lines.append(f"    {item['ip']}: {service}, {verdict}{': ' + why if why else ''}")
         lines += _app_lines(item["apps"])
     return lines
+
+
+def _why_not(prefix: Mapping[str, Any], item: Mapping[str, Any]) -> str:
+    """What else keeps traffic from Spectrum, beyond the service already named: without it,
+    "Spectrum, does NOT reach Spectrum" would leave the reader guessing."""
+    if item["reaches_spectrum"]:
+        return ""
+    reasons = []
+    if prefix["approved"] != "V":
+        reasons.append("prefix not approved")
+    if item["binding_state"] not in (None, "active"):
+        reasons.append(f"binding {item['binding_state']}")
+    if item["advertised"] is False:
+        reasons.append("prefix withdrawn")
+    elif item["advertised"] is None:
+        reasons.append("advertisement unknown")
+    return ", ".join(reasons)
 
 
 def _app_lines(apps: Sequence[Mapping[str, Any]]) -> list[str]:
