@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -376,3 +379,21 @@ def test_never_replaces_a_file_already_there(tmp_path: Path, run_cli: Any) -> No
         "example.com.yaml",
         "removed.tf",
     ]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="needs the terraform binary")
+@pytest.mark.parametrize("name", STATES)
+def test_terraform_itself_accepts_removed_tf(name: str, tmp_path: Path) -> None:
+    """terraform validate, which needs no provider for removed blocks, rejects instance keys
+    in ``from`` ("must be a resource ... not a resource instance") and any syntax slip."""
+    result = import_state(state(name))
+    (tmp_path / "removed.tf").write_text(removed_blocks(result, ["example.com.yaml"]))
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+
+    def terraform(*args: str) -> subprocess.CompletedProcess[str]:
+        command = ["terraform", *args]
+        return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+
+    assert terraform("init", "-backend=false", "-input=false").returncode == 0
+    checked = terraform("validate", "-no-color")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
