@@ -55,7 +55,7 @@ _FIELDS = frozenset(
     }
 )
 # What tools put in place of a value they will not show.
-_REDACTED = re.compile(r"\(?\s*sensitive(\s+value)?\s*\)?|<sensitive>|\**|redacted", re.I)
+_REDACTED = re.compile(r"\(?\s*sensitive(\s+value)?\s*\)?|<sensitive>|\*+|redacted", re.I)
 _NOT_WRITTEN = "not as Terraform writes a state; give the file Terraform wrote, unedited"
 _ZONE_ID = re.compile(r"[0-9a-fA-F]{32}")
 _ZONE_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")

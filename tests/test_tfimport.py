@@ -250,6 +250,17 @@ def test_reads_sensitive_values_the_state_holds() -> None:
     assert import_state(document).app_count == 3
 
 
+def test_an_empty_string_is_a_value_not_a_redaction() -> None:
+    """SDKv2 writes "" for an unset string: marked sensitive, it is still held in the state."""
+    document = state("v4-show.json")
+    ssh = document["values"]["root_module"]["resources"][1]
+    ssh["values"]["dns"][0]["type"] = ""
+    ssh["sensitive_values"]["dns"] = [{"type": True}]
+    assert import_state(document).app_count == 5
+    ssh["values"]["dns"][0]["type"] = "***"
+    assert "dns.0.type is sensitive" in refusal(document)
+
+
 def test_refuses_a_deposed_object() -> None:
     document = state("v3-legacy.tfstate")
     document["resources"][1]["instances"][1]["deposed"] = "00000001"
