@@ -160,7 +160,7 @@ def _prefix_lines(prefix: Mapping[str, Any]) -> list[str]:
     room = prefix["addresses"]
     lines = [
         f"  prefix {prefix['cidr']} ({approval}, {advertised}): {room['used']} in use, "
-        f"{room['free']} of {room['total']} free"
+        f"{_room(room['total'], room['used'])} free"
     ]
     parts = [a for a in prefix["advertisements"] if a["cidr"] != prefix["cidr"]]
     lines += [
@@ -176,6 +176,14 @@ def _prefix_lines(prefix: Mapping[str, Any]) -> list[str]:
         lines.append(f"    {item['ip']}: {service}, {verdict}{': ' + why if why else ''}")
         lines += _app_lines(item["apps"])
     return lines
+
+
+def _room(total: int, used: int) -> str:
+    """``255 of 256``; an IPv6 prefix's 25-digit counts as powers of two (``2^80 - 1 of 2^80``)."""
+    if total <= 2**32:
+        return f"{total - used} of {total}"
+    power = f"2^{total.bit_length() - 1}"
+    return f"{power} - {used} of {power}" if used else f"{power} of {power}"
 
 
 def _why_not(prefix: Mapping[str, Any], item: Mapping[str, Any]) -> str:

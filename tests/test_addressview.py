@@ -43,3 +43,11 @@ def test_a_spectrum_ip_that_gets_no_traffic_says_why() -> None:
 
 def test_one_prefix_is_counted_in_the_singular() -> None:
     assert lines_for(spectrum_prefix(), "198.51.100.10")[0] == f"account {ACCOUNT}: 1 BYOIP prefix"
+
+
+def test_an_ipv6_prefix_counts_its_room_in_powers_of_two() -> None:
+    cidr = ipaddress.ip_network("2001:db8::/48")
+    prefix = Prefix("p6", cidr, "V", advertisements=(Advertisement(cidr, True),))
+    assert "  prefix 2001:db8::/48 (approved, advertised): 1 in use, 2^80 - 1 of 2^80 free" in (
+        lines_for(prefix, "2001:db8::1")
+    )
