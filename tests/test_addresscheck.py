@@ -286,6 +286,13 @@ class TestReads:
         text = run_cli(["plan", "--skip-address-checks", config])
         assert "address checks skipped (--skip-address-checks)" in text.stdout
 
+    @pytest.mark.parametrize("command", ["plan", "apply", "drift"])
+    def test_strict_and_skip_together_are_a_usage_error(self, run_cli, command: str) -> None:  # type: ignore[no-untyped-def]
+        result = run_cli([command, "--strict", "--skip-address-checks", "--sandbox", "examples/"])
+        assert result.exit_code == 2  # click's usage error; main() makes it 1
+        assert "--strict refuses address warnings and --skip-address-checks" in result.stderr
+        assert not list(Path().glob(".spectrum-sandbox.json*"))  # refused before any read
+
     def test_a_refused_read_is_a_permission_error_from_the_client(self) -> None:
         emulator = plane_emulator()
         with make_client(emulator, transport=_refusing_addressing(emulator.transport())) as c:

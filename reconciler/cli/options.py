@@ -156,6 +156,11 @@ def address_checks(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, strict: bool, skip_address_checks: bool, **kwargs: Any) -> Any:
+        if strict and skip_address_checks:  # a green --strict run must mean "checked"
+            raise click.UsageError(
+                "--strict refuses address warnings and --skip-address-checks skips the checks"
+                " that find them: give one of the two"
+            )
         checks = AddressChecks(strict=strict, skip=skip_address_checks)
         return command(*args, checks=checks, **kwargs)
 
