@@ -132,6 +132,12 @@ def _app(use: IpUse) -> dict[str, Any]:
 
 # --- text --------------------------------------------------------------------------------------
 
+# Only the declared zones are read: "free" must not be taken for "unused by the whole account".
+SCOPE = (
+    "(in use and free count the Spectrum apps of the zones these files declare; other zones"
+    " and services of the account are not read)"
+)
+
 
 def report_lines(document: Mapping[str, Any]) -> list[str]:
     """The report for a terminal: a block per prefix, a line per IP and the apps on it."""
@@ -140,6 +146,8 @@ def report_lines(document: Mapping[str, Any]) -> list[str]:
         count = len(account["prefixes"])
         noun = "BYOIP prefix" if count == 1 else "BYOIP prefixes"
         lines.append(f"account {account['account_id']}: {count} {noun}")
+        if count:
+            lines.append(f"  {SCOPE}")
         for prefix in account["prefixes"]:
             lines += _prefix_lines(prefix)
         if account["outside_prefixes"]:

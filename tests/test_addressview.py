@@ -51,3 +51,11 @@ def test_an_ipv6_prefix_counts_its_room_in_powers_of_two() -> None:
     assert "  prefix 2001:db8::/48 (approved, advertised): 1 in use, 2^80 - 1 of 2^80 free" in (
         lines_for(prefix, "2001:db8::1")
     )
+
+
+def test_the_free_count_says_which_zones_it_counts() -> None:
+    lines = lines_for(spectrum_prefix(), "198.51.100.10")
+    assert lines[1] == (
+        "  (in use and free count the Spectrum apps of the zones these files declare; other"
+        " zones and services of the account are not read)"
+    )
