@@ -140,8 +140,9 @@ def import_state(document: Any) -> TerraformImport:
     zones = tuple(
         _zone(zone_id, names.get(zone_id), apps) for zone_id, apps in sorted(by_zone.items())
     )
+    zones = _one_file_per_name(zones, notes)
     for zone in zones:
-        if zone.name is None:
+        if zone.zone_id not in names:  # (a shared name has its own note)
             notes.append(
                 Note(
                     f"zone {zone.zone_id}",
@@ -150,6 +151,30 @@ def import_state(document: Any) -> TerraformImport:
             )
     _refuse_duplicates(zones)
     return TerraformImport(zones, _removed(spectrum), tuple(notes))
+
+
+def _one_file_per_name(
+    zones: tuple[ImportedZone, ...], notes: list[Note]
+) -> tuple[ImportedZone, ...]:
+    """Zones the state gives one name (a zone deleted and added again) would share a file, and
+    one would overwrite the other: such zones are written by id, without the name."""
+    ids: dict[str, list[str]] = {}
+    for zone in zones:
+        if zone.name:
+            ids.setdefault(zone.name, []).append(zone.zone_id)
+    shared = {name for name, found in ids.items() if len(found) > 1}
+    for name in sorted(shared):
+        notes.append(
+            Note(
+                f"zone {name}",
+                f"the state gives this name to zones {', '.join(ids[name])}: each file"
+                " declares its zone_id only",
+            )
+        )
+    return tuple(
+        ImportedZone(zone.zone_id, None, zone.apps) if zone.name in shared else zone
+        for zone in zones
+    )
 
 
 def _zone(zone_id: str, name: str | None, apps: list[ImportedApp]) -> ImportedZone:

@@ -101,6 +101,27 @@ def test_one_file_per_zone_named_after_the_zone_with_its_id(tmp_path: Path, run_
     assert run_cli(["validate", "out"]).exit_code == 0
 
 
+def test_two_zones_of_one_name_get_a_file_each(tmp_path: Path, run_cli: Any) -> None:
+    document = state("v5.tfstate")
+    twin = copy.deepcopy(document["resources"][0])
+    twin["name"] = "again"
+    twin["instances"][0]["attributes"].update(id="b5f1f5a8a0d34a9b8a3f6c2d1e0f9a77")
+    document["resources"].append(twin)  # example.com deleted and added again, say
+    (tmp_path / "state.tfstate").write_text(json.dumps(document))
+    done = run_cli(["import-terraform", "state.tfstate", "--out", "out"])
+    assert done.exit_code == 0, done.stderr
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == [
+        "023e105f4ecef8ad9ca31a8372d0c353.yaml",
+        "b5f1f5a8a0d34a9b8a3f6c2d1e0f9a77.yaml",
+        "removed.tf",
+    ]
+    assert "not carried over: zone example.com: the state gives this name to zones" in done.stderr
+    assert run_cli(["validate", "out"]).exit_code == 0
+    apps = [yaml.safe_load(p.read_text())["apps"] for p in (tmp_path / "out").glob("*.yaml")]
+    assert sum(len(found) for found in apps) == 3
+
+
 def test_values_are_written_the_way_export_writes_them() -> None:
     (zone,) = import_state(state("v4-show.json")).zones
     configs = {app.config["dns"]["name"]: app.config for app in zone.apps}
