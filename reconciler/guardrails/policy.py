@@ -1,0 +1,99 @@
+"""Pure: a zone's guardrail policy — modes, freezes, ``protect`` patterns, who is applying.
+
+The small facts every rule, the verdict and the plan's description ask of a zone's policy.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from reconciler.model import AppKey, DesiredState, Freeze, Guardrails, Problem, ZoneSnapshot
+
+OBSERVE = "observe"
+ENFORCE = "enforce"
+MODES = (ENFORCE, OBSERVE)
+FIELDS = ("protect", "prune", "mode", "freeze")
+_USER_VARIABLES = ("GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILD_REQUESTEDFOR", "USER", "USERNAME")
+
+
+def active_freeze(guardrails: Guardrails, now: datetime | None) -> Freeze | None:
+    """The zone's freeze if it is still in force at ``now`` (always, when ``now`` is None)."""
+    freeze = guardrails.freeze
+    if freeze is None or now is None:
+        return freeze
+    return freeze if now < parse_time(freeze.until) else None
+
+
+def parse_time(text: str) -> datetime:
+    """An RFC 3339 time (``2026-12-24T00:00:00Z``); a time without an offset is UTC."""
+    value = datetime.fromisoformat(text.strip())
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def is_protected(zone: ZoneSnapshot, key: AppKey) -> bool:
+    return any(matches(pattern, key.dns_name) for pattern in zone.guardrails.protect)
+
+
+def matches(pattern: str, dns_name: str) -> bool:
+    """A ``protect``/``ignore`` glob against a DNS name: case-insensitive, trailing dot ignored."""
+    return fnmatch.fnmatchcase(dns_name.lower().rstrip("."), pattern.lower().rstrip("."))
+
+
+def managed_app_ids(zone: ZoneSnapshot) -> list[str]:
+    """The zone's live apps the config manages: not ignored, not kept by ``prune: false``."""
+    kept = set(zone.unmanaged)
+    return [
+        app_id
+        for app_id, stamp in zone.apps.items()
+        if app_id not in kept and not any(matches(p, stamp.key.dns_name) for p in zone.ignore)
+    ]
+
+
+def user_from(environ: Mapping[str, str]) -> str:
+    """Who is applying: the CI's actor, else the login name."""
+    return next((environ[name] for name in _USER_VARIABLES if environ.get(name)), "unknown")
+
+
+def from_declarations(declared: Sequence[Mapping[str, Any]]) -> Guardrails:
+    """A zone's guardrails from every file declaring it (each mapping holds ``FIELDS``).
+
+    Several files may declare one zone: protect patterns add up, and the stricter setting wins
+    (``prune: false``, ``mode: observe``, the freeze that ends last), so no file can weaken what
+    another declares.
+    """
+    protect = dict.fromkeys(p for d in declared for p in d.get("protect") or ())
+    freezes = [
+        Freeze(str(f["until"]), str(f["reason"])) for d in declared if (f := d.get("freeze"))
+    ]
+    return Guardrails(
+        protect=tuple(protect),
+        prune=all(d.get("prune", True) is not False for d in declared),
+        mode=OBSERVE if any(d.get("mode") == OBSERVE for d in declared) else ENFORCE,
+        freeze=max(freezes, key=lambda f: parse_time(f.until), default=None),
+    )
+
+
+def unmatched_protect(desired: DesiredState) -> list[Problem]:
+    """A warning per ``protect`` pattern that matches no declared app of its zone.
+
+    Not an error: protecting a live app that no file declares (yet) is a legitimate use; a typo
+    in a pattern is the other reason, and then the app is not protected.
+    """
+    warnings = []
+    for zone in desired.zones:
+        names = [a.key.dns_name for a in desired.apps if a.key.zone == zone.label]
+        for pattern in zone.guardrails.protect:
+            if not any(matches(pattern, name) for name in names):
+                warnings.append(
+                    Problem(
+                        zone.sources[0] if zone.sources else None,
+                        f"protect pattern {json.dumps(pattern)} matches no declared app "
+                        f"of zone {zone.label} — fine if it guards a live app on purpose, "
+                        "else check its spelling",
+                    )
+                )
+    return warnings

@@ -1,0 +1,109 @@
+"""Pure: the values a guardrail assessment returns — refusals, broken freezes, the verdict."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from reconciler.errors import SafetyError
+from reconciler.model import Action, Plan, ZoneSnapshot
+
+
+class GuardrailError(SafetyError):
+    """Exit 3: a guardrail or the safety gate refused the plan; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the operator asked for: ``--force``, ``--break-glass WHY``, and who they are."""
+
+    force: bool = False
+    break_glass: str | None = None
+    user: str = "unknown"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One zone refused by one rule: what and why, what to do, and the flag that lifts it."""
+
+    zone: str
+    rule: str
+    message: str
+    hint: str
+    override: str | None = None
+
+    def plan_line(self) -> str:
+        """How a plan says it: ``apply will refuse this without --force: zone …``."""
+        without = f" without {self.override}" if self.override else ""
+        return f"apply will refuse this{without}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "zone": self.zone,
+            "rule": self.rule,
+            "message": self.message,
+            "hint": self.hint,
+            "override": self.override,
+        }
+
+
+@dataclass(frozen=True)
+class BrokenFreeze:
+    """A freeze that ``--break-glass`` overrode: for the journal and the apply summary."""
+
+    zone: str
+    until: str
+    reason: str
+    why: str
+    user: str
+    at: str
+
+    def line(self) -> str:
+        return (
+            f"break-glass: zone {self.zone} is frozen until {self.until} ({self.reason}); "
+            f"applied anyway by {self.user} at {self.at}: {self.why}"
+        )
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``apply`` may do with a plan."""
+
+    plan: Plan  # the actions to run (observe-only zones removed)
+    skipped: tuple[Action, ...] = ()
+    refusals: tuple[Refusal, ...] = ()
+    notes: tuple[str, ...] = ()
+    broken_freezes: tuple[BrokenFreeze, ...] = ()
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusals)
+
+    def raise_if_refused(self) -> None:
+        """``GuardrailError`` (exit 3) naming every refusal and what to do about each."""
+        if self.refusals:
+            raise GuardrailError("; ".join(f"{r.message} — {r.hint}" for r in self.refusals))
+
+    def skipped_lines(self) -> list[str]:
+        return [
+            f"observe: skipped {a.kind.value} {a.key} in zone {a.key.zone} "
+            "(mode: observe; nothing is written to this zone)"
+            for a in self.skipped
+        ]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every rule may consult besides the zone and its actions."""
+
+    now: datetime | None
+    overrides: Overrides
+
+
+Rule = Callable[[ZoneSnapshot, Sequence[Action], Context], Refusal | None]
