@@ -44,6 +44,27 @@ def key_of(body: dict[str, Any], zone: str = "example.com") -> AppKey:
     return AppKey.of(zone, body["dns"]["name"], body["protocol"])
 
 
+class VirtualTime:
+    """The client's clock and sleep: a 429's Retry-After is waited out (and counted in
+    ``limiter.waited``) in no real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def client_in_virtual_time(emulator: Emulator, **overrides: Any) -> CloudflareClient:
+    time = VirtualTime()
+    client = make_client(emulator, sleep=time.sleep, **overrides)
+    client.limiter._clock = time.clock  # the client passes no clock through to its limiter
+    return client
+
+
 def requests_by_route(emulator: Emulator) -> dict[str, int]:
     return dict(emulator.stats()["requests"])
 
@@ -144,7 +165,7 @@ class TestWrites:
     def test_a_lost_create_response_never_becomes_two_apps(self, seed: int) -> None:
         emulator = make_emulator(fault_rate=0.4, seed=seed)
         zone_id = str(emulator.ensure_zone("example.com")["id"])
-        with make_client(emulator) as client:
+        with client_in_virtual_time(emulator) as client:
             for i in range(25):
                 client.create_app(zone_id, key_of(app_body(i)), app_body(i))
         names = Counter((a["dns"]["name"], a["protocol"]) for a in emulator.apps(zone_id))
@@ -188,7 +209,8 @@ class TestWrites:
                 return httpx.Response(429, json=error, headers={"Retry-After": "1"})
             return inner.handle_request(request)
 
-        with make_client(emulator, transport=httpx.MockTransport(busy_twice)) as client:
+        busy = httpx.MockTransport(busy_twice)
+        with client_in_virtual_time(emulator, transport=busy) as client:
             client.create_app(zone_id, key_of(app_body(1)), app_body(1))
             waited = client.limiter.waited
         assert refusals == ["POST", "POST"]  # a 429 was not processed: the create may repeat
