@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -42,6 +44,29 @@ def make_client(emulator: Emulator, **overrides: object) -> CloudflareClient:
     }
     options.update(overrides)
     return CloudflareClient("test-token", **options)  # type: ignore[arg-type]
+
+
+class VirtualTime:
+    """The client's clock and sleep: a 429's Retry-After is waited out (and counted in
+    ``limiter.waited``) in no real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._lock = threading.Lock()  # the executor's workers sleep concurrently
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+def client_in_virtual_time(emulator: Emulator, **overrides: Any) -> CloudflareClient:
+    time = VirtualTime()
+    client = make_client(emulator, sleep=time.sleep, **overrides)
+    client.limiter._clock = time.clock  # the client passes no clock through to its limiter
+    return client
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from reconciler.errors import (
     TransportError,
 )
 from reconciler.model import AppKey, ZoneSpec
-from tests.conftest import make_client, make_emulator
+from tests.conftest import client_in_virtual_time, make_client, make_emulator
 
 ZONE = ZoneSpec(name="example.com", zone_id=None)
 
@@ -42,27 +42,6 @@ def seed_apps(emulator: Emulator, count: int, zone: str = "example.com") -> str:
 
 def key_of(body: dict[str, Any], zone: str = "example.com") -> AppKey:
     return AppKey.of(zone, body["dns"]["name"], body["protocol"])
-
-
-class VirtualTime:
-    """The client's clock and sleep: a 429's Retry-After is waited out (and counted in
-    ``limiter.waited``) in no real time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def client_in_virtual_time(emulator: Emulator, **overrides: Any) -> CloudflareClient:
-    time = VirtualTime()
-    client = make_client(emulator, sleep=time.sleep, **overrides)
-    client.limiter._clock = time.clock  # the client passes no clock through to its limiter
-    return client
 
 
 def requests_by_route(emulator: Emulator) -> dict[str, int]:
