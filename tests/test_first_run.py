@@ -7,7 +7,6 @@ errors are the point.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 import socket
@@ -23,6 +22,7 @@ import pytest
 from reconciler.cli import options
 from reconciler.emulator import serve
 from tests.conftest import EXAMPLES, make_emulator
+from tests.test_cli import app, write_zone
 
 Run = Any  # the run_cli fixture
 
@@ -32,20 +32,6 @@ def one_error_line(stderr: str) -> str:
     assert len(lines) == 1, stderr
     assert "Traceback" not in stderr and "internal error" not in stderr
     return lines[0]
-
-
-def write_zone(directory: Path, apps: list[dict[str, Any]], zone: str = "example.com") -> str:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "apps.yaml").write_text(json.dumps({"zone": zone, "apps": apps}))
-    return str(directory)
-
-
-def app(name: str, port: int) -> dict[str, Any]:
-    return {
-        "dns": {"type": "CNAME", "name": f"{name}.example.com"},
-        "protocol": f"tcp/{port}",
-        "origin_direct": [f"tcp://192.0.2.1:{port}"],
-    }
 
 
 # --- item 4: zone names, and export writes only files that validate ------------------------
