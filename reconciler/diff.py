@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.model import FieldChange
 from reconciler.normalize import FIELD_ORDER, value_at
 
@@ -30,6 +28,10 @@ def _dotted(parts: list[Any]) -> str:
 
 
 def _nested_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    # Imported here, not at the top: deepdiff (and pydantic, which it imports) costs ~0.2 s,
+    # and only a plan with a changed nested field needs it.
+    from deepdiff import DeepDiff
+
     # threshold_to_diff_deeper=0: always name the fields, never "the whole object changed".
     tree = DeepDiff(before, after, view="tree", threshold_to_diff_deeper=0)
     return {

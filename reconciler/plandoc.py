@@ -14,9 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from reconciler import __version__, guardrails
 from reconciler.errors import PlanFileError
@@ -32,6 +30,9 @@ from reconciler.model import (
     ZoneSnapshot,
 )
 from reconciler.normalize import canonical_json
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 FORMAT_VERSION = 1
 _REDO = "make a new one with `spectrum-reconciler plan --out FILE`"
@@ -87,6 +88,8 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # only reading a saved plan needs it (~0.1 s)
+
     text = resources.files("reconciler").joinpath("schemas/plan.schema.json").read_text("utf-8")
     return Draft202012Validator(json.loads(text))
 

@@ -11,12 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from reconciler import __version__
 from reconciler.cli import cli
 
-COMMANDS = sorted(cli.commands)
+COMMANDS = sorted(cli.list_commands(click.Context(cli)))
 SCRIPT = Path(sys.executable).parent / "spectrum-reconciler"
 ENTRY_POINTS = {"console script": [str(SCRIPT)], "python -m": [sys.executable, "-m", "reconciler"]}
 

@@ -1,27 +1,54 @@
 """The command line: parse flags, call the pipeline stages, map errors to exit codes.
 
-Nothing imports this package. Commands live beside it (``read``: validate, plan, drift;
-``apply``; ``tools``: export, diff, emulator) and share the guard in ``options``. Usage errors
-exit 1, never 2, so that 2 always means "changes" or "drift" to a CI script.
+Nothing imports this package. Commands live beside it, each module imported only when one of its
+commands runs (``read``: validate, plan, drift; ``apply``; ``tools``: export, diff, emulator), and
+share the guard in ``options``. Usage errors exit 1, never 2, so that 2 always means "changes"
+or "drift" to a CI script.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from reconciler import __version__
-from reconciler.cli.addresses import addresses
-from reconciler.cli.apply import apply
-from reconciler.cli.loop import reconcile
-from reconciler.cli.read import drift, plan, validate
-from reconciler.cli.tfimport import import_terraform
-from reconciler.cli.tools import diff, emulator, export
 from reconciler.errors import EXIT_ERROR
 
+# Command name -> the module that defines it and its function name. A command's module (and
+# what it needs: the HTTP client, deepdiff, prometheus_client, the emulator...) is imported
+# only when that command runs, so `validate` does not pay for `reconcile`'s imports.
+_LAZY_COMMANDS = {
+    "validate": ("reconciler.cli.read", "validate"),
+    "plan": ("reconciler.cli.read", "plan"),
+    "drift": ("reconciler.cli.read", "drift"),
+    "apply": ("reconciler.cli.apply", "apply"),
+    "export": ("reconciler.cli.tools", "export"),
+    "diff": ("reconciler.cli.tools", "diff"),
+    "emulator": ("reconciler.cli.tools", "emulator"),
+    "import-terraform": ("reconciler.cli.tfimport", "import_terraform"),
+    "addresses": ("reconciler.cli.addresses", "addresses"),
+    "reconcile": ("reconciler.cli.loop", "reconcile"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _LazyGroup(click.Group):
+    """A group whose commands are imported on first use (help lists them all, sorted)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*_LAZY_COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = _LAZY_COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="spectrum-reconciler")
 def cli() -> None:
     """Keep Cloudflare Spectrum apps in git: validate, plan, apply, detect drift.
@@ -35,11 +62,6 @@ def cli() -> None:
     diff --detailed-exitcode, drift), 3 refused by a safety rule or a stale plan,
     4 partly applied.
     """
-
-
-_COMMANDS = (validate, plan, drift, apply, export, diff, emulator, import_terraform, addresses)
-for _command in (*_COMMANDS, reconcile):
-    cli.add_command(_command)
 
 
 def main() -> None:
