@@ -6,6 +6,7 @@ protocol or an origin names; they all ask here, so they cannot disagree about wh
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -55,9 +56,13 @@ def parse_loose_ports(text: str) -> Ports | None:
     return parse_ports(_LOOSE_DASH.sub("-", text.strip()))
 
 
+@functools.lru_cache(maxsize=4096)
 def protocol_ports(protocol: str) -> tuple[str, Ports | None]:
     """``"tcp/1000-2000"`` -> (``"tcp"``, 1000-2000); ``ssh`` -> (``"tcp"``, 22), ``rdp`` ->
-    (``"tcp"``, 3389); any other name has no ports."""
+    (``"tcp"``, 3389); any other name has no ports.
+
+    Cached: the rules ask several times per app, and the answer (a str and a frozen ``Ports``)
+    cannot be changed by whoever receives it."""
     named = NAMED_PROTOCOLS.get(protocol.strip().lower())
     if named is not None:
         transport, port = named

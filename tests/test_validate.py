@@ -307,3 +307,16 @@ def test_an_app_missing_two_required_fields_reports_each_once() -> None:
         "apps[0] is missing the required field 'dns' — add it",
         "apps[0] is missing the required field 'protocol' — add it",
     ]
+
+
+def test_a_protect_pattern_warns_only_when_no_app_of_its_own_zone_matches() -> None:
+    app = "apps:\n  - dns: {type: CNAME, name: %s}\n    protocol: tcp/22\n"
+    app += "    origin_direct: ['tcp://192.0.2.1:22']\n"
+    state, problems = validate_texts(
+        "zone: a.example\nprotect: ['db.*']\n" + app % "db.a.example",
+        "zone: b.example\nprotect: ['db.*', 'api.*']\n" + app % "api.b.example",
+    )
+    assert problems == []
+    warned = [str(w) for w in state.warnings if "protect pattern" in str(w)]
+    # a's db app is its own; b has no db app (a's does not count for b), so only b warns.
+    assert [w.split(" matches")[0] for w in warned] == ['f1.yaml:1:7: protect pattern "db.*"']

@@ -84,8 +84,11 @@ def unmatched_protect(desired: DesiredState) -> list[Problem]:
     in a pattern is the other reason, and then the app is not protected.
     """
     warnings = []
+    names_by_zone: dict[str, list[str]] = {}  # one pass over the apps, not one per zone
+    for app in desired.apps:
+        names_by_zone.setdefault(app.key.zone, []).append(app.key.dns_name)
     for zone in desired.zones:
-        names = [a.key.dns_name for a in desired.apps if a.key.zone == zone.label]
+        names = names_by_zone.get(zone.label, [])
         for pattern in zone.guardrails.protect:
             if not any(matches(pattern, name) for name in names):
                 warnings.append(
