@@ -15,16 +15,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler import addressview
 from reconciler.addressing import AddressUse, Finding, check_addresses
 from reconciler.addressview import IpUse
-from reconciler.cloudflare import CloudflareClient
 from reconciler.errors import AddressRefusedError
 from reconciler.model import ActionKind, AppKey, DesiredState, Location, Plan, Problem
 from reconciler.normalize import app_key, normalize_app
 from reconciler.ports import protocol_ports
+
+if TYPE_CHECKING:  # the client (and httpx) only for plan/apply, not validate
+    from reconciler.cloudflare import CloudflareClient
 
 _WRITES = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.RECREATE)
 # What one app contributes: zone id, key, normalized app, source (file:line:col).

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.cloudflare import DEFAULT_BASE_URL, CloudflareClient, RequestObserver
 from reconciler.errors import AuthError, ReconcilerError
 from reconciler.logs import register_secret
 from reconciler.model import ZoneSpec
@@ -24,6 +23,7 @@ from reconciler.readprogress import ReadProgress
 from reconciler.retrynotice import RetryNotices
 
 if TYPE_CHECKING:
+    from reconciler.cloudflare import CloudflareClient, RequestObserver
     from reconciler.emulator import Emulator, StateFileError
 
 SANDBOX_STATE = ".spectrum-sandbox.json"
@@ -78,6 +78,9 @@ def open_client(
             hint=f"export {token_env}=<token with Zone Settings Write>, or use --sandbox",
         )
     register_secret(token)
+    # Imported here: the client brings httpx (~0.1 s), which validate never needs.
+    from reconciler.cloudflare import DEFAULT_BASE_URL, CloudflareClient
+
     base_url = connection.base_url or os.environ.get("CLOUDFLARE_BASE_URL") or DEFAULT_BASE_URL
     return CloudflareClient(
         token,
@@ -187,6 +190,8 @@ def _sandbox_client(
     *,
     owned: bool,
 ) -> CloudflareClient:
+    from reconciler.cloudflare import CloudflareClient
+
     token = _token_from_environment(token_env) or SANDBOX_TOKEN
     register_secret(token)
     return CloudflareClient(

@@ -24,15 +24,17 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.cloudflare import CloudflareClient
 from reconciler.errors import ApiError
 from reconciler.journal import Journal
 from reconciler.model import Action, ActionKind, LiveApp, Plan
 from reconciler.normalize import normalize_app, update_body
 from reconciler.replace import Replace, replace_units
 from reconciler.unknown_fields import carried, restore_body, unknown_fields
+
+if TYPE_CHECKING:  # the client (and httpx) only when something is applied
+    from reconciler.cloudflare import CloudflareClient
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler import addresscheck, guardrails
 from reconciler.addresscheck import DEFAULT_CHECKS, AddressChecks
-from reconciler.cloudflare import CloudflareClient
 from reconciler.config import load_desired_state
 from reconciler.errors import (
     ConfigError,
@@ -31,6 +31,9 @@ from reconciler.gcpause import collector_paused
 from reconciler.model import DesiredState, LiveZone, Plan, ZoneSpec
 from reconciler.planner import Drift, build_plan, classify_drift
 from reconciler.stale import stale_reasons
+
+if TYPE_CHECKING:  # the client (and httpx) only for plan/apply, not validate
+    from reconciler.cloudflare import CloudflareClient
 
 
 def load(paths: Sequence[str]) -> DesiredState:

@@ -34,7 +34,9 @@ def test_importing_the_command_line_imports_no_heavy_library() -> None:
 def test_the_read_commands_import_no_heavy_library() -> None:
     # validate, plan and drift: deepdiff only for a nested change, jsonschema only to explain
     # an invalid file or read a saved plan, metrics and the emulator never.
-    assert heavy_in(modules_after("import reconciler.cli.read")) == []
+    modules = modules_after("import reconciler.cli.read")
+    assert heavy_in(modules) == []
+    assert "httpx" not in modules  # the client comes with plan's connection, validate sends none
 
 
 def test_every_listed_command_loads_under_its_own_name() -> None:
