@@ -123,7 +123,7 @@ def diff(
     "prefixes",
     multiple=True,
     help="Onboard a BYOIP prefix: CIDR[,service=spectrum|cdn|magic_transit|none]"
-    "[,advertised=yes|no][,approved=yes|no] (repeatable).",
+    "[,advertised=yes|no][,approved=yes|no][,binding=active|provisioning] (repeatable).",
 )
 @click.option(
     "--leased-prefix",

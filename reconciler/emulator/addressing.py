@@ -39,6 +39,8 @@ SPECTRUM = "Spectrum"
 # Cloudflare's smallest BYOIP prefixes (developers.cloudflare.com/byoip/, spectrum/about/byoip).
 MIN_PREFIX_LENGTH = {4: 24, 6: 48}
 PREFIX_ASN = 209242
+# ``binding=provisioning``: a binding that stays provisioning (epoch seconds, JSON-safe).
+NEVER_ACTIVE = float(2**53)
 _VALIDATION = {True: "complete", False: "pending"}  # *_validation_state: chosen strings
 
 
@@ -50,10 +52,13 @@ class PrefixSpec:
     service: str | None = "spectrum"  # None: no binding at all (``service=none``)
     advertised: bool = True
     approved: bool = True
+    binding_active: bool = True  # False: ``binding=provisioning``, waiting on Cloudflare for good
 
 
 def parse_prefix_spec(text: str) -> PrefixSpec:
-    """``CIDR[,service=spectrum|cdn|magic_transit|none][,advertised=yes|no][,approved=yes|no]``.
+    """``CIDR[,service=...][,advertised=yes|no][,approved=yes|no][,binding=active|provisioning]``.
+
+    ``service`` is spectrum, cdn, magic_transit or none.
 
     Raises ``ValueError`` with one line naming the value and the fix.
     """
@@ -69,9 +74,10 @@ def parse_prefix_spec(text: str) -> PrefixSpec:
     settings: dict[str, str] = {}
     for option in options:
         key, sep, value = option.partition("=")
-        if not sep or key not in ("service", "advertised", "approved"):
+        if not sep or key not in ("service", "advertised", "approved", "binding"):
             raise ValueError(
-                f"{flag}: unknown option {option!r} — use service=, advertised= or approved="
+                f"{flag}: unknown option {option!r} — use service=, advertised=, approved= "
+                "or binding="
             )
         settings[key] = value.lower()
     service = settings.get("service", "spectrum")
@@ -86,7 +92,18 @@ def parse_prefix_spec(text: str) -> PrefixSpec:
             f"{flag}: a prefix pending approval cannot be advertised — drop advertised=yes "
             "or set approved=yes"
         )
-    return PrefixSpec(str(network), None if service == "none" else service, advertised, approved)
+    binding = settings.get("binding", "active")
+    if binding not in ("active", "provisioning"):
+        raise ValueError(f"{flag}: binding={binding} — use binding=active or binding=provisioning")
+    if binding == "provisioning" and service == "none":
+        raise ValueError(f"{flag}: service=none has no binding to provision — drop binding=")
+    return PrefixSpec(
+        str(network),
+        None if service == "none" else service,
+        advertised,
+        approved,
+        binding_active=binding == "active",
+    )
 
 
 def check_address_flags(byoip: Iterable[str], leased: Iterable[str]) -> None:
@@ -132,7 +149,12 @@ def onboard(store: Store, spec: PrefixSpec) -> bool:
     store.bindings[prefix["id"]] = []
     if spec.service is not None:
         store.bindings[prefix["id"]].append(
-            _binding(spec.cidr, SERVICE_NAMES[spec.service], 0.0, _stable_id("binding", spec.cidr))
+            _binding(
+                spec.cidr,
+                SERVICE_NAMES[spec.service],
+                0.0 if spec.binding_active else NEVER_ACTIVE,
+                _stable_id("binding", spec.cidr),
+            )
         )
     store.bgp_prefixes[prefix["id"]] = [
         _bgp_prefix(spec.cidr, spec.advertised, _stable_id("bgp prefix", spec.cidr))

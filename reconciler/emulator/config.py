@@ -23,7 +23,8 @@ class EmulatorConfig:
     """Everything an ``Emulator`` is built from.
 
     ``zones`` are created (id = md5 of the name) and ``byoip_prefixes`` onboarded at start, each
-    ``CIDR[,service=...][,advertised=yes|no][,approved=yes|no]`` (``addressing.parse_prefix_spec``);
+    ``CIDR[,service=...][,advertised=...][,approved=...][,binding=...]``
+    (``addressing.parse_prefix_spec``);
     ``leased_prefixes`` are static IP space Cloudflare leases to the account. A service binding
     made through the API stays ``provisioning`` for ``binding_provisioning_s`` seconds.
     ``token`` None accepts any non-empty Bearer token. ``fault_rate`` with

@@ -84,6 +84,16 @@ def test_prefix_spec_defaults_approved_advertised_spectrum() -> None:
     assert parse_prefix_spec("192.0.2.0/24,approved=no") == PrefixSpec(
         "192.0.2.0/24", advertised=False, approved=False
     )
+    assert parse_prefix_spec("192.0.2.0/24,binding=provisioning") == PrefixSpec(
+        "192.0.2.0/24", binding_active=False
+    )
+
+
+def test_binding_provisioning_flag_sets_up_a_binding_that_stays_provisioning() -> None:
+    emulator = Emulator(EmulatorConfig(byoip_prefixes=("192.0.2.0/24,binding=provisioning",)))
+    with client_for(emulator) as client:
+        bindings = _ok(client.get(_bindings_url(client, emulator, "192.0.2.0/24")))
+    assert [b["provisioning"]["state"] for b in bindings] == ["provisioning"]
 
 
 @pytest.mark.parametrize(
@@ -94,7 +104,9 @@ def test_prefix_spec_defaults_approved_advertised_spectrum() -> None:
         ("198.51.100.7/24", "not a CIDR with its host bits zero"),
         ("198.51.100.0/24,service=dns", "use spectrum, cdn, magic_transit or none"),
         ("198.51.100.0/24,advertised=maybe", "use advertised=yes or advertised=no"),
-        ("198.51.100.0/24,colour=blue", "use service=, advertised= or approved="),
+        ("198.51.100.0/24,colour=blue", "use service=, advertised=, approved= or binding="),
+        ("198.51.100.0/24,binding=maybe", "use binding=active or binding=provisioning"),
+        ("198.51.100.0/24,service=none,binding=provisioning", "no binding to provision"),
         ("198.51.100.0/24,approved=no,advertised=yes", "pending approval cannot be advertised"),
     ],
 )
