@@ -121,8 +121,8 @@ ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
         "concurrent applies of one config",
         ("concurrent_races",),
         lambda f: (
-            f"{f['concurrent_races']} races, {f.get('concurrent_losers', 0)} runs lost one "
-            "(exit 4 or 1, cleanly); a third run converged"
+            f"{f['concurrent_races']} races; {f.get('concurrent_losers', 0)} of the racing runs "
+            "exited 4 or 1, cleanly; a third run converged"
         ),
     ),
     (
@@ -154,7 +154,8 @@ ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
         "hostile YAML through `validate`, `plan`, `diff`",
         ("hostile_inputs", "hostile_command_runs"),
         lambda f: (
-            f"{f['hostile_inputs']} inputs, {f['hostile_command_runs']} command runs, exit codes "
+            f"{_n(f['hostile_inputs'])} inputs, {_n(f['hostile_command_runs'])} command runs, "
+            "exit codes "
             f"0/1/2 only, every error located; tracebacks: {f.get('hostile_tracebacks', 0)}"
         ),
     ),
@@ -162,7 +163,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
         "token scan (every command, `--debug`, success and failure paths, plans, journals, logs)",
         ("token_commands_run", "token_places_scanned"),
         lambda f: (
-            f"{f['token_commands_run']} runs, {f['token_places_scanned']} places scanned; "
+            f"{f['token_commands_run']} runs, {_n(f['token_places_scanned'])} places scanned; "
             f"tokens found: {f.get('token_found', 0)}"
         ),
     ),
