@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import socket
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +63,15 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, emulator: Emulator, host: str, port: int) -> None:
         self.emulator = emulator
         super().__init__((host, port), _Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-request is routine (a killed CLI, a timeout): say nothing.
+
+        socketserver's default prints a traceback to stderr for it; anything else still does.
+        """
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     @property
     def base_url(self) -> str:

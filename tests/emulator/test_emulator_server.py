@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -90,3 +93,20 @@ def test_concurrent_writes_over_loopback_are_all_kept() -> None:
         ids = [app_id for batch in pool.map(create_many, range(6)) for app_id in batch]
     assert len(set(ids)) == 90 == len(emu.apps(zone_id))
     assert emu.stats()["requests"]["POST /zones/{zone_id}/spectrum/apps"] == 90
+
+
+def test_a_client_hanging_up_mid_request_prints_no_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    emu = make_emulator()
+    with serve(emu) as server:
+        host, port = server.server_address[:2]
+        raw = socket.create_connection((str(host), int(port)))
+        raw.sendall(b"GET /client/v4/zones HTTP/1.1\r\nHost: x\r\n")  # headers never finish
+        # SO_LINGER 0: close with a reset, as a killed client's kernel does.
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raw.close()
+        time.sleep(0.2)  # let the handler thread meet the reset before the server closes
+        with httpx.Client(base_url=server.base_url) as client:  # the server still serves
+            assert client.get("/zones", headers={"Authorization": "Bearer t"}).status_code == 200
+    assert "Traceback" not in capsys.readouterr().err
