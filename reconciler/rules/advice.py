@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from reconciler.model import Location, Problem
 from reconciler.ports import parse_ports
-from reconciler.rules.entries import ORIGIN_URI, AppEntry, RuleContext
+from reconciler.rules.entries import AppEntry, RuleContext, origin_uri_ports
 
 
 def hostname_shares_one_static_set(context: RuleContext) -> Iterator[Problem]:
@@ -50,8 +50,7 @@ def origin_port_agrees_with_origin_direct(context: RuleContext) -> Iterator[Prob
             continue
         wanted = parse_ports(str(origin_port))
         for uri in app.get("origin_direct", []):
-            parsed = ORIGIN_URI.fullmatch(uri)
-            ports = parse_ports(parsed.group(3)) if parsed else None
+            ports = origin_uri_ports(uri)
             if wanted is None or ports is None or ports == wanted:
                 continue
             yield app.problem(

@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.model import Problem
 from reconciler.ports import Ports, parse_ports
-from reconciler.rules.entries import ORIGIN_URI, AppEntry
+from reconciler.rules.entries import ORIGIN_URI, AppEntry, origin_uri_ports
 
 # --- ports and origins ---------------------------------------------------------------------
 
@@ -26,8 +26,7 @@ def _port_fields(app: AppEntry) -> Iterator[tuple[tuple[str | int, ...], str, Po
     if origin_port is not None:
         yield ("origin_port",), str(origin_port), parse_ports(str(origin_port))
     for index, uri in enumerate(app.get("origin_direct", [])):
-        parsed = ORIGIN_URI.fullmatch(uri)
-        yield ("origin_direct", index), uri, parse_ports(parsed.group(3)) if parsed else None
+        yield ("origin_direct", index), uri, origin_uri_ports(uri)
 
 
 def ports_are_well_formed(app: AppEntry) -> Iterator[Problem]:

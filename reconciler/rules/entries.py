@@ -11,10 +11,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from reconciler.model import Location, Problem
-from reconciler.ports import Ports, protocol_ports
+from reconciler.ports import Ports, parse_ports, protocol_ports
 
 PROTOCOL_FORMAT = re.compile(r"(tcp|udp)/(\d+(?:-\d+)?)")
 ORIGIN_URI = re.compile(r"(tcp|udp)://(\[[^\]]*\]|[^:/\[\]]+):(\d+(?:-\d+)?)")
+
+
+def origin_uri_ports(uri: str) -> Ports | None:
+    """The ports an ``origin_direct`` URI names (``tcp://192.0.2.1:22`` -> 22); None when the URI
+    does not parse, so rules that compare ports skip what ``ports_are_well_formed`` reports."""
+    parsed = ORIGIN_URI.fullmatch(uri)
+    return parse_ports(parsed.group(3)) if parsed else None
 
 
 class Locatable(Protocol):
