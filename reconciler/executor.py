@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import ApiError
 from reconciler.journal import Journal
-from reconciler.model import Action, ActionKind, LiveApp, Plan
+from reconciler.model import Action, ActionKind, Plan
 from reconciler.normalize import normalize_app, update_body
 from reconciler.replace import Replace, replace_units
 from reconciler.unknown_fields import carried, restore_body, unknown_fields
@@ -296,7 +296,8 @@ class Executor:
         except Exception as error:
             failed = _Failed.of(error)
             try:
-                present = any(app.app_id == action.app_id for app in self._zone_apps(action))
+                live = self.client.list_apps(action.zone_id)
+                present = any(app.app_id == action.app_id for app in live)
             except Exception as read_error:
                 state = (
                     "whether the app is still there is unknown: reading the zone failed too "
@@ -328,9 +329,6 @@ class Executor:
                 f"({failed.detail}); run apply again"
             )
             raise _Unsettled(app_id, detail, failed.codes) from None
-
-    def _zone_apps(self, action: Action) -> tuple[LiveApp, ...]:
-        return self.client.list_apps(action.zone_id)
 
     def _recreate(self, action: Action) -> Outcome:
         """Delete, create; if the create fails, bring the old app back from ``before``."""
