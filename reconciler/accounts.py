@@ -16,21 +16,16 @@ from typing import TYPE_CHECKING
 
 from reconciler.cloudflare import CloudflareClient, RequestObserver
 from reconciler.connect import (
-    DEFAULT_TOKEN_ENV,
     Connection,
     ensure_sandbox_zones,
     open_client,
     open_sandbox,
+    token_env_of,
 )
 from reconciler.model import LiveZone, Plan, ZoneSpec
 
 if TYPE_CHECKING:
     from reconciler.emulator import Emulator
-
-
-def token_env_of(zone: ZoneSpec) -> str:
-    """The environment variable holding the zone's token."""
-    return zone.token_env or DEFAULT_TOKEN_ENV
 
 
 def by_token(zones: Sequence[ZoneSpec]) -> dict[str, tuple[ZoneSpec, ...]]:

@@ -126,9 +126,14 @@ def _character_problem(char: str) -> str | None:
     return None
 
 
+def token_env_of(zone: ZoneSpec) -> str:
+    """The environment variable holding the zone's token."""
+    return zone.token_env or DEFAULT_TOKEN_ENV
+
+
 def one_token_env(zones: Iterable[ZoneSpec]) -> str:
     """The variable every zone's token comes from; several are refused, naming them."""
-    names = sorted({zone.token_env or DEFAULT_TOKEN_ENV for zone in zones})
+    names = sorted({token_env_of(zone) for zone in zones})
     if len(names) > 1:
         raise ReconcilerError(
             f"these files take tokens from {len(names)} variables ({', '.join(names)}); this "
