@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TextIO
 
 from reconciler import render
+from reconciler.cli.files import read_capped_text
 from reconciler.errors import PlanFileError
 from reconciler.executor import ApplyReport, Status, outcome_line
 from reconciler.logs import scrub
@@ -45,15 +45,14 @@ def plan_document_text(plan: Plan) -> str:
 
 def read_plan_file(path: str) -> Plan:
     """A saved plan, or PlanFileError saying why it cannot be trusted."""
-    file = Path(path)
-    try:
-        if file.stat().st_size > MAX_PLAN_FILE_BYTES:
-            raise PlanFileError(f"{path}: larger than any plan this tool writes — run plan again")
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PlanFileError(
+    text = read_capped_text(
+        path,
+        MAX_PLAN_FILE_BYTES,
+        too_large=PlanFileError(f"{path}: larger than any plan this tool writes — run plan again"),
+        unreadable=lambda error: PlanFileError(
             f"{path}: cannot read the plan ({error}) — run plan --out again"
-        ) from None
+        ),
+    )
     return plan_from_document(text, path)
 
 

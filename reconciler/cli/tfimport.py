@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.files import read_capped_text
 from reconciler.cli.options import guarded_offline
 from reconciler.errors import EXIT_OK, OutputFileError, ReconcilerError, TerraformStateError
 from reconciler.wording import count
@@ -74,13 +75,12 @@ def import_terraform(state: str, out_dir: str) -> int:
 
 
 def _read_state(path: str) -> object:
-    file = Path(path)
-    try:
-        if file.stat().st_size > MAX_STATE_BYTES:
-            raise TerraformStateError(f"larger than {MAX_STATE_BYTES >> 20} MiB")
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise TerraformStateError(f"cannot read it ({error})") from None
+    text = read_capped_text(
+        path,
+        MAX_STATE_BYTES,
+        too_large=TerraformStateError(f"larger than {MAX_STATE_BYTES >> 20} MiB"),
+        unreadable=lambda error: TerraformStateError(f"cannot read it ({error})"),
+    )
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
