@@ -10,6 +10,7 @@ a separate step (the observe/act split of Kubernetes controllers and Argo CD).
 from __future__ import annotations
 
 import enum
+import functools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,7 +79,11 @@ def drift_entries(actions: tuple[Action, ...]) -> tuple[DriftEntry, ...]:
 
 @dataclass(frozen=True)
 class CycleResult:
-    """Everything one cycle found and did; ``drift`` is None when it failed before planning."""
+    """Everything one cycle found and did; ``drift`` is None when it failed before planning.
+
+    ``found``, ``standing`` and ``outcome`` are derived once and cached: metrics, notifications
+    and the log line each ask for them several times per cycle, and the value never changes.
+    """
 
     number: int
     started_at: float  # Unix time
@@ -91,7 +96,7 @@ class CycleResult:
     budget: Mapping[str, int] = field(default_factory=dict)  # requests left, per token_env
     self_heal: bool = False
 
-    @property
+    @functools.cached_property
     def found(self) -> tuple[DriftEntry, ...]:
         """The drift the cycle found, before any healing."""
         if self.drift is None:
@@ -99,14 +104,14 @@ class CycleResult:
         d = self.drift
         return drift_entries((*d.changed, *d.unmanaged, *d.missing))
 
-    @property
+    @functools.cached_property
     def standing(self) -> tuple[DriftEntry, ...]:
         """The drift still there when the cycle ended: found, less what was applied."""
         done = self.report.outcomes if self.report is not None else ()
         healed = {(o.action.key, o.action.kind) for o in done if o.status is Status.DONE}
         return tuple(e for e in self.found if e.action is None or _ident(e.action) not in healed)
 
-    @property
+    @functools.cached_property
     def outcome(self) -> Outcome:
         if self.error is not None or self.drift is None:
             return Outcome.FAILED
