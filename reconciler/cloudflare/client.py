@@ -184,13 +184,14 @@ class CloudflareClient:
         totals: set[int] = set()
         for page, body in enumerate(self._pages(path, apps, totals), start=1):
             new = 0
-            for item in list_result(body, "GET", path):
+            items = list_result(body, "GET", path)
+            for item in items:
                 app_id = str(item.get("id", ""))
                 if not app_id:
                     raise TransportError("GET", path, status=200, detail="an app without an id")
                 new += app_id not in apps
                 apps[app_id] = LiveApp(app_id, item)
-            _check_page(path, page, len(list_result(body, "GET", path)), new, totals)
+            _check_page(path, page, len(items), new, totals)
         expected = next(iter(totals), None)
         if expected is not None and len(apps) != expected:
             raise _Shifted(f"listing incomplete: {len(apps)} of {expected} apps came back")
