@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import addresses, emulator_throughput, memory, pacing, planning, reads, whole
 from bench.scenario import Figure
-from reconciler.ratelimit import RateLimit
+from reconciler.live.ratelimit import RateLimit
 
 
 @dataclass(frozen=True)

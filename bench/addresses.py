@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.scenario import UNLIMITED, Figure, client_for, minimum_requests, spread, zone_name
-from reconciler.addresscheck import AddressChecks
+from reconciler.applying.workflow import load, plan_for
+from reconciler.checks.static_ips import AddressChecks
 from reconciler.emulator import Emulator, EmulatorConfig
-from reconciler.workflow import load, plan_for
 
 PREFIXES = ("198.51.100.0/24", "203.0.113.0/24", "2001:db8::/48")
 

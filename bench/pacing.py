@@ -23,11 +23,11 @@ from pathlib import Path
 import httpx
 
 from bench.scenario import Figure, client_for, write_desired
+from reconciler.applying.executor import Executor
+from reconciler.applying.workflow import load, plan_for
 from reconciler.emulator import Emulator, EmulatorConfig
-from reconciler.executor import Executor
+from reconciler.live.ratelimit import RateLimit
 from reconciler.model import DesiredState
-from reconciler.ratelimit import RateLimit
-from reconciler.workflow import load, plan_for
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ import statistics
 import time
 from typing import Any
 
-from reconciler.gcpause import collector_paused
 from reconciler.model import DesiredApp, DesiredState, LiveApp, LiveZone, Location, ZoneSpec
-from reconciler.normalize import app_key, clear_caches
-from reconciler.planner import build_plan
+from reconciler.planning.gcpause import collector_paused
+from reconciler.planning.normalize import app_key, clear_caches
+from reconciler.planning.planner import build_plan
 
 ZONE = "example.com"
 ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353"

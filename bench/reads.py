@@ -25,10 +25,10 @@ from bench.scenario import (
     write_desired,
     write_live_state,
 )
-from reconciler.gcpause import collector_paused
+from reconciler.applying.workflow import load, plan_for
 from reconciler.model import DesiredState
-from reconciler.planner import build_plan
-from reconciler.workflow import load, plan_for
+from reconciler.planning.gcpause import collector_paused
+from reconciler.planning.planner import build_plan
 
 LATENCY_MS = 50.0
 

@@ -21,10 +21,10 @@ from typing import Any
 
 import httpx
 
-from reconciler.cloudflare import PAGE_SIZE, CloudflareClient, RetryPolicy
-from reconciler.connect import SANDBOX_BASE_URL
 from reconciler.emulator import Emulator, EmulatorConfig
-from reconciler.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
+from reconciler.live.cloudflare import PAGE_SIZE, CloudflareClient, RetryPolicy
+from reconciler.live.connect import SANDBOX_BASE_URL
+from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
 
 UNLIMITED = (10**9, 1.0)
 DRIFT_EVERY = 10  # every tenth app differs between git and live, so plans are not empty

@@ -40,8 +40,8 @@ from bench.scenario import (
     write_live_state,
     zone_name,
 )
-from reconciler.connect import SANDBOX_BASE_URL
 from reconciler.emulator import Emulator, EmulatorConfig
+from reconciler.live.connect import SANDBOX_BASE_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY_MS = 50

@@ -87,7 +87,7 @@ class Freeze:
 
 @dataclass(frozen=True)
 class Guardrails:
-    """A zone's guardrails as the files declare them (``reconciler.guardrails`` enforces them)."""
+    """A zone's guardrails as the files declare them (``checks.guardrails`` enforces them)."""
 
     protect: tuple[str, ...] = ()
     prune: bool = True
@@ -252,7 +252,7 @@ class ZoneSnapshot:
 
 @dataclass(frozen=True)
 class PlanWarning:
-    """Something apply will do that probably does not work as meant (``reconciler.addressing``):
+    """Something apply will do that probably does not work as meant (``checks.addressing``):
     ``kind`` names it (``ip_not_byoip``, ``prefix_withdrawn``, ...), ``source`` is the app's
     ``file:line:col``."""
 

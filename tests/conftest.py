@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.cloudflare import CloudflareClient, RetryPolicy
-from reconciler.connect import SANDBOX_BASE_URL
 from reconciler.emulator import Emulator, EmulatorConfig, serve
-from reconciler.ratelimit import RateLimit
+from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
+from reconciler.live.connect import SANDBOX_BASE_URL
+from reconciler.live.ratelimit import RateLimit
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

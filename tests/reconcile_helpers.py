@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from reconciler import workflow
+from reconciler.applying import workflow
+from reconciler.applying.executor import Executor
 from reconciler.emulator import Emulator
-from reconciler.executor import Executor
 from tests.conftest import make_client
 
 APPS = (
@@ -52,7 +52,7 @@ def converge(emulator: Emulator, config: Path) -> None:
     with make_client(emulator) as client:
         desired = workflow.load([str(config)])
         plan = workflow.plan_for(desired, client)
-        workflow.apply_plan(plan, Executor(client), force=True)
+        workflow.run_verdict(workflow.guard(plan, force=True), Executor(client))
 
 
 def live_app(emulator: Emulator, zone: str, name: str) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from reconciler.model import (
     SafetyPolicy,
     ZoneSpec,
 )
-from reconciler.normalize import app_key
-from reconciler.planner import build_plan
+from reconciler.planning.normalize import app_key
+from reconciler.planning.planner import build_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "planner"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.addressing import (
+from reconciler.checks.addressing import (
     AddressPlane,
     AddressPlaneError,
     AddressUse,

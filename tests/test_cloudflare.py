@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.cloudflare import CloudflareClient, Token, check_base_url
 from reconciler.emulator import Emulator, serve
 from reconciler.errors import (
     ApiError,
@@ -18,6 +17,7 @@ from reconciler.errors import (
     RefusedError,
     TransportError,
 )
+from reconciler.live.cloudflare import CloudflareClient, Token, check_base_url
 from reconciler.model import AppKey, ZoneSpec
 from tests.conftest import client_in_virtual_time, make_client, make_emulator
 
@@ -353,7 +353,7 @@ class TestPagination:
             assert client.requests_sent == 2  # not a third, empty page
 
     def test_pages_are_capped(self, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-        from reconciler.cloudflare import client as client_module
+        from reconciler.live.cloudflare import client as client_module
 
         monkeypatch.setattr(client_module, "MAX_PAGES", 3)
         zone_id = seed_apps(emulator, 10)

@@ -13,10 +13,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from reconciler.cloudflare import CloudflareClient, RetryPolicy
 from reconciler.errors import ApiError, NotFoundError, TransportError
+from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
+from reconciler.live.retrynotice import RetryNotices
 from reconciler.model import ZoneSpec
-from reconciler.retrynotice import RetryNotices
 from tests.conftest import make_client
 
 ZONE = ZoneSpec(name="example.com", zone_id=None)
@@ -225,7 +225,7 @@ def test_a_token_that_cannot_be_a_header_fails_once_without_quoting_it(
 
 
 def test_cancel_releases_a_request_waiting_for_the_rate_limit(emulator) -> None:  # type: ignore[no-untyped-def]
-    from reconciler.ratelimit import RateLimit
+    from reconciler.live.ratelimit import RateLimit
 
     client = make_client(emulator, rate_limit=RateLimit(2, 3600.0), sleep=None)  # 2 an hour
     client.fetch_live([ZONE])  # the hour's two requests: the zone lookup and its one page

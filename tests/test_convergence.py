@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler import workflow
+from reconciler.applying import workflow
+from reconciler.applying.executor import Executor, Status
 from reconciler.emulator import Emulator
 from reconciler.errors import StalePlanError
-from reconciler.executor import Executor, Status
 from reconciler.model import ActionKind, AppKey, Plan
 from tests.conftest import make_client, make_emulator
 

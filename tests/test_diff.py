@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.diff import diff_apps
 from reconciler.model import FieldChange
-from reconciler.normalize import normalize_app
+from reconciler.planning.diff import diff_apps
+from reconciler.planning.normalize import normalize_app
 
 BASE: dict[str, Any] = normalize_app(
     {

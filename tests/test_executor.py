@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler import workflow
+from reconciler.applying import workflow
+from reconciler.applying.executor import Executor, Status, phases
+from reconciler.applying.journal import Journal
 from reconciler.emulator import Emulator
-from reconciler.executor import Executor, Status, phases
-from reconciler.journal import Journal
 from reconciler.model import Action, ActionKind, AppKey, Plan
-from reconciler.replace import Replace
+from reconciler.planning.replace import Replace
 from tests.conftest import make_client, make_emulator
 
 SSH_DYNAMIC = {
@@ -442,8 +442,8 @@ class TestNoNewActionAfterAFailure:
 
 
 def test_an_interrupted_apply_exits_4_after_a_write_and_1_before_any() -> None:
+    from reconciler.applying.executor import ApplyReport, Outcome
     from reconciler.cli.apply import exit_code
-    from reconciler.executor import ApplyReport, Outcome
     from reconciler.model import Action, AppKey
 
     action = Action(ActionKind.DELETE, AppKey("example.com", "a.example.com", "tcp/22"), "z")

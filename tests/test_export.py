@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from reconciler import workflow
+from reconciler.applying import workflow
 from reconciler.errors import ReconcilerError
-from reconciler.export import export_document
+from reconciler.interop.export import export_document
 from reconciler.model import AppKey, LiveZone, ZoneSpec
-from reconciler.planner import build_plan
+from reconciler.planning.planner import build_plan
 from tests.conftest import make_client, make_emulator
 
 VNET = "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415"

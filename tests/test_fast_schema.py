@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from test_validate import FIXTURES, ROOT, documents
 
-from reconciler.config import load_documents
-from reconciler.fast_schema import compile_check
-from reconciler.validate import desired_state_schema
+from reconciler.desired.fast_schema import compile_check
+from reconciler.desired.loading import load_documents
+from reconciler.desired.validate import desired_state_schema
 
 SCHEMA = desired_state_schema()
 REFERENCE = Draft202012Validator(SCHEMA)

@@ -6,9 +6,9 @@ import gc
 
 import pytest
 
-from reconciler.gcpause import collector_paused
 from reconciler.model import DesiredState
-from reconciler.planner import build_plan
+from reconciler.planning.gcpause import collector_paused
+from reconciler.planning.planner import build_plan
 
 
 def test_the_collector_is_off_inside_and_restored_after_even_on_error() -> None:

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from reconciler import guardrails
-from reconciler.guardrails import GuardrailError, Overrides, assess
+from reconciler.checks import guardrails
+from reconciler.checks.guardrails import GuardrailError, Overrides, assess
 from reconciler.model import (
     Action,
     ActionKind,

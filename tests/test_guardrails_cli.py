@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reconciler.emulator import Emulator
-from reconciler.plandoc import seal
+from reconciler.render.plan_document import seal
 from tests.conftest import make_emulator
 
 WRITES = ("POST ", "PUT ", "PATCH ", "DELETE ")

@@ -9,11 +9,11 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from reconciler.cycle import CycleResult
 from reconciler.errors import OutputFileError, ReconcilerError
-from reconciler.metrics import Health, Metrics
 from reconciler.model import ActionKind, AppKey
-from reconciler.planner import Drift
+from reconciler.planning.planner import Drift
+from reconciler.running.cycle import CycleResult
+from reconciler.running.metrics import Health, Metrics
 from tests.test_notify import action
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from reconciler.model import AppKey
-from reconciler.normalize import (
+from reconciler.planning.normalize import (
     FIELDS,
     app_key,
     fingerprint,

@@ -7,11 +7,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.cycle import CycleResult
+from reconciler.applying.executor import ApplyReport, Outcome, Status
 from reconciler.errors import ReconcilerError
-from reconciler.executor import ApplyReport, Outcome, Status
 from reconciler.model import Action, ActionKind, AppKey, FieldChange
-from reconciler.notify import (
+from reconciler.planning.planner import Drift
+from reconciler.running.cycle import CycleResult
+from reconciler.running.notify import (
     Announced,
     Notifier,
     check_webhook_url,
@@ -19,7 +20,6 @@ from reconciler.notify import (
     load_state,
     save_state,
 )
-from reconciler.planner import Drift
 
 SSH = AppKey.of("example.com", "ssh.example.com", "tcp/22")
 WWW = AppKey.of("example.com", "www.example.com", "tcp/80")

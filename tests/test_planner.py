@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.applying.workflow import guard
 from reconciler.errors import PlanError, SafetyError
 from reconciler.model import (
     ActionKind,
@@ -22,8 +23,8 @@ from reconciler.model import (
     SafetyPolicy,
     ZoneSpec,
 )
-from reconciler.normalize import app_key, fingerprint, normalize_app
-from reconciler.planner import build_plan, check_safety, classify_drift
+from reconciler.planning.normalize import app_key, fingerprint, normalize_app
+from reconciler.planning.planner import build_plan, classify_drift
 from tests.scenarios import load_scenario
 
 FIXTURES = Path(__file__).parent / "fixtures" / "planner"
@@ -163,10 +164,10 @@ def test_safety_gate_boundaries(
     desired, live = _zone_of(live_count, policy, keep=live_count - deletes)
     plan = build_plan(desired, [live])
     if not refused:
-        check_safety(plan, force=False)
+        guard(plan, force=False)
         return
     with pytest.raises(SafetyError) as caught:
-        check_safety(plan, force=False)
+        guard(plan, force=False)
     message = str(caught.value)
     assert "zone example.com" in message and f"{deletes} of {live_count}" in message
     assert f"app{live_count - 1}.example.com tcp/22" in message
@@ -181,13 +182,13 @@ def test_safety_gate_boundaries(
 
 def test_force_passes_the_safety_gate() -> None:
     desired, live = _zone_of(3, SafetyPolicy(30), keep=0)
-    check_safety(build_plan(desired, [live]), force=True)
+    guard(build_plan(desired, [live]), force=True)
 
 
 def test_recreates_count_as_destructive() -> None:
     desired, live = load("byoip-switch-recreate")  # 1 recreate of 2 live apps (one ignored)
     with pytest.raises(SafetyError, match="1 of 1 managed apps"):
-        check_safety(build_plan(desired, [live]), force=False)
+        guard(build_plan(desired, [live]), force=False)
 
 
 def test_drift_classification() -> None:
@@ -292,7 +293,7 @@ def _apply(client: Any, declared: dict[str, Any]) -> Plan:
     """Plan against the emulator, apply; the plan, or a rejected example if the API refused."""
     from hypothesis import assume
 
-    from reconciler.executor import Executor
+    from reconciler.applying.executor import Executor
 
     plan = build_plan(_desired(declared), client.fetch_live(_desired(declared).zones))
     report = Executor(client, parallelism=1).apply(plan)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.ports import Ports, parse_loose_ports, parse_ports, protocol_ports
+from reconciler.desired.ports import Ports, parse_loose_ports, parse_ports, protocol_ports
 
 
 @pytest.mark.parametrize(

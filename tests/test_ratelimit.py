@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.ratelimit import RateLimit, RateLimiter
+from reconciler.live.ratelimit import RateLimit, RateLimiter
 
 
 class FakeTime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from reconciler.readprogress import ReadProgress
+from reconciler.live.readprogress import ReadProgress
 
 
 class Clock:
@@ -45,8 +45,8 @@ def test_a_short_read_prints_nothing() -> None:
 
 
 def test_the_client_reports_each_zone_read_of_the_total() -> None:
-    from reconciler.cloudflare import CloudflareClient
     from reconciler.emulator import Emulator, EmulatorConfig
+    from reconciler.live.cloudflare import CloudflareClient
     from reconciler.model import ZoneSpec
 
     names = [f"z{i}.example" for i in range(5)]

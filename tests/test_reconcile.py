@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from reconciler import reconcile as loop
-from reconciler.accounts import Accounts
-from reconciler.connect import Connection
-from reconciler.cycle import CycleResult, Outcome
 from reconciler.emulator import EmulatorServer, serve
-from reconciler.metrics import Metrics
+from reconciler.live.accounts import Accounts
+from reconciler.live.connect import Connection
+from reconciler.live.ratelimit import RateLimiter
 from reconciler.model import LiveZone, ZoneSpec
-from reconciler.notify import Notifier
-from reconciler.ratelimit import RateLimiter
+from reconciler.running import reconcile as loop
+from reconciler.running.cycle import CycleResult, Outcome
+from reconciler.running.metrics import Metrics
+from reconciler.running.notify import Notifier
 from tests.conftest import make_emulator
 from tests.reconcile_helpers import (
     converge,

@@ -18,8 +18,8 @@ from reconciler.model import (
     FieldChange,
     Plan,
 )
-from reconciler.plandoc import plan_from_document, plan_to_document
-from reconciler.planner import Drift, classify_drift
+from reconciler.planning.planner import Drift, classify_drift
+from reconciler.render.plan_document import plan_from_document, plan_to_document
 from tests.scenarios import scenario_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "planner"

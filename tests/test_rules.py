@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import rules
-from reconciler.config import load_documents
-from reconciler.validate import validate_documents
+from reconciler.desired import rules
+from reconciler.desired.loading import load_documents
+from reconciler.desired.validate import validate_documents
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "config"
 

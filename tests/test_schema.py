@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from reconciler.config import load_documents
-from reconciler.validate import desired_state_schema, validate_documents
+from reconciler.desired.loading import load_documents
+from reconciler.desired.validate import desired_state_schema, validate_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "config"

@@ -6,8 +6,8 @@ import dataclasses
 from typing import Any
 
 from reconciler.model import LiveApp, LiveZone
-from reconciler.planner import build_plan
-from reconciler.stale import stale_reasons
+from reconciler.planning.planner import build_plan
+from reconciler.planning.stale import stale_reasons
 from tests.scenarios import load_scenario
 
 SAME = "b0000000000000000000000000000004"

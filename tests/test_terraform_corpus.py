@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import workflow
-from reconciler.executor import Executor
+from reconciler.applying import workflow
+from reconciler.applying.executor import Executor
 from tests.conftest import FIXTURES, make_client, make_emulator
 
 CORPUS = FIXTURES / "terraform-acceptance"

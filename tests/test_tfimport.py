@@ -21,8 +21,8 @@ import yaml
 
 from reconciler.emulator import Emulator, EmulatorConfig
 from reconciler.errors import TerraformStateError
+from reconciler.interop.tfimport import import_state, instance_key, removed_blocks, strip_keys
 from reconciler.model import AppKey
-from reconciler.tfimport import import_state, instance_key, removed_blocks, strip_keys
 from tests.conftest import DOC_PREFIXES, FIXTURES, make_client
 
 TERRAFORM = FIXTURES / "terraform"

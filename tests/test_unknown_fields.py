@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from reconciler.normalize import normalize_app
-from reconciler.unknown_fields import carried, live_record, paths, restore_body, unknown_fields
+from reconciler.planning.normalize import normalize_app
+from reconciler.planning.unknown_fields import (
+    carried,
+    live_record,
+    paths,
+    restore_body,
+    unknown_fields,
+)
 
 LIVE = {
     "id": "a" * 32,

@@ -9,9 +9,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.config import load_documents, load_documents_from_texts
+from reconciler.desired.loading import load_documents, load_documents_from_texts
+from reconciler.desired.validate import desired_state_schema, validate_documents
 from reconciler.model import AppKey, Location, SafetyPolicy
-from reconciler.validate import desired_state_schema, validate_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "config"

@@ -7,12 +7,11 @@ from collections.abc import Sequence
 
 import click
 
-from reconciler import workflow
-from reconciler.addresscheck import address_view
-from reconciler.addressview import report_lines
+from reconciler.applying import workflow
 from reconciler.cli.options import api, guarded, stdout
-from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_OK
+from reconciler.interop.addresses import address_view, report_lines
+from reconciler.live.connect import Connection, open_client
 
 
 @click.command()

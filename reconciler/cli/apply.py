@@ -8,21 +8,22 @@ from dataclasses import dataclass
 
 import click
 
-from reconciler import guardrails, workflow
-from reconciler.addresscheck import DEFAULT_CHECKS, AddressChecks, check_plan
-from reconciler.cli import output
-from reconciler.cli.options import address_checks, api, guarded, stdout, use_color
-from reconciler.cloudflare import CloudflareClient
-from reconciler.connect import Connection, one_token_env, open_client
-from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
-from reconciler.executor import (
+from reconciler.applying import workflow
+from reconciler.applying.executor import (
     DEFAULT_PARALLELISM,
     ApplyReport,
     Executor,
     Outcome,
     Progress,
 )
-from reconciler.journal import Journal
+from reconciler.applying.journal import Journal
+from reconciler.checks import guardrails
+from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks, check_plan
+from reconciler.cli import output
+from reconciler.cli.options import address_checks, api, guarded, stdout, use_color
+from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
+from reconciler.live.cloudflare import CloudflareClient
+from reconciler.live.connect import Connection, one_token_env, open_client
 from reconciler.model import Plan
 
 
@@ -95,7 +96,9 @@ def _apply_saved(the_plan: Plan, conn: Connection, run: _Settings) -> int:
     token_env = one_token_env(files.zones)  # the token the plan was made with
     with open_client(conn, workflow.zones_of(the_plan), token_env=token_env) as client:
         workflow.check_not_stale(the_plan, client)
-        the_plan = check_plan(the_plan, client, run.checks)  # the address plane may have moved
+        the_plan = check_plan(
+            the_plan, client.addresses, run.checks
+        )  # the address plane may have moved
         output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         return _execute(verdict, client, run)

@@ -9,13 +9,13 @@ from collections.abc import Iterator, Sequence
 
 import click
 
-from reconciler import reconcile as loop
-from reconciler.accounts import Accounts
+from reconciler.applying.executor import DEFAULT_PARALLELISM
 from reconciler.cli.options import api, guarded, stdout
-from reconciler.connect import Connection
-from reconciler.executor import DEFAULT_PARALLELISM
-from reconciler.metrics import Health, Metrics
-from reconciler.notify import Notifier
+from reconciler.live.accounts import Accounts
+from reconciler.live.connect import Connection
+from reconciler.running import reconcile as loop
+from reconciler.running.metrics import Health, Metrics
+from reconciler.running.notify import Notifier
 
 # A cycle can wait out a whole 5-minute rate-limit window; the probe allows for two of them.
 HEALTH_GRACE_SECONDS = 600.0

@@ -11,12 +11,12 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
-from reconciler.addresscheck import AddressChecks
-from reconciler.connect import Connection
+from reconciler.checks.static_ips import AddressChecks
+from reconciler.desired.zonenames import zone_name_problem
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ConfigError, ReconcilerError, exit_code_for
+from reconciler.live.connect import Connection
+from reconciler.live.ratelimit import RateLimit
 from reconciler.logs import configure_logging, scrub
-from reconciler.ratelimit import RateLimit
-from reconciler.zonenames import zone_name_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 

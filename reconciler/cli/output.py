@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from reconciler import render
+from reconciler.applying.executor import ApplyReport, Status, outcome_line
 from reconciler.cli.files import read_capped_text
 from reconciler.errors import PlanFileError
-from reconciler.executor import ApplyReport, Status, outcome_line
 from reconciler.logs import scrub
 from reconciler.model import Plan, Problem
-from reconciler.plandoc import plan_from_document
-from reconciler.planner import Drift
+from reconciler.planning.planner import Drift
+from reconciler.render.plan_document import plan_from_document
 
 MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 

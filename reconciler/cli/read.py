@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import click
 
-from reconciler import workflow
-from reconciler.addresscheck import AddressChecks
+from reconciler.applying import workflow
+from reconciler.checks.static_ips import AddressChecks
 from reconciler.cli import output
 from reconciler.cli.options import (
     FORMATS,
@@ -18,8 +18,8 @@ from reconciler.cli.options import (
     stdout,
     use_color,
 )
-from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
+from reconciler.live.connect import Connection, open_client
 from reconciler.wording import count
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())

@@ -41,9 +41,9 @@ def import_terraform(state: str, out_dir: str) -> int:
       spectrum-reconciler import-terraform state.json --out config/
       spectrum-reconciler plan --detailed-exitcode config/   # exit 0: nothing to change
     """
-    from reconciler import workflow
-    from reconciler.export import desired_state_text
-    from reconciler.tfimport import import_state, removed_blocks
+    from reconciler.applying import workflow
+    from reconciler.interop.export import desired_state_text
+    from reconciler.interop.tfimport import import_state, removed_blocks
 
     try:
         result = import_state(_read_state(state))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler import workflow
+from reconciler.applying import workflow
 from reconciler.cli import output
 from reconciler.cli.options import (
     FORMATS,
@@ -21,10 +21,10 @@ from reconciler.cli.options import (
     zone_name,
     zone_names,
 )
-from reconciler.connect import Connection, open_client
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, ReconcilerError
+from reconciler.live.connect import Connection, open_client
+from reconciler.live.ratelimit import RateLimit
 from reconciler.model import ZoneSpec
-from reconciler.ratelimit import RateLimit
 from reconciler.wording import count
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def export(
 
     Example: spectrum-reconciler export --zone example.com --out apps/example.com.yaml
     """
-    from reconciler.export import export_document
+    from reconciler.interop.export import export_document
 
     spec = ZoneSpec(name=zone, zone_id=None)
     with open_client(connection, [spec]) as client:
@@ -89,7 +89,7 @@ def diff(
       spectrum-reconciler diff old-config/ new-config/
       spectrum-reconciler diff --from-ref origin/main config/
     """
-    from reconciler.review import review_paths, review_ref
+    from reconciler.interop.review import review_paths, review_ref
 
     if from_ref:
         the_plan = review_ref(from_ref, paths)

@@ -6,9 +6,9 @@ import json
 from typing import Any, TextIO
 
 from reconciler.model import Plan
-from reconciler.plandoc import FORMAT_VERSION, plan_to_document, seal
-from reconciler.planner import Drift
+from reconciler.planning.planner import Drift
 from reconciler.render._common import redact_action, redact_plan
+from reconciler.render.plan_document import FORMAT_VERSION, plan_to_document, seal
 
 
 def _dump(document: Any, stream: TextIO) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any, TextIO
 
-from reconciler import guardrails
+from reconciler.checks import guardrails
 from reconciler.model import Action, ActionKind, AppKey, Plan
-from reconciler.planner import Drift
+from reconciler.planning.planner import Drift
 from reconciler.render import _warnings
 from reconciler.render._common import (
     is_risky,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TextIO
 
-from reconciler import guardrails
+from reconciler.checks import guardrails
 from reconciler.model import Action, ActionKind, Plan
-from reconciler.planner import Drift
+from reconciler.planning.planner import Drift
 from reconciler.render import _warnings
 from reconciler.render._common import (
     outage_warning,

@@ -24,13 +24,13 @@ from typing import Any
 
 import httpx
 
-from reconciler import workflow
-from reconciler.cloudflare import CloudflareClient, RetryPolicy
-from reconciler.connect import SANDBOX_BASE_URL
+from reconciler.applying import workflow
+from reconciler.applying.executor import ApplyReport, Executor
 from reconciler.emulator import Emulator, EmulatorConfig
-from reconciler.executor import ApplyReport, Executor
+from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
+from reconciler.live.connect import SANDBOX_BASE_URL
+from reconciler.live.ratelimit import RateLimit
 from reconciler.model import Plan
-from reconciler.ratelimit import RateLimit
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL = os.environ.get("RELIABILITY_SCALE", "ci").strip().lower() == "full"
@@ -206,7 +206,8 @@ def apply_once(emulator: Emulator, config: str, parallelism: int = 8) -> ApplyRe
     """One apply run as the CLI does it: load, read, plan, safety gate, execute."""
     with make_client(emulator) as client:
         plan = workflow.plan_for(workflow.load([config]), client)
-        return workflow.apply_plan(plan, Executor(client, parallelism=parallelism), force=False)
+        verdict = workflow.guard(plan, force=False)
+        return workflow.run_verdict(verdict, Executor(client, parallelism=parallelism))
 
 
 def identities(apps: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from reliability_helpers import (
 
 from reconciler.emulator import serve
 from reconciler.model import AppKey
-from reconciler.normalize import request_body
+from reconciler.planning.normalize import request_body
 
 pytestmark = pytest.mark.reliability
 

@@ -22,11 +22,11 @@ from reliability_helpers import (
     zone_id,
 )
 
-from reconciler import cloudflare
 from reconciler.emulator import Emulator, serve
 from reconciler.emulator.envelope import EmulatorResponse
+from reconciler.live import cloudflare
 from reconciler.model import AppKey
-from reconciler.normalize import request_body
+from reconciler.planning.normalize import request_body
 
 pytestmark = pytest.mark.reliability
 

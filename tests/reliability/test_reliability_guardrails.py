@@ -21,7 +21,7 @@ from reliability_helpers import (
 
 from reconciler.emulator import Emulator
 from reconciler.model import AppKey
-from reconciler.normalize import request_body
+from reconciler.planning.normalize import request_body
 
 pytestmark = pytest.mark.reliability
 
@@ -115,7 +115,7 @@ SMUGGLED: dict[str, tuple[dict[str, Any], Edit]] = {
 def test_a_saved_plan_cannot_smuggle_a_write_past_the_files(  # type: ignore[no-untyped-def]
     run_cli, live: Emulator, tmp_path: Path, case: str
 ) -> None:
-    from reconciler.plandoc import seal
+    from reconciler.render.plan_document import seal
 
     policy, edit = SMUGGLED[case]
     seed(live, [f"legacy-{i}.{ZONE}" for i in range(3)] + [f"app{i}.{ZONE}" for i in range(3)])

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from reliability_helpers import SCALE, app_config, extra_app
 
-from reconciler.plandoc import seal
+from reconciler.render.plan_document import seal
 
 pytestmark = pytest.mark.reliability
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from reliability_helpers import FAST_RETRY, ZONE, make_client, make_emulator, plan_once, zone_id
 
-from reconciler import workflow
+from reconciler.applying import workflow
+from reconciler.applying.executor import Executor, Status
+from reconciler.applying.journal import Journal
 from reconciler.emulator.faults import FaultKind
-from reconciler.executor import Executor, Status
-from reconciler.journal import Journal
 from reconciler.model import ActionKind
 
 pytestmark = pytest.mark.reliability
@@ -48,8 +48,9 @@ def recreate_under(script: dict[int, FaultKind], new: dict[str, Any], tmp_path: 
     emulator = make_emulator()
     v1 = write_config(tmp_path / "v1", OLD)
     with make_client(emulator) as client:
-        workflow.apply_plan(
-            workflow.plan_for(workflow.load([v1]), client), Executor(client), force=True
+        workflow.run_verdict(
+            workflow.guard(workflow.plan_for(workflow.load([v1]), client), force=True),
+            Executor(client),
         )
     (old,) = emulator.apps(zone_id(emulator))
     faults = emulator.script_faults(script)  # the real fault path, on exactly these writes
@@ -166,7 +167,7 @@ def test_when_the_restore_fails_on_every_attempt_the_journal_holds_the_app_and_a
     emulator.script_faults({})
     with make_client(emulator) as client:
         plan = workflow.plan_for(workflow.load([v1]), client)
-        assert workflow.apply_plan(plan, Executor(client), force=False).complete
+        assert workflow.run_verdict(workflow.guard(plan, force=False), Executor(client)).complete
     (back,) = emulator.apps(zone_id(emulator))
     assert same_app(back, OLD)
     figures(

@@ -21,12 +21,12 @@ from reliability_helpers import (
 )
 from test_reliability_recreate import NEW, OLD, apps_lost
 
-from reconciler import workflow
+from reconciler.applying import workflow
+from reconciler.applying.executor import Executor
 from reconciler.emulator.faults import FaultKind
 from reconciler.errors import ReconcilerError
-from reconciler.executor import Executor
 from reconciler.model import AppKey
-from reconciler.normalize import request_body
+from reconciler.planning.normalize import request_body
 
 pytestmark = pytest.mark.reliability
 
@@ -54,8 +54,9 @@ def change_under(  # type: ignore[no-untyped-def]
     emulator = make_emulator()
     v1 = write_config(tmp_path / "v1", old)
     with make_client(emulator) as client:
-        workflow.apply_plan(
-            workflow.plan_for(workflow.load([v1]), client), Executor(client), force=True
+        workflow.run_verdict(
+            workflow.guard(workflow.plan_for(workflow.load([v1]), client), force=True),
+            Executor(client),
         )
     faults = emulator.script_faults(script)
     v2 = write_config(tmp_path / "v2", new)

@@ -26,7 +26,7 @@ from reliability_helpers import (
 )
 
 from reconciler.errors import ReconcilerError
-from reconciler.normalize import request_body
+from reconciler.planning.normalize import request_body
 
 pytestmark = pytest.mark.reliability
 

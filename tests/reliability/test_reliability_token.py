@@ -22,8 +22,8 @@ from reliability_helpers import (
     write_big_config,
 )
 
-from reconciler import cloudflare
 from reconciler.emulator import serve
+from reconciler.live import cloudflare
 
 pytestmark = pytest.mark.reliability
 

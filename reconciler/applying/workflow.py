@@ -1,0 +1,209 @@
+"""The steps a command strings together: load -> fetch -> plan -> (check) -> apply.
+
+In: paths, a client, flags. Out: Plans, Drift, ApplyReports, or ReconcilerErrors. Reading,
+planning and writing stay separate: ``plan`` and ``drift`` never build an executor, and an apply
+checks the plan it was given against live state before it writes anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.applying.executor import ApplyReport, Executor
+from reconciler.checks import guardrails, static_ips
+from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
+from reconciler.desired.loading import load_desired_state
+from reconciler.errors import (
+    ConfigError,
+    OutputFileError,
+    PlanFileError,
+    ReconcilerError,
+    StalePlanError,
+)
+from reconciler.model import DesiredState, LiveZone, Plan, ZoneSpec
+from reconciler.planning.gcpause import collector_paused
+from reconciler.planning.planner import Drift, build_plan, classify_drift
+from reconciler.planning.stale import stale_reasons
+
+if TYPE_CHECKING:  # the client (and httpx) only for plan/apply, not validate
+    from reconciler.live.cloudflare import CloudflareClient
+
+
+def load(paths: Sequence[str]) -> DesiredState:
+    """Desired state from files and directories; raises ConfigError with every problem."""
+    return load_desired_state(paths)
+
+
+def plan_for(
+    desired: DesiredState,
+    client: CloudflareClient,
+    *,
+    sources: Sequence[str] = (),
+    checks: AddressChecks = DEFAULT_CHECKS,
+) -> Plan:
+    """Read every declared zone (concurrently) and plan desired against it; then check the
+    static edge IPs the plan would write against the live address plane (``static_ips``).
+
+    ``sources`` (the PATHs ``desired`` was loaded from) are recorded so that ``apply --plan``
+    can re-read the guardrails; the time is recorded to judge freezes by.
+    """
+    return static_ips.check_plan(_plan(desired, client, sources), client.addresses, checks)
+
+
+def _plan(desired: DesiredState, client: CloudflareClient, sources: Sequence[str]) -> Plan:
+    return plan_against(desired, client.fetch_live(desired.zones), sources=sources)
+
+
+def plan_against(
+    desired: DesiredState, live: Sequence[LiveZone], *, sources: Sequence[str] = ()
+) -> Plan:
+    """The plan of ``desired`` against zones already read (the reconcile loop reads per token);
+    no address check (``static_ips.check_plan`` is the caller's, per client)."""
+    with collector_paused():
+        plan = build_plan(desired, live)
+    made_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return dataclasses.replace(plan, sources=tuple(sources), made_at=made_at)
+
+
+def drift_for(
+    desired: DesiredState, client: CloudflareClient, checks: AddressChecks = DEFAULT_CHECKS
+) -> Drift:
+    """Every difference between live and git, sorted by kind (apps prune: false keeps count);
+    every declared app's static edge IPs are checked against the live address plane."""
+    plan = static_ips.check_declared(_plan(desired, client, ()), desired, client.addresses, checks)
+    return drift_of(plan)
+
+
+def drift_of(plan: Plan) -> Drift:
+    """A plan's differences sorted by kind, with the apps prune: false keeps as unmanaged."""
+    drift = classify_drift(plan)
+    return dataclasses.replace(drift, unmanaged=drift.unmanaged + guardrails.kept_apps(plan))
+
+
+def zones_of(plan: Plan) -> tuple[ZoneSpec, ...]:
+    """The zones a saved plan covers, as specs the client can read without a lookup."""
+    return tuple(ZoneSpec(name=z.name, zone_id=z.zone_id) for z in plan.zones)
+
+
+def check_not_stale(plan: Plan, client: CloudflareClient) -> None:
+    """Refuse a saved plan when any app of its zones changed, appeared or vanished since."""
+    reasons = stale_reasons(plan, client.fetch_live(zones_of(plan)))
+    if reasons:
+        listing = "; ".join(reasons)
+        raise StalePlanError(
+            f"the saved plan is stale: {listing} — run plan again, review it, and apply the new one"
+        )
+
+
+def check_policies_unchanged(plan: Plan) -> DesiredState:
+    """Re-read the files a saved plan was made from; refuse it if any zone's policies moved.
+
+    A saved plan cannot carry its own guardrails past the reviewed files: the files' current
+    ignore, safety and guardrail settings must be the ones the plan recorded. Returns what the
+    files declare (their ``token_env`` says which token applies the plan).
+    """
+    if not plan.sources:
+        raise PlanFileError(
+            "the saved plan records no desired-state files to re-check its guardrails against; "
+            "make a new one with `spectrum-reconciler plan PATH... --out FILE`"
+        )
+    try:
+        desired = load(plan.sources)
+    except ConfigError as error:
+        first = error.problems[0] if error.problems else error
+        raise ReconcilerError(
+            f"cannot re-check the saved plan's guardrails: the files it was made from do not "
+            f"load ({first}) — run apply --plan where plan ran, with the reviewed files"
+        ) from None
+    changes = guardrails.policy_changes(plan, desired.zones)
+    if changes:
+        raise StalePlanError(
+            f"the saved plan is stale: {'; '.join(changes)} since it was made — run plan "
+            "again, review it, and apply the new one"
+        )
+    return desired
+
+
+def guard(plan: Plan, *, force: bool, break_glass: str | None = None) -> guardrails.Verdict:
+    """The guardrails' verdict on applying ``plan`` now; ``GuardrailError`` (exit 3) if refused."""
+    overrides = guardrails.Overrides(force, break_glass, guardrails.user_from(os.environ))
+    verdict = guardrails.assess(plan, now=datetime.now(timezone.utc), overrides=overrides)
+    verdict.raise_if_refused()
+    return verdict
+
+
+def run_verdict(verdict: guardrails.Verdict, executor: Executor) -> ApplyReport:
+    """Journal what the guardrails allowed (break-glass, observe skips), then apply the rest."""
+    for broken in verdict.broken_freezes:
+        executor.journal.write("break-glass", **broken.to_dict())
+    for action in verdict.skipped:
+        executor.journal.write(
+            "observe-skipped",
+            action=action.kind.value,
+            zone=action.key.zone,
+            key=action.key.to_dict(),
+        )
+    return executor.apply(verdict.plan)
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write a whole file or nothing: a temporary file beside it, then one rename."""
+    target = Path(path)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as error:
+        raise OutputFileError(path, error.strerror or error) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputFileError(path, error.strerror or error) from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_files_atomically(files: Mapping[Path, str]) -> None:
+    """Write every file or none: all to temporary files beside their targets, then the renames.
+
+    A failure before the renames removes every temporary file and leaves the targets as they
+    were. A target that is a directory is refused before anything is staged.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target in files:
+            if target.is_dir():  # the one thing that lets staging succeed and a rename fail
+                raise IsADirectoryError(errno.EISDIR, "it is a directory")
+        for target, text in files.items():
+            staged.append((_stage(target, text), target))
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    except OSError as error:
+        raise OutputFileError(target, error.strerror or error) from None
+    finally:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _stage(target: Path, text: str) -> str:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return temporary

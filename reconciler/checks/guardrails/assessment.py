@@ -1,0 +1,81 @@
+"""Pure: every rule over every zone of a plan -> a :class:`Verdict`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from reconciler.checks.guardrails.rules import RULES
+from reconciler.checks.guardrails.verdict import (
+    BrokenFreeze,
+    Context,
+    Overrides,
+    Refusal,
+    Rule,
+    Verdict,
+)
+from reconciler.desired.policy import OBSERVE, active_freeze
+from reconciler.model import Action, Plan, ZoneSnapshot
+
+_NO_OVERRIDES = Overrides()
+
+
+def assess(
+    plan: Plan,
+    *,
+    now: datetime | None,
+    overrides: Overrides = _NO_OVERRIDES,
+    rules: Sequence[Rule] = RULES,
+) -> Verdict:
+    """Every rule over every zone of ``plan``; ``now=None`` judges every freeze as in force."""
+    context = Context(now, overrides)
+    skipped: list[Action] = []
+    refusals: list[Refusal] = []
+    notes: list[str] = []
+    broken: list[BrokenFreeze] = []
+    by_zone: dict[str, list[Action]] = {}
+    for action in plan.actions:
+        by_zone.setdefault(action.zone_id, []).append(action)
+    for zone in plan.zones:
+        actions = by_zone.get(zone.zone_id, [])
+        notes.extend(_zone_notes(zone, now))
+        if zone.guardrails.mode == OBSERVE:
+            skipped.extend(actions)
+            continue
+        refusals.extend(r for rule in rules if (r := rule(zone, actions, context)) is not None)
+        broken.extend(_broken_freeze(zone, actions, context))
+    skipped_ids = {id(a) for a in skipped}
+    to_run = tuple(a for a in plan.actions if id(a) not in skipped_ids)
+    return Verdict(
+        dataclasses.replace(plan, actions=to_run),
+        tuple(skipped),
+        tuple(refusals),
+        tuple(notes),
+        tuple(broken),
+    )
+
+
+def _zone_notes(zone: ZoneSnapshot, now: datetime | None) -> list[str]:
+    notes = []
+    if zone.guardrails.mode == OBSERVE:
+        notes.append(f"zone {zone.name}: mode: observe — apply writes nothing to this zone")
+    freeze = zone.guardrails.freeze
+    if freeze is not None and active_freeze(zone.guardrails, now) is None:
+        notes.append(
+            f"zone {zone.name}: the freeze until {freeze.until} ({freeze.reason}) has "
+            "expired and is ignored — remove it from the file"
+        )
+    return notes
+
+
+def _broken_freeze(
+    zone: ZoneSnapshot, actions: Sequence[Action], context: Context
+) -> list[BrokenFreeze]:
+    freeze = active_freeze(zone.guardrails, context.now)
+    why = context.overrides.break_glass
+    if freeze is None or not actions or not why:
+        return []
+    at = (context.now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    user = context.overrides.user
+    return [BrokenFreeze(zone.name, freeze.until, freeze.reason, why, user, at)]

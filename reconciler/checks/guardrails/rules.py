@@ -1,0 +1,88 @@
+"""Pure: one function per guardrail rule, each returning a :class:`Refusal` or nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from reconciler.checks.guardrails.verdict import Context, Refusal, Rule
+from reconciler.desired.policy import active_freeze, is_protected, managed_app_ids, matches
+from reconciler.model import Action, ActionKind, ZoneSnapshot
+
+
+def protected(zone: ZoneSnapshot, actions: Sequence[Action], _: Context) -> Refusal | None:
+    """A delete or recreate of an app matching ``protect``; ``--force`` does not lift it."""
+    hits = [a for a in actions if a.kind.destructive and is_protected(zone, a.key)]
+    if not hits:
+        return None
+    names = ", ".join(f"{a.kind.value} {a.key}" for a in hits)
+    patterns = sorted(
+        {p for a in hits for p in zone.guardrails.protect if matches(p, a.key.dns_name)}
+    )
+    return Refusal(
+        zone.name,
+        "protected",
+        f"zone {zone.name}: the plan would {names}, protected by protect "
+        f"{', '.join(json.dumps(p) for p in patterns)}",
+        "--force does not lift protection; to delete or recreate it, first remove its pattern "
+        "from protect in a reviewed change",
+    )
+
+
+def not_pruned(zone: ZoneSnapshot, actions: Sequence[Action], _: Context) -> Refusal | None:
+    """A delete in a ``prune: false`` zone (the planner never makes one: a saved plan did)."""
+    if zone.guardrails.prune:
+        return None
+    hits = [a for a in actions if a.kind is ActionKind.DELETE]
+    if not hits:
+        return None
+    return Refusal(
+        zone.name,
+        "prune",
+        f"zone {zone.name} has prune: false, but the plan would delete "
+        f"{', '.join(str(a.key) for a in hits)}",
+        "plan again from the files; to delete apps here, set prune: true in a reviewed change",
+    )
+
+
+def frozen(zone: ZoneSnapshot, actions: Sequence[Action], context: Context) -> Refusal | None:
+    """Any write before ``freeze.until``, unless ``--break-glass``."""
+    freeze = active_freeze(zone.guardrails, context.now)
+    if freeze is None or not actions or context.overrides.break_glass:
+        return None
+    return Refusal(
+        zone.name,
+        "freeze",
+        f"zone {zone.name} is frozen until {freeze.until} ({freeze.reason}); "
+        f"the plan would make {len(actions)} change(s)",
+        'wait until the freeze ends, or re-run with --break-glass "why" (recorded in the '
+        "journal with your name)",
+        "--break-glass",
+    )
+
+
+def too_destructive(
+    zone: ZoneSnapshot, actions: Sequence[Action], context: Context
+) -> Refusal | None:
+    """The safety gate, over the apps the config manages (not ignored, not kept by prune)."""
+    destructive = [a for a in actions if a.kind.destructive]
+    if context.overrides.force or not destructive:
+        return None
+    total, count = len(managed_app_ids(zone)), len(destructive)
+    policy = zone.safety
+    what = (
+        f"zone {zone.name}: {count} of {total} managed apps would be deleted or recreated "
+        f"({', '.join(str(a.key) for a in destructive)})"
+    )
+    if count >= total and not policy.allow_delete_all:
+        message = f"{what}, which is all of them"
+        hint = "re-run with --force, or set safety.allow_delete_all: true for the zone"
+    elif count * 100 > policy.max_destructive_percent * total:
+        message = f"{what}, more than the {policy.max_destructive_percent:g}% allowed"
+        hint = "re-run with --force, or raise safety.max_destructive_percent for the zone"
+    else:
+        return None
+    return Refusal(zone.name, "safety", message, hint, "--force")
+
+
+RULES: tuple[Rule, ...] = (protected, not_pruned, frozen, too_destructive)

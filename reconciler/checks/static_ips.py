@@ -1,0 +1,136 @@
+"""Check static edge IPs against the live address plane before anything is written.
+
+In: a Plan (``plan``, ``apply``: every app it creates, updates or recreates) or a desired state
+(``drift``: every declared app), the address plane's reader (``client.addresses``), and the
+command's ``AddressChecks``. Out: the Plan
+with its ``warnings`` and ``address_checks`` set, or ``AddressRefusedError`` (exit 1) naming
+every refused IP — raised before any write. With ``strict`` warnings are refused too.
+
+The address plane is read only when an app to check has static edge IPs, once per account
+(``client.addresses`` caches it); ``skip`` reads nothing and the plan says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from reconciler.checks.addressing import AddressPlane, AddressUse, Finding, check_addresses
+from reconciler.desired.ports import protocol_ports
+from reconciler.errors import AddressRefusedError
+from reconciler.model import ActionKind, AppKey, DesiredState, Location, Plan, Problem
+from reconciler.planning.normalize import normalize_app
+
+_WRITES = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.RECREATE)
+# What one app contributes: zone id, key, normalized app, source (file:line:col).
+Target = tuple[str, AppKey, Mapping[str, Any], str | None]
+
+
+@dataclass(frozen=True)
+class AddressChecks:
+    """How a command checks addresses: ``strict`` refuses warnings, ``skip`` reads nothing."""
+
+    strict: bool = False
+    skip: bool = False
+
+
+DEFAULT_CHECKS = AddressChecks()
+
+
+class AddressPlanes(Protocol):
+    """Where the check reads the address plane: the live client's ``addresses`` (one read per
+    account, cached there). A protocol, so that the check never imports the client."""
+
+    def account_of_zone(self, zone_id: str) -> str: ...
+
+    def plane(self, account_id: str) -> AddressPlane: ...
+
+
+def check_plan(plan: Plan, planes: AddressPlanes, checks: AddressChecks = DEFAULT_CHECKS) -> Plan:
+    """Check every static IP the plan's creates, updates and recreates would write."""
+    targets = [
+        (a.zone_id, a.key, a.after or {}, a.source) for a in plan.actions if a.kind in _WRITES
+    ]
+    return _checked(plan, planes, checks, targets)
+
+
+def check_declared(
+    plan: Plan,
+    desired: DesiredState,
+    planes: AddressPlanes,
+    checks: AddressChecks = DEFAULT_CHECKS,
+) -> Plan:
+    """Check every declared app's static IPs (for ``drift``: what git says should hold)."""
+    zone_ids = {}
+    for zone in plan.zones:
+        zone_ids[zone.name.lower()] = zone.zone_id
+        zone_ids[zone.zone_id.lower()] = zone.zone_id
+    targets = [
+        (
+            zone_ids.get(app.key.zone.lower(), ""),
+            app.key,
+            normalize_app(app.config),
+            str(app.source),
+        )
+        for app in desired.apps
+    ]
+    return _checked(plan, planes, checks, targets)
+
+
+def _checked(
+    plan: Plan, planes: AddressPlanes, checks: AddressChecks, targets: Sequence[Target]
+) -> Plan:
+    with_ips = [t for t in targets if static_ips_of(t[2]) and t[0]]
+    if not with_ips:
+        return dataclasses.replace(plan, warnings=(), address_checks="not needed")
+    if checks.skip:
+        return dataclasses.replace(plan, warnings=(), address_checks="skipped")
+    uses = [_use(t, planes.account_of_zone(t[0])) for t in with_ips]
+    read = {acc: planes.plane(acc) for acc in sorted({u.account_id for u in uses})}
+    findings = check_addresses(uses, read)
+    refused = [f for f in findings if f.refused or checks.strict]
+    if refused:
+        raise AddressRefusedError([_problem(f) for f in refused], _summary(refused, checks))
+    warnings = tuple(f.as_warning() for f in findings)
+    return dataclasses.replace(plan, warnings=warnings, address_checks="checked")
+
+
+def static_ips_of(config: Mapping[str, Any]) -> tuple[str, ...]:
+    edge = config.get("edge_ips") or {}
+    if not isinstance(edge, Mapping) or edge.get("type") != "static":
+        return ()
+    return tuple(str(ip) for ip in edge.get("ips") or ())
+
+
+def _use(target: Target, account_id: str) -> AddressUse:
+    _zone_id, key, config, source = target
+    transport, _ports = protocol_ports(str(config.get("protocol") or key.protocol))
+    return AddressUse(key, account_id, transport, static_ips_of(config), source)
+
+
+def _problem(finding: Finding) -> Problem:
+    return Problem(_location(finding.source), _with_kind(finding))
+
+
+def _with_kind(finding: Finding) -> str:
+    return f"{finding.message} [{finding.kind}]"
+
+
+def _location(source: str | None) -> Location | None:
+    """``file:line:col`` back into a Location (the file name itself may hold colons)."""
+    if not source:
+        return None
+    file, _, rest = source.rpartition(":")
+    file, _, line = file.rpartition(":")
+    if not (file and line.isdigit() and rest.isdigit()):
+        return None
+    return Location(file, int(line), int(rest))
+
+
+def _summary(refused: Iterable[Finding], checks: AddressChecks) -> str:
+    count = len(list(refused))
+    noun = "static edge IP finding" if count == 1 else "static edge IP findings"
+    why = " (--strict refuses warnings too)" if checks.strict else ""
+    return f"{count} {noun} refused by the address check{why}; nothing was written"

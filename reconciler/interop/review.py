@@ -1,0 +1,88 @@
+"""Offline review of a config change: two desired-state trees -> the Plan between them.
+
+The old tree stands in for live state, so the same planner and renderers say what the change
+does (including the recreates a ``dns.type`` or edge-IP mode change implies) with no network
+and no token. The old tree comes from a directory or from a git revision (``--from-ref``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import subprocess
+from collections.abc import Sequence
+
+from reconciler.desired.loading import desired_state_from_texts, load_desired_state
+from reconciler.errors import ReconcilerError
+from reconciler.model import DesiredState, LiveApp, LiveZone, Plan
+from reconciler.planning.gcpause import collector_paused
+from reconciler.planning.planner import build_plan
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def review_paths(old: str, new: str) -> Plan:
+    """The plan that turns the ``old`` tree into the ``new`` one."""
+    return review(load_desired_state([old]), load_desired_state([new]))
+
+
+def review_ref(ref: str, paths: Sequence[str]) -> Plan:
+    """The plan that turns ``paths`` as of git revision ``ref`` into the working tree's."""
+    return review(_state_at_ref(ref, paths), load_desired_state(paths))
+
+
+def review(old: DesiredState, new: DesiredState) -> Plan:
+    """Plan ``new`` against ``old`` standing in for live state.
+
+    The old apps need ids to be planned against; they are made up, so they are dropped from the
+    result rather than shown to a reviewer as if they were Cloudflare's.
+    """
+    with collector_paused():
+        plan = build_plan(new, _as_live(old, new))
+    actions = tuple(dataclasses.replace(action, app_id=None) for action in plan.actions)
+    return dataclasses.replace(plan, actions=actions, zones=())
+
+
+def _as_live(old: DesiredState, new: DesiredState) -> list[LiveZone]:
+    zones = []
+    for spec in new.zones:
+        label = spec.label
+        apps = tuple(
+            LiveApp(_pseudo_id(app.key.dns_name, app.key.protocol), app.config)
+            for app in old.apps
+            if app.key.zone == label
+        )
+        zones.append(LiveZone(spec.name or label, spec.zone_id or _pseudo_id(label, ""), apps))
+    return zones
+
+
+def _pseudo_id(*parts: str) -> str:
+    return hashlib.md5("/".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _state_at_ref(ref: str, paths: Sequence[str]) -> DesiredState:
+    names = [
+        n
+        for n in _git("ls-tree", "-r", "--full-name", "--name-only", ref, "--", *paths).splitlines()
+        if n.endswith(_YAML_SUFFIXES)
+    ]
+    texts = [(f"{ref}:{name}", _git_bytes("show", f"{ref}:{name}")) for name in names]
+    return desired_state_from_texts(texts)
+
+
+def _git(*args: str) -> str:
+    return _git_bytes(*args).decode("utf-8", errors="replace")
+
+
+def _git_bytes(*args: str) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ReconcilerError(f"git {args[0]} failed: {error} — is git installed?") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        raise ReconcilerError(
+            f"git {args[0]} failed: {reason[-1] if reason else 'unknown error'} — "
+            "check the revision name and that you run inside the repository"
+        )
+    return done.stdout

@@ -1,0 +1,9 @@
+"""Live: Cloudflare, read (and written only through ``applying``).
+
+Owns the HTTP client package (``cloudflare/``: envelope, transport with retries, zones and apps,
+address-plane reads), the rate limiter, accounts and connections (tokens, ``--sandbox``), read
+progress and retry notices.
+
+May import: the ground floor, ``desired``, ``planning``, ``checks`` and ``emulator`` (``--sandbox``
+starts one in process).
+"""

@@ -1,0 +1,326 @@
+"""The Spectrum calls: zones and apps, read completely, written once.
+
+Built on ``transport.Transport`` (pacing, retries, the token) and ``envelope`` (results and
+errors). Reads are complete or they fail; a create whose outcome is unknown is settled by
+reading the zone before it is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from reconciler.errors import ApiError, NotFoundError, TransportError
+from reconciler.live.cloudflare.addressing import AddressReader, account_id_of
+from reconciler.live.cloudflare.envelope import list_result, object_result, total_count
+from reconciler.live.cloudflare.transport import (
+    DEFAULT_BASE_URL,
+    RequestObserver,
+    RetryNotice,
+    RetryPolicy,
+    Transport,
+)
+from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
+from reconciler.model import AppKey, LiveApp, LiveZone, ZoneSpec
+from reconciler.planning.normalize import app_key
+
+log = logging.getLogger("reconciler.live.cloudflare")
+
+PAGE_SIZE = 100
+MAX_PAGES = 10_000  # a million apps in one zone: past this, the API is not paginating honestly
+READ_ATTEMPTS = 3  # readings of a zone that shifted while it was read, before the read fails
+
+
+class _Shifted(Exception):
+    """A listing that changed while it was read (or does not add up): read it again."""
+
+
+def _check_page(path: str, page: int, count: int, new: int, totals: set[int]) -> None:
+    """Refuse a page that repeats earlier ones; notice a listing that moved between pages."""
+    if len(totals) > 1:
+        low, high = min(totals), max(totals)
+        raise _Shifted(f"total_count moved between pages ({low} and {high}): the zone changed")
+    if count and not new:
+        raise TransportError(
+            "GET",
+            path,
+            status=200,
+            detail=f"page {page} held only apps already seen on earlier pages",
+            hint="the API does not seem to honour 'page'; check the base URL, then re-run",
+        )
+
+
+@dataclass(frozen=True)
+class ZoneRef:
+    """A resolved zone."""
+
+    name: str
+    zone_id: str
+
+
+class CloudflareClient:
+    """A Spectrum API client: complete reads, paced writes, safe retries."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.BaseTransport | None = None,
+        rate_limit: RateLimit = CLOUDFLARE_DEFAULT,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        zone_concurrency: int = 32,
+        sleep: Callable[[float], None] | None = None,
+        seed: int | None = None,
+        on_retry: RetryNotice | None = None,
+        observer: RequestObserver | None = None,
+        on_zone_read: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """``on_zone_read(done, total)`` is called as each zone of ``fetch_live`` is read."""
+        self._on_zone_read = on_zone_read
+        self._transport = Transport(
+            token,
+            base_url=base_url,
+            transport=transport,
+            rate_limit=rate_limit,
+            retry=retry or RetryPolicy(),
+            timeout=timeout,
+            sleep=sleep,
+            seed=seed,
+            on_retry=on_retry,
+            observer=observer,
+        )
+        self.base_url = self._transport.base_url
+        self.limiter = self._transport.limiter
+        self.retry = self._transport.retry
+        self.zone_concurrency = max(1, zone_concurrency)
+        self._zones: dict[str, ZoneRef] = {}
+        self._lock = threading.Lock()
+        self.addresses = AddressReader(self._transport)  # the address plane, read on demand
+
+    @property
+    def requests_sent(self) -> int:
+        """How many HTTP requests this client has sent, retries included."""
+        return self._transport.requests_sent
+
+    def __repr__(self) -> str:
+        return f"CloudflareClient(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> CloudflareClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def resolve_zone(self, spec: ZoneSpec) -> ZoneRef:
+        """The zone's name and id: taken as given when both are known, else one cached lookup."""
+        if spec.zone_id and spec.name:
+            return ZoneRef(spec.name.lower(), spec.zone_id)
+        if spec.zone_id:
+            return ZoneRef(spec.zone_id, spec.zone_id)
+        assert spec.name, "a ZoneSpec names a zone or a zone id"
+        name = spec.name.lower()
+        with self._lock:
+            cached = self._zones.get(name)
+        if cached is None:
+            cached = self._lookup_zone(name)
+            with self._lock:
+                self._zones[name] = cached
+        return cached
+
+    def _lookup_zone(self, name: str) -> ZoneRef:
+        result = self._transport.request("GET", "/zones", params={"name": name, "per_page": 5})
+        matches = [z for z in list_result(result, "GET", "/zones") if z.get("name") == name]
+        if not matches:
+            raise NotFoundError(
+                "GET",
+                "/zones",
+                status=200,
+                detail=f"no zone named {name} is visible to this token",
+                hint="check the zone name, or that the token may read that zone",
+            )
+        zone_id, account_id = str(matches[0]["id"]), account_id_of(matches[0])
+        if account_id is not None:  # the lookup names the account: no request later for it
+            self.addresses.remember_account(zone_id, account_id)
+        return ZoneRef(name, zone_id)
+
+    def list_apps(self, zone_id: str) -> tuple[LiveApp, ...]:
+        """Every app of a zone, each exactly once; raises rather than return a partial list.
+
+        A listing that shifts while it is read (an app created or deleted between two pages
+        moves another across the page boundary) is read again from the start, a few times;
+        one that still does not add up fails the read.
+        """
+        path = f"/zones/{zone_id}/spectrum/apps"
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            try:
+                return self._read_listing(path)
+            except _Shifted as shifted:
+                if attempt == READ_ATTEMPTS:
+                    raise TransportError(
+                        "GET",
+                        path,
+                        status=200,
+                        detail=str(shifted),
+                        hint="the zone changed while it was read, or pages went missing; re-run",
+                    ) from None
+                log.info("read: %s %s; reading it again", path, shifted)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _read_listing(self, path: str) -> tuple[LiveApp, ...]:
+        apps: dict[str, LiveApp] = {}
+        totals: set[int] = set()
+        for page, body in enumerate(self._pages(path, apps, totals), start=1):
+            new = 0
+            items = list_result(body, "GET", path)
+            for item in items:
+                app_id = str(item.get("id", ""))
+                if not app_id:
+                    raise TransportError("GET", path, status=200, detail="an app without an id")
+                new += app_id not in apps
+                apps[app_id] = LiveApp(app_id, item)
+            _check_page(path, page, len(items), new, totals)
+        expected = next(iter(totals), None)
+        if expected is not None and len(apps) != expected:
+            raise _Shifted(f"listing incomplete: {len(apps)} of {expected} apps came back")
+        return tuple(apps.values())
+
+    def _pages(
+        self, path: str, seen: Mapping[str, LiveApp], totals: set[int]
+    ) -> Iterator[Mapping[str, Any]]:
+        """Pages until the listing is complete: ``total_pages`` when the API sends it, else
+        ``total_count`` apps seen, else a short page; never more than ``MAX_PAGES``."""
+        page = 1
+        while True:
+            body = self._transport.request(
+                "GET", path, params={"page": page, "per_page": PAGE_SIZE}
+            )
+            total = total_count(body, None)
+            if total is not None:
+                totals.add(total)
+            yield body
+            info = body.get("result_info") or {}
+            count = len(body.get("result") or [])
+            total_pages = info.get("total_pages")
+            if total_pages is not None:
+                if page >= int(total_pages):
+                    return
+            elif total is not None:
+                if len(seen) >= total:
+                    return
+            elif count < int(info.get("per_page") or PAGE_SIZE):
+                return
+            if count == 0:
+                return
+            if page >= MAX_PAGES:
+                raise TransportError(
+                    "GET",
+                    path,
+                    status=200,
+                    detail=f"the listing went on for more than {MAX_PAGES} pages",
+                    hint="the API kept sending pages; check the base URL, then re-run",
+                )
+            page += 1
+
+    def fetch_live(self, zones: Sequence[ZoneSpec]) -> tuple[LiveZone, ...]:
+        """The live apps of every zone, zones read concurrently (within a bound)."""
+        if not zones:
+            return ()
+        workers = min(self.zone_concurrency, len(zones))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="read")
+        counted = _Counted(len(zones), self._on_zone_read)
+        try:
+            read = tuple(pool.map(counted.after(self._fetch_zone), zones))
+        except KeyboardInterrupt:
+            # Ctrl-C: stop the readers' retries now rather than wait out their backoff (it
+            # took ~13 s); nothing read is used, and this client sends nothing more.
+            self._transport.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        except BaseException:
+            pool.shutdown(wait=True)  # a failed zone: let the other readers finish
+            raise
+        pool.shutdown(wait=True)
+        return read
+
+    def cancel(self) -> None:
+        """End every pending retry wait at once; requests after this raise (see Transport)."""
+        self._transport.cancel()
+
+    def _fetch_zone(self, spec: ZoneSpec) -> LiveZone:
+        ref = self.resolve_zone(spec)
+        apps = self.list_apps(ref.zone_id)
+        log.info("read: zone %s has %d apps", ref.name, len(apps))
+        return LiveZone(ref.name, ref.zone_id, apps)
+
+    def list_prefixes(self, account_id: str) -> list[Mapping[str, Any]]:
+        """The account's BYOIP prefixes (a single page: the endpoint does not paginate)."""
+        path = f"/accounts/{account_id}/addressing/prefixes"
+        return list(list_result(self._transport.request("GET", path), "GET", path))
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def update_app(self, zone_id: str, app_id: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        path = f"/zones/{zone_id}/spectrum/apps/{app_id}"
+        return object_result(self._transport.request("PUT", path, json=body), "PUT", path)
+
+    def delete_app(self, zone_id: str, app_id: str) -> None:
+        """Delete; a 404 after a retried DELETE means an earlier attempt already did it."""
+        path = f"/zones/{zone_id}/spectrum/apps/{app_id}"
+        self._transport.request("DELETE", path, json={}, gone_is_done=True)
+
+    def create_app(self, zone_id: str, key: AppKey, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Create exactly once. A create whose outcome is unknown is settled by reading the zone:
+        the app found there is the result; only when it is absent is the create sent again."""
+        path = f"/zones/{zone_id}/spectrum/apps"
+        last: ApiError | None = None
+        for attempt in range(self.retry.attempts):
+            try:
+                return object_result(self._transport.request("POST", path, json=body), "POST", path)
+            except TransportError as uncertain:
+                last = uncertain
+            found = self._find_app(zone_id, key)
+            if found is not None:
+                log.info("create: %s settled by reading the zone: it exists", key)
+                return found
+            log.info("create: %s absent after an unclear attempt; creating again", key)
+            self._transport.sleep(self.retry.backoff(attempt, self._transport.rng))
+        assert last is not None
+        raise last
+
+    def _find_app(self, zone_id: str, key: AppKey) -> Mapping[str, Any] | None:
+        for app in self.list_apps(zone_id):
+            if app_key(key.zone, app.config) == key:
+                return app.config
+        return None
+
+
+class _Counted:
+    """Counts finished zone reads for the ``on_zone_read`` callback (readers are threads)."""
+
+    def __init__(self, total: int, report: Callable[[int, int], None] | None) -> None:
+        self.total, self.report, self.done = total, report, 0
+        self._lock = threading.Lock()
+
+    def after(self, read: Callable[[ZoneSpec], LiveZone]) -> Callable[[ZoneSpec], LiveZone]:
+        def counted(spec: ZoneSpec) -> LiveZone:
+            zone = read(spec)
+            if self.report is not None:
+                with self._lock:
+                    self.done += 1
+                    self.report(self.done, self.total)
+            return zone
+
+        return counted

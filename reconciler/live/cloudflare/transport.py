@@ -1,0 +1,310 @@
+"""I/O: one API request in, one v4 envelope out — paced, retried where that is safe.
+
+The token lives here, in ``Token`` (whose repr hides it), and is sent only in the Authorization
+header. The retry rules: a 429 means the request was not processed, so every method may repeat
+it; a broken connection or a 5xx leaves a POST's outcome unknown, so only idempotent methods
+repeat those (``CloudflareClient.create_app`` settles an unclear POST by reading the zone).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+import ssl
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from reconciler import __version__
+from reconciler.errors import ApiError, TransportError
+from reconciler.live.cloudflare.envelope import error_codes, parse_envelope
+from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit, RateLimiter
+
+log = logging.getLogger("reconciler.live.cloudflare")
+
+DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+_IDEMPOTENT = frozenset({"GET", "PUT", "DELETE"})
+_CANCELLED = "interrupted (Ctrl-C); nothing more was sent — re-run when ready"
+_BAD_HEADER = (
+    "check CLOUDFLARE_API_TOKEN for spaces, line breaks or non-ASCII characters "
+    "(copy the token again)"
+)
+
+# Told of every exchange: method, HTTP status (0 when no response came) and Cloudflare's error
+# codes. Called from the sending thread; metrics (and nothing else) listen.
+RequestObserver = Callable[[str, int, tuple[int, ...]], None]
+
+
+class Token:
+    """The API token; never printed, never in a repr, only ever in the Authorization header."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def header(self) -> str:
+        return f"Bearer {self._value}"
+
+    def __repr__(self) -> str:
+        return "Token(***)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently idempotent requests are repeated."""
+
+    attempts: int = 8
+    backoff_base: float = 0.25
+    backoff_cap: float = 8.0
+    retry_after_cap: float = 300.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Capped exponential backoff with full jitter in its upper half."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0**attempt)
+        return float(ceiling * (0.5 + rng.random() / 2))
+
+
+def check_base_url(base_url: str) -> str:
+    """Refuse plain http:// except to loopback, where the emulator lives."""
+    parts = urlsplit(base_url)
+    if parts.scheme == "https" and parts.hostname:
+        return base_url.rstrip("/")
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return base_url.rstrip("/")
+    shown = base_url.split("?")[0]
+    raise ApiError(
+        "",
+        shown,
+        detail=f"base URL {shown} must be https:// (plain http:// only to loopback)",
+        hint="pass --base-url https://… or http://127.0.0.1:PORT/client/v4 for the emulator",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+RetryNotice = Callable[[str], None]
+
+
+class Transport:
+    """Sends requests to one base URL with one token, pacing and retrying them.
+
+    ``on_retry`` hears one short line per retry (the CLI prints them, rate-limited, so a failing
+    network is never silent). ``cancel()`` ends every wait at once: pending retries give up and
+    raise, so Ctrl-C does not wait out a backoff in a reader thread. ``sleep`` replaces the
+    waits (tests pass a no-op); by default they are cancellable.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str,
+        transport: httpx.BaseTransport | None,
+        rate_limit: RateLimit = CLOUDFLARE_DEFAULT,
+        retry: RetryPolicy,
+        timeout: float,
+        sleep: Callable[[float], None] | None = None,
+        seed: int | None = None,
+        on_retry: RetryNotice | None = None,
+        observer: RequestObserver | None = None,
+    ) -> None:
+        self._token = Token(token)
+        self._observer = observer
+        self.base_url = check_base_url(base_url)
+        self._loopback = _is_loopback(urlsplit(self.base_url).hostname or "")
+        self._cancelled = threading.Event()
+        self.sleep = sleep or self._cancellable_sleep
+        self.limiter = RateLimiter(rate_limit, sleep=self.sleep)
+        self.retry = retry
+        self.requests_sent = 0
+        self.rng = random.Random(seed)
+        self._on_retry = on_retry
+        self._lock = threading.Lock()
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": f"spectrum-reconciler/{__version__}"},
+        )
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def cancel(self) -> None:
+        """Stop waiting: every backoff ends now and no request is repeated after it."""
+        self._cancelled.set()
+
+    def _cancellable_sleep(self, seconds: float) -> None:
+        # Raising (not just waking) matters: the rate limiter loops until a slot frees, and a
+        # wait that returns at once would turn that loop into a busy one.
+        if self._cancelled.wait(seconds):
+            raise _Cancelled
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        gone_is_done: bool = False,
+    ) -> Mapping[str, Any]:
+        """The success envelope of ``method path``, after the retries that are safe; else raise.
+
+        ``gone_is_done``: a 404 on a repeated attempt means an earlier one already deleted it.
+        """
+        try:
+            return self._attempts(method, path, params, json, gone_is_done)
+        except _Cancelled:
+            raise TransportError(method, path, detail="cancelled", hint=_CANCELLED) from None
+
+    def _attempts(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Mapping[str, Any] | None,
+        gone_is_done: bool,
+    ) -> Mapping[str, Any]:
+        repeatable = method in _IDEMPOTENT
+        for attempt in range(self.retry.attempts):
+            last_try = attempt == self.retry.attempts - 1
+            self._stop_if_cancelled()
+            try:
+                response = self._send(method, path, params, json)
+            except (httpx.LocalProtocolError, UnicodeEncodeError):
+                # A header httpx will not send (a token with a line break or non-ASCII): the
+                # same every time. Its message quotes the header, token included: never shown.
+                raise TransportError(
+                    method, path, detail="a request header could not be sent", hint=_BAD_HEADER
+                ) from None
+            except httpx.TransportError as broken:
+                self._observe(method, 0, ())
+                hopeless = self._no_retry_can_fix(broken)
+                if last_try or not repeatable or hopeless:
+                    raise TransportError(
+                        method, path, detail=_describe(broken), hint=hopeless
+                    ) from None
+                self._backoff(method, path, attempt, _describe(broken))
+                continue
+            if response.status_code == 404 and gone_is_done and attempt > 0:
+                return {"success": True, "result": None}
+            if response.status_code == 429 and not last_try:
+                wait = _retry_after(response, self.retry.retry_after_cap)
+                self._notify(method, path, attempt, "HTTP 429 (rate limited)", wait)
+                self.limiter.pause(wait)
+                continue
+            if response.status_code >= 500 and repeatable and not last_try:
+                self._backoff(method, path, attempt, f"HTTP {response.status_code}")
+                continue
+            return parse_envelope(method, path, response)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Mapping[str, Any] | None,
+    ) -> httpx.Response:
+        slot = self.limiter.acquire()
+        with self._lock:
+            self.requests_sent += 1
+        log.debug("request: %s %s %s", method, path, dict(params or {}))
+        try:
+            response = self._http.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                headers={"Authorization": self._token.header()},
+            )
+        finally:
+            self.limiter.settle(slot)  # counted from its answer: see RateLimiter.settle
+        self.limiter.observe(response.headers.get("ratelimit"))
+        log.debug("response: %s %s -> %d", method, path, response.status_code)
+        self._observe(method, response.status_code, error_codes(response))
+        return response
+
+    def _observe(self, method: str, status: int, codes: tuple[int, ...]) -> None:
+        if self._observer is not None:
+            self._observer(method, status, codes)
+
+    def _backoff(self, method: str, path: str, attempt: int, why: str) -> None:
+        delay = self.retry.backoff(attempt, self.rng)
+        self._notify(method, path, attempt, why, delay)
+        self.sleep(delay)
+
+    def _notify(self, method: str, path: str, attempt: int, why: str, delay: float) -> None:
+        log.info("retry: %s %s after %s, in %.2fs", method, path, why, delay)
+        if self._on_retry is not None:
+            retries = self.retry.attempts - 1
+            self._on_retry(
+                f"retrying ({attempt + 1}/{retries}) {method} {path} in {delay:.1f} s: {why}"
+            )
+
+    def _stop_if_cancelled(self) -> None:
+        if self._cancelled.is_set():
+            raise _Cancelled
+
+    def _no_retry_can_fix(self, error: httpx.TransportError) -> str | None:
+        """The hint for a failure that repeating cannot change, or None when a retry may help.
+
+        Nothing listening on loopback (the emulator is not running) and a TLS failure (wrong
+        host, or an intercepting proxy) fail the same way every time; retrying them only made
+        the user wait ~18 s. (A header that cannot be sent is caught before, in ``request``.)
+        """
+        causes = _causes(error)
+        if any(isinstance(cause, ssl.SSLError) for cause in causes):
+            return (
+                f"TLS with {self.base_url} failed; check --base-url, and any proxy that "
+                "intercepts TLS (its CA goes in SSL_CERT_FILE)"
+            )
+        if self._loopback and any(isinstance(c, ConnectionRefusedError) for c in causes):
+            return (
+                f"nothing is listening at {self.base_url}; start the emulator "
+                "(spectrum-reconciler emulator) or fix --base-url"
+            )
+        return None
+
+
+class _Cancelled(Exception):
+    """Raised out of a wait once ``Transport.cancel()`` was called; becomes a TransportError."""
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and what it was raised from or during, innermost last (cycles cut)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _describe(error: httpx.TransportError) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _retry_after(response: httpx.Response, cap: float) -> float:
+    try:
+        seconds = float(response.headers.get("retry-after", "1"))
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), cap)

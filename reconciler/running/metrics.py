@@ -1,0 +1,211 @@
+"""Shell: the reconciler's Prometheus metrics; the only module that knows Prometheus.
+
+In: cycle results (``reconciler.running.cycle``) and the API client's request observations. Out: a
+``prometheus_client`` registry, written atomically to a file for node-exporter's textfile
+collector (``--metrics-file``, the CronJob case) or served on ``/metrics`` (``--metrics-port``,
+the loop case, with ``/healthz`` for a liveness probe). Every name starts ``spectrum_reconciler_``.
+
+A textfile run continues the counters and the last success time of the file it replaces, so a
+CronJob's counters only ever grow and a failed run does not erase when the last good one was.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    disable_created_metrics,
+    make_wsgi_app,
+    write_to_textfile,
+)
+from prometheus_client.parser import text_string_to_metric_families
+
+from reconciler.errors import OutputFileError, ReconcilerError
+from reconciler.running.cycle import CycleResult
+
+log = logging.getLogger(__name__)
+
+PREFIX = "spectrum_reconciler_"
+_LAST_SUCCESS = PREFIX + "last_success_timestamp_seconds"
+StartResponse = Callable[..., Any]
+
+# A ``_created`` series per counter tells a textfile reader nothing but when this process
+# started; this process is the only user of prometheus_client, so the switch is ours to set.
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
+
+
+class Metrics:
+    """The metrics of one process, in a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+
+        def gauge(name: str, doc: str, labels: Iterable[str] = ()) -> Gauge:
+            return Gauge(PREFIX + name, doc, list(labels), registry=self.registry)
+
+        def counter(name: str, doc: str, labels: Iterable[str] = ()) -> Counter:
+            made = Counter(PREFIX + name, doc, list(labels), registry=self.registry)
+            self._counters[PREFIX + name.removesuffix("_total")] = made
+            return made
+
+        self._counters: dict[str, Counter] = {}
+
+        self.last_success = gauge(
+            "last_success_timestamp_seconds", "When a cycle last saw every zone and did its job."
+        )
+        self.last_cycle = gauge("last_cycle_timestamp_seconds", "When the last cycle ended.")
+        self.cycle_duration = gauge("cycle_duration_seconds", "How long the last cycle took.")
+        self.drift = gauge(
+            "drift_apps", "Apps differing from git at the end of the last cycle.", ("zone", "kind")
+        )
+        self.budget = gauge(
+            "rate_limit_remaining",
+            "Requests left in the token's 5-minute budget after the last cycle.",
+            ("token_env",),
+        )
+        self.cycles = counter("cycles_total", "Cycles run, by outcome.", ("outcome",))
+        self.requests = counter(
+            "api_requests_total",
+            "API requests sent, by method and HTTP status.",
+            ("method", "status"),
+        )
+        self.api_errors = counter(
+            "api_errors_total", "Cloudflare error codes received, by code.", ("code",)
+        )
+        self.actions = counter(
+            "apply_actions_total",
+            "Actions applied by --self-heal, by outcome.",
+            ("action", "outcome"),
+        )
+        self.refusals = counter(
+            "safety_refusals_total", "Cycles whose writes a safety rule or guardrail refused."
+        )
+
+    # -- what feeds them ----------------------------------------------------------------------
+
+    def observe_request(self, method: str, status: int, codes: tuple[int, ...]) -> None:
+        """One API exchange (status 0: no response came); thread-safe, called by the client."""
+        self.requests.labels(method=method, status=str(status)).inc()
+        for code in codes:
+            self.api_errors.labels(code=str(code)).inc()
+
+    def record(self, result: CycleResult) -> None:
+        """Derive every per-cycle metric from the cycle's result."""
+        ended = result.started_at + result.duration
+        self.last_cycle.set(ended)
+        self.cycle_duration.set(result.duration)
+        self.cycles.labels(outcome=result.outcome.value).inc()
+        if result.succeeded:
+            self.last_success.set(ended)
+        if result.refusal is not None:
+            self.refusals.inc()
+        for (action, outcome), count in result.applied().items():
+            self.actions.labels(action=action, outcome=outcome).inc(count)
+        for env, left in result.budget.items():
+            self.budget.labels(token_env=env).set(left)
+        if result.drift is not None:  # a failed cycle saw nothing: keep what was last seen
+            self.drift.clear()
+            for (zone, kind), count in result.drift_counts().items():
+                self.drift.labels(zone=zone, kind=kind).set(count)
+
+    # -- where they go -------------------------------------------------------------------------
+
+    def continue_from(self, path: str) -> None:
+        """Carry on the counters and last success time of an earlier textfile, if there is one."""
+        try:
+            with open(path, encoding="utf-8") as stream:
+                text = stream.read()
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError) as error:
+            log.warning("metrics: not continuing from %s: %s", path, error)
+            return
+        try:
+            self._restore(text)
+        except ValueError as error:
+            log.warning("metrics: %s does not parse, starting afresh: %s", path, error)
+
+    def _restore(self, text: str) -> None:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                counter = self._counters.get(family.name)
+                if counter is not None and sample.name.endswith("_total"):
+                    target = counter.labels(**sample.labels) if sample.labels else counter
+                    target.inc(sample.value)
+                elif sample.name == _LAST_SUCCESS:
+                    self.last_success.set(sample.value)
+
+    def write(self, path: str) -> None:
+        """Replace ``path`` atomically (a temporary file beside it, then a rename)."""
+        try:
+            write_to_textfile(path, self.registry)
+        except OSError as error:
+            raise OutputFileError(path, error.strerror or error) from None
+
+    def serve(self, port: int, health: Health, host: str = "0.0.0.0") -> MetricsServer:
+        """Serve ``/metrics`` and ``/healthz`` on a background thread until ``close()``."""
+        return MetricsServer(self, health, host, port)
+
+
+class Health:
+    """The loop's heartbeat: healthy while a cycle started or ended within ``stale_after``."""
+
+    def __init__(self, stale_after: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stale_after = stale_after
+        self._clock = clock
+        self._beat = clock()
+
+    def beat(self) -> None:
+        self._beat = self._clock()
+
+    @property
+    def healthy(self) -> bool:
+        return self._clock() - self._beat <= self.stale_after
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # a scrape every few seconds is not news
+
+
+class MetricsServer:
+    """``/healthz`` (200 while the loop beats, else 503) and Prometheus' app for the rest."""
+
+    def __init__(self, metrics: Metrics, health: Health, host: str, port: int) -> None:
+        self._metrics_app = make_wsgi_app(metrics.registry)
+        self._health = health
+        try:
+            self._server: WSGIServer = make_server(
+                host, port, self._app, handler_class=_QuietHandler
+            )
+        except OSError as error:
+            raise ReconcilerError(
+                f"cannot serve metrics on port {port}: {error.strerror or error} — choose "
+                "another --metrics-port"
+            ) from None
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="metrics", daemon=True
+        )
+        self._thread.start()
+
+    def _app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/healthz":
+            return self._metrics_app(environ, start_response)  # type: ignore[no-any-return]
+        ok = self._health.healthy
+        start_response(
+            "200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")]
+        )
+        return [b"ok\n" if ok else b"no cycle for too long\n"]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

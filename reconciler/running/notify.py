@@ -1,0 +1,202 @@
+"""Shell: drift and failure events to a webhook, each announced once.
+
+In: cycle results. Out: JSON POSTs to ``--notify-webhook`` — ``{"text": ...}``, which is what a
+Slack incoming webhook needs, plus ``event`` and ``apps`` for receivers that read fields.
+Announced are: drift that appears, drift that clears, drift repaired by ``--self-heal``, a cycle
+that fails (or is refused, or partly applied) and the first good cycle after. The same drift or
+failure is announced once, not every cycle: what was announced is kept in a small JSON state
+file, so a restart does not announce it again. Origins are shown as ``origin-<hash>`` unless
+asked otherwise; the webhook URL (a secret for Slack) is never logged.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from reconciler.applying.executor import Status
+from reconciler.applying.workflow import write_atomically
+from reconciler.errors import ReconcilerError
+from reconciler.render._common import redact_action, spell
+from reconciler.running.cycle import CycleResult, DriftEntry
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+_SYMBOL = {"changed": "~", "unmanaged": "-", "missing": "+"}
+
+
+@dataclass(frozen=True)
+class Announced:
+    """What receivers were already told: drift by ident, and the failure standing, if any."""
+
+    drift: frozenset[str] = frozenset()
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One notification."""
+
+    kind: str  # drift_appeared | drift_cleared | drift_repaired | cycle_failed | cycle_recovered
+    text: str
+    apps: tuple[str, ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "event": self.kind, "apps": list(self.apps)}
+
+
+def problem_of(result: CycleResult) -> str | None:
+    """Why the cycle did not do its job, if it did not."""
+    if result.error is not None or result.drift is None:
+        return f"failed: {result.error or 'no plan'}"
+    if result.refusal is not None:
+        return f"refused: {result.refusal}"
+    if result.report is not None and not result.report.complete:
+        failed = result.report.count(Status.FAILED) + result.report.count(Status.SKIPPED)
+        return f"partly applied: {failed} of {len(result.report.outcomes)} actions not done"
+    return None
+
+
+def events(
+    before: Announced, result: CycleResult, *, show_origins: bool = False
+) -> tuple[list[Event], Announced]:
+    """Pure: what to announce after ``result``, and what will then have been announced."""
+    found: list[Event] = []
+    problem = problem_of(result)
+    if problem is not None and problem != before.failure:
+        found.append(Event("cycle_failed", f"spectrum-reconciler: cycle {problem}"))
+    if problem is None and before.failure is not None:
+        found.append(Event("cycle_recovered", "spectrum-reconciler: cycles succeed again"))
+    if result.drift is None:  # nothing was seen: what was announced still stands
+        return found, Announced(before.drift, problem)
+    standing = {entry.ident: entry for entry in result.standing}
+    repaired = _repaired(result)
+    if repaired:
+        found.append(_listing("drift_repaired", "drift repaired", repaired, show_origins))
+    appeared = [standing[i] for i in sorted(standing.keys() - before.drift)]
+    if appeared:
+        found.append(_listing("drift_appeared", "drift detected", appeared, show_origins))
+    healed = {e.ident for e in repaired}
+    cleared = sorted(before.drift - standing.keys() - healed)
+    if cleared:
+        text = "spectrum-reconciler: drift cleared:\n" + "\n".join(cleared)
+        found.append(Event("drift_cleared", text, tuple(cleared)))
+    return found, Announced(frozenset(standing), problem)
+
+
+def _repaired(result: CycleResult) -> list[DriftEntry]:
+    standing = {e.ident for e in result.standing}
+    return [e for e in result.found if e.ident not in standing] if result.report else []
+
+
+def _listing(kind: str, title: str, entries: Sequence[DriftEntry], show: bool) -> Event:
+    lines = [_describe(entry, show) for entry in entries]
+    text = f"spectrum-reconciler: {title} ({len(entries)}):\n" + "\n".join(lines)
+    return Event(kind, text, tuple(entry.ident for entry in entries))
+
+
+def _describe(entry: DriftEntry, show_origins: bool) -> str:
+    line = f"{_SYMBOL[entry.kind]} {entry.zone} {entry.dns_name} {entry.protocol} ({entry.kind})"
+    action = entry.action
+    if action is None or not action.changes:
+        return line
+    shown = action if show_origins else redact_action(action)
+    changes = "; ".join(f"{c.path}: {spell(c.before)} -> {spell(c.after)}" for c in shown.changes)
+    return f"{line}: {changes}"
+
+
+class Notifier:
+    """Posts events to one webhook; remembers what was announced in ``state_path``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        state_path: str | None = None,
+        show_origins: bool = False,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._url = check_webhook_url(url)
+        self._state_path = state_path
+        self._show_origins = show_origins
+        self._http = httpx.Client(transport=transport, timeout=10.0)
+        self.announced = load_state(state_path)
+
+    def notify(self, result: CycleResult) -> None:
+        """Announce what is new since the last announcement; on a failed post, retry next time."""
+        found, after = events(self.announced, result, show_origins=self._show_origins)
+        if not self._post_all(found):
+            return
+        if after != self.announced and self._state_path:
+            save_state(self._state_path, after)
+        self.announced = after
+
+    def _post_all(self, found: Iterable[Event]) -> bool:
+        for event in found:
+            try:
+                self._http.post(self._url, json=event.payload()).raise_for_status()
+            except httpx.HTTPError as error:  # the URL is a secret: say what failed, not where
+                log.warning("notify: the webhook refused %s (%s)", event.kind, type(error).__name__)
+                return False
+            log.info("notify: sent %s", event.kind)
+        return True
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def check_webhook_url(url: str) -> str:
+    """An https:// URL, or http:// to loopback (a local relay or a test receiver)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return url
+    if parts.scheme == "http" and (host == "localhost" or _is_loopback(host)):
+        return url
+    raise ReconcilerError(
+        "--notify-webhook must be an https:// URL (plain http:// only to loopback)"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_state(path: str | None) -> Announced:
+    """What an earlier run announced; nothing when there is no state file or it is unreadable."""
+    if not path:
+        return Announced()
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Announced()
+    except (OSError, ValueError) as error:
+        log.warning("notify: ignoring the state file %s (%s)", path, error)
+        return Announced()
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        log.warning("notify: ignoring the state file %s (not ours)", path)
+        return Announced()
+    failure = data.get("failure")
+    drift = data.get("drift") or []
+    return Announced(frozenset(str(i) for i in drift), str(failure) if failure else None)
+
+
+def save_state(path: str, announced: Announced) -> None:
+    document = {
+        "version": STATE_VERSION,
+        "drift": sorted(announced.drift),
+        "failure": announced.failure,
+    }
+    write_atomically(path, json.dumps(document, indent=1) + "\n")

@@ -1,0 +1,191 @@
+"""Shell: reconcile on a schedule — one cycle (``--once``, for a CronJob) or a loop (``--every``).
+
+One cycle = load -> plan -> (apply, with ``--self-heal``) -> a ``CycleResult`` value. A separate
+step acts on that value: metrics, notifications, one log line (``Reporter``). A file that fails
+validation fails the cycle before anything is read, so it can never plan deletions; a refusal by
+the safety gate or a guardrail is reported and counted, never forced. The loop runs its cycles
+one after another (never two at once), sleeps between them, and on SIGTERM stops after the
+cycle that is running. API clients (and so each token's rate limiter) live across cycles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TextIO
+
+from reconciler.applying import workflow
+from reconciler.applying.executor import DEFAULT_PARALLELISM, ApplyReport, Executor, Outcome
+from reconciler.checks import static_ips
+from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError, SafetyError
+from reconciler.live.accounts import Accounts
+from reconciler.logs import scrub
+from reconciler.model import Plan
+from reconciler.running.cycle import CycleResult, exit_code, log_record, summary_line
+from reconciler.running.metrics import Health, Metrics
+from reconciler.running.notify import Notifier
+
+log = logging.getLogger(__name__)
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``30s``, ``5m``, ``1h30m``, ``250ms`` (or a bare number of seconds)."""
+    spelled = text.strip().lower()
+    with contextlib.suppress(ValueError):
+        seconds = float(spelled)
+        if seconds > 0:
+            return seconds
+    parts = _DURATION_PART.findall(spelled)
+    if not parts or "".join(n + u for n, u in parts) != spelled:
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m or 1h30m")
+    seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be longer than zero")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every cycle does."""
+
+    paths: tuple[str, ...]
+    self_heal: bool = False
+    parallelism: int = DEFAULT_PARALLELISM
+
+
+def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResult:
+    """Load, plan and (with self_heal) apply once; every error becomes part of the result."""
+    started, clock = time.time(), time.monotonic()
+    try:
+        desired = workflow.load(settings.paths)
+        live = accounts.fetch_live(desired.zones)
+        plan = workflow.plan_against(desired, live, sources=settings.paths)
+        report, refusal = _heal(plan, accounts, settings) if settings.self_heal else (None, None)
+    except ConfigError as error:
+        for problem in error.problems:
+            log.error("%s", problem)
+        first = f" (first: {error.problems[0]})" if error.problems else ""
+        return _failed(number, started, clock, accounts, f"{error}{first}")
+    except ReconcilerError as error:
+        return _failed(number, started, clock, accounts, scrub(str(error)))
+    return CycleResult(
+        number,
+        started,
+        time.monotonic() - clock,
+        zones=tuple(zone.name for zone in plan.zones),
+        drift=workflow.drift_of(plan),
+        report=report,
+        refusal=refusal,
+        budget=accounts.budget(),
+        self_heal=settings.self_heal,
+    )
+
+
+def _failed(
+    number: int, started: float, clock: float, accounts: Accounts, error: str
+) -> CycleResult:
+    duration = time.monotonic() - clock
+    return CycleResult(number, started, duration, error=error, budget=accounts.budget())
+
+
+def _heal(
+    plan: Plan, accounts: Accounts, settings: Settings
+) -> tuple[ApplyReport | None, str | None]:
+    """Apply the plan as ``apply`` would, never forced (no --force, no --break-glass).
+
+    Before any write: each token's part has its static edge IPs checked against its account's
+    address plane (a refusal fails the cycle), then the guardrails and the safety gate judge
+    the whole plan. What they allow is written, each token's part through its own client.
+    """
+    if not plan.has_changes:
+        return None, None
+    parts = [part for part in accounts.split(plan) if part.plan.has_changes]
+    for part in parts:
+        static_ips.check_plan(part.plan, part.client.addresses)  # raises AddressRefusedError
+    try:
+        verdict = workflow.guard(plan, force=False)
+    except SafetyError as refusal:
+        return None, scrub(str(refusal))
+    outcomes: list[Outcome] = []
+    for part in accounts.split(verdict.plan):
+        if part.plan.has_changes:
+            executor = Executor(part.client, parallelism=settings.parallelism)
+            one_token = dataclasses.replace(verdict, plan=part.plan)
+            outcomes.extend(workflow.run_verdict(one_token, executor).outcomes)
+    return ApplyReport(tuple(outcomes)), None
+
+
+@dataclass
+class Reporter:
+    """The step that acts on a cycle's result: metrics, notifications, one log line."""
+
+    metrics: Metrics
+    stream: TextIO
+    log_format: str = "text"
+    metrics_file: str | None = None
+    notifier: Notifier | None = None
+    health: Health | None = None
+
+    def __call__(self, result: CycleResult) -> None:
+        self.metrics.record(result)
+        if self.metrics_file:
+            try:
+                self.metrics.write(self.metrics_file)
+            except ReconcilerError as error:
+                log.error("metrics: %s", error)
+        if self.notifier is not None:
+            self.notifier.notify(result)
+        if result.error is not None:
+            print(f"error: {result.error}", file=sys.stderr, flush=True)
+        if self.log_format == "json":
+            print(json.dumps(log_record(result), sort_keys=True), file=self.stream, flush=True)
+        else:
+            print(summary_line(result), file=self.stream, flush=True)
+        if self.health is not None:
+            self.health.beat()
+
+
+def run(
+    settings: Settings,
+    accounts: Accounts,
+    report: Reporter,
+    *,
+    every: float | None,
+    stop: threading.Event,
+) -> int:
+    """Run one cycle (``every`` None) and return its exit code, or loop until ``stop`` is set."""
+    number = 0
+    while True:
+        number += 1
+        result = run_cycle(number, settings, accounts)
+        report(result)
+        if every is None:
+            return exit_code(result)
+        if stop.is_set() or stop.wait(every):
+            print(f"reconcile: stopped after cycle {number}", file=sys.stderr, flush=True)
+            return EXIT_OK
+
+
+@contextlib.contextmanager
+def stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
+    """While inside, SIGTERM sets ``stop`` (the running cycle finishes) instead of killing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
