@@ -8,12 +8,9 @@ checks the plan it was given against live state before it writes anything.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import os
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reconciler.applying.executor import ApplyReport, Executor
@@ -22,7 +19,6 @@ from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.desired.loading import load_desired_state
 from reconciler.errors import (
     ConfigError,
-    OutputFileError,
     PlanFileError,
     ReconcilerError,
     StalePlanError,
@@ -151,59 +147,3 @@ def run_verdict(verdict: guardrails.Verdict, executor: Executor) -> ApplyReport:
             key=action.key.to_dict(),
         )
     return executor.apply(verdict.plan)
-
-
-def write_atomically(path: str, text: str) -> None:
-    """Write a whole file or nothing: a temporary file beside it, then one rename."""
-    target = Path(path)
-    try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    except OSError as error:
-        raise OutputFileError(path, error.strerror or error) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise OutputFileError(path, error.strerror or error) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def write_files_atomically(files: Mapping[Path, str]) -> None:
-    """Write every file or none: all to temporary files beside their targets, then the renames.
-
-    A failure before the renames removes every temporary file and leaves the targets as they
-    were. A target that is a directory is refused before anything is staged.
-    """
-    staged: list[tuple[str, Path]] = []
-    try:
-        for target in files:
-            if target.is_dir():  # the one thing that lets staging succeed and a rename fail
-                raise IsADirectoryError(errno.EISDIR, "it is a directory")
-        for target, text in files.items():
-            staged.append((_stage(target, text), target))
-        for temporary, target in staged:
-            os.replace(temporary, target)
-    except OSError as error:
-        raise OutputFileError(target, error.strerror or error) from None
-    finally:
-        for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
-
-
-def _stage(target: Path, text: str) -> str:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return temporary

@@ -8,8 +8,8 @@ from typing import TextIO
 
 from reconciler import render
 from reconciler.applying.executor import ApplyReport, Status, outcome_line
-from reconciler.cli.files import read_capped_text
 from reconciler.errors import PlanFileError
+from reconciler.files import read_capped_text
 from reconciler.logs import scrub
 from reconciler.model import Plan, Problem
 from reconciler.planning.planner import Drift

@@ -19,6 +19,7 @@ from reconciler.cli.options import (
     use_color,
 )
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
+from reconciler.files import write_atomically
 from reconciler.live.connect import Connection, open_client
 from reconciler.wording import count
 
@@ -87,7 +88,7 @@ def plan(
     with open_client(connection, desired.zones) as client:
         the_plan = workflow.plan_for(desired, client, sources=paths, checks=checks)
     if out:
-        workflow.write_atomically(out, output.plan_document_text(the_plan))
+        write_atomically(out, output.plan_document_text(the_plan))
     stream = stdout()
     output.show_plan(the_plan, fmt, stream, color=use_color(stream), redact=redact_origins)
     return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK

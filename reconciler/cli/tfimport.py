@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.files import read_capped_text
 from reconciler.cli.options import guarded_offline
 from reconciler.errors import EXIT_OK, OutputFileError, ReconcilerError, TerraformStateError
+from reconciler.files import read_capped_text, write_files_atomically
 from reconciler.wording import count
 
 MAX_STATE_BYTES = 256 * 1024 * 1024
@@ -41,7 +41,6 @@ def import_terraform(state: str, out_dir: str) -> int:
       spectrum-reconciler import-terraform state.json --out config/
       spectrum-reconciler plan --detailed-exitcode config/   # exit 0: nothing to change
     """
-    from reconciler.applying import workflow
     from reconciler.interop.export import desired_state_text
     from reconciler.interop.tfimport import import_state, removed_blocks
 
@@ -62,7 +61,7 @@ def import_terraform(state: str, out_dir: str) -> int:
     names = [path.name for path in files]
     files[directory / "removed.tf"] = removed_blocks(result, names)
     _refuse_overwriting(files)
-    workflow.write_files_atomically(files)
+    write_files_atomically(files)
     for note in result.notes:
         click.echo(f"not carried over: {note}", err=True)
     click.echo(

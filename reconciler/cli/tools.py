@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.applying import workflow
 from reconciler.cli import output
 from reconciler.cli.options import (
     FORMATS,
@@ -22,6 +21,7 @@ from reconciler.cli.options import (
     zone_names,
 )
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, ReconcilerError
+from reconciler.files import write_atomically
 from reconciler.live.connect import Connection, open_client
 from reconciler.live.ratelimit import RateLimit
 from reconciler.model import ZoneSpec
@@ -61,7 +61,7 @@ def export(
         (live,) = client.fetch_live([spec])
     text = export_document(live, out_path=out, schema_ref=schema_ref)
     if out:
-        workflow.write_atomically(out, text)
+        write_atomically(out, text)
         click.echo(f"exported {count(len(live.apps), 'app')} of {live.name} to {out}", err=True)
     else:
         stdout().write(text)

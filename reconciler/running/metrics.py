@@ -23,12 +23,13 @@ from prometheus_client import (
     Counter,
     Gauge,
     disable_created_metrics,
+    generate_latest,
     make_wsgi_app,
-    write_to_textfile,
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from reconciler.errors import OutputFileError, ReconcilerError
+from reconciler.errors import ReconcilerError
+from reconciler.files import write_atomically
 from reconciler.running.cycle import CycleResult
 
 log = logging.getLogger(__name__)
@@ -144,11 +145,9 @@ class Metrics:
                     self.last_success.set(sample.value)
 
     def write(self, path: str) -> None:
-        """Replace ``path`` atomically (a temporary file beside it, then a rename)."""
-        try:
-            write_to_textfile(path, self.registry)
-        except OSError as error:
-            raise OutputFileError(path, error.strerror or error) from None
+        """Replace ``path`` whole (``files.write_atomically``), readable by the textfile
+        collector, which runs as another user."""
+        write_atomically(path, generate_latest(self.registry).decode("utf-8"), mode=0o644)
 
     def serve(self, port: int, health: Health, host: str = "0.0.0.0") -> MetricsServer:
         """Serve ``/metrics`` and ``/healthz`` on a background thread until ``close()``."""

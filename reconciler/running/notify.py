@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from reconciler.applying.executor import Status
-from reconciler.applying.workflow import write_atomically
 from reconciler.errors import ReconcilerError
+from reconciler.files import write_atomically
 from reconciler.render._common import redact_action, spell
 from reconciler.running.cycle import CycleResult, DriftEntry
 
