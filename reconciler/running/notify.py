@@ -26,7 +26,7 @@ from reconciler.applying.executor import Status
 from reconciler.errors import ReconcilerError
 from reconciler.files import write_atomically
 from reconciler.render._common import redact_action, spell
-from reconciler.running.cycle import CycleResult, DriftEntry
+from reconciler.running.cycle import CycleResult, DriftEntry, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +55,15 @@ class Event:
 
 
 def problem_of(result: CycleResult) -> str | None:
-    """Why the cycle did not do its job, if it did not."""
-    if result.error is not None or result.drift is None:
+    """Why the cycle did not do its job (its outcome says whether it did), if it did not."""
+    outcome, report = result.outcome, result.report
+    if outcome is Outcome.FAILED:
         return f"failed: {result.error or 'no plan'}"
-    if result.refusal is not None:
+    if outcome is Outcome.REFUSED:
         return f"refused: {result.refusal}"
-    if result.report is not None and not result.report.complete:
-        failed = result.report.count(Status.FAILED) + result.report.count(Status.SKIPPED)
-        return f"partly applied: {failed} of {len(result.report.outcomes)} actions not done"
+    if outcome is Outcome.PARTIAL and report is not None:
+        failed = report.count(Status.FAILED) + report.count(Status.SKIPPED)
+        return f"partly applied: {failed} of {len(report.outcomes)} actions not done"
     return None
 
 
