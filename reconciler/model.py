@@ -201,7 +201,7 @@ class Action:
     body: AppConfig | None = None
     changes: tuple[FieldChange, ...] = ()
     reasons: tuple[str, ...] = ()
-    source: str | None = None
+    source: Location | None = None  # where the desired app is declared; None for a delete
 
     @property
     def sort_key(self) -> tuple[str, str, str, str]:
@@ -219,7 +219,7 @@ class Action:
             "body": _plain(self.body),
             "changes": [c.to_dict() for c in self.changes],
             "reasons": list(self.reasons),
-            "source": self.source,
+            "source": _text(self.source),
         }
 
 
@@ -253,14 +253,14 @@ class ZoneSnapshot:
 @dataclass(frozen=True)
 class PlanWarning:
     """Something apply will do that probably does not work as meant (``checks.addressing``):
-    ``kind`` names it (``ip_not_byoip``, ``prefix_withdrawn``, ...), ``source`` is the app's
-    ``file:line:col``."""
+    ``kind`` names it (``ip_not_byoip``, ``prefix_withdrawn``, ...), ``source`` is where the
+    app is declared."""
 
     kind: str
     key: AppKey
     ip: str
     message: str
-    source: str | None = None
+    source: Location | None = None
 
     def to_dict(self) -> dict[str, JSON]:
         return {
@@ -269,7 +269,7 @@ class PlanWarning:
             "key": self.key.to_dict(),
             "ip": self.ip,
             "message": self.message,
-            "source": self.source,
+            "source": _text(self.source),
         }
 
 
@@ -303,6 +303,11 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.actions)
+
+
+def _text(location: Location | None) -> str | None:
+    """A location as documents write it: ``file:line:col``."""
+    return None if location is None else str(location)
 
 
 def _plain(value: JSON) -> JSON:

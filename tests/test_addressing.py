@@ -13,7 +13,7 @@ from reconciler.checks.addressing import (
     check_addresses,
     plane_from_api,
 )
-from reconciler.model import AppKey
+from reconciler.model import AppKey, Location
 
 ACCOUNT = "acc1"
 
@@ -47,7 +47,7 @@ def plane(
 
 def use(*ips: str, transport: str = "tcp", protocol: str = "tcp/22") -> AddressUse:
     key = AppKey.of("example.com", "a.example.com", protocol)
-    return AddressUse(key, ACCOUNT, transport, ips, "apps.yaml:3:5")
+    return AddressUse(key, ACCOUNT, transport, ips, Location("apps.yaml", 3, 5))
 
 
 def kinds(found: list[Any]) -> list[tuple[str, str]]:
@@ -121,7 +121,7 @@ def test_a_withdrawn_prefix_is_warned_with_everything_the_operator_needs() -> No
     assert found.kind == "prefix_withdrawn"
     assert found.message.startswith("a.example.com tcp/22 edge IP 198.51.100.10: prefix ")
     assert "(approved, withdrawn), binding 198.51.100.0/24 -> Spectrum (active)" in found.message
-    assert found.source == "apps.yaml:3:5"
+    assert str(found.source) == "apps.yaml:3:5"
     assert found.as_warning().to_dict() == {
         "kind": "prefix_withdrawn",
         "zone": "example.com",

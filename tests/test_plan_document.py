@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from reconciler.errors import PlanFileError
-from reconciler.model import (
-    Plan,
-)
+from reconciler.model import Location, Plan
 from reconciler.render.plan_document import plan_from_document, plan_to_document, seal
 from tests.scenarios import scenario_plan
 
@@ -63,6 +62,15 @@ def test_round_trip_gives_back_the_same_plan() -> None:
     again = plan_from_document(text, "plan.json")
     assert again == plan
     assert plan_to_document(again) == plan_to_document(plan)
+
+
+def test_an_action_source_is_written_as_file_line_col_and_read_back_whole() -> None:
+    where = Location("c:/zones/a:b.yaml", 12, 5)  # colons in the file name too
+    plan = mixed_plan()
+    plan = dataclasses.replace(plan, actions=(dataclasses.replace(plan.actions[0], source=where),))
+    document = plan_to_document(plan)
+    assert document["actions"][0]["source"] == "c:/zones/a:b.yaml:12:5"
+    assert plan_from_document(text_of(document), "plan.json").actions[0].source == where
 
 
 def test_hand_edit_is_refused_by_the_checksum() -> None:

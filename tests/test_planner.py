@@ -70,7 +70,7 @@ def test_byoip_switch_is_a_recreate_with_reasons() -> None:
         "origin_direct": ["tcp://192.0.2.1:22"],
         "edge_ips": {"type": "static", "ips": ["198.51.100.10"]},
     }
-    assert action.source == "byoip-switch-recreate/desired.yaml:4:5"
+    assert str(action.source) == "byoip-switch-recreate/desired.yaml:4:5"
 
 
 def test_duplicate_live_identity_names_both_ids() -> None:

@@ -24,8 +24,8 @@ from reconciler.model import ActionKind, AppKey, DesiredState, Location, Plan, P
 from reconciler.planning.normalize import normalize_app
 
 _WRITES = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.RECREATE)
-# What one app contributes: zone id, key, normalized app, source (file:line:col).
-Target = tuple[str, AppKey, Mapping[str, Any], str | None]
+# What one app contributes: zone id, key, normalized app, where it is declared.
+Target = tuple[str, AppKey, Mapping[str, Any], Location | None]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def check_declared(
             zone_ids.get(app.key.zone.lower(), ""),
             app.key,
             normalize_app(app.config),
-            str(app.source),
+            app.source,
         )
         for app in desired.apps
     ]
@@ -111,22 +111,11 @@ def _use(target: Target, account_id: str) -> AddressUse:
 
 
 def _problem(finding: Finding) -> Problem:
-    return Problem(_location(finding.source), _with_kind(finding))
+    return Problem(finding.source, _with_kind(finding))
 
 
 def _with_kind(finding: Finding) -> str:
     return f"{finding.message} [{finding.kind}]"
-
-
-def _location(source: str | None) -> Location | None:
-    """``file:line:col`` back into a Location (the file name itself may hold colons)."""
-    if not source:
-        return None
-    file, _, rest = source.rpartition(":")
-    file, _, line = file.rpartition(":")
-    if not (file and line.isdigit() and rest.isdigit()):
-        return None
-    return Location(file, int(line), int(rest))
 
 
 def _summary(refused: Iterable[Finding], checks: AddressChecks) -> str:

@@ -109,9 +109,7 @@ def _snapshot(index: _LiveIndex, matched: set[AppKey]) -> ZoneSnapshot:
 
 def _create(key: AppKey, zone_id: str, desired: DesiredApp, after: dict[str, Any]) -> Action:
     body = request_body(desired.config)
-    return Action(
-        ActionKind.CREATE, key, zone_id, after=after, body=body, source=str(desired.source)
-    )
+    return Action(ActionKind.CREATE, key, zone_id, after=after, body=body, source=desired.source)
 
 
 def _change(
@@ -134,7 +132,7 @@ def _change(
     record = live_record(live.config, before)
     return Action(
         kind, key, zone_id, app_id=live.app_id, before=record, after=after, body=body,
-        changes=changes, reasons=reasons, source=str(desired.source),
+        changes=changes, reasons=reasons, source=desired.source,
     )  # fmt: skip
 
 

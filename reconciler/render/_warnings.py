@@ -17,7 +17,7 @@ SKIPPED = (
 
 
 def _where(warning: PlanWarning) -> str:
-    return warning.source or warning.key.zone
+    return str(warning.source) if warning.source else warning.key.zone
 
 
 def text_lines(warnings: Sequence[PlanWarning], address_checks: str) -> list[str]:

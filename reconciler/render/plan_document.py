@@ -25,6 +25,7 @@ from reconciler.model import (
     AppKey,
     FieldChange,
     LiveAppStamp,
+    Location,
     Plan,
     PlanWarning,
     SafetyPolicy,
@@ -145,7 +146,7 @@ def _action_from_dict(item: Mapping[str, Any]) -> Action:
         body=item["body"],
         changes=tuple(FieldChange(c["path"], c["before"], c["after"]) for c in item["changes"]),
         reasons=tuple(item["reasons"]),
-        source=item["source"],
+        source=_location(item["source"]),
     )
 
 
@@ -178,4 +179,14 @@ def plan_from_document(text: str, source: str) -> Plan:
 
 def _warning_from_dict(item: Mapping[str, Any]) -> PlanWarning:
     key = AppKey(item["zone"], item["key"]["dns_name"], item["key"]["protocol"])
-    return PlanWarning(item["kind"], key, item["ip"], item["message"], item["source"])
+    return PlanWarning(item["kind"], key, item["ip"], item["message"], _location(item["source"]))
+
+
+def _location(text: str | None) -> Location | None:
+    """``file:line:col`` (as ``Location`` writes it) back into a Location; the file name itself
+    may hold colons, so the numbers are taken from the right."""
+    file, _, col = (text or "").rpartition(":")
+    file, _, line = file.rpartition(":")
+    if not (file and line.isdigit() and col.isdigit()):
+        return None
+    return Location(file, int(line), int(col))

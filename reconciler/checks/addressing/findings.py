@@ -13,7 +13,7 @@ from reconciler.checks.addressing.plane import (
     Binding,
     describe,
 )
-from reconciler.model import AppKey, PlanWarning
+from reconciler.model import AppKey, Location, PlanWarning
 
 REFUSED_KINDS = ("udp_on_magic_transit", "prefix_not_approved")
 WARNING_KINDS = ("ip_not_byoip", "binding_not_spectrum", "binding_provisioning", "prefix_withdrawn")
@@ -28,7 +28,7 @@ class AddressUse:
     account_id: str
     transport: str  # tcp | udp
     ips: tuple[str, ...]
-    source: str | None = None  # file:line:col of the app
+    source: Location | None = None  # where the app is declared
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Finding:
     key: AppKey
     ip: str
     message: str
-    source: str | None
+    source: Location | None
 
     @property
     def refused(self) -> bool:
@@ -57,7 +57,7 @@ def check_addresses(
 ) -> list[Finding]:
     """Every refusal and warning for every static IP of ``uses``, in app then IP order."""
     found: list[Finding] = []
-    for use in sorted(uses, key=lambda u: (u.key, u.source or "")):
+    for use in sorted(uses, key=lambda u: (u.key, str(u.source or ""))):
         plane = planes.get(use.account_id, AddressPlane(use.account_id))
         for text in use.ips:
             ip = _address(text)
