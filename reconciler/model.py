@@ -1,6 +1,8 @@
-"""Plain immutable values that flow between the pipeline stages.
+"""Plain immutable values the pipeline starts from: what the files declare and what is live.
 
-Nothing here does I/O. App configurations are carried as JSON-shaped mappings in the API's own
+Nothing here does I/O. Locations and problems, app keys, a zone's policies (safety,
+guardrails, freeze), desired state and live state; the plan's values built from them are in
+``reconciler.plan``. App configurations are carried as JSON-shaped mappings in the API's own
 field names (the Spectrum app object of
 https://developers.cloudflare.com/api/resources/spectrum/subresources/apps/ and SDK
 ``cloudflare==5.9.0`` ``types/spectrum``); ``normalize`` decides what they mean.
@@ -8,12 +10,10 @@ https://developers.cloudflare.com/api/resources/spectrum/subresources/apps/ and 
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-JSON = Any
 AppConfig = Mapping[str, Any]
 
 
@@ -155,165 +155,3 @@ class LiveZone:
     name: str
     zone_id: str
     apps: tuple[LiveApp, ...]
-
-
-class ActionKind(enum.Enum):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-    RECREATE = "recreate"
-
-    @property
-    def symbol(self) -> str:
-        return {"create": "+", "update": "~", "delete": "-", "recreate": "-/+"}[self.value]
-
-    @property
-    def destructive(self) -> bool:
-        return self in (ActionKind.DELETE, ActionKind.RECREATE)
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One changed field: a dotted path (``dns.type``, ``origin_direct``) with both values."""
-
-    path: str
-    before: JSON
-    after: JSON
-
-    def to_dict(self) -> dict[str, JSON]:
-        return {"path": self.path, "before": self.before, "after": self.after}
-
-
-@dataclass(frozen=True)
-class Action:
-    """One change to make, carrying everything the executor needs (no second lookup).
-
-    ``before`` is the live app normalized (None for a create), ``after`` the desired app
-    normalized (None for a delete), ``body`` the exact request body a create or update sends.
-    """
-
-    kind: ActionKind
-    key: AppKey
-    zone_id: str
-    app_id: str | None = None
-    before: AppConfig | None = None
-    after: AppConfig | None = None
-    body: AppConfig | None = None
-    changes: tuple[FieldChange, ...] = ()
-    reasons: tuple[str, ...] = ()
-    source: Location | None = None  # where the desired app is declared; None for a delete
-
-    @property
-    def sort_key(self) -> tuple[str, str, str, str]:
-        return (self.key.zone, self.key.dns_name, self.key.protocol, self.kind.value)
-
-    def to_dict(self) -> dict[str, JSON]:
-        return {
-            "action": self.kind.value,
-            "zone": self.key.zone,
-            "zone_id": self.zone_id,
-            "app_id": self.app_id,
-            "key": self.key.to_dict(),
-            "before": _plain(self.before),
-            "after": _plain(self.after),
-            "body": _plain(self.body),
-            "changes": [c.to_dict() for c in self.changes],
-            "reasons": list(self.reasons),
-            "source": _text(self.source),
-        }
-
-
-@dataclass(frozen=True)
-class LiveAppStamp:
-    """What a saved plan remembers of one live app, to notice if it moved before apply."""
-
-    key: AppKey
-    modified_on: str | None
-    digest: str
-    config: AppConfig | None = None  # normalized, so a stale plan can name the fields that moved
-
-
-@dataclass(frozen=True)
-class ZoneSnapshot:
-    """A zone as the plan saw it: its live apps by id and the policies in force.
-
-    ``ignore`` and ``guardrails`` are the zone's settings when planned; ``unmanaged`` holds the
-    ids of undeclared live apps that ``prune: false`` keeps (ignored apps are not listed).
-    """
-
-    name: str
-    zone_id: str
-    apps: Mapping[str, LiveAppStamp]
-    safety: SafetyPolicy = field(default_factory=SafetyPolicy)
-    ignore: tuple[str, ...] = ()
-    guardrails: Guardrails = field(default_factory=Guardrails)
-    unmanaged: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PlanWarning:
-    """Something apply will do that probably does not work as meant (``checks.addressing``):
-    ``kind`` names it (``ip_not_byoip``, ``prefix_withdrawn``, ...), ``source`` is where the
-    app is declared."""
-
-    kind: str
-    key: AppKey
-    ip: str
-    message: str
-    source: Location | None = None
-
-    def to_dict(self) -> dict[str, JSON]:
-        return {
-            "kind": self.kind,
-            "zone": self.key.zone,
-            "key": self.key.to_dict(),
-            "ip": self.ip,
-            "message": self.message,
-            "source": _text(self.source),
-        }
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The actions that make live match desired, sorted deterministically, with what they saw.
-
-    ``warnings``: what the address check found; ``address_checks``: ``checked``, ``skipped``
-    (``--skip-address-checks``) or ``not needed`` (no app to write has static edge IPs).
-    """
-
-    actions: tuple[Action, ...]
-    unchanged: int = 0
-    zones: tuple[ZoneSnapshot, ...] = ()
-    sources: tuple[str, ...] = ()  # the PATHs planned from, so apply --plan can re-read them
-    made_at: str | None = None  # when it was planned (RFC 3339): what a freeze is judged against
-    warnings: tuple[PlanWarning, ...] = ()
-    address_checks: str = "not needed"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "actions", tuple(sorted(self.actions, key=lambda a: a.sort_key)))
-
-    @property
-    def summary(self) -> dict[str, int]:
-        counts = {kind.value: 0 for kind in ActionKind}
-        for action in self.actions:
-            counts[action.kind.value] += 1
-        counts["unchanged"] = self.unchanged
-        return counts
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.actions)
-
-
-def _text(location: Location | None) -> str | None:
-    """A location as documents write it: ``file:line:col``."""
-    return None if location is None else str(location)
-
-
-def _plain(value: JSON) -> JSON:
-    """A deep copy of a JSON-shaped value as plain dicts and lists (for json.dumps)."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value

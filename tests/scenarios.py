@@ -14,10 +14,10 @@ from reconciler.model import (
     LiveApp,
     LiveZone,
     Location,
-    Plan,
     SafetyPolicy,
     ZoneSpec,
 )
+from reconciler.plan import Plan
 from reconciler.planning.normalize import app_key
 from reconciler.planning.planner import build_plan
 

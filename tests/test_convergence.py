@@ -21,7 +21,8 @@ from reconciler.applying import workflow
 from reconciler.applying.executor import Executor, Status
 from reconciler.emulator import Emulator
 from reconciler.errors import StalePlanError
-from reconciler.model import ActionKind, AppKey, Plan
+from reconciler.model import AppKey
+from reconciler.plan import ActionKind, Plan
 from tests.conftest import make_client, make_emulator
 
 VNET = "f70ff985-a4ef-4643-bbbc-4a0ed4fc8415"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.model import FieldChange
+from reconciler.plan import FieldChange
 from reconciler.planning.diff import diff_apps
 from reconciler.planning.normalize import normalize_app
 

@@ -14,7 +14,8 @@ from reconciler.applying import workflow
 from reconciler.applying.executor import Executor, Status, phases
 from reconciler.applying.journal import Journal
 from reconciler.emulator import Emulator
-from reconciler.model import Action, ActionKind, AppKey, Plan
+from reconciler.model import AppKey
+from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.replace import Replace
 from tests.conftest import make_client, make_emulator
 
@@ -444,7 +445,8 @@ class TestNoNewActionAfterAFailure:
 def test_an_interrupted_apply_exits_4_after_a_write_and_1_before_any() -> None:
     from reconciler.applying.executor import ApplyReport, Outcome
     from reconciler.cli.apply import exit_code
-    from reconciler.model import Action, AppKey
+    from reconciler.model import AppKey
+    from reconciler.plan import Action
 
     action = Action(ActionKind.DELETE, AppKey("example.com", "a.example.com", "tcp/22"), "z")
     skipped = Outcome(action, Status.SKIPPED, "interrupted")

@@ -10,17 +10,8 @@ import pytest
 
 from reconciler.checks import guardrails
 from reconciler.checks.guardrails import GuardrailError, Overrides, assess
-from reconciler.model import (
-    Action,
-    ActionKind,
-    AppKey,
-    Freeze,
-    Guardrails,
-    LiveAppStamp,
-    Plan,
-    SafetyPolicy,
-    ZoneSnapshot,
-)
+from reconciler.model import AppKey, Freeze, Guardrails, SafetyPolicy
+from reconciler.plan import Action, ActionKind, LiveAppStamp, Plan, ZoneSnapshot
 
 ZONE_ID = "0" * 32
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)

@@ -10,7 +10,8 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from reconciler.errors import OutputFileError, ReconcilerError
-from reconciler.model import ActionKind, AppKey
+from reconciler.model import AppKey
+from reconciler.plan import ActionKind
 from reconciler.planning.planner import Drift
 from reconciler.running.cycle import CycleResult
 from reconciler.running.metrics import Health, Metrics

@@ -9,7 +9,8 @@ import pytest
 
 from reconciler.applying.executor import ApplyReport, Outcome, Status
 from reconciler.errors import ReconcilerError
-from reconciler.model import Action, ActionKind, AppKey, FieldChange
+from reconciler.model import AppKey
+from reconciler.plan import Action, ActionKind, FieldChange
 from reconciler.planning.planner import Drift
 from reconciler.running.cycle import CycleResult
 from reconciler.running.notify import (

@@ -11,7 +11,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from reconciler.errors import PlanFileError
-from reconciler.model import Location, Plan
+from reconciler.model import Location
+from reconciler.plan import Plan
 from reconciler.render.plan_document import plan_from_document, plan_to_document, seal
 from tests.scenarios import scenario_plan
 

@@ -13,16 +13,15 @@ from hypothesis import strategies as st
 from reconciler.applying.workflow import guard
 from reconciler.errors import PlanError, SafetyError
 from reconciler.model import (
-    ActionKind,
     DesiredApp,
     DesiredState,
     LiveApp,
     LiveZone,
     Location,
-    Plan,
     SafetyPolicy,
     ZoneSpec,
 )
+from reconciler.plan import ActionKind, Plan
 from reconciler.planning.normalize import app_key, fingerprint, normalize_app
 from reconciler.planning.planner import build_plan, classify_drift
 from tests.scenarios import load_scenario

@@ -11,13 +11,8 @@ from typing import Any
 import pytest
 
 from reconciler import render
-from reconciler.model import (
-    Action,
-    ActionKind,
-    AppKey,
-    FieldChange,
-    Plan,
-)
+from reconciler.model import AppKey
+from reconciler.plan import Action, ActionKind, FieldChange, Plan
 from reconciler.planning.planner import Drift, classify_drift
 from reconciler.render.plan_document import plan_from_document, plan_to_document
 from tests.scenarios import scenario_plan

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.applying.journal import Journal
 from reconciler.errors import ApiError
-from reconciler.model import Action, ActionKind, Plan
+from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.normalize import normalize_app, update_body
 from reconciler.planning.replace import Replace, replace_units
 from reconciler.planning.unknown_fields import carried, restore_body, unknown_fields

@@ -23,7 +23,8 @@ from reconciler.errors import (
     ReconcilerError,
     StalePlanError,
 )
-from reconciler.model import DesiredState, LiveZone, Plan, ZoneSpec
+from reconciler.model import DesiredState, LiveZone, ZoneSpec
+from reconciler.plan import Plan
 from reconciler.planning.gcpause import collector_paused
 from reconciler.planning.planner import Drift, build_plan, classify_drift
 from reconciler.planning.stale import stale_reasons

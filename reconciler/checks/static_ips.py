@@ -20,7 +20,8 @@ from typing import Any, Protocol
 from reconciler.checks.addressing import AddressPlane, AddressUse, Finding, check_addresses
 from reconciler.desired.ports import protocol_ports
 from reconciler.errors import AddressRefusedError
-from reconciler.model import ActionKind, AppKey, DesiredState, Location, Plan, Problem
+from reconciler.model import AppKey, DesiredState, Location, Problem
+from reconciler.plan import ActionKind, Plan
 from reconciler.planning.normalize import normalize_app
 
 _WRITES = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.RECREATE)

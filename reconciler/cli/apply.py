@@ -24,7 +24,7 @@ from reconciler.cli.options import address_checks, api, guarded, stdout, use_col
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
 from reconciler.live.cloudflare import CloudflareClient
 from reconciler.live.connect import Connection, one_token_env, open_client
-from reconciler.model import Plan
+from reconciler.plan import Plan
 
 
 @click.command()

@@ -11,7 +11,8 @@ from reconciler.applying.executor import ApplyReport, Status, outcome_line
 from reconciler.errors import PlanFileError
 from reconciler.files import read_capped_text
 from reconciler.logs import scrub
-from reconciler.model import Plan, Problem
+from reconciler.model import Problem
+from reconciler.plan import Plan
 from reconciler.planning.planner import Drift
 from reconciler.render.plan_document import plan_from_document
 

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from reconciler.model import AppKey, DesiredState, Freeze, Guardrails, Problem, ZoneSnapshot
+from reconciler.model import AppKey, DesiredState, Freeze, Guardrails, Problem
+from reconciler.plan import ZoneSnapshot
 
 OBSERVE = "observe"
 ENFORCE = "enforce"

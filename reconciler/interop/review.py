@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from reconciler.desired.loading import desired_state_from_texts, load_desired_state
 from reconciler.errors import ReconcilerError
-from reconciler.model import DesiredState, LiveApp, LiveZone, Plan
+from reconciler.model import DesiredState, LiveApp, LiveZone
+from reconciler.plan import Plan
 from reconciler.planning.gcpause import collector_paused
 from reconciler.planning.planner import build_plan
 

@@ -22,7 +22,8 @@ from reconciler.live.connect import (
     open_sandbox,
     token_env_of,
 )
-from reconciler.model import LiveZone, Plan, ZoneSpec
+from reconciler.model import LiveZone, ZoneSpec
+from reconciler.plan import Plan
 
 if TYPE_CHECKING:
     from reconciler.emulator import Emulator

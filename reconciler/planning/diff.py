@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.model import FieldChange
+from reconciler.plan import FieldChange
 from reconciler.planning.normalize import FIELD_ORDER, value_at
 
 _ABSENT = object()

@@ -17,20 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.errors import PlanError
-from reconciler.model import (
-    Action,
-    ActionKind,
-    AppKey,
-    DesiredApp,
-    DesiredState,
-    LiveApp,
-    LiveAppStamp,
-    LiveZone,
-    Plan,
-    PlanWarning,
-    ZoneSnapshot,
-    ZoneSpec,
-)
+from reconciler.model import AppKey, DesiredApp, DesiredState, LiveApp, LiveZone, ZoneSpec
+from reconciler.plan import Action, ActionKind, LiveAppStamp, Plan, PlanWarning, ZoneSnapshot
 from reconciler.planning.diff import diff_apps
 from reconciler.planning.normalize import (
     app_key,

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reconciler.desired.ports import protocol_ports
-from reconciler.model import Action, ActionKind, AppKey
+from reconciler.model import AppKey
+from reconciler.plan import Action, ActionKind
 
 
 @dataclass(frozen=True)

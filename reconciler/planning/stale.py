@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reconciler.model import LiveApp, LiveAppStamp, LiveZone, Plan, ZoneSnapshot
+from reconciler.model import LiveApp, LiveZone
+from reconciler.plan import LiveAppStamp, Plan, ZoneSnapshot
 from reconciler.planning.diff import diff_apps
 from reconciler.planning.normalize import app_key, fingerprint
 from reconciler.planning.unknown_fields import live_record

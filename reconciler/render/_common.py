@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.model import Action, ActionKind, FieldChange, Plan, ZoneSnapshot
+from reconciler.plan import Action, ActionKind, FieldChange, Plan, ZoneSnapshot
 
 _SUMMARY_ORDER = ("create", "update", "delete", "recreate")
 

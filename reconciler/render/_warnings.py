@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.model import PlanWarning
+from reconciler.plan import PlanWarning
 
 SKIPPED = (
     "address checks skipped (--skip-address-checks): static edge IPs were not checked against "

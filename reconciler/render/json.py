@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from reconciler.model import Plan
+from reconciler.plan import Plan
 from reconciler.planning.planner import Drift
 from reconciler.render._common import redact_action, redact_plan
 from reconciler.render.plan_document import FORMAT_VERSION, plan_to_document, seal

@@ -11,7 +11,8 @@ from collections.abc import Collection, Iterable
 from typing import Any, TextIO
 
 from reconciler.checks import guardrails
-from reconciler.model import Action, ActionKind, AppKey, Plan
+from reconciler.model import AppKey
+from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.planner import Drift
 from reconciler.render import _warnings
 from reconciler.render._common import (

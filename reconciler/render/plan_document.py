@@ -19,16 +19,14 @@ from typing import TYPE_CHECKING, Any
 from reconciler import __version__
 from reconciler.checks import guardrails
 from reconciler.errors import PlanFileError
-from reconciler.model import (
+from reconciler.model import AppKey, Location, SafetyPolicy
+from reconciler.plan import (
     Action,
     ActionKind,
-    AppKey,
     FieldChange,
     LiveAppStamp,
-    Location,
     Plan,
     PlanWarning,
-    SafetyPolicy,
     ZoneSnapshot,
 )
 from reconciler.planning.normalize import canonical_json

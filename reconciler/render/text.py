@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from reconciler.checks import guardrails
-from reconciler.model import Action, ActionKind, Plan
+from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.planner import Drift
 from reconciler.render import _warnings
 from reconciler.render._common import (

@@ -19,7 +19,8 @@ from typing import Any
 
 from reconciler.applying.executor import ApplyReport, Status
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED
-from reconciler.model import Action, ActionKind, AppKey
+from reconciler.model import AppKey
+from reconciler.plan import Action, ActionKind
 from reconciler.planning.planner import Drift
 
 DRIFT_KINDS = ("changed", "unmanaged", "missing")

@@ -29,7 +29,7 @@ from reconciler.checks import static_ips
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError, SafetyError
 from reconciler.live.accounts import Accounts
 from reconciler.logs import scrub
-from reconciler.model import Plan
+from reconciler.plan import Plan
 from reconciler.running.cycle import CycleResult, exit_code, log_record, summary_line
 from reconciler.running.metrics import Health, Metrics
 from reconciler.running.notify import Notifier

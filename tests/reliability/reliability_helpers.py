@@ -30,7 +30,7 @@ from reconciler.emulator import Emulator, EmulatorConfig
 from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
 from reconciler.live.connect import SANDBOX_BASE_URL
 from reconciler.live.ratelimit import RateLimit
-from reconciler.model import Plan
+from reconciler.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL = os.environ.get("RELIABILITY_SCALE", "ci").strip().lower() == "full"

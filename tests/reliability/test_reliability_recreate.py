@@ -16,7 +16,7 @@ from reconciler.applying import workflow
 from reconciler.applying.executor import Executor, Status
 from reconciler.applying.journal import Journal
 from reconciler.emulator.faults import FaultKind
-from reconciler.model import ActionKind
+from reconciler.plan import ActionKind
 
 pytestmark = pytest.mark.reliability
 

@@ -13,7 +13,8 @@ from reconciler.checks.addressing.plane import (
     Binding,
     describe,
 )
-from reconciler.model import AppKey, Location, PlanWarning
+from reconciler.model import AppKey, Location
+from reconciler.plan import PlanWarning
 
 REFUSED_KINDS = ("udp_on_magic_transit", "prefix_not_approved")
 WARNING_KINDS = ("ip_not_byoip", "binding_not_spectrum", "binding_provisioning", "prefix_withdrawn")

@@ -16,7 +16,7 @@ from reconciler.checks.guardrails.verdict import (
     Verdict,
 )
 from reconciler.desired.policy import OBSERVE, active_freeze
-from reconciler.model import Action, Plan, ZoneSnapshot
+from reconciler.plan import Action, Plan, ZoneSnapshot
 
 _NO_OVERRIDES = Overrides()
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from reconciler.checks.guardrails.description import describe
 from reconciler.desired.policy import ENFORCE
-from reconciler.model import Freeze, Guardrails, Plan, ZoneSnapshot, ZoneSpec
+from reconciler.model import Freeze, Guardrails, ZoneSpec
+from reconciler.plan import Plan, ZoneSnapshot
 
 
 def policy_changes(plan: Plan, zones: Sequence[ZoneSpec]) -> list[str]:

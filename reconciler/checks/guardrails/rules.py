@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from reconciler.checks.guardrails.verdict import Context, Refusal, Rule
 from reconciler.desired.policy import active_freeze, is_protected, managed_app_ids, matches
-from reconciler.model import Action, ActionKind, ZoneSnapshot
+from reconciler.plan import Action, ActionKind, ZoneSnapshot
 
 
 def protected(zone: ZoneSnapshot, actions: Sequence[Action], _: Context) -> Refusal | None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.errors import SafetyError
-from reconciler.model import Action, Plan, ZoneSnapshot
+from reconciler.plan import Action, Plan, ZoneSnapshot
 
 
 class GuardrailError(SafetyError):
