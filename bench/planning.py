@@ -12,8 +12,9 @@ import time
 from typing import Any
 
 from reconciler.model import DesiredApp, DesiredState, LiveApp, LiveZone, Location, ZoneSpec
+from reconciler.planning.canonical import clear_caches
 from reconciler.planning.gcpause import collector_paused
-from reconciler.planning.normalize import app_key, clear_caches
+from reconciler.planning.normalize import app_key
 from reconciler.planning.planner import build_plan
 
 ZONE = "example.com"

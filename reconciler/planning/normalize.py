@@ -5,8 +5,8 @@ declared or the raw object the API returned. Out: a plain dict in canonical form
 configurations that Cloudflare treats the same compare equal with ``==``.
 
 The table (``FIELDS``) is the one place that knows, per top-level field, its API default, whether
-the server sets it, which of its parts cannot change in place, and how to canonicalize it. The
-defaults follow the API reference
+the server sets it, which of its parts cannot change in place, and which of ``canonical``'s
+spellings it takes. The defaults follow the API reference
 (https://developers.cloudflare.com/api/resources/spectrum/subresources/apps/) and Terraform
 provider v5 (its perpetual-diff fixes, cloudflare/terraform-provider-cloudflare PR #5888):
 
@@ -22,148 +22,16 @@ provider v5 (its perpetual-diff fixes, cloudflare/terraform-provider-cloudflare 
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import ipaddress
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.desired.ports import parse_loose_ports
 from reconciler.model import AppKey
+from reconciler.planning import canonical
 
 Canonicalizer = Callable[[Any], Any]
-
-DYNAMIC_EDGE_IPS: Mapping[str, str] = {"type": "dynamic", "connectivity": "all"}
-# Enough for the distinct hostnames and origins of a 100k-app plan; a few tens of MB at most.
-_CACHE_SIZE = 1 << 18
-
-
-@functools.lru_cache(maxsize=_CACHE_SIZE)
-def _host_text(text: str) -> str:
-    # Cached: zones repeat the same origins, and both sides of a plan spell the same names;
-    # parsing addresses with ipaddress dominates planning time otherwise.
-    text = text.strip().rstrip(".").lower()
-    if ":" not in text and not text[-1:].isdigit():
-        return text  # a hostname: no address can end in a letter (IPv6 always has a colon)
-    # Pick the family by its separator: ip_address() tries IPv4 first and pays for an exception.
-    family = ipaddress.IPv6Address if ":" in text else ipaddress.IPv4Address
-    try:
-        return family(text).compressed
-    except ValueError:
-        return text
-
-
-def _host(value: Any) -> str:
-    """A hostname lower-case without the trailing dot, or an IP address in canonical form."""
-    return _host_text(str(value))
-
-
-def _port(value: Any) -> int | str:
-    """``22``, ``22.0`` and ``"22"`` are the port 22; ``" 1000 - 2000"`` is ``"1000-2000"``."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
-    text = str(value).strip()
-    ports = parse_loose_ports(text)
-    if ports is not None:
-        return str(ports) if ports.is_range else ports.start
-    if "-" in text:  # a range spelled with floats (``3000.0-4000``)
-        start, _, end = text.partition("-")
-        return f"{_port(start)}-{_port(end)}"
-    try:
-        return int(float(text))
-    except ValueError:
-        return text
-
-
-def _lower(value: Any) -> str:
-    return str(value).strip().lower()
-
-
-def _upper(value: Any) -> str:
-    return str(value).strip().upper()
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)
-
-
-# The keys of object fields this tool compares; others (a future dns.ttl) are carried, never
-# compared, so a field Cloudflare adds cannot become a perpetual diff (see unknown_fields.py).
-OBJECT_KEYS: Mapping[str, tuple[str, ...]] = {
-    "dns": ("name", "type"),
-    "origin_dns": ("name", "ttl", "type"),
-}
-
-
-def _dns(value: Any) -> dict[str, Any]:
-    dns = {k: v for k, v in dict(value or {}).items() if k in OBJECT_KEYS["dns"]}
-    if "name" in dns:
-        dns["name"] = _host(dns["name"])
-    if "type" in dns:
-        dns["type"] = _upper(dns["type"])
-    return {k: dns[k] for k in sorted(dns)}
-
-
-def _split_authority(rest: str) -> tuple[str, str | None]:
-    """``[2001:db8::1]:443`` -> (``2001:db8::1``, ``443``); ``host`` -> (``host``, None)."""
-    if rest.startswith("["):
-        host, _, tail = rest[1:].partition("]")
-        return host, tail[1:] if tail.startswith(":") else None
-    host, colon, port = rest.rpartition(":")
-    return (host, port) if colon else (rest, None)
-
-
-@functools.lru_cache(maxsize=_CACHE_SIZE)
-def _origin_uri(value: str) -> str:
-    """``TCP://[2001:DB8:0::1]:443`` -> ``tcp://[2001:db8::1]:443``; unparseable text kept as is."""
-    text = value.strip()
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        return text
-    host, port = _split_authority(rest)
-    host = _host(host)
-    if ":" in host:  # an IPv6 address must be bracketed in a URI
-        host = f"[{host}]"
-    return f"{scheme.lower()}://{host}" + ("" if port is None else f":{_port(port)}")
-
-
-def _origin_direct(value: Any) -> list[str]:
-    # Entries load-balance: their order means nothing, so compare them sorted.
-    return sorted(_origin_uri(str(entry)) for entry in value or ())
-
-
-def _origin_dns(value: Any) -> dict[str, Any]:
-    known = OBJECT_KEYS["origin_dns"]
-    origin = {"type": "", **{k: v for k, v in dict(value or {}).items() if k in known}}
-    if "name" in origin:
-        origin["name"] = _host(origin["name"])
-    if origin.get("ttl") is not None:
-        origin["ttl"] = _port(origin["ttl"])
-    origin["type"] = _upper(origin["type"] or "")
-    return {k: origin[k] for k in sorted(origin) if origin[k] is not None}
-
-
-def _edge_ips(value: Any) -> dict[str, Any]:
-    edge = dict(value or DYNAMIC_EDGE_IPS)
-    if _lower(edge.get("type", "dynamic")) == "static":
-        # A static app's addresses are a set; connectivity does not apply to it.
-        return {"ips": sorted({_host(ip) for ip in edge.get("ips") or ()}), "type": "static"}
-    # A dynamic app's ips are picked by Cloudflare and may move; they are never compared.
-    return {"connectivity": _lower(edge.get("connectivity") or "all"), "type": "dynamic"}
-
-
-def _proxy_protocol(value: Any) -> str:
-    if isinstance(value, bool):  # legacy boolean form
-        return "v1" if value else "off"
-    return _lower(value)
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 @dataclass(frozen=True)
@@ -178,31 +46,31 @@ class Field:
     default: Any = None
     server_set: bool = False
     forces_replace: tuple[str, ...] = ()
-    canonicalize: Canonicalizer = _same
+    canonicalize: Canonicalizer = canonical.same
 
 
 FIELDS: tuple[Field, ...] = (
     Field("id", server_set=True),
     Field("created_on", server_set=True),
     Field("modified_on", server_set=True),
-    Field("dns", canonicalize=_dns, forces_replace=("dns.type",)),
-    Field("protocol", canonicalize=_lower),
-    Field("traffic_type", default="direct", canonicalize=_lower),
-    Field("origin_direct", canonicalize=_origin_direct),
-    Field("origin_dns", canonicalize=_origin_dns),
-    Field("origin_port", canonicalize=_port),
+    Field("dns", canonicalize=canonical.dns, forces_replace=("dns.type",)),
+    Field("protocol", canonicalize=canonical.lower),
+    Field("traffic_type", default="direct", canonicalize=canonical.lower),
+    Field("origin_direct", canonicalize=canonical.origin_direct),
+    Field("origin_dns", canonicalize=canonical.origin_dns),
+    Field("origin_port", canonicalize=canonical.port),
     Field(
         "edge_ips",
-        default=DYNAMIC_EDGE_IPS,
-        canonicalize=_edge_ips,
+        default=canonical.DYNAMIC_EDGE_IPS,
+        canonicalize=canonical.edge_ips,
         forces_replace=("edge_ips.type",),
     ),
-    Field("tls", default="off", canonicalize=_lower),
-    Field("proxy_protocol", default="off", canonicalize=_proxy_protocol),
-    Field("ip_firewall", default=False, canonicalize=_bool),
-    Field("argo_smart_routing", default=False, canonicalize=_bool),
-    Field("virtual_network_id", canonicalize=_lower),
-    Field("origin_worker_id", canonicalize=_same),
+    Field("tls", default="off", canonicalize=canonical.lower),
+    Field("proxy_protocol", default="off", canonicalize=canonical.proxy_protocol),
+    Field("ip_firewall", default=False, canonicalize=canonical.boolean),
+    Field("argo_smart_routing", default=False, canonicalize=canonical.boolean),
+    Field("virtual_network_id", canonicalize=canonical.lower),
+    Field("origin_worker_id", canonicalize=canonical.same),
 )
 FIELD_ORDER: Mapping[str, int] = {f.name: i for i, f in enumerate(FIELDS)}
 _MANAGED = tuple(f for f in FIELDS if not f.server_set)
@@ -316,9 +184,3 @@ def canonical_json(value: Any) -> str:
 def fingerprint(normalized: Mapping[str, Any]) -> str:
     """A sha256 hex digest of a normalized app, for noticing that a live app moved."""
     return hashlib.sha256(canonical_json(normalized).encode()).hexdigest()
-
-
-def clear_caches() -> None:
-    """Forget memoized hostnames and origins (benchmarks use it to measure a cold run)."""
-    _host_text.cache_clear()
-    _origin_uri.cache_clear()

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.planning.normalize import FIELD_ORDER, OBJECT_KEYS, minimal_config, normalize_app
+from reconciler.planning.canonical import OBJECT_KEYS
+from reconciler.planning.normalize import FIELD_ORDER, minimal_config, normalize_app
 
 # Legacy response fields the field table reads (spp) or knows to be obsolete (ipv4): not unknown.
 _LEGACY = frozenset({"spp", "ipv4"})
