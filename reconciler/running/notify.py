@@ -11,20 +11,19 @@ asked otherwise; the webhook URL (a secret for Slack) is never logged.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from reconciler.applying.executor import Status
 from reconciler.errors import ReconcilerError
 from reconciler.files import write_atomically
+from reconciler.live.urls import https_or_loopback
 from reconciler.render._common import redact_action, spell
 from reconciler.running.cycle import CycleResult, DriftEntry, Outcome
 
@@ -157,22 +156,11 @@ class Notifier:
 
 def check_webhook_url(url: str) -> str:
     """An https:// URL, or http:// to loopback (a local relay or a test receiver)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return url
-    if parts.scheme == "http" and (host == "localhost" or _is_loopback(host)):
+    if https_or_loopback(url):
         return url
     raise ReconcilerError(
         "--notify-webhook must be an https:// URL (plain http:// only to loopback)"
     )
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def load_state(path: str | None) -> Announced:

@@ -8,7 +8,6 @@ repeat those (``CloudflareClient.create_app`` settles an unclear POST by reading
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import random
 import ssl
@@ -24,6 +23,7 @@ from reconciler import __version__
 from reconciler.errors import ApiError, TransportError
 from reconciler.live.cloudflare.envelope import error_codes, parse_envelope
 from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit, RateLimiter
+from reconciler.live.urls import https_or_loopback, is_loopback
 
 log = logging.getLogger("reconciler.live.cloudflare")
 
@@ -72,10 +72,7 @@ class RetryPolicy:
 
 def check_base_url(base_url: str) -> str:
     """Refuse plain http:// except to loopback, where the emulator lives."""
-    parts = urlsplit(base_url)
-    if parts.scheme == "https" and parts.hostname:
-        return base_url.rstrip("/")
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if https_or_loopback(base_url):
         return base_url.rstrip("/")
     shown = base_url.split("?")[0]
     raise ApiError(
@@ -84,15 +81,6 @@ def check_base_url(base_url: str) -> str:
         detail=f"base URL {shown} must be https:// (plain http:// only to loopback)",
         hint="pass --base-url https://… or http://127.0.0.1:PORT/client/v4 for the emulator",
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 RetryNotice = Callable[[str], None]
@@ -124,7 +112,7 @@ class Transport:
         self._token = Token(token)
         self._observer = observer
         self.base_url = check_base_url(base_url)
-        self._loopback = _is_loopback(urlsplit(self.base_url).hostname or "")
+        self._loopback = is_loopback(urlsplit(self.base_url).hostname or "")
         self._cancelled = threading.Event()
         self.sleep = sleep or self._cancellable_sleep
         self.limiter = RateLimiter(rate_limit, sleep=self.sleep)

@@ -1,0 +1,34 @@
+"""Pure: which URLs the tool may send to — https:// anywhere, plain http:// only to loopback.
+
+In: a URL (or the host name ``urlsplit`` gives for one). Out: yes or no. The one place this rule
+lives: the Cloudflare base URL (``live.cloudflare.transport``) and the notify webhook
+(``running.notify``) both ask here, so a loopback test cannot drift between them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ``::1``), spelled as ``urlsplit`` gives
+    a host: lower-cased, IPv6 without its brackets. Other names are not resolved."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def https_or_loopback(url: str) -> bool:
+    """An https:// URL with a host, or an http:// URL to loopback (the emulator, a test receiver).
+
+    A URL ``urlsplit`` cannot parse (an unclosed ``[``) raises its ``ValueError``.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https":
+        return bool(host)
+    return parts.scheme == "http" and is_loopback(host)
