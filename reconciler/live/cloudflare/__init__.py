@@ -13,6 +13,7 @@ Three promises, each learnt from a tool that broke it:
 
 The modules, from the wire up:
 - ``envelope``: a response's v4 envelope, or the ``ApiError`` its status and codes map to;
+- ``retries``: which failures may be repeated, after how long, and which never help;
 - ``transport``: the token, the base-URL check, pacing and the retry loop — one request in,
   one envelope out;
 - ``client``: the Spectrum calls (zones, app reads and writes) built on that transport.

@@ -1,34 +1,32 @@
 """I/O: one API request in, one v4 envelope out — paced, retried where that is safe.
 
 The token lives here, in ``Token`` (whose repr hides it), and is sent only in the Authorization
-header. The retry rules: a 429 means the request was not processed, so every method may repeat
-it; a broken connection or a 5xx leaves a POST's outcome unknown, so only idempotent methods
-repeat those (``CloudflareClient.create_app`` settles an unclear POST by reading the zone).
+header. ``retries`` decides what may be repeated (a 429 always; a broken connection or a 5xx only
+for idempotent methods, since a POST's outcome is then unknown — ``CloudflareClient.create_app``
+settles it by reading the zone); this module paces, sends, waits and repeats.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import ssl
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from reconciler import __version__
 from reconciler.errors import ApiError, TransportError
 from reconciler.live.cloudflare.envelope import error_codes, parse_envelope
+from reconciler.live.cloudflare.retries import describe, hopeless, is_idempotent, retry_after
 from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit, RateLimiter
-from reconciler.live.urls import https_or_loopback, is_loopback
+from reconciler.live.urls import https_or_loopback
 
 log = logging.getLogger("reconciler.live.cloudflare")
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
-_IDEMPOTENT = frozenset({"GET", "PUT", "DELETE"})
 _CANCELLED = "interrupted (Ctrl-C); nothing more was sent — re-run when ready"
 _BAD_HEADER = (
     "check CLOUDFLARE_API_TOKEN for spaces, line breaks or non-ASCII characters "
@@ -112,7 +110,6 @@ class Transport:
         self._token = Token(token)
         self._observer = observer
         self.base_url = check_base_url(base_url)
-        self._loopback = is_loopback(urlsplit(self.base_url).hostname or "")
         self._cancelled = threading.Event()
         self.sleep = sleep or self._cancellable_sleep
         self.limiter = RateLimiter(rate_limit, sleep=self.sleep)
@@ -170,7 +167,7 @@ class Transport:
         json: Mapping[str, Any] | None,
         gone_is_done: bool,
     ) -> Mapping[str, Any]:
-        repeatable = method in _IDEMPOTENT
+        repeatable = is_idempotent(method)
         for attempt in range(self.retry.attempts):
             last_try = attempt == self.retry.attempts - 1
             self._stop_if_cancelled()
@@ -184,17 +181,15 @@ class Transport:
                 ) from None
             except httpx.TransportError as broken:
                 self._observe(method, 0, ())
-                hopeless = self._no_retry_can_fix(broken)
-                if last_try or not repeatable or hopeless:
-                    raise TransportError(
-                        method, path, detail=_describe(broken), hint=hopeless
-                    ) from None
-                self._backoff(method, path, attempt, _describe(broken))
+                hint = hopeless(broken, self.base_url)
+                if last_try or not repeatable or hint:
+                    raise TransportError(method, path, detail=describe(broken), hint=hint) from None
+                self._backoff(method, path, attempt, describe(broken))
                 continue
             if response.status_code == 404 and gone_is_done and attempt > 0:
                 return {"success": True, "result": None}
             if response.status_code == 429 and not last_try:
-                wait = _retry_after(response, self.retry.retry_after_cap)
+                wait = retry_after(response, self.retry.retry_after_cap)
                 self._notify(method, path, attempt, "HTTP 429 (rate limited)", wait)
                 self.limiter.pause(wait)
                 continue
@@ -251,48 +246,6 @@ class Transport:
         if self._cancelled.is_set():
             raise _Cancelled
 
-    def _no_retry_can_fix(self, error: httpx.TransportError) -> str | None:
-        """The hint for a failure that repeating cannot change, or None when a retry may help.
-
-        Nothing listening on loopback (the emulator is not running) and a TLS failure (wrong
-        host, or an intercepting proxy) fail the same way every time; retrying them only made
-        the user wait ~18 s. (A header that cannot be sent is caught before, in ``request``.)
-        """
-        causes = _causes(error)
-        if any(isinstance(cause, ssl.SSLError) for cause in causes):
-            return (
-                f"TLS with {self.base_url} failed; check --base-url, and any proxy that "
-                "intercepts TLS (its CA goes in SSL_CERT_FILE)"
-            )
-        if self._loopback and any(isinstance(c, ConnectionRefusedError) for c in causes):
-            return (
-                f"nothing is listening at {self.base_url}; start the emulator "
-                "(spectrum-reconciler emulator) or fix --base-url"
-            )
-        return None
-
 
 class _Cancelled(Exception):
     """Raised out of a wait once ``Transport.cancel()`` was called; becomes a TransportError."""
-
-
-def _causes(error: BaseException) -> list[BaseException]:
-    """The error and what it was raised from or during, innermost last (cycles cut)."""
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def _describe(error: httpx.TransportError) -> str:
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-
-
-def _retry_after(response: httpx.Response, cap: float) -> float:
-    try:
-        seconds = float(response.headers.get("retry-after", "1"))
-    except ValueError:
-        seconds = 1.0
-    return min(max(seconds, 0.0), cap)
