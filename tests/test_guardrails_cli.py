@@ -159,6 +159,24 @@ class TestPrune:
         assert "prune: false" in drift.stdout and "b.example.com" not in drift.stdout
 
 
+class TestIgnore:
+    def test_a_pattern_written_with_a_trailing_dot_keeps_the_live_app_it_names(  # type: ignore[no-untyped-def]
+        self, run_cli, live: Emulator, tmp_path: Path
+    ) -> None:
+        # validate and the guardrails read "legacy-*.example.com." as covering legacy-db; the
+        # plan must too, else the app they call ignored is deleted.
+        seeded = write_zone(tmp_path / "v1", [app("legacy-db", 5432), *FOUR[1:]])
+        assert run_cli(["apply", "--sandbox", "--auto-approve", seeded]).exit_code == 0
+        config = write_zone(tmp_path / "v2", FOUR[1:], ignore=["legacy-*.example.com."])
+        assert run_cli(["validate", config]).exit_code == 0
+        plan = run_cli(["plan", "--sandbox", "--format", "json", config])
+        assert plan.exit_code == 0, plan.stderr
+        assert json.loads(plan.stdout)["actions"] == []
+        applied = run_cli(["apply", "--sandbox", "--auto-approve", "--force", config])
+        assert applied.exit_code == 0, applied.stderr
+        assert "legacy-db.example.com" in live_names(live)
+
+
 class TestObserve:
     def test_an_observe_zone_gets_no_write_and_each_skip_is_said(  # type: ignore[no-untyped-def]
         self, run_cli, four: Emulator, tmp_path: Path

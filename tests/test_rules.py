@@ -352,19 +352,6 @@ def test_parse_ports_refuses_what_is_not_a_port(text: str) -> None:
     assert rules.parse_ports(text) is None
 
 
-@pytest.mark.parametrize(
-    ("pattern", "name", "matches"),
-    [
-        ("legacy-*.example.com", "LEGACY-db.example.com", True),
-        ("legacy-*.example.com", "db.example.com", False),
-        ("*.example.com.", "a.example.com", True),
-        ("a?.example.com", "ab.example.com", True),
-    ],
-)
-def test_ignore_patterns_match_case_insensitively(pattern: str, name: str, matches: bool) -> None:
-    assert rules.matches_ignore(pattern, name) is matches
-
-
 def advice_of(name: str) -> list[tuple[int, int, str]]:
     docs, problems = load_documents([FIXTURES / name])
     state, more = validate_documents(docs)

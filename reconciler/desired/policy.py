@@ -5,12 +5,12 @@ The small facts every rule, the verdict and the plan's description ask of a zone
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from reconciler.desired.patterns import matches
 from reconciler.model import AppKey, DesiredState, Freeze, Guardrails, Problem
 from reconciler.plan import ZoneSnapshot
 
@@ -37,11 +37,6 @@ def parse_time(text: str) -> datetime:
 
 def is_protected(zone: ZoneSnapshot, key: AppKey) -> bool:
     return any(matches(pattern, key.dns_name) for pattern in zone.guardrails.protect)
-
-
-def matches(pattern: str, dns_name: str) -> bool:
-    """A ``protect``/``ignore`` glob against a DNS name: case-insensitive, trailing dot ignored."""
-    return fnmatch.fnmatchcase(dns_name.lower().rstrip("."), pattern.lower().rstrip("."))
 
 
 def managed_app_ids(zone: ZoneSnapshot) -> list[str]:

@@ -10,12 +10,12 @@ the differ. A change that Cloudflare refuses in place (``replace_reasons``) beco
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.desired.patterns import matches
 from reconciler.errors import PlanError
 from reconciler.model import AppKey, DesiredApp, DesiredState, LiveApp, LiveZone, ZoneSpec
 from reconciler.plan import Action, ActionKind, LiveAppStamp, Plan, PlanWarning, ZoneSnapshot
@@ -125,7 +125,7 @@ def _change(
 
 
 def _is_ignored(key: AppKey, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(key.dns_name, pattern.lower()) for pattern in patterns)
+    return any(matches(pattern, key.dns_name) for pattern in patterns)
 
 
 def _plan_desired(

@@ -6,7 +6,8 @@ import json
 from collections.abc import Sequence
 
 from reconciler.checks.guardrails.verdict import Context, Refusal, Rule
-from reconciler.desired.policy import active_freeze, is_protected, managed_app_ids, matches
+from reconciler.desired.patterns import matches
+from reconciler.desired.policy import active_freeze, is_protected, managed_app_ids
 from reconciler.plan import Action, ActionKind, ZoneSnapshot
 
 

@@ -6,12 +6,12 @@ In: a :class:`RuleContext`. Out: located problems naming both places involved. P
 
 from __future__ import annotations
 
-import fnmatch
 import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from reconciler.desired.patterns import matches
 from reconciler.desired.rules.entries import AppEntry, RuleContext, ZoneEntry
 from reconciler.model import Problem
 
@@ -115,7 +115,7 @@ def ignore_patterns_spare_declared_apps(context: RuleContext) -> Iterator[Proble
         for zone in zones:
             for index, pattern in enumerate(zone.ignore):
                 for app in apps_by_zone.get(label, []):
-                    if matches_ignore(pattern, app.dns_name):
+                    if matches(pattern, app.dns_name):
                         yield Problem(
                             zone.at("ignore", index),
                             f"ignore pattern {pattern!r} matches the declared app "
@@ -147,11 +147,6 @@ def _address(text: str) -> IPAddress | None:
         return ipaddress.ip_address(str(text).strip())
     except ValueError:
         return None
-
-
-def matches_ignore(pattern: str, dns_name: str) -> bool:
-    """Whether an ``ignore`` glob covers a hostname (fnmatch, case-insensitive)."""
-    return fnmatch.fnmatchcase(dns_name.lower().rstrip("."), pattern.lower().rstrip("."))
 
 
 def freeze_times_are_valid(context: RuleContext) -> Iterator[Problem]:
