@@ -15,8 +15,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.desired import policy
+from reconciler.desired.document import Document
 from reconciler.desired.patterns import matches
-from reconciler.desired.validate import Document, validate_documents
+from reconciler.desired.validate import validate_documents
 from reconciler.model import DesiredState, Guardrails, LiveApp, LiveZone, ZoneSpec
 from reconciler.plan import ActionKind, ZoneSnapshot
 from reconciler.planning.planner import build_plan

@@ -33,7 +33,8 @@ from typing import Any
 
 import yaml
 
-from reconciler.desired.validate import Document, PathKey, validate_documents
+from reconciler.desired.document import Document, PathKey
+from reconciler.desired.validate import validate_documents
 from reconciler.errors import ConfigError
 from reconciler.model import DesiredState, Location, Problem
 
