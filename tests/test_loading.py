@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from reconciler.desired import loading
 from reconciler.desired.loading import (
-    MAX_DEPTH,
     MAX_FILE_BYTES,
     load_desired_state,
     load_documents,
     load_documents_from_texts,
 )
+from reconciler.desired.yaml_builder import MAX_DEPTH
 from reconciler.errors import ConfigError
 from reconciler.model import Location
 
