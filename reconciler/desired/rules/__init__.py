@@ -4,9 +4,10 @@ In: a :class:`RuleContext` holding the zone and app entries that passed the sche
 field has its schema type). Out: located problems whose message ends with what to do. Pure.
 
 Each rule is a small named function. ``APP_RULES`` look at one app (the cross-field rules of
-https://developers.cloudflare.com/spectrum/reference/configuration-options/); ``STATE_RULES`` look
-across apps, files and zones (identities, hostname port overlaps, zone ids, safety settings,
-ignore patterns).
+https://developers.cloudflare.com/spectrum/reference/configuration-options/: ports and origins
+in ``origin_rules``, transport, edge IPs and zone in ``app_rules``); ``STATE_RULES`` look across
+apps, files and zones (identities, hostname port overlaps, zone ids, safety settings, ignore
+patterns).
 """
 
 from __future__ import annotations
@@ -19,20 +20,10 @@ from reconciler.desired.rules.app_rules import (
     dns_name_is_in_zone,
     http_traffic_is_tcp_only,
     ip_firewall_is_tcp_only,
-    origin_direct_hosts_are_addresses,
-    origin_direct_scheme_matches_protocol,
-    origin_dns_has_origin_port,
-    origin_dns_name_is_not_an_address,
-    origin_ports_match_edge,
-    ports_are_well_formed,
     proxy_protocol_fits_transport,
     static_edge_ips_are_addresses,
     static_edge_ips_are_unique,
     tls_is_tcp_only,
-    virtual_network_has_no_port_ranges,
-    virtual_network_id_is_uuid,
-    virtual_network_needs_one_direct_origin,
-    virtual_network_needs_plain_direct_traffic,
     worker_apps_keep_worker_limits,
 )
 from reconciler.desired.rules.entries import (
@@ -44,6 +35,18 @@ from reconciler.desired.rules.entries import (
     ZoneEntry,
     build_context,
     normal_zone_name,
+)
+from reconciler.desired.rules.origin_rules import (
+    origin_direct_hosts_are_addresses,
+    origin_direct_scheme_matches_protocol,
+    origin_dns_has_origin_port,
+    origin_dns_name_is_not_an_address,
+    origin_ports_match_edge,
+    ports_are_well_formed,
+    virtual_network_has_no_port_ranges,
+    virtual_network_id_is_uuid,
+    virtual_network_needs_one_direct_origin,
+    virtual_network_needs_plain_direct_traffic,
 )
 from reconciler.desired.rules.state_rules import (
     STATE_RULES,

@@ -1,10 +1,11 @@
-"""What the rules look at: zone and app entries that passed the schema, and port ranges.
+"""What the rules look at: zone and app entries that passed the schema, their ports and IPs.
 
 In: loaded documents' zone declarations and apps. Out: a :class:`RuleContext`. Pure.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -13,6 +14,7 @@ from typing import Any, Protocol
 from reconciler.desired.ports import Ports, parse_ports, protocol_ports
 from reconciler.model import Location, Problem
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 PROTOCOL_FORMAT = re.compile(r"(tcp|udp)/(\d+(?:-\d+)?)")
 ORIGIN_URI = re.compile(r"(tcp|udp)://(\[[^\]]*\]|[^:/\[\]]+):(\d+(?:-\d+)?)")
 
@@ -22,6 +24,14 @@ def origin_uri_ports(uri: str) -> Ports | None:
     does not parse, so rules that compare ports skip what ``ports_are_well_formed`` reports."""
     parsed = ORIGIN_URI.fullmatch(uri)
     return parse_ports(parsed.group(3)) if parsed else None
+
+
+def ip_address_of(text: str) -> IPAddress | None:
+    """The IP address ``text`` writes (surrounding spaces allowed), else None."""
+    try:
+        return ipaddress.ip_address(str(text).strip())
+    except ValueError:
+        return None
 
 
 class Locatable(Protocol):

@@ -6,16 +6,19 @@ In: a :class:`RuleContext`. Out: located problems naming both places involved. P
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from reconciler.desired.patterns import matches
-from reconciler.desired.rules.entries import AppEntry, RuleContext, ZoneEntry
+from reconciler.desired.rules.entries import (
+    AppEntry,
+    IPAddress,
+    RuleContext,
+    ZoneEntry,
+    ip_address_of,
+)
 from reconciler.model import Problem
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # --- across apps, files and zones ----------------------------------------------------------
 
@@ -129,7 +132,7 @@ def static_ips_stay_in_one_zone(context: RuleContext) -> Iterator[Problem]:
     first: dict[IPAddress, AppEntry] = {}
     for app in context.apps:
         for index, text in enumerate(app.static_ips):
-            address = _address(text)
+            address = ip_address_of(text)
             if address is None:
                 continue
             earlier = first.setdefault(address, app)
@@ -140,13 +143,6 @@ def static_ips_stay_in_one_zone(context: RuleContext) -> Iterator[Problem]:
                     f"{earlier.at()}); Cloudflare refuses an IP used by another zone (11033) — "
                     "use another address in one of the zones",
                 )
-
-
-def _address(text: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(str(text).strip())
-    except ValueError:
-        return None
 
 
 def freeze_times_are_valid(context: RuleContext) -> Iterator[Problem]:
