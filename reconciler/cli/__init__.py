@@ -4,6 +4,8 @@ Nothing imports this package. Commands live beside it, each module imported only
 commands runs (``read``: validate, plan, drift; ``apply``; ``tools``: export, diff, emulator), and
 share the guard in ``options``. Usage errors exit 1, never 2, so that 2 always means "changes"
 or "drift" to a CI script.
+
+May import: every floor (it is the top one) and the emulator (``--sandbox``, ``emulator``).
 """
 
 from __future__ import annotations

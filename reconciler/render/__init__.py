@@ -3,6 +3,12 @@
 Every renderer takes ``redact_origins``: origin addresses and names (``origin_direct`` entries,
 ``origin_dns.name``) become ``origin-<8 hex of sha256>`` everywhere they appear. The text
 renderer alone takes ``color``; the CLI decides it (a tty and no ``NO_COLOR``).
+
+Also here: the plan document (``plan_document``), the JSON form of a plan that ``apply --plan``
+reads back. It records the guardrails' verdict, so it sits above ``checks``, beside the other
+formats, rather than in ``planning``.
+
+May import: the ground floor, ``desired``, ``planning`` and ``checks`` — never the client.
 """
 
 from __future__ import annotations
