@@ -443,17 +443,19 @@ class TestNoNewActionAfterAFailure:
 
 
 def test_an_interrupted_apply_exits_4_after_a_write_and_1_before_any() -> None:
-    from reconciler.applying.executor import ApplyReport, Outcome
+    from reconciler.applying.executor import ActionOutcome, ApplyReport
     from reconciler.cli.apply import exit_code
     from reconciler.model import AppKey
     from reconciler.plan import Action
 
     action = Action(ActionKind.DELETE, AppKey("example.com", "a.example.com", "tcp/22"), "z")
-    skipped = Outcome(action, Status.SKIPPED, "interrupted")
+    skipped = ActionOutcome(action, Status.SKIPPED, "interrupted")
     assert exit_code(ApplyReport((skipped,), interrupted=True)) == 1
-    assert exit_code(ApplyReport((Outcome(action, Status.DONE), skipped), interrupted=True)) == 4
-    assert exit_code(ApplyReport((Outcome(action, Status.DONE),))) == 0
-    assert exit_code(ApplyReport((Outcome(action, Status.FAILED), skipped))) == 4
+    assert (
+        exit_code(ApplyReport((ActionOutcome(action, Status.DONE), skipped), interrupted=True)) == 4
+    )
+    assert exit_code(ApplyReport((ActionOutcome(action, Status.DONE),))) == 0
+    assert exit_code(ApplyReport((ActionOutcome(action, Status.FAILED), skipped))) == 4
 
 
 def test_a_journal_that_fails_after_the_writes_still_gives_the_report(

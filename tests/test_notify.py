@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.applying.executor import ApplyReport, Outcome, Status
+from reconciler.applying.executor import ActionOutcome, ApplyReport, Status
 from reconciler.errors import ReconcilerError
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind, FieldChange
@@ -89,7 +89,7 @@ def test_a_refusal_is_announced_like_a_failure() -> None:
 
 def test_drift_repaired_by_self_heal_is_announced_as_repaired_not_as_drift() -> None:
     drift = action(ActionKind.UPDATE, SSH)
-    healed = result(drift, report=ApplyReport((Outcome(drift, Status.DONE),)))
+    healed = result(drift, report=ApplyReport((ActionOutcome(drift, Status.DONE),)))
     found, after = events(Announced(), healed)
     assert kinds(found) == ["drift_repaired"] and after == Announced()
 

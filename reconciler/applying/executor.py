@@ -1,6 +1,6 @@
 """The only module that writes to the API: applies a Plan through a CloudflareClient.
 
-In: a Plan and a client. Out: an ``ApplyReport`` with one ``Outcome`` per action (done, failed
+In: a Plan and a client. Out: an ``ApplyReport`` with one ``ActionOutcome`` per action (done, failed
 with Cloudflare's codes, or skipped), every attempt journalled as a JSON line when asked.
 
 Order within a zone: creates, updates, recreates and replaces (a delete that frees a hostname
@@ -48,7 +48,7 @@ class Status(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ActionOutcome:
     """What became of one action."""
 
     action: Action
@@ -60,7 +60,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class ApplyReport:
-    outcomes: tuple[Outcome, ...]
+    outcomes: tuple[ActionOutcome, ...]
     interrupted: bool = False  # Ctrl-C stopped it: the actions not yet started are skipped
 
     def count(self, status: Status) -> int:
@@ -76,7 +76,7 @@ class ApplyReport:
         return any(o.status is not Status.SKIPPED for o in self.outcomes)
 
 
-Progress = Callable[[Outcome, int, int], None]
+Progress = Callable[[ActionOutcome, int, int], None]
 Work = Action | Replace
 _INTERRUPTED = "not started: apply was interrupted (Ctrl-C)"
 
@@ -117,7 +117,7 @@ class _Run:
     progress: Progress | None
     stopping: threading.Event
     failed_zones: set[str] = field(default_factory=set)
-    outcomes: dict[int, Outcome] = field(default_factory=dict)  # by id() of the action
+    outcomes: dict[int, ActionOutcome] = field(default_factory=dict)  # by id() of the action
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def blocked(self, zone: str) -> str | None:
@@ -128,7 +128,7 @@ class _Run:
             failed = zone in self.failed_zones
         return "an earlier action in this zone failed" if failed else None
 
-    def record(self, outcome: Outcome) -> None:
+    def record(self, outcome: ActionOutcome) -> None:
         with self.lock:
             if id(outcome.action) in self.outcomes:
                 return
@@ -211,7 +211,7 @@ class Executor:
                     break
         report = ApplyReport(
             tuple(
-                run.outcomes.get(id(a)) or Outcome(a, Status.SKIPPED, _INTERRUPTED)
+                run.outcomes.get(id(a)) or ActionOutcome(a, Status.SKIPPED, _INTERRUPTED)
                 for a in plan.actions
             ),
             interrupted=self.stopping.is_set(),
@@ -240,29 +240,29 @@ class Executor:
                 self._run_one(work, run)
         except Exception as error:  # our own bookkeeping failed (a journal write): still report
             for action in _actions_of(work):
-                run.record(Outcome(action, Status.FAILED, _Failed.of(error).detail))
+                run.record(ActionOutcome(action, Status.FAILED, _Failed.of(error).detail))
 
     def _run_one(self, action: Action, run: _Run) -> None:
         reason = run.blocked(action.key.zone)
         if reason:
-            outcome = Outcome(action, Status.SKIPPED, reason)
+            outcome = ActionOutcome(action, Status.SKIPPED, reason)
             self.journal.write("skipped", **_describe(action), detail=reason)
         else:
             outcome = self._attempt(action)
         run.record(outcome)
 
-    def _attempt(self, action: Action) -> Outcome:
+    def _attempt(self, action: Action) -> ActionOutcome:
         self.journal.write("attempt", **_describe(action), body=action.body)
         try:
             outcome = self._dispatch(action)
         except Exception as error:
             failed = _Failed.of(error)
             app_id = error.app_id if isinstance(error, _Unsettled) else None
-            outcome = Outcome(action, Status.FAILED, failed.detail, app_id, failed.codes)
+            outcome = ActionOutcome(action, Status.FAILED, failed.detail, app_id, failed.codes)
         self._journal_outcome(outcome)
         return outcome
 
-    def _journal_outcome(self, outcome: Outcome) -> None:
+    def _journal_outcome(self, outcome: ActionOutcome) -> None:
         action = outcome.action
         self.journal.write(
             outcome.status.value,
@@ -273,18 +273,18 @@ class Executor:
         )
         log.info("apply: %s %s %s", outcome.status.value, action.kind.value, action.key)
 
-    def _dispatch(self, action: Action) -> Outcome:
+    def _dispatch(self, action: Action) -> ActionOutcome:
         zone_id, app_id = action.zone_id, action.app_id
         if action.kind is ActionKind.CREATE:
             created = self._create(action, _body(action.body))
-            return Outcome(action, Status.DONE, new_app_id=str(created.get("id")))
+            return ActionOutcome(action, Status.DONE, new_app_id=str(created.get("id")))
         assert app_id is not None, f"{action.kind.value} carries the live app id"
         if action.kind is ActionKind.UPDATE:
             self.client.update_app(zone_id, app_id, _body(action.body))
-            return Outcome(action, Status.DONE, new_app_id=app_id)
+            return ActionOutcome(action, Status.DONE, new_app_id=app_id)
         if action.kind is ActionKind.DELETE:
             self._delete(action)
-            return Outcome(action, Status.DONE)
+            return ActionOutcome(action, Status.DONE)
         return self._recreate(action)
 
     def _delete(self, action: Action) -> None:
@@ -330,7 +330,7 @@ class Executor:
             )
             raise _Unsettled(app_id, detail, failed.codes) from None
 
-    def _recreate(self, action: Action) -> Outcome:
+    def _recreate(self, action: Action) -> ActionOutcome:
         """Delete, create; if the create fails, bring the old app back from ``before``."""
         assert action.app_id is not None and action.before is not None
         self.journal.write("recreate-old-kept", **_describe(action), before=action.before)
@@ -338,20 +338,20 @@ class Executor:
         try:
             created = self._create(action, _body(action.body))
         except _Unsettled as unsettled:  # the new app exists: nothing to restore
-            return Outcome(
+            return ActionOutcome(
                 action, Status.FAILED, unsettled.detail, unsettled.app_id, unsettled.codes
             )
         except Exception as error:
             failed = _Failed.of(error)
             restored, note = self._restore(action)
-            return Outcome(
+            return ActionOutcome(
                 action,
                 Status.FAILED,
                 f"create failed ({failed.detail}); {note}",
                 new_app_id=restored,
                 codes=failed.codes,
             )
-        return Outcome(action, Status.DONE, new_app_id=str(created.get("id")))
+        return ActionOutcome(action, Status.DONE, new_app_id=str(created.get("id")))
 
     def _restore(self, action: Action) -> tuple[str | None, str]:
         """Create the old app of ``action`` again from ``before``: (its new id, what happened)."""
@@ -376,16 +376,16 @@ class Executor:
         reason = run.blocked(unit.deletes[0].key.zone)
         if reason:
             for action in unit.actions:
-                run.record(Outcome(action, Status.SKIPPED, reason))
+                run.record(ActionOutcome(action, Status.SKIPPED, reason))
             return
         for action in unit.deletes:
             self.journal.write("replace-old-kept", **_describe(action), before=action.before)
-        outcomes: dict[int, Outcome] = {}
+        outcomes: dict[int, ActionOutcome] = {}
         failed: Action | None = None
         for action in unit.actions:
             if failed is not None:
                 detail = f"not started: the replace failed at {failed.key}"
-                outcomes[id(action)] = Outcome(action, Status.SKIPPED, detail)
+                outcomes[id(action)] = ActionOutcome(action, Status.SKIPPED, detail)
                 continue
             outcomes[id(action)] = self._attempt(action)
             if outcomes[id(action)].status is Status.FAILED:
@@ -395,7 +395,7 @@ class Executor:
         for action in unit.actions:
             run.record(outcomes[id(action)])
 
-    def _undo(self, unit: Replace, outcomes: dict[int, Outcome], failed: Action) -> None:
+    def _undo(self, unit: Replace, outcomes: dict[int, ActionOutcome], failed: Action) -> None:
         """Put a failed replace back: remove its new apps, create its deleted apps again."""
         why = f"undone because {failed.key} failed"
         for action in unit.creates:
@@ -404,7 +404,9 @@ class Executor:
                 new = dataclasses.replace(action, app_id=outcome.new_app_id)
                 try:
                     self._delete(new)
-                    outcomes[id(action)] = Outcome(action, Status.FAILED, f"{why}: removed again")
+                    outcomes[id(action)] = ActionOutcome(
+                        action, Status.FAILED, f"{why}: removed again"
+                    )
                 except _Failed as error:
                     detail = f"{why}, but removing it failed ({error.detail})"
                     outcomes[id(action)] = dataclasses.replace(outcome, detail=detail)
@@ -414,7 +416,7 @@ class Executor:
                 continue
             new_id, note = self._restore(action)
             notes.append(f"{action.key}: {note}")
-            outcomes[id(action)] = Outcome(
+            outcomes[id(action)] = ActionOutcome(
                 action, Status.FAILED, f"{why}: {note}", new_app_id=new_id
             )
             self._journal_outcome(outcomes[id(action)])
@@ -440,7 +442,7 @@ def _describe(action: Action) -> dict[str, Any]:
     }
 
 
-def outcome_line(outcome: Outcome) -> str:
+def outcome_line(outcome: ActionOutcome) -> str:
     """One line for one action's outcome: status, symbol, identity, new id, detail."""
     action = outcome.action
     line = f"{outcome.status.value:7} {action.kind.symbol:3} {action.key.zone} {action.key}"

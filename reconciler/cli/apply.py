@@ -11,9 +11,9 @@ import click
 from reconciler.applying import workflow
 from reconciler.applying.executor import (
     DEFAULT_PARALLELISM,
+    ActionOutcome,
     ApplyReport,
     Executor,
-    Outcome,
     Progress,
 )
 from reconciler.applying.journal import Journal
@@ -160,7 +160,7 @@ def _progress() -> Progress:
     summary on stdout; off a terminal (CI logs) progress is a count every tenth of the way."""
     on_terminal = sys.stderr.isatty()
 
-    def show(outcome: Outcome, done: int, total: int) -> None:
+    def show(outcome: ActionOutcome, done: int, total: int) -> None:
         step = total // _STEPS_OFF_TERMINAL if total >= 2 * _STEPS_OFF_TERMINAL else total
         if on_terminal:
             end = "\n" if done == total else ""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from reconciler.applying import workflow
-from reconciler.applying.executor import DEFAULT_PARALLELISM, ApplyReport, Executor, Outcome
+from reconciler.applying.executor import DEFAULT_PARALLELISM, ActionOutcome, ApplyReport, Executor
 from reconciler.checks import static_ips
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError, SafetyError
 from reconciler.live.accounts import Accounts
@@ -118,7 +118,7 @@ def _heal(
         verdict = workflow.guard(plan, force=False)
     except SafetyError as refusal:
         return None, scrub(str(refusal))
-    outcomes: list[Outcome] = []
+    outcomes: list[ActionOutcome] = []
     for part in accounts.split(verdict.plan):
         if part.plan.has_changes:
             executor = Executor(part.client, parallelism=settings.parallelism)
