@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from reconciler.applying import workflow
-from reconciler.applying.executor import Executor, Status
+from reconciler.applying.executor import Executor
+from reconciler.applying.report import Status
 from reconciler.emulator import Emulator
 from reconciler.errors import StalePlanError
 from reconciler.model import AppKey

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from reconciler.applying import workflow
-from reconciler.applying.executor import Executor, Status, phases
+from reconciler.applying.executor import Executor, phases
 from reconciler.applying.journal import Journal
+from reconciler.applying.report import Status
 from reconciler.emulator import Emulator
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind, Plan
@@ -443,7 +444,7 @@ class TestNoNewActionAfterAFailure:
 
 
 def test_an_interrupted_apply_exits_4_after_a_write_and_1_before_any() -> None:
-    from reconciler.applying.executor import ActionOutcome, ApplyReport
+    from reconciler.applying.report import ActionOutcome, ApplyReport
     from reconciler.cli.apply import exit_code
     from reconciler.model import AppKey
     from reconciler.plan import Action

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.applying.executor import ActionOutcome, ApplyReport, Status
+from reconciler.applying.report import ActionOutcome, ApplyReport, Status
 from reconciler.errors import ReconcilerError
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind, FieldChange

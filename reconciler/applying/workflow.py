@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from reconciler.applying.executor import ApplyReport, Executor
+from reconciler.applying.executor import Executor
+from reconciler.applying.report import ApplyReport
 from reconciler.checks import guardrails, static_ips
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.desired.loading import load_desired_state

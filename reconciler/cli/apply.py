@@ -9,14 +9,9 @@ from dataclasses import dataclass
 import click
 
 from reconciler.applying import workflow
-from reconciler.applying.executor import (
-    DEFAULT_PARALLELISM,
-    ActionOutcome,
-    ApplyReport,
-    Executor,
-    Progress,
-)
+from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.journal import Journal
+from reconciler.applying.report import ActionOutcome, ApplyReport, Progress
 from reconciler.checks import guardrails
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks, check_plan
 from reconciler.cli import output

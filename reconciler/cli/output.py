@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from reconciler import render
-from reconciler.applying.executor import ApplyReport, Status, outcome_line
+from reconciler.applying.report import ApplyReport, Status, outcome_line
 from reconciler.errors import PlanFileError
 from reconciler.files import read_capped_text
 from reconciler.logs import scrub

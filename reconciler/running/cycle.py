@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from reconciler.applying.executor import ApplyReport, Status
+from reconciler.applying.report import ApplyReport, Status
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.applying.executor import Status
+from reconciler.applying.report import Status
 from reconciler.errors import ReconcilerError
 from reconciler.files import write_atomically
 from reconciler.live.urls import https_or_loopback

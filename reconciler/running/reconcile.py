@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from reconciler.applying import workflow
-from reconciler.applying.executor import DEFAULT_PARALLELISM, ActionOutcome, ApplyReport, Executor
+from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
+from reconciler.applying.report import ActionOutcome, ApplyReport
 from reconciler.checks import static_ips
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError, SafetyError
 from reconciler.live.accounts import Accounts

@@ -25,7 +25,8 @@ from typing import Any
 import httpx
 
 from reconciler.applying import workflow
-from reconciler.applying.executor import ApplyReport, Executor
+from reconciler.applying.executor import Executor
+from reconciler.applying.report import ApplyReport
 from reconciler.emulator import Emulator, EmulatorConfig
 from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
 from reconciler.live.connect import SANDBOX_BASE_URL

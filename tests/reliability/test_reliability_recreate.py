@@ -13,8 +13,9 @@ import pytest
 from reliability_helpers import FAST_RETRY, ZONE, make_client, make_emulator, plan_once, zone_id
 
 from reconciler.applying import workflow
-from reconciler.applying.executor import Executor, Status
+from reconciler.applying.executor import Executor
 from reconciler.applying.journal import Journal
+from reconciler.applying.report import Status
 from reconciler.emulator.faults import FaultKind
 from reconciler.plan import ActionKind
 

@@ -1,0 +1,256 @@
+"""I/O: the writes of one action, or of one replace unit, and the undo of each.
+
+In: an ``Action`` (or a ``Replace`` unit), a client and a journal. Out: the ``ActionOutcome`` of
+each action; every attempt, outcome and kept old app is journalled.
+
+A create makes the app exactly its body (one PUT corrects defaults the API filled in otherwise).
+A recreate or replace deletes then creates; the old app is kept in memory and in the journal
+until the new one exists, and if a create fails the old app is created again from the plan's
+``before``. A delete answered with an error is settled by reading the zone (its answer may have
+been lost after it committed). Any error of an action, an ``ApiError`` or not, is that action's
+failure (``StepFailed``), never the end of the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from reconciler.applying.journal import Journal
+from reconciler.applying.report import ActionOutcome, Status
+from reconciler.errors import ApiError
+from reconciler.plan import Action, ActionKind
+from reconciler.planning.normalize import normalize_app, update_body
+from reconciler.planning.replace import Replace
+from reconciler.planning.unknown_fields import carried, restore_body, unknown_fields
+
+if TYPE_CHECKING:  # the client (and httpx) only when something is applied
+    from reconciler.live.cloudflare import CloudflareClient
+
+log = logging.getLogger(__name__)
+
+
+class StepFailed(Exception):
+    """An action failed: what to tell the user, with Cloudflare's codes when it gave any."""
+
+    def __init__(self, detail: str, codes: tuple[int, ...] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.codes = codes
+
+    @classmethod
+    def of(cls, error: BaseException) -> StepFailed:
+        """The failure an exception stands for."""
+        if isinstance(error, StepFailed):
+            return error
+        if isinstance(error, ApiError):
+            return cls(str(error), error.codes)
+        # Not the API refusing: a bug or a malformed answer. Still one action's failure, after
+        # which the run goes on to report every action (exit 4), never an "internal error".
+        return cls(f"unexpected {type(error).__name__}: {error}")
+
+
+class _Unsettled(StepFailed):
+    """The app was created, but the PUT that corrects what the API filled in failed."""
+
+    def __init__(self, app_id: str, detail: str, codes: tuple[int, ...] = ()) -> None:
+        super().__init__(detail, codes)
+        self.app_id = app_id
+
+
+class Steps:
+    """Writes actions through ``client``, journalling each step in ``journal``."""
+
+    def __init__(self, client: CloudflareClient, journal: Journal) -> None:
+        self.client = client
+        self.journal = journal
+
+    def attempt(self, action: Action) -> ActionOutcome:
+        """Journal the attempt, write the action, journal and return its outcome."""
+        self.journal.write("attempt", **describe(action), body=action.body)
+        try:
+            outcome = self._dispatch(action)
+        except Exception as error:
+            failed = StepFailed.of(error)
+            app_id = error.app_id if isinstance(error, _Unsettled) else None
+            outcome = ActionOutcome(action, Status.FAILED, failed.detail, app_id, failed.codes)
+        self._journal_outcome(outcome)
+        return outcome
+
+    def replace(self, unit: Replace) -> list[ActionOutcome]:
+        """Deletes, then the creates they free ports for; if any step fails, undo the rest.
+
+        The outcomes come in the unit's order (``unit.actions``).
+        """
+        for action in unit.deletes:
+            self.journal.write("replace-old-kept", **describe(action), before=action.before)
+        outcomes: dict[int, ActionOutcome] = {}
+        failed: Action | None = None
+        for action in unit.actions:
+            if failed is not None:
+                detail = f"not started: the replace failed at {failed.key}"
+                outcomes[id(action)] = ActionOutcome(action, Status.SKIPPED, detail)
+                continue
+            outcomes[id(action)] = self.attempt(action)
+            if outcomes[id(action)].status is Status.FAILED:
+                failed = action
+        if failed is not None:
+            self._undo(unit, outcomes, failed)
+        return [outcomes[id(action)] for action in unit.actions]
+
+    def _journal_outcome(self, outcome: ActionOutcome) -> None:
+        action = outcome.action
+        self.journal.write(
+            outcome.status.value,
+            **describe(action),
+            detail=outcome.detail,
+            new_app_id=outcome.new_app_id,
+            codes=list(outcome.codes),
+        )
+        log.info("apply: %s %s %s", outcome.status.value, action.kind.value, action.key)
+
+    def _dispatch(self, action: Action) -> ActionOutcome:
+        zone_id, app_id = action.zone_id, action.app_id
+        if action.kind is ActionKind.CREATE:
+            created = self._create(action, _body(action.body))
+            return ActionOutcome(action, Status.DONE, new_app_id=str(created.get("id")))
+        assert app_id is not None, f"{action.kind.value} carries the live app id"
+        if action.kind is ActionKind.UPDATE:
+            self.client.update_app(zone_id, app_id, _body(action.body))
+            return ActionOutcome(action, Status.DONE, new_app_id=app_id)
+        if action.kind is ActionKind.DELETE:
+            self._delete(action)
+            return ActionOutcome(action, Status.DONE)
+        return self._recreate(action)
+
+    def _delete(self, action: Action) -> None:
+        """Delete; after an error, read the zone: an app that is gone was deleted after all (an
+        earlier attempt committed and its answer was lost)."""
+        assert action.app_id is not None
+        try:
+            self.client.delete_app(action.zone_id, action.app_id)
+        except Exception as error:
+            failed = StepFailed.of(error)
+            try:
+                live = self.client.list_apps(action.zone_id)
+                present = any(app.app_id == action.app_id for app in live)
+            except Exception as read_error:
+                state = (
+                    "whether the app is still there is unknown: reading the zone failed too "
+                    f"({StepFailed.of(read_error).detail}); its configuration is in the journal"
+                )
+                self.journal.write("delete-unknown", **describe(action), before=action.before)
+                raise StepFailed(f"{failed.detail}; {state}", failed.codes) from None
+            if present:
+                intact = f"{failed.detail}; the app is still there, intact"
+                raise StepFailed(intact, failed.codes) from None
+            log.info("delete: %s is gone after an error: it was deleted", action.key)
+            self.journal.write("delete-settled", **describe(action), detail=failed.detail)
+
+    def _create(self, action: Action, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Create, then make the app exactly ``body``: where the API filled a default other than
+        the one this tool assumes (``ip_firewall``'s is undocumented), one PUT corrects it."""
+        created = self.client.create_app(action.zone_id, action.key, body)
+        if normalize_app(created) == normalize_app(body):
+            return created
+        app_id = str(created.get("id"))
+        fix = carried(update_body(body, created), unknown_fields(created))
+        log.info("create: %s came back with other defaults; setting them", action.key)
+        try:
+            return self.client.update_app(action.zone_id, app_id, fix)
+        except Exception as error:
+            failed = StepFailed.of(error)
+            detail = (
+                f"created as id {app_id}, but correcting the defaults the API filled in failed "
+                f"({failed.detail}); run apply again"
+            )
+            raise _Unsettled(app_id, detail, failed.codes) from None
+
+    def _recreate(self, action: Action) -> ActionOutcome:
+        """Delete, create; if the create fails, bring the old app back from ``before``."""
+        assert action.app_id is not None and action.before is not None
+        self.journal.write("recreate-old-kept", **describe(action), before=action.before)
+        self._delete(action)
+        try:
+            created = self._create(action, _body(action.body))
+        except _Unsettled as unsettled:  # the new app exists: nothing to restore
+            return ActionOutcome(
+                action, Status.FAILED, unsettled.detail, unsettled.app_id, unsettled.codes
+            )
+        except Exception as error:
+            failed = StepFailed.of(error)
+            restored, note = self._restore(action)
+            return ActionOutcome(
+                action,
+                Status.FAILED,
+                f"create failed ({failed.detail}); {note}",
+                new_app_id=restored,
+                codes=failed.codes,
+            )
+        return ActionOutcome(action, Status.DONE, new_app_id=str(created.get("id")))
+
+    def _restore(self, action: Action) -> tuple[str | None, str]:
+        """Create the old app of ``action`` again from ``before``: (its new id, what happened)."""
+        assert action.before is not None
+        try:
+            restored = self._create(action, restore_body(action.before))
+        except _Unsettled as unsettled:
+            restored_as = f"the old app was restored as id {unsettled.app_id}"
+            return unsettled.app_id, f"{restored_as}: {unsettled.detail}"
+        except Exception as second:
+            self.journal.write("restore-failed", **describe(action), before=action.before)
+            return None, (
+                f"restoring the old app ALSO failed ({StepFailed.of(second).detail}). "
+                "Its configuration is in the plan's 'before' and the journal: create it by hand"
+            )
+        new_id = str(restored.get("id"))
+        self.journal.write("restored", **describe(action), new_app_id=new_id)
+        return new_id, f"the old app was restored unchanged as id {new_id}"
+
+    def _undo(self, unit: Replace, outcomes: dict[int, ActionOutcome], failed: Action) -> None:
+        """Put a failed replace back: remove its new apps, create its deleted apps again."""
+        why = f"undone because {failed.key} failed"
+        for action in unit.creates:
+            outcome = outcomes[id(action)]
+            if outcome.new_app_id:  # created (and perhaps left unsettled): remove it again
+                new = dataclasses.replace(action, app_id=outcome.new_app_id)
+                try:
+                    self._delete(new)
+                    removed = ActionOutcome(action, Status.FAILED, f"{why}: removed again")
+                    outcomes[id(action)] = removed
+                except StepFailed as error:
+                    detail = f"{why}, but removing it failed ({error.detail})"
+                    outcomes[id(action)] = dataclasses.replace(outcome, detail=detail)
+        notes = []
+        for action in unit.deletes:
+            if outcomes[id(action)].status is not Status.DONE:
+                continue
+            new_id, note = self._restore(action)
+            notes.append(f"{action.key}: {note}")
+            outcomes[id(action)] = ActionOutcome(
+                action, Status.FAILED, f"{why}: {note}", new_app_id=new_id
+            )
+            self._journal_outcome(outcomes[id(action)])
+        if notes:
+            first = outcomes[id(failed)]
+            detail = f"{first.detail}; " + "; ".join(notes)
+            outcomes[id(failed)] = dataclasses.replace(first, detail=detail)
+
+
+def _body(body: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    assert body is not None, "creates and updates carry a request body"
+    return body
+
+
+def describe(action: Action) -> dict[str, Any]:
+    """The fields that name an action in every journal line about it."""
+    return {
+        "action": action.kind.value,
+        "zone": action.key.zone,
+        "zone_id": action.zone_id,
+        "app_id": action.app_id,
+        "dns_name": action.key.dns_name,
+        "protocol": action.key.protocol,
+    }
