@@ -353,9 +353,9 @@ class TestPagination:
             assert client.requests_sent == 2  # not a third, empty page
 
     def test_pages_are_capped(self, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-        from reconciler.live.cloudflare import client as client_module
+        from reconciler.live.cloudflare import listing
 
-        monkeypatch.setattr(client_module, "MAX_PAGES", 3)
+        monkeypatch.setattr(listing, "MAX_PAGES", 3)
         zone_id = seed_apps(emulator, 10)
         counter = iter(range(10**6))
 

@@ -16,10 +16,12 @@ The modules, from the wire up:
 - ``retries``: which failures may be repeated, after how long, and which never help;
 - ``transport``: the token, the base-URL check, pacing and the retry loop — one request in,
   one envelope out;
-- ``client``: the Spectrum calls (zones, app reads and writes) built on that transport.
+- ``listing``: a zone's apps, read page by page, complete or not at all;
+- ``client``: the Spectrum calls (zones, app reads and writes) built on those.
 """
 
-from reconciler.live.cloudflare.client import PAGE_SIZE, CloudflareClient, ZoneRef
+from reconciler.live.cloudflare.client import CloudflareClient, ZoneRef
+from reconciler.live.cloudflare.listing import PAGE_SIZE
 from reconciler.live.cloudflare.transport import (
     DEFAULT_BASE_URL,
     RequestObserver,

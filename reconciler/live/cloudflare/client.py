@@ -1,15 +1,15 @@
 """The Spectrum calls: zones and apps, read completely, written once.
 
-Built on ``transport.Transport`` (pacing, retries, the token) and ``envelope`` (results and
-errors). Reads are complete or they fail; a create whose outcome is unknown is settled by
-reading the zone before it is sent again.
+Built on ``transport.Transport`` (pacing, retries, the token), ``envelope`` (results and
+errors) and ``listing`` (a zone's apps, page by page). Reads are complete or they fail; a
+create whose outcome is unknown is settled by reading the zone before it is sent again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +18,8 @@ import httpx
 
 from reconciler.errors import ApiError, NotFoundError, TransportError
 from reconciler.live.cloudflare.addressing import AddressReader, account_id_of
-from reconciler.live.cloudflare.envelope import list_result, object_result, total_count
+from reconciler.live.cloudflare.envelope import list_result, object_result
+from reconciler.live.cloudflare.listing import read_apps
 from reconciler.live.cloudflare.transport import (
     DEFAULT_BASE_URL,
     RequestObserver,
@@ -31,29 +32,6 @@ from reconciler.model import AppKey, LiveApp, LiveZone, ZoneSpec
 from reconciler.planning.normalize import app_key
 
 log = logging.getLogger("reconciler.live.cloudflare")
-
-PAGE_SIZE = 100
-MAX_PAGES = 10_000  # a million apps in one zone: past this, the API is not paginating honestly
-READ_ATTEMPTS = 3  # readings of a zone that shifted while it was read, before the read fails
-
-
-class _Shifted(Exception):
-    """A listing that changed while it was read (or does not add up): read it again."""
-
-
-def _check_page(path: str, page: int, count: int, new: int, totals: set[int]) -> None:
-    """Refuse a page that repeats earlier ones; notice a listing that moved between pages."""
-    if len(totals) > 1:
-        low, high = min(totals), max(totals)
-        raise _Shifted(f"total_count moved between pages ({low} and {high}): the zone changed")
-    if count and not new:
-        raise TransportError(
-            "GET",
-            path,
-            status=200,
-            detail=f"page {page} held only apps already seen on earlier pages",
-            hint="the API does not seem to honour 'page'; check the base URL, then re-run",
-        )
 
 
 @dataclass(frozen=True)
@@ -157,82 +135,8 @@ class CloudflareClient:
         return ZoneRef(name, zone_id)
 
     def list_apps(self, zone_id: str) -> tuple[LiveApp, ...]:
-        """Every app of a zone, each exactly once; raises rather than return a partial list.
-
-        A listing that shifts while it is read (an app created or deleted between two pages
-        moves another across the page boundary) is read again from the start, a few times;
-        one that still does not add up fails the read.
-        """
-        path = f"/zones/{zone_id}/spectrum/apps"
-        for attempt in range(1, READ_ATTEMPTS + 1):
-            try:
-                return self._read_listing(path)
-            except _Shifted as shifted:
-                if attempt == READ_ATTEMPTS:
-                    raise TransportError(
-                        "GET",
-                        path,
-                        status=200,
-                        detail=str(shifted),
-                        hint="the zone changed while it was read, or pages went missing; re-run",
-                    ) from None
-                log.info("read: %s %s; reading it again", path, shifted)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _read_listing(self, path: str) -> tuple[LiveApp, ...]:
-        apps: dict[str, LiveApp] = {}
-        totals: set[int] = set()
-        for page, body in enumerate(self._pages(path, apps, totals), start=1):
-            new = 0
-            items = list_result(body, "GET", path)
-            for item in items:
-                app_id = str(item.get("id", ""))
-                if not app_id:
-                    raise TransportError("GET", path, status=200, detail="an app without an id")
-                new += app_id not in apps
-                apps[app_id] = LiveApp(app_id, item)
-            _check_page(path, page, len(items), new, totals)
-        expected = next(iter(totals), None)
-        if expected is not None and len(apps) != expected:
-            raise _Shifted(f"listing incomplete: {len(apps)} of {expected} apps came back")
-        return tuple(apps.values())
-
-    def _pages(
-        self, path: str, seen: Mapping[str, LiveApp], totals: set[int]
-    ) -> Iterator[Mapping[str, Any]]:
-        """Pages until the listing is complete: ``total_pages`` when the API sends it, else
-        ``total_count`` apps seen, else a short page; never more than ``MAX_PAGES``."""
-        page = 1
-        while True:
-            body = self._transport.request(
-                "GET", path, params={"page": page, "per_page": PAGE_SIZE}
-            )
-            total = total_count(body, None)
-            if total is not None:
-                totals.add(total)
-            yield body
-            info = body.get("result_info") or {}
-            count = len(body.get("result") or [])
-            total_pages = info.get("total_pages")
-            if total_pages is not None:
-                if page >= int(total_pages):
-                    return
-            elif total is not None:
-                if len(seen) >= total:
-                    return
-            elif count < int(info.get("per_page") or PAGE_SIZE):
-                return
-            if count == 0:
-                return
-            if page >= MAX_PAGES:
-                raise TransportError(
-                    "GET",
-                    path,
-                    status=200,
-                    detail=f"the listing went on for more than {MAX_PAGES} pages",
-                    hint="the API kept sending pages; check the base URL, then re-run",
-                )
-            page += 1
+        """Every app of a zone, each exactly once; raises rather than return a partial list."""
+        return read_apps(self._transport, zone_id)
 
     def fetch_live(self, zones: Sequence[ZoneSpec]) -> tuple[LiveZone, ...]:
         """The live apps of every zone, zones read concurrently (within a bound)."""

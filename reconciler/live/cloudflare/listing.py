@@ -1,0 +1,123 @@
+"""I/O: every app of a zone, read page by page through the transport, complete or not at all.
+
+In: a ``Transport`` and a zone id. Out: the zone's ``LiveApp``s, each exactly once, or a
+``TransportError``: a listing that cannot be finished raises, it never returns fewer apps (which
+a planner would turn into deletions). Pages are followed by ``total_pages``, else
+``total_count``, else until a short page; a server that ignores ``page`` is caught, and a
+listing that moves while it is read is read again from the start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from reconciler.errors import TransportError
+from reconciler.live.cloudflare.envelope import list_result, total_count
+from reconciler.live.cloudflare.transport import Transport
+from reconciler.model import LiveApp
+
+log = logging.getLogger("reconciler.live.cloudflare")
+
+PAGE_SIZE = 100
+MAX_PAGES = 10_000  # a million apps in one zone: past this, the API is not paginating honestly
+READ_ATTEMPTS = 3  # readings of a zone that shifted while it was read, before the read fails
+
+
+class _Shifted(Exception):
+    """A listing that changed while it was read (or does not add up): read it again."""
+
+
+def _check_page(path: str, page: int, count: int, new: int, totals: set[int]) -> None:
+    """Refuse a page that repeats earlier ones; notice a listing that moved between pages."""
+    if len(totals) > 1:
+        low, high = min(totals), max(totals)
+        raise _Shifted(f"total_count moved between pages ({low} and {high}): the zone changed")
+    if count and not new:
+        raise TransportError(
+            "GET",
+            path,
+            status=200,
+            detail=f"page {page} held only apps already seen on earlier pages",
+            hint="the API does not seem to honour 'page'; check the base URL, then re-run",
+        )
+
+
+def read_apps(transport: Transport, zone_id: str) -> tuple[LiveApp, ...]:
+    """Every app of a zone, each exactly once; raises rather than return a partial list.
+
+    A listing that shifts while it is read (an app created or deleted between two pages
+    moves another across the page boundary) is read again from the start, a few times;
+    one that still does not add up fails the read.
+    """
+    path = f"/zones/{zone_id}/spectrum/apps"
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            return _read_listing(transport, path)
+        except _Shifted as shifted:
+            if attempt == READ_ATTEMPTS:
+                raise TransportError(
+                    "GET",
+                    path,
+                    status=200,
+                    detail=str(shifted),
+                    hint="the zone changed while it was read, or pages went missing; re-run",
+                ) from None
+            log.info("read: %s %s; reading it again", path, shifted)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _read_listing(transport: Transport, path: str) -> tuple[LiveApp, ...]:
+    apps: dict[str, LiveApp] = {}
+    totals: set[int] = set()
+    for page, body in enumerate(_pages(transport, path, apps, totals), start=1):
+        new = 0
+        items = list_result(body, "GET", path)
+        for item in items:
+            app_id = str(item.get("id", ""))
+            if not app_id:
+                raise TransportError("GET", path, status=200, detail="an app without an id")
+            new += app_id not in apps
+            apps[app_id] = LiveApp(app_id, item)
+        _check_page(path, page, len(items), new, totals)
+    expected = next(iter(totals), None)
+    if expected is not None and len(apps) != expected:
+        raise _Shifted(f"listing incomplete: {len(apps)} of {expected} apps came back")
+    return tuple(apps.values())
+
+
+def _pages(
+    transport: Transport, path: str, seen: Mapping[str, LiveApp], totals: set[int]
+) -> Iterator[Mapping[str, Any]]:
+    """Pages until the listing is complete: ``total_pages`` when the API sends it, else
+    ``total_count`` apps seen, else a short page; never more than ``MAX_PAGES``."""
+    page = 1
+    while True:
+        body = transport.request("GET", path, params={"page": page, "per_page": PAGE_SIZE})
+        total = total_count(body, None)
+        if total is not None:
+            totals.add(total)
+        yield body
+        info = body.get("result_info") or {}
+        count = len(body.get("result") or [])
+        total_pages = info.get("total_pages")
+        if total_pages is not None:
+            if page >= int(total_pages):
+                return
+        elif total is not None:
+            if len(seen) >= total:
+                return
+        elif count < int(info.get("per_page") or PAGE_SIZE):
+            return
+        if count == 0:
+            return
+        if page >= MAX_PAGES:
+            raise TransportError(
+                "GET",
+                path,
+                status=200,
+                detail=f"the listing went on for more than {MAX_PAGES} pages",
+                hint="the API kept sending pages; check the base URL, then re-run",
+            )
+        page += 1
