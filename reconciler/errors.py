@@ -17,7 +17,8 @@ The tree::
         ├── NotFoundError           404: zone or app does not exist
         ├── RateLimitedError        429 after every retry was spent
         ├── RefusedError            4xx carrying Cloudflare's error codes (11000, 11004, ...)
-        └── TransportError          connection failures, timeouts, 5xx after every retry
+        ├── TransportError          connection failures, timeouts, 5xx after every retry
+        └── UnclearWriteError       a failed write that may have worked, checked by reading the zone
 
 Every message names what went wrong and ends with what to do. ``exit_code_for`` is the one place
 that turns an exception into a process exit code. A partly applied plan is not an exception: the
@@ -177,6 +178,29 @@ class RefusedError(ApiError):
 
 class TransportError(ApiError):
     hint = "the API could not be reached or kept failing; check the network or base URL and re-run"
+
+
+class UnclearWriteError(ApiError):
+    """A write that failed where an attempt may have taken effect, checked by reading the zone.
+
+    The message is the write's own error (``error``), then what the read found (``finding``);
+    the codes are the write's. ``known`` is False when the read failed too: whether the write
+    took effect is unknown.
+    """
+
+    def __init__(self, error: ApiError, finding: str, *, known: bool) -> None:
+        self.error, self.finding, self.known = error, finding, known
+        super().__init__(
+            error.method,
+            error.path,
+            status=error.status,
+            errors=error.errors,
+            detail=error.detail,
+            hint=error.hint,
+        )
+
+    def _compose(self) -> str:
+        return f"{self.error}; {self.finding}"
 
 
 def exit_code_for(error: BaseException) -> int:

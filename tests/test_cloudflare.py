@@ -16,6 +16,7 @@ from reconciler.errors import (
     NotFoundError,
     RefusedError,
     TransportError,
+    UnclearWriteError,
 )
 from reconciler.live.cloudflare import CloudflareClient, Token, check_base_url
 from reconciler.model import AppKey, ZoneSpec
@@ -424,3 +425,44 @@ class TestSettlingReads:
         assert created["dns"]["name"] == ours["dns"]["name"]
         names = [app["dns"]["name"] for app in emulator.apps(zone_id)]
         assert names.count(ours["dns"]["name"]) == 1
+
+    @pytest.mark.parametrize("commits", [True, False], ids=["committed", "never-done"])
+    def test_a_delete_failing_every_retry_is_settled_by_reading_the_zone(
+        self, commits: bool, emulator: Emulator
+    ) -> None:
+        """Gone after the errors: deleted, and the error is returned; still there: intact."""
+        zone_id = seed_apps(emulator, 2)
+        doomed = emulator.apps(zone_id)[0]["id"]
+        inner = emulator.transport()
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            if request.method != "DELETE":
+                return inner.handle_request(request)
+            if commits:
+                inner.handle_request(request)  # the first one commits; every answer is lost
+            error = {"success": False, "errors": [{"code": 10002, "message": "x"}], "result": None}
+            return httpx.Response(503, json=error)
+
+        with make_client(emulator, transport=httpx.MockTransport(handle)) as client:
+            if commits:
+                settled = client.delete_app(zone_id, doomed)
+                assert isinstance(settled, TransportError) and settled.codes == (10002,)
+            else:
+                with pytest.raises(UnclearWriteError, match="still there, intact") as raised:
+                    client.delete_app(zone_id, doomed)
+                assert raised.value.known and raised.value.codes == (10002,)
+        still_there = doomed in [app["id"] for app in emulator.apps(zone_id)]
+        assert still_there is not commits and len(emulator.apps(zone_id)) == (1 if commits else 2)
+
+    def test_a_delete_whose_settling_read_fails_too_is_unknown(self, emulator: Emulator) -> None:
+        zone_id = seed_apps(emulator, 1)
+        (app,) = emulator.apps(zone_id)
+
+        def down(request: httpx.Request) -> httpx.Response:
+            error = {"success": False, "errors": [{"code": 10002, "message": "x"}], "result": None}
+            return httpx.Response(503, json=error)
+
+        with make_client(emulator, transport=httpx.MockTransport(down)) as client:
+            with pytest.raises(UnclearWriteError, match="unknown: reading the zone failed") as e:
+                client.delete_app(zone_id, app["id"])
+        assert not e.value.known and str(e.value).startswith(f"DELETE /zones/{zone_id}")

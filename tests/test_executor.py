@@ -329,6 +329,34 @@ class TestDeleteWithALostAnswer:
         assert outcome.status is Status.DONE, outcome.detail
         assert next_plan(emulator, v2).actions == ()
 
+    def test_a_delete_whose_settling_read_fails_too_journals_the_old_app(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC]))
+        v2 = write_config(tmp_path / "v2", [SSH_BYOIP])
+        deleting: list[str] = []
+
+        def down_from_the_delete(request: httpx.Request) -> httpx.Response | None:
+            if request.method == "DELETE":
+                deleting.append(str(request.url))
+            return api_error(503, 10002, "upstream timeout") if deleting else None
+
+        journal_path = tmp_path / "journal.jsonl"
+        journal = Journal(journal_path)
+        try:
+            _, report = apply_through(
+                emulator, v2, scripted(emulator, down_from_the_delete), journal=journal
+            )
+        finally:
+            journal.close()
+        (outcome,) = report.outcomes
+        assert outcome.status is Status.FAILED and outcome.codes == (10002,)
+        assert "unknown: reading the zone failed too" in outcome.detail
+        assert outcome.detail.endswith("; its configuration is in the journal")
+        events = [json.loads(line) for line in journal_path.read_text().splitlines()]
+        (unknown,) = [e for e in events if e["event"] == "delete-unknown"]
+        assert unknown["before"]["dns"]["type"] == "CNAME"
+
 
 class TestUnexpectedErrors:
     def test_an_error_that_is_not_an_api_error_is_a_failed_outcome_not_a_crash(

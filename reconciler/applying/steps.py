@@ -6,9 +6,9 @@ each action; every attempt, outcome and kept old app is journalled.
 A create makes the app exactly its body (one PUT corrects defaults the API filled in otherwise).
 A recreate or replace deletes then creates; the old app is kept in memory and in the journal
 until the new one exists, and if a create fails the old app is created again from the plan's
-``before``. A delete answered with an error is settled by reading the zone (its answer may have
-been lost after it committed). Any error of an action, an ``ApiError`` or not, is that action's
-failure (``StepFailed``), never the end of the run.
+``before``. A delete answered with an error is settled by the client, which reads the zone (its
+answer may have been lost after it committed). Any error of an action, an ``ApiError`` or not,
+is that action's failure (``StepFailed``), never the end of the run.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.applying.journal import Journal
 from reconciler.applying.report import ActionOutcome, Status
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, UnclearWriteError
 from reconciler.plan import Action, ActionKind
 from reconciler.planning.normalize import normalize_app, update_body
 from reconciler.planning.replace import Replace
@@ -126,28 +126,19 @@ class Steps:
         return self._recreate(action)
 
     def _delete(self, action: Action) -> None:
-        """Delete; after an error, read the zone: an app that is gone was deleted after all (an
-        earlier attempt committed and its answer was lost)."""
+        """Delete through the client, which settles an error by reading the zone. When even that
+        read failed, the app's configuration goes to the journal: it may be gone."""
         assert action.app_id is not None
         try:
-            self.client.delete_app(action.zone_id, action.app_id)
+            settled = self.client.delete_app(action.zone_id, action.app_id)
         except Exception as error:
-            failed = StepFailed.of(error)
-            try:
-                live = self.client.list_apps(action.zone_id)
-                present = any(app.app_id == action.app_id for app in live)
-            except Exception as read_error:
-                state = (
-                    "whether the app is still there is unknown: reading the zone failed too "
-                    f"({StepFailed.of(read_error).detail}); its configuration is in the journal"
-                )
+            if isinstance(error, UnclearWriteError) and not error.known:
                 self.journal.write("delete-unknown", **describe(action), before=action.before)
-                raise StepFailed(f"{failed.detail}; {state}", failed.codes) from None
-            if present:
-                intact = f"{failed.detail}; the app is still there, intact"
-                raise StepFailed(intact, failed.codes) from None
-            log.info("delete: %s is gone after an error: it was deleted", action.key)
-            self.journal.write("delete-settled", **describe(action), detail=failed.detail)
+                detail = f"{error}; its configuration is in the journal"
+                raise StepFailed(detail, error.codes) from None
+            raise StepFailed.of(error) from None
+        if settled is not None:  # answered with an error, yet the app is gone: it was deleted
+            self.journal.write("delete-settled", **describe(action), detail=str(settled))
 
     def _create(self, action: Action, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """Create, then make the app exactly ``body``: where the API filled a default other than

@@ -7,7 +7,8 @@ Three promises, each learnt from a tool that broke it:
 - reads are complete or they fail: a listing that cannot be finished raises, it never returns
   fewer apps (which a planner would turn into deletions);
 - only what is safe to repeat is repeated: GET, PUT and DELETE retry on 429, 5xx and broken
-  connections; a POST whose outcome is unknown is settled by reading the zone before any retry;
+  connections; a POST whose outcome is unknown is settled by reading the zone before any retry,
+  and so is a DELETE still answered with an error after its retries (it may have committed);
 - the token never leaves: it is held by ``Token`` (whose repr hides it) and sent only in the
   Authorization header, which no log line prints.
 
@@ -17,6 +18,7 @@ The modules, from the wire up:
 - ``transport``: the token, the base-URL check, pacing and the retry loop — one request in,
   one envelope out;
 - ``listing``: a zone's apps, read page by page, complete or not at all;
+- ``settling``: an unclear create or delete, settled by looking for the app in the zone;
 - ``client``: the Spectrum calls (zones, app reads and writes) built on those.
 """
 

@@ -2,7 +2,8 @@
 
 Built on ``transport.Transport`` (pacing, retries, the token), ``envelope`` (results and
 errors) and ``listing`` (a zone's apps, page by page). Reads are complete or they fail; a
-create whose outcome is unknown is settled by reading the zone before it is sent again.
+write whose outcome is unclear is settled by reading the zone (``settling``): a create before
+it is sent again, a delete before it is called failed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from reconciler.errors import ApiError, NotFoundError, TransportError
 from reconciler.live.cloudflare.addressing import AddressReader, account_id_of
 from reconciler.live.cloudflare.envelope import list_result, object_result
 from reconciler.live.cloudflare.listing import read_apps
+from reconciler.live.cloudflare.settling import created_app, settle_delete
 from reconciler.live.cloudflare.transport import (
     DEFAULT_BASE_URL,
     RequestObserver,
@@ -29,7 +31,6 @@ from reconciler.live.cloudflare.transport import (
 )
 from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
 from reconciler.model import AppKey, LiveApp, LiveZone, ZoneSpec
-from reconciler.planning.normalize import app_key
 
 log = logging.getLogger("reconciler.live.cloudflare")
 
@@ -180,10 +181,22 @@ class CloudflareClient:
         path = f"/zones/{zone_id}/spectrum/apps/{app_id}"
         return object_result(self._transport.request("PUT", path, json=body), "PUT", path)
 
-    def delete_app(self, zone_id: str, app_id: str) -> None:
-        """Delete; a 404 after a retried DELETE means an earlier attempt already did it."""
+    def delete_app(self, zone_id: str, app_id: str) -> ApiError | None:
+        """Delete; a DELETE still answered with an error after its retries is settled by reading
+        the zone (``settling``), as an unclear create is.
+
+        None when the DELETE succeeded (a 404 on a repeated attempt included: an earlier one did
+        it); the error it was answered with when the app is gone all the same. Raises
+        ``UnclearWriteError`` when the app is still there, or when reading the zone failed too.
+        """
         path = f"/zones/{zone_id}/spectrum/apps/{app_id}"
-        self._transport.request("DELETE", path, json={}, gone_is_done=True)
+        try:
+            self._transport.request("DELETE", path, json={}, gone_is_done=True)
+        except ApiError as error:
+            settle_delete(self.list_apps, zone_id, app_id, error)
+            log.info("delete: %s settled by reading the zone: it is gone", path)
+            return error
+        return None
 
     def create_app(self, zone_id: str, key: AppKey, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """Create exactly once. A create whose outcome is unknown is settled by reading the zone:
@@ -195,7 +208,7 @@ class CloudflareClient:
                 return object_result(self._transport.request("POST", path, json=body), "POST", path)
             except TransportError as uncertain:
                 last = uncertain
-            found = self._find_app(zone_id, key)
+            found = created_app(self.list_apps, zone_id, key)
             if found is not None:
                 log.info("create: %s settled by reading the zone: it exists", key)
                 return found
@@ -203,12 +216,6 @@ class CloudflareClient:
             self._transport.sleep(self.retry.backoff(attempt, self._transport.rng))
         assert last is not None
         raise last
-
-    def _find_app(self, zone_id: str, key: AppKey) -> Mapping[str, Any] | None:
-        for app in self.list_apps(zone_id):
-            if app_key(key.zone, app.config) == key:
-                return app.config
-        return None
 
 
 class _Counted:
