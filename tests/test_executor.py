@@ -275,6 +275,30 @@ class TestPortRangeChange:
         assert back["origin_direct"] == old["origin_direct"]
         assert next_plan(emulator, str(tmp_path / "v1")).actions == ()
 
+    def test_a_skipped_replace_journals_each_action_as_skipped(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        """As a skipped action does: one 'skipped' line per action of the unit, with the why."""
+        plan_and_apply(emulator, write_config(tmp_path / "v1", [SSH_DYNAMIC]))
+        bad = {**SSH_BYOIP, "dns": {"type": "ADDRESS", "name": "a0.example.com"}}
+        bad["edge_ips"] = {"type": "static", "ips": ["192.0.2.200"]}  # 11019, and first
+        journal_path = tmp_path / "journal.jsonl"
+        journal = Journal(journal_path)
+        try:
+            v2 = write_config(tmp_path / "v2", [bad, self.WIDER])
+            _, report = plan_and_apply(emulator, v2, parallelism=1, journal=journal)
+        finally:
+            journal.close()
+        statuses = [o.status for o in report.outcomes]
+        assert statuses == [Status.FAILED, Status.SKIPPED, Status.SKIPPED]
+        events = [json.loads(line) for line in journal_path.read_text().splitlines()]
+        skipped = [e for e in events if e["event"] == "skipped"]
+        assert sorted(e["action"] for e in skipped) == ["create", "delete"]
+        for event in skipped:
+            assert event["dns_name"] == "ssh.example.com"
+            assert event["detail"] == "an earlier action in this zone failed"
+        assert [a["protocol"] for a in live_apps(emulator)] == ["tcp/22"]
+
 
 def lose_deletes(emulator: Emulator, commit: bool) -> Any:
     """Every DELETE fails with a 5xx; with ``commit`` the first one happens before it fails."""

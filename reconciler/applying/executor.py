@@ -162,29 +162,22 @@ class Executor:
             self.stopping.set()
 
     def _run_work(self, work: Work, run: _Run) -> None:
+        """Run one action or replace unit, or skip all of it when its zone is blocked."""
+        actions = _actions_of(work)
         try:
-            if isinstance(work, Replace):
-                self._run_replace(work, run)
+            reason = run.blocked(actions[0].key.zone)
+            if reason:
+                outcomes = [self._skip(action, reason) for action in actions]
+            elif isinstance(work, Replace):
+                outcomes = self.steps.replace(work)
             else:
-                self._run_one(work, run)
+                outcomes = [self.steps.attempt(work)]
+            for outcome in outcomes:
+                run.record(outcome)
         except Exception as error:  # our own bookkeeping failed (a journal write): still report
-            for action in _actions_of(work):
+            for action in actions:
                 run.record(ActionOutcome(action, Status.FAILED, StepFailed.of(error).detail))
 
-    def _run_one(self, action: Action, run: _Run) -> None:
-        reason = run.blocked(action.key.zone)
-        if reason:
-            outcome = ActionOutcome(action, Status.SKIPPED, reason)
-            self.journal.write("skipped", **describe(action), detail=reason)
-        else:
-            outcome = self.steps.attempt(action)
-        run.record(outcome)
-
-    def _run_replace(self, unit: Replace, run: _Run) -> None:
-        reason = run.blocked(unit.deletes[0].key.zone)
-        if reason:
-            for action in unit.actions:
-                run.record(ActionOutcome(action, Status.SKIPPED, reason))
-            return
-        for outcome in self.steps.replace(unit):
-            run.record(outcome)
+    def _skip(self, action: Action, reason: str) -> ActionOutcome:
+        self.journal.write("skipped", **describe(action), detail=reason)
+        return ActionOutcome(action, Status.SKIPPED, reason)
