@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from reconciler.emulator import codes
+import reconciler.emulator.codes as codes
 from reconciler.emulator.envelope import EmulatorResponse, success
 from reconciler.emulator.fields import IP, refuse
 from reconciler.emulator.store import Store, md5_hex, now_rfc3339

@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from reconciler.emulator import addressing, codes
+import reconciler.emulator.addressing as addressing
+import reconciler.emulator.codes as codes
 from reconciler.emulator.auth import check_credentials, credential_fingerprint, credential_key
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 
-from reconciler.emulator import codes
+import reconciler.emulator.codes as codes
 from reconciler.emulator.envelope import ErrorItem, Refusal
 
 _BEARER = re.compile(r"Bearer +(\S+)")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.emulator import codes
+import reconciler.emulator.codes as codes
 from reconciler.emulator.codes import Code
 from reconciler.emulator.envelope import Refusal
 

@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.emulator import addressing, codes
+import reconciler.emulator.addressing as addressing
+import reconciler.emulator.codes as codes
 from reconciler.emulator.envelope import EmulatorResponse, ErrorItem, Refusal, success, success_raw
 from reconciler.emulator.fields import IP, host_key, parse_ip, parse_protocol, refuse
 from reconciler.emulator.rules import App, RuleContext, build_app

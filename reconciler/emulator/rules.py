@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.emulator import codes
+import reconciler.emulator.codes as codes
 from reconciler.emulator.addressing import MAGIC_TRANSIT, EdgeIP
 from reconciler.emulator.fields import (
     IP,
