@@ -16,15 +16,13 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import reconciler.emulator.codes as codes
+from reconciler.emulator.backend import Backend, Query
 from reconciler.emulator.envelope import EmulatorResponse, success
 from reconciler.emulator.fields import IP, refuse
 from reconciler.emulator.store import Store, md5_hex, now_rfc3339
-
-if TYPE_CHECKING:
-    from reconciler.emulator.handlers import Backend, Query
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Record = dict[str, Any]
@@ -525,12 +523,6 @@ def delete_bgp_prefix(
     records = backend.store.bgp_prefixes[prefix["id"]]
     records.remove(_find(records, params["bgp_prefix_id"], "BGP prefix"))
     return success(None)
-
-
-def get_zone(
-    backend: Backend, params: dict[str, str], query: Query, body: bytes
-) -> EmulatorResponse:
-    return success(backend.store.zones[params["zone_id"].lower()])
 
 
 # --- lookups ---------------------------------------------------------------------------------

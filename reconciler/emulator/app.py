@@ -23,6 +23,7 @@ import httpx
 import reconciler.emulator.addressing as addressing
 import reconciler.emulator.codes as codes
 from reconciler.emulator.auth import check_credentials, credential_fingerprint, credential_key
+from reconciler.emulator.backend import Backend
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
 from reconciler.emulator.faults import (
@@ -32,7 +33,7 @@ from reconciler.emulator.faults import (
     RateLimiter,
     ScriptedFaults,
 )
-from reconciler.emulator.handlers import WRITES, Backend, Match, check_ids, no_route, resolve
+from reconciler.emulator.handlers import WRITES, Match, check_ids, no_route, resolve
 from reconciler.emulator.persistence import StateFile
 from reconciler.emulator.store import Store
 from reconciler.emulator.transport import EmulatorTransport

@@ -12,35 +12,20 @@ import ipaddress
 import json
 import math
 import re
-import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import reconciler.emulator.addressing as addressing
 import reconciler.emulator.codes as codes
+from reconciler.emulator.backend import Backend, Handler, Query
 from reconciler.emulator.envelope import EmulatorResponse, ErrorItem, Refusal, success, success_raw
 from reconciler.emulator.fields import IP, host_key, parse_ip, parse_protocol, refuse
 from reconciler.emulator.rules import App, RuleContext, build_app
-from reconciler.emulator.store import Store, now_rfc3339
+from reconciler.emulator.store import now_rfc3339
 
-Query = Mapping[str, str]
-Handler = Callable[["Backend", dict[str, str], Query, bytes], EmulatorResponse]
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
-
-
-@dataclass
-class Backend:
-    """The state plus the configuration the endpoints need."""
-
-    store: Store
-    virtual_networks: Mapping[str, Sequence[str]]
-    ip_firewall_default: bool | None
-    put_keeps_omitted: bool = False  # a PUT merges into the stored app (test-only guess)
-    keep_unknown_fields: bool = False  # store fields the emulator does not know (test-only)
-    binding_provisioning_s: float = 0.0
-    wall_clock: Callable[[], float] = field(default=time.time)  # binding provisioning
 
 
 @dataclass(frozen=True)
@@ -251,7 +236,7 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
     )
 
 
-# --- zones and prefixes ---------------------------------------------------------------------
+# --- zones ----------------------------------------------------------------------------------
 def list_zones(
     backend: Backend, params: dict[str, str], query: Query, body: bytes
 ) -> EmulatorResponse:
@@ -267,6 +252,12 @@ def list_zones(
     return success(chunk, info)
 
 
+def get_zone(
+    backend: Backend, params: dict[str, str], query: Query, body: bytes
+) -> EmulatorResponse:
+    return success(backend.store.zones[params["zone_id"].lower()])
+
+
 _ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (
     (("zones",), {"GET": list_zones}),
     (("zones", "{zone_id}", "spectrum", "apps"), {"GET": list_apps, "POST": create_app}),
@@ -274,7 +265,7 @@ _ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (
         ("zones", "{zone_id}", "spectrum", "apps", "{app_id}"),
         {"GET": get_app, "PUT": update_app, "DELETE": delete_app},
     ),
-    (("zones", "{zone_id}"), {"GET": addressing.get_zone}),
+    (("zones", "{zone_id}"), {"GET": get_zone}),
     *addressing.ROUTES,
 )
 WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
