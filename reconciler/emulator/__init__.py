@@ -7,7 +7,7 @@ imports the rest of ``reconciler``: it plays Cloudflare, and a shared bug would 
 
 from __future__ import annotations
 
-from reconciler.emulator.addressing import check_address_flags
+from reconciler.emulator.addressing.flags import check_address_flags
 from reconciler.emulator.app import Emulator
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig, parse_rate_limit
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse

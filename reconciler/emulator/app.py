@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx
 
-import reconciler.emulator.addressing as addressing
 import reconciler.emulator.codes as codes
+from reconciler.emulator.addressing.flags import parse_leased_prefix, parse_prefix_spec
+from reconciler.emulator.addressing.plane import complete_legacy_state, lease, onboard
 from reconciler.emulator.auth import check_credentials, credential_fingerprint, credential_key
 from reconciler.emulator.backend import Backend
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
@@ -83,16 +84,10 @@ class Emulator:
         self._by_token: Counter[str] = Counter()
         with self._lock:
             legacy = bool(store.prefixes) and not store.bindings
-            addressing.complete_legacy_state(store)
+            complete_legacy_state(store)
             changed = [legacy]
-            changed += [
-                addressing.onboard(store, addressing.parse_prefix_spec(spec))
-                for spec in config.byoip_prefixes
-            ]
-            changed += [
-                addressing.lease(store, addressing.parse_leased_prefix(cidr))
-                for cidr in config.leased_prefixes
-            ]
+            changed += [onboard(store, parse_prefix_spec(spec)) for spec in config.byoip_prefixes]
+            changed += [lease(store, parse_leased_prefix(cidr)) for cidr in config.leased_prefixes]
             changed += [store.ensure_zone(name)[1] for name in config.zones]
             if self._state is not None and not saved:
                 self._state.compact(store)  # the file exists from the start

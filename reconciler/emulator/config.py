@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from reconciler.emulator.addressing import parse_leased_prefix, parse_prefix_spec
+from reconciler.emulator.addressing.flags import parse_leased_prefix, parse_prefix_spec
 
 # The IPv4 and IPv6 documentation ranges (RFC 5737, RFC 3849): what --sandbox onboards.
 DOCUMENTATION_PREFIXES = ("198.51.100.0/24", "203.0.113.0/24", "2001:db8::/48")
@@ -24,7 +24,7 @@ class EmulatorConfig:
 
     ``zones`` are created (id = md5 of the name) and ``byoip_prefixes`` onboarded at start, each
     ``CIDR[,service=...][,advertised=...][,approved=...][,binding=...]``
-    (``addressing.parse_prefix_spec``);
+    (``addressing.flags.parse_prefix_spec``);
     ``leased_prefixes`` are static IP space Cloudflare leases to the account. A service binding
     made through the API stays ``provisioning`` for ``binding_provisioning_s`` seconds.
     ``token`` None accepts any non-empty Bearer token. ``fault_rate`` with

@@ -17,8 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import reconciler.emulator.addressing as addressing
 import reconciler.emulator.codes as codes
+from reconciler.emulator.addressing.plane import has_static_space, locate_ip
+from reconciler.emulator.addressing.routes import ROUTES as ADDRESSING_ROUTES
 from reconciler.emulator.backend import Backend, Handler, Query
 from reconciler.emulator.envelope import EmulatorResponse, ErrorItem, Refusal, success, success_raw
 from reconciler.emulator.fields import IP, host_key, parse_ip, parse_protocol, refuse
@@ -227,8 +228,8 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
         zone_apps=others,
         edge_networks=[*store.approved_networks(), *map(ipaddress.ip_network, store.leased)],
         ip_owner=static.get,
-        locate=lambda ip: addressing.locate_ip(store, ip),
-        static_space=addressing.has_static_space(store),
+        locate=lambda ip: locate_ip(store, ip),
+        static_space=has_static_space(store),
         virtual_networks={k.lower(): v for k, v in backend.virtual_networks.items()},
         existing=existing,
         ip_firewall_default=backend.ip_firewall_default,
@@ -266,6 +267,6 @@ _ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (
         {"GET": get_app, "PUT": update_app, "DELETE": delete_app},
     ),
     (("zones", "{zone_id}"), {"GET": get_zone}),
-    *addressing.ROUTES,
+    *ADDRESSING_ROUTES,
 )
 WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import reconciler.emulator.codes as codes
-from reconciler.emulator.addressing import MAGIC_TRANSIT, EdgeIP
+from reconciler.emulator.addressing.plane import EdgeIP
+from reconciler.emulator.addressing.records import MAGIC_TRANSIT
 from reconciler.emulator.fields import (
     IP,
     OriginURI,

@@ -11,9 +11,8 @@ import httpx
 import pytest
 from emulator_helpers import apps_url, client_for, create, error_codes, make_emulator, static_app
 
-from reconciler.emulator import Emulator, EmulatorConfig
-from reconciler.emulator.addressing import PrefixSpec, parse_prefix_spec
-from reconciler.emulator.persistence import read_state
+from reconciler.emulator import Emulator, EmulatorConfig, read_state
+from reconciler.emulator.addressing.flags import PrefixSpec, parse_prefix_spec
 
 UDP = {"protocol": "udp/53", "origin_direct": ["udp://192.0.2.1:53"]}
 PLANE = (

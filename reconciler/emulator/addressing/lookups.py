@@ -1,0 +1,51 @@
+"""What every address-plane handler shares: the record a path names, the body, one page.
+
+In: the ``Store`` and a request's path parameters or body. Out: the stored record (or a 11908
+``Refusal`` naming what was not found), the body as a JSON object (or a 400), and a list answered
+as Cloudflare answers these: one page holding everything. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import reconciler.emulator.codes as codes
+from reconciler.emulator.addressing.records import Record
+from reconciler.emulator.envelope import EmulatorResponse, success
+from reconciler.emulator.fields import refuse
+from reconciler.emulator.store import Store
+
+
+def find_prefix(store: Store, params: dict[str, str]) -> Record:
+    return find_record(store.prefixes, params["prefix_id"], "Prefix")
+
+
+def find_record(records: Iterable[Record], record_id: str, what: str) -> Record:
+    wanted = record_id.lower()
+    for record in records:
+        if record["id"] == wanted:
+            return record
+    raise refuse(codes.ADDRESSING_NOT_FOUND, f"{what} {wanted} not found")
+
+
+def object_body(body: bytes) -> Record:
+    try:
+        doc = json.loads(body) if body else {}
+    except ValueError:
+        raise refuse(codes.INVALID_REQUEST, "The request body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise refuse(codes.INVALID_REQUEST, "The request body must be a JSON object")
+    return doc
+
+
+def single_page(items: list[Record]) -> EmulatorResponse:
+    count = len(items)
+    info = {
+        "page": 1,
+        "per_page": max(count, 1),
+        "count": count,
+        "total_count": count,
+        "total_pages": 1,
+    }
+    return success(items, info)

@@ -1,0 +1,113 @@
+"""The account's address space: what a start onboards, and what the app rules ask of it.
+
+In: the ``Store`` (under the emulator's lock) and parsed flags. Out: the store changed in place
+(``onboard``, ``lease``, ``complete_legacy_state``: no API calls, the state a flag asks for), and
+``locate_ip``: which prefix holds a static edge IP, which service its most specific binding sends
+traffic to, and whether the account leases it. Pure but for the store it is given.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from reconciler.emulator.addressing.flags import PrefixSpec
+from reconciler.emulator.addressing.records import (
+    NEVER_ACTIVE,
+    SERVICE_NAMES,
+    SPECTRUM,
+    Record,
+    bgp_prefix_record,
+    binding_record,
+    prefix_record,
+    stable_id,
+)
+from reconciler.emulator.fields import IP
+from reconciler.emulator.store import Store
+
+
+def onboard(store: Store, spec: PrefixSpec) -> bool:
+    """Add the prefix, its whole-prefix binding and BGP prefix; False when the CIDR exists.
+
+    A prefix already in the state is left as it is, so a restart never undoes API changes.
+    """
+    network = ipaddress.ip_network(spec.cidr)
+    if any(ipaddress.ip_network(p["cidr"]) == network for p in store.prefixes):
+        return False
+    prefix = prefix_record(spec.cidr, store.account["id"], spec.approved, spec.advertised)
+    store.prefixes.append(prefix)
+    store.bindings[prefix["id"]] = []
+    if spec.service is not None:
+        store.bindings[prefix["id"]].append(
+            binding_record(
+                spec.cidr,
+                SERVICE_NAMES[spec.service],
+                0.0 if spec.binding_active else NEVER_ACTIVE,
+                stable_id("binding", spec.cidr),
+            )
+        )
+    store.bgp_prefixes[prefix["id"]] = [
+        bgp_prefix_record(spec.cidr, spec.advertised, stable_id("bgp prefix", spec.cidr))
+    ]
+    return True
+
+
+def lease(store: Store, cidr: str) -> bool:
+    """Record leased static IP space for the account; False when already there."""
+    if cidr in store.leased:
+        return False
+    store.leased.append(cidr)
+    return True
+
+
+def complete_legacy_state(store: Store) -> None:
+    """A state file from before bindings existed: each prefix gets what ``onboard`` gives."""
+    for prefix in store.prefixes:
+        if prefix["id"] not in store.bindings:
+            store.bindings[prefix["id"]] = [
+                binding_record(prefix["cidr"], SPECTRUM, 0.0, stable_id("binding", prefix["cidr"]))
+            ]
+        if prefix["id"] not in store.bgp_prefixes:
+            advertised = bool(prefix.get("advertised"))
+            store.bgp_prefixes[prefix["id"]] = [
+                bgp_prefix_record(
+                    prefix["cidr"], advertised, stable_id("bgp prefix", prefix["cidr"])
+                )
+            ]
+        for key, value in prefix_record(prefix["cidr"], store.account["id"], True, True).items():
+            prefix.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class EdgeIP:
+    """Where a static edge IP sits in the account's address space."""
+
+    prefix: Record | None  # the BYOIP prefix holding it (None: in none)
+    service: str | None  # the service of its most specific binding (None: no binding)
+    leased: bool  # inside a leased prefix of the account
+
+    @property
+    def approved(self) -> bool:
+        return self.prefix is not None and self.prefix["approved"] == "V"
+
+
+def locate_ip(store: Store, ip: IP) -> EdgeIP:
+    """The prefix, most specific binding and lease covering ``ip``."""
+    leased = any(ip in ipaddress.ip_network(cidr) for cidr in store.leased)
+    for prefix in store.prefixes:
+        if ip in ipaddress.ip_network(prefix["cidr"]):
+            covering = [
+                b
+                for b in store.bindings.get(prefix["id"], [])
+                if ip in ipaddress.ip_network(b["cidr"])
+            ]
+            best = max(
+                covering, key=lambda b: ipaddress.ip_network(b["cidr"]).prefixlen, default=None
+            )
+            return EdgeIP(prefix, best["service_name"] if best else None, leased)
+    return EdgeIP(None, None, leased)
+
+
+def has_static_space(store: Store) -> bool:
+    """BYOIP (or leased static IPs) is enabled for the account: it holds some such space."""
+    return bool(store.prefixes or store.leased)

@@ -1,0 +1,99 @@
+"""The address plane's objects: the services a prefix can be bound to, each stored record.
+
+In: CIDRs and the state a record starts in. Out: plain JSON-shaped dicts in the shape Cloudflare
+serves them (SDK 5.9.0 ``Prefix``, ``ServiceBinding``, ``BGPPrefix``); a binding is stored with
+its ``active_after`` time and shown with the state that time gives. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from typing import Any
+
+from reconciler.emulator.store import md5_hex, now_rfc3339
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Record = dict[str, Any]
+
+# Flag keyword -> the service's name as ``GET /addressing/services`` lists it.
+SERVICE_NAMES = {"spectrum": "Spectrum", "cdn": "CDN", "magic_transit": "Magic Transit"}
+SERVICES: tuple[Record, ...] = tuple(
+    {"id": md5_hex("service " + name), "name": name} for name in SERVICE_NAMES.values()
+)
+MAGIC_TRANSIT = "Magic Transit"
+SPECTRUM = "Spectrum"
+PREFIX_ASN = 209242
+# ``binding=provisioning``: a binding that stays provisioning (epoch seconds, JSON-safe).
+NEVER_ACTIVE = float(2**53)
+_VALIDATION = {True: "complete", False: "pending"}  # *_validation_state: chosen strings
+
+
+def prefix_record(cidr: str, account_id: str, approved: bool, advertised: bool) -> Record:
+    stamp = now_rfc3339()
+    return {
+        "id": stable_id("prefix", cidr),
+        "account_id": account_id,
+        "cidr": cidr,
+        "description": "Onboarded by the emulator",
+        "asn": PREFIX_ASN,
+        "approved": "V" if approved else "P",
+        # On-demand advertisement is on, so ``advertised`` is meaningful (never null).
+        "advertised": advertised,
+        "advertised_modified_at": stamp,
+        "on_demand_enabled": True,
+        "on_demand_locked": False,
+        "loa_document_id": None,
+        "delegate_loa_creation": False,
+        "irr_validation_state": _VALIDATION[approved],
+        "ownership_validation_state": _VALIDATION[approved],
+        "ownership_validation_token": md5_hex("ownership " + cidr),
+        "rpki_validation_state": _VALIDATION[approved],
+        "created_at": stamp,
+        "modified_at": stamp,
+    }
+
+
+def stable_id(kind: str, cidr: str) -> str:
+    """Objects a flag makes get ids derived from their CIDR, the same on every start."""
+    return md5_hex(f"{kind} {cidr}")
+
+
+def binding_record(
+    cidr: str, service_name: str, active_after: float, binding_id: str | None = None
+) -> Record:
+    """The stored form: the API's fields plus ``active_after`` (epoch seconds)."""
+    return {
+        "id": binding_id or uuid.uuid4().hex,
+        "cidr": cidr,
+        "service_id": md5_hex("service " + service_name),
+        "service_name": service_name,
+        "active_after": active_after,
+    }
+
+
+def bgp_prefix_record(cidr: str, advertised: bool, bgp_id: str | None = None) -> Record:
+    stamp = now_rfc3339()
+    return {
+        "id": bgp_id or uuid.uuid4().hex,
+        "asn": PREFIX_ASN,
+        "asn_prepend_count": 0,
+        "auto_advertise_withdraw": False,
+        "bgp_signal_opts": {"enabled": False, "modified_at": None},
+        "cidr": cidr,
+        "created_at": stamp,
+        "modified_at": stamp,
+        "on_demand": {
+            "advertised": advertised,
+            "advertised_modified_at": stamp,
+            "on_demand_enabled": True,
+            "on_demand_locked": False,
+        },
+    }
+
+
+def render_binding(binding: Record, now: float) -> Record:
+    shown = {key: value for key, value in binding.items() if key != "active_after"}
+    state = "active" if now >= binding["active_after"] else "provisioning"
+    shown["provisioning"] = {"state": state}
+    return shown
