@@ -23,8 +23,8 @@ from reconciler.emulator.addressing.routes import ROUTES as ADDRESSING_ROUTES
 from reconciler.emulator.backend import Backend, Handler, Query
 from reconciler.emulator.envelope import EmulatorResponse, ErrorItem, Refusal, success, success_raw
 from reconciler.emulator.fields import IP, host_key, parse_ip, parse_protocol, refuse
-from reconciler.emulator.rules import App, RuleContext, build_app
-from reconciler.emulator.store import now_rfc3339
+from reconciler.emulator.rules import RuleContext, build_app
+from reconciler.emulator.store import App, now_rfc3339
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 

@@ -2,7 +2,7 @@
 
 In: the decoded request body and a ``RuleContext`` (the zone, its other apps, the account's
 prefixes, the app being replaced). Out: the app as Cloudflare stores it — known fields only
-(Enterprise apps ignore unknown ones), defaults filled — or a ``Refusal``.
+(Enterprise apps ignore unknown ones), defaults filled; both are ``shape``'s — or a ``Refusal``.
 Nothing here reads shared state directly: the context carries what the rules may see.
 """
 
@@ -30,19 +30,10 @@ from reconciler.emulator.fields import (
     parse_protocol,
     refuse,
 )
+from reconciler.emulator.shape import shape_app, with_defaults, with_unknown
+from reconciler.emulator.store import App
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-App = dict[str, Any]
-
-_ENUMS = {
-    "traffic_type": ("direct", "http", "https", "worker"),
-    "tls": ("off", "flexible", "full", "strict"),
-    "proxy_protocol": ("off", "v1", "v2", "simple"),
-}
-_DEFAULTS = {"traffic_type": "direct", "tls": "off", "proxy_protocol": "off"}
-_BOOLEANS = ("ip_firewall", "argo_smart_routing")
-_STRINGS = ("virtual_network_id", "origin_worker_id")
-_KEPT = (*_ENUMS, *_BOOLEANS, *_STRINGS, "origin_direct", "origin_dns", "origin_port")
 
 
 @dataclass(frozen=True)
@@ -64,7 +55,7 @@ class RuleContext:
 
 def build_app(body: Any, ctx: RuleContext) -> App:
     """Validate ``body`` and return the stored form (no id or timestamps yet)."""
-    app = _shape(body)
+    app = shape_app(body)
     protocol = parse_protocol(app["protocol"])
     origins = _check_origins(app)
     _check_origin_not_edge(origins, ctx.edge_networks)
@@ -75,63 +66,8 @@ def build_app(body: Any, ctx: RuleContext) -> App:
     _check_virtual_network(app, protocol, origins, ctx.virtual_networks)
     _check_hostname(app, ctx)
     _check_overlap(app, protocol, ctx.zone_apps)
-    app = _with_defaults(app, ctx.ip_firewall_default)
-    return _with_unknown(app, body) if ctx.keep_unknown else app
-
-
-def _with_unknown(app: App, body: dict[str, Any]) -> App:
-    """``app`` plus the body's top-level and ``dns``/``origin_dns`` keys it does not know."""
-    known = {"dns", "protocol", "edge_ips", *_KEPT}
-    held = {k: v for k, v in body.items() if k not in known and v is not None}
-    for name in ("dns", "origin_dns"):
-        if isinstance(app.get(name), dict) and isinstance(body.get(name), dict):
-            held[name] = {**body[name], **app[name]}
-    return {**app, **held}
-
-
-def _shape(body: Any) -> App:
-    """Known fields with the right JSON types; unknown fields are dropped, as Enterprise does."""
-    if not isinstance(body, dict):
-        raise refuse(codes.INVALID_REQUEST, "The request body must be a JSON object")
-    body = {k: v for k, v in body.items() if v is not None}  # null: the field is absent
-    dns = body.get("dns")
-    if not isinstance(dns, dict) or not is_hostname(dns.get("name")):
-        raise refuse(codes.INVALID_REQUEST, "dns.name must be a hostname")
-    if dns.get("type") not in ("CNAME", "ADDRESS"):
-        raise refuse(codes.INVALID_REQUEST, "dns.type must be CNAME or ADDRESS")
-    if "protocol" not in body:
-        raise refuse(codes.INVALID_REQUEST, "protocol is required")
-    app: App = {"dns": {"name": dns["name"], "type": dns["type"]}, "protocol": body["protocol"]}
-    for name, allowed in _ENUMS.items():
-        if name in body and body[name] not in allowed:
-            raise refuse(codes.INVALID_REQUEST, f"{name} must be one of {', '.join(allowed)}")
-    for name in _BOOLEANS:
-        if name in body and not isinstance(body[name], bool):
-            raise refuse(codes.INVALID_REQUEST, f"{name} must be a boolean")
-    for name in _STRINGS:
-        if name in body and not isinstance(body[name], str):
-            raise refuse(codes.INVALID_REQUEST, f"{name} must be a string")
-    app.update({name: body[name] for name in _KEPT if name in body})
-    if "edge_ips" in body:
-        app["edge_ips"] = _edge_ips(body["edge_ips"])
-    return app
-
-
-def _edge_ips(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict) or value.get("type") not in ("dynamic", "static"):
-        raise refuse(codes.INVALID_REQUEST, "edge_ips.type must be dynamic or static")
-    if value["type"] == "dynamic":
-        connectivity = value.get("connectivity", "all")
-        if connectivity not in ("all", "ipv4", "ipv6"):
-            raise refuse(codes.INVALID_REQUEST, "edge_ips.connectivity must be all, ipv4 or ipv6")
-        return {"type": "dynamic", "connectivity": connectivity}
-    ips = value.get("ips")
-    if not isinstance(ips, list) or not ips:
-        raise refuse(codes.INVALID_REQUEST, "edge_ips.ips must list at least one IP")
-    for ip in ips:
-        parse_ip(ip)
-    # Static edge IPs carry no connectivity (cloudflare-go stopped sending it).
-    return {"type": "static", "ips": list(ips)}
+    app = with_defaults(app, ctx.ip_firewall_default)
+    return with_unknown(app, body) if ctx.keep_unknown else app
 
 
 def _check_origins(app: App) -> list[OriginURI]:
@@ -328,18 +264,3 @@ def _check_overlap(app: App, protocol: Protocol, zone_apps: Sequence[App]) -> No
                 codes.HOSTNAME_PORT_OVERLAP,
                 f"{name} {other['protocol']} already exists (app {other['id']})",
             )
-
-
-def _with_defaults(app: App, ip_firewall_default: bool | None) -> App:
-    """Fill what Cloudflare fills (SDK 5.9.0 ``types/spectrum`` response fields).
-
-    ``traffic_type`` is always present.
-    """
-    for name, default in _DEFAULTS.items():
-        app.setdefault(name, default)
-    app.setdefault("argo_smart_routing", False)
-    if app["dns"]["type"] == "CNAME":
-        app.setdefault("edge_ips", {"type": "dynamic", "connectivity": "all"})
-    if ip_firewall_default is not None:
-        app.setdefault("ip_firewall", ip_firewall_default)
-    return app
