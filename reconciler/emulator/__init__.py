@@ -11,8 +11,9 @@ from reconciler.emulator.addressing.flags import check_address_flags
 from reconciler.emulator.app import Emulator
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig, parse_rate_limit
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse
-from reconciler.emulator.persistence import StateLocked, read_state
+from reconciler.emulator.persistence import StateLocked
 from reconciler.emulator.server import EmulatorServer, run_from_cli, serve
+from reconciler.emulator.snapshot import read_state
 from reconciler.emulator.store import StateFileError
 
 __all__ = [

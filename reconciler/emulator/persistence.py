@@ -33,6 +33,8 @@ journaled one by one, through ``Store.take_app_changes()``.
 
 Two processes: ``flock`` on the journal is held from load to ``close``. A second process fails
 at once with ``StateLocked`` or, when asked to, waits its turn (``--sandbox`` waits).
+
+This module is the writer; reading the files back and replacing a snapshot are ``snapshot``'s.
 """
 
 from __future__ import annotations
@@ -41,9 +43,7 @@ import copy
 import json
 import os
 import secrets
-import tempfile
 import threading
-import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,9 +55,17 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no lock (documented in docs/emulator.md)
     fcntl = None  # type: ignore[assignment]
 
-from reconciler.emulator.store import STATE_VERSION, StateFileError, _reason
+from reconciler.emulator.snapshot import (
+    JOURNAL_SUFFIX,
+    header_bytes,
+    journal_header,
+    read_journal,
+    read_snapshot,
+    replace_atomically,
+    replay,
+)
+from reconciler.emulator.store import StateFileError, _reason
 
-JOURNAL_SUFFIX = ".journal"
 SYNC_INTERVAL = 0.05  # seconds: how long an acknowledged line may wait for its fsync
 _MISSING = object()
 MIN_COMPACT_BYTES = 1024 * 1024
@@ -112,11 +120,11 @@ class StateFile:
     # --- loading -------------------------------------------------------------------------
     def load(self) -> dict[str, Any] | None:
         """The saved state (snapshot with the journal replayed), or None when there is none."""
-        snapshot = _read_snapshot(self.path)
+        snapshot = read_snapshot(self.path)
         if snapshot is None:
             return None
         self._snapshot_bytes = self.path.stat().st_size
-        header, lines, good_bytes = _read_journal(os.pread(self._fd, _size(self._fd), 0))
+        header, lines, good_bytes = read_journal(os.pread(self._fd, _size(self._fd), 0))
         journal_id = snapshot.pop("journal", None)
         if journal_id and header == journal_id:
             os.ftruncate(self._fd, good_bytes)  # cut a torn last line before appending
@@ -189,7 +197,7 @@ class StateFile:
         document = {**store.to_dict(), "journal": journal_id}
         data = json.dumps(document, indent=1, sort_keys=True).encode()
         with _writing(self.path):
-            _replace_atomically(self.path, data)
+            replace_atomically(self.path, data)
             self._snapshot_bytes = len(data)
             self._restart_journal(journal_id)
         self._sections = copy.deepcopy(store.sections())
@@ -199,7 +207,7 @@ class StateFile:
         if self._fd < 0:
             return
         try:
-            if store is not None and (self._journal_bytes > _header_bytes(self._journal_id)):
+            if store is not None and (self._journal_bytes > header_bytes(self._journal_id)):
                 self.compact(store)
             elif self._synced < self._written:
                 with _writing(self.path):
@@ -213,60 +221,12 @@ class StateFile:
                 self._fd = -1
 
     def _restart_journal(self, journal_id: str) -> None:
-        header = _header(journal_id)
+        header = journal_header(journal_id)
         os.ftruncate(self._fd, 0)
         _write_all(self._fd, header, 0)
         os.fsync(self._fd)
         self._journal_id, self._journal_bytes = journal_id, len(header)
         self._written = self._synced = 0
-
-
-# --- reading without the lock ------------------------------------------------------------
-
-
-def read_state(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The state saved at ``path`` as one document, read without taking the lock.
-
-    For tests and tools that look at a state another process may be writing. A compaction
-    running meanwhile is detected (the journal no longer continues the snapshot read) and the
-    read is retried.
-    """
-    state = Path(path)
-    journal = state.with_name(state.name + JOURNAL_SUFFIX)
-    for attempt in range(20):
-        snapshot = _read_snapshot(state)
-        if snapshot is None:
-            return None
-        journal_id = snapshot.pop("journal", None)
-        try:
-            header, lines, _ = _read_journal(journal.read_bytes())
-        except FileNotFoundError:
-            header, lines = None, []
-        if journal_id is None or header == journal_id:
-            return replay(snapshot, lines)
-        if header is not None and attempt >= 3:
-            return snapshot  # an old journal the owner has not restarted yet: folded in already
-        time.sleep(0.01)
-    return snapshot
-
-
-def replay(document: dict[str, Any], lines: list[list[dict[str, Any]]]) -> dict[str, Any]:
-    """``document`` with each journaled change applied in order."""
-    apps = {zid: {a["id"]: a for a in listed} for zid, listed in document.get("apps", {}).items()}
-    for changes in lines:
-        for change in changes:
-            if "section" in change:
-                name, value = change["section"], change["value"]
-                if name == "apps":
-                    apps = {z: {a["id"]: a for a in listed} for z, listed in value.items()}
-                else:
-                    document[name] = value
-            elif "put" in change:
-                apps.setdefault(change["put"], {})[change["app"]["id"]] = change["app"]
-            elif "delete" in change:
-                apps.get(change["delete"], {}).pop(change["id"], None)
-    document["apps"] = {zid: list(by_id.values()) for zid, by_id in apps.items()}
-    return document
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -284,23 +244,6 @@ def _lock(fd: int, path: Path, on_wait: Callable[[], None] | None) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX)
 
 
-def _read_snapshot(path: Path) -> dict[str, Any] | None:
-    """The snapshot's JSON (its shape is the store's to judge); None when there is none."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        raise StateFileError(path, f"cannot read it: {_reason(error)}") from None
-    try:
-        document = json.loads(text)
-    except ValueError as error:
-        raise StateFileError(path, f"not JSON: {error}") from None
-    if not isinstance(document, dict):
-        raise StateFileError(path, f"not an emulator state file of version {STATE_VERSION}")
-    return document
-
-
 @contextmanager
 def _writing(path: Path) -> Iterator[None]:
     """An OS error while writing the state, as the store's error naming the file."""
@@ -308,41 +251,6 @@ def _writing(path: Path) -> Iterator[None]:
         yield
     except OSError as error:
         raise StateFileError(path, f"cannot write it: {_reason(error)}", writing=True) from None
-
-
-def _read_journal(data: bytes) -> tuple[str | None, list[list[dict[str, Any]]], int]:
-    """(the id it continues, its complete change lines, the bytes they span)."""
-    lines: list[list[dict[str, Any]]] = []
-    header: str | None = None
-    good = 0
-    for raw in _complete_lines(data):
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            break  # damaged by a crash mid-append: nothing after it was acknowledged
-        if header is None:
-            if not isinstance(parsed, dict) or "journal" not in parsed:
-                break
-            header = str(parsed["journal"])
-        else:
-            lines.append(parsed)
-        good += len(raw) + 1
-    return header, lines, good
-
-
-def _complete_lines(data: bytes) -> Iterator[bytes]:
-    start = 0
-    while (end := data.find(b"\n", start)) >= 0:
-        yield data[start:end]
-        start = end + 1
-
-
-def _header(journal_id: str) -> bytes:
-    return (json.dumps({"journal": journal_id}) + "\n").encode()
-
-
-def _header_bytes(journal_id: str) -> int:
-    return len(_header(journal_id)) if journal_id else 0
 
 
 def _encode(value: Any) -> str:
@@ -358,32 +266,3 @@ def _write_all(fd: int, data: bytes, offset: int) -> None:
     while view:
         written = os.pwrite(fd, view, offset)
         view, offset = view[written:], offset + written
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The rename is durable only once the directory entry is; not every OS allows this.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
