@@ -15,14 +15,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 import reconciler.emulator.codes as codes
-from reconciler.emulator.addressing.flags import parse_leased_prefix, parse_prefix_spec
-from reconciler.emulator.addressing.plane import complete_legacy_state, lease, onboard
 from reconciler.emulator.auth import check_credentials, credential_fingerprint, credential_key
 from reconciler.emulator.backend import Backend
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
@@ -35,8 +32,7 @@ from reconciler.emulator.faults import (
     ScriptedFaults,
 )
 from reconciler.emulator.handlers import WRITES, Match, check_ids, no_route, resolve
-from reconciler.emulator.persistence import StateFile
-from reconciler.emulator.store import Store
+from reconciler.emulator.startup import open_state, seed
 from reconciler.emulator.transport import EmulatorTransport
 
 API_PREFIX = "/client/v4"
@@ -59,15 +55,7 @@ class Emulator:
         waiting for it; without it, ``StateLocked`` is raised at once."""
         self.config = config
         self._lock = threading.Lock()
-        self._state: StateFile | None = None
-        store, saved = Store(), True
-        if config.state_file is not None:
-            self._state = StateFile(Path(config.state_file), on_wait=on_wait)
-            try:
-                store, saved = self._load(self._state)
-            except BaseException:
-                self._state.close()
-                raise
+        self._state, store, saved = open_state(config, on_wait)
         self._backend = Backend(
             store,
             config.virtual_networks,
@@ -83,26 +71,12 @@ class Emulator:
         self._counts: Counter[str] = Counter()
         self._by_token: Counter[str] = Counter()
         with self._lock:
-            legacy = bool(store.prefixes) and not store.bindings
-            complete_legacy_state(store)
-            changed = [legacy]
-            changed += [onboard(store, parse_prefix_spec(spec)) for spec in config.byoip_prefixes]
-            changed += [lease(store, parse_leased_prefix(cidr)) for cidr in config.leased_prefixes]
-            changed += [store.ensure_zone(name)[1] for name in config.zones]
+            changed = seed(store, config)
             if self._state is not None and not saved:
                 self._state.compact(store)  # the file exists from the start
-            elif any(changed):
+            elif changed:
                 self._persist()
             self._sync()
-
-    @staticmethod
-    def _load(state: StateFile) -> tuple[Store, bool]:
-        document = state.load()
-        if document is None:
-            return Store(), False
-        store = Store.from_dict(document, state.path)
-        state.baseline(store)
-        return store, True
 
     def close(self) -> None:
         """Fold the journal into the state file and release it for other processes."""
