@@ -19,17 +19,17 @@ from typing import Any
 
 import httpx
 
-import reconciler.emulator.codes as codes
 from reconciler.emulator.auth import check_credentials, credential_fingerprint, credential_key
 from reconciler.emulator.backend import Backend
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
 from reconciler.emulator.faults import (
-    Fault,
     FaultInjector,
     FaultKind,
     RateLimiter,
     ScriptedFaults,
+    fault_answer,
+    rate_limited_answer,
 )
 from reconciler.emulator.handlers import WRITES, Match, check_ids, no_route, resolve
 from reconciler.emulator.startup import open_state, seed
@@ -214,13 +214,13 @@ class Emulator:
         decision = self._limiter.check(credential_key(headers))
         if not decision.allowed:
             self._counts["rate_limited"] += 1
-            return _rate_limited(decision.headers)
+            return rate_limited_answer(decision.headers)
         refusal = check_credentials(headers, self.config.token)
         fault = None if refusal else self._faults.draw(is_write=method in WRITES)
         if fault is not None:
             self._counts[fault.kind.value] += 1
         if fault is not None and fault.kind is not FaultKind.LOST_RESPONSE:
-            return _faulted(fault, decision.headers)
+            return fault_answer(fault, decision.headers)
         if refusal is not None:
             response = failure(refusal)
         else:
@@ -259,28 +259,6 @@ class Emulator:
     def _sync(self) -> None:
         if self._state is not None:
             self._state.sync()
-
-
-def _rate_limited(headers: dict[str, str]) -> EmulatorResponse:
-    refusal = Refusal.of(
-        codes.RATE_LIMITED.status,
-        codes.RATE_LIMITED.code,
-        "Please wait and consider throttling your request speed",
-    )
-    refusal.headers.update(headers)
-    return failure(refusal)
-
-
-def _faulted(fault: Fault, headers: dict[str, str]) -> Result:
-    if fault.kind is FaultKind.DROPPED:
-        return DroppedConnection(committed=False)
-    if fault.kind is FaultKind.RATE_LIMITED:
-        return _rate_limited({**headers, "Retry-After": "1"})
-    refusal = Refusal.of(
-        fault.status, codes.INTERNAL.code, "Internal server error (injected fault)"
-    )
-    refusal.headers.update(headers)
-    return failure(refusal)
 
 
 def _plain_json(document: Any) -> EmulatorResponse:

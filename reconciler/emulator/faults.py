@@ -1,7 +1,8 @@
 """Rate limiting per credential and seeded fault injection.
 
 In: a credential key and the clock (rate limiter); a request's kind (fault injector).
-Out: a ``RateDecision`` carrying the ``Ratelimit`` headers, or the ``Fault`` a request meets.
+Out: a ``RateDecision`` carrying the ``Ratelimit`` headers, or the ``Fault`` a request meets,
+and the answer each makes of a request (a 429, an error, a dropped connection).
 Both are called under the emulator's lock, so the one ``random.Random`` is drawn in request
 order and a seed replays the same faults for the same sequence of requests.
 """
@@ -14,6 +15,9 @@ import random
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+import reconciler.emulator.codes as codes
+from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
 
 
 @dataclass(frozen=True)
@@ -129,3 +133,28 @@ class ScriptedFaults(FaultInjector):
         """Start counting writes again, so a reset emulator replays the same script."""
         self.writes = 0
         self.fired = []
+
+
+# --- what the client sees --------------------------------------------------------------------
+def rate_limited_answer(headers: dict[str, str]) -> EmulatorResponse:
+    """429 with code 971: the credential is over its quota (``headers`` say until when)."""
+    refusal = Refusal.of(
+        codes.RATE_LIMITED.status,
+        codes.RATE_LIMITED.code,
+        "Please wait and consider throttling your request speed",
+    )
+    refusal.headers.update(headers)
+    return failure(refusal)
+
+
+def fault_answer(fault: Fault, headers: dict[str, str]) -> EmulatorResponse | DroppedConnection:
+    """What a fault other than a lost response makes of the request; nothing is committed."""
+    if fault.kind is FaultKind.DROPPED:
+        return DroppedConnection(committed=False)
+    if fault.kind is FaultKind.RATE_LIMITED:
+        return rate_limited_answer({**headers, "Retry-After": "1"})
+    refusal = Refusal.of(
+        fault.status, codes.INTERNAL.code, "Internal server error (injected fault)"
+    )
+    refusal.headers.update(headers)
+    return failure(refusal)
