@@ -3,6 +3,8 @@
 In: HTTP requests, in-process through ``Emulator.transport()`` or over loopback via ``serve``.
 Out: the answers Cloudflare would give, as documented in docs/emulator.md. This package never
 imports the rest of ``reconciler``: it plays Cloudflare, and a shared bug would hide itself.
+Its modules import one another by their own paths, never through this package, which imports
+them all: so no import goes round a circle.
 """
 
 from __future__ import annotations
