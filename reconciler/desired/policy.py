@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from reconciler.desired.patterns import matches
+from reconciler.desired.times import parse_time
 from reconciler.model import AppKey, DesiredState, Freeze, Guardrails, Problem
 from reconciler.plan import ZoneSnapshot
 
@@ -27,12 +28,6 @@ def active_freeze(guardrails: Guardrails, now: datetime | None) -> Freeze | None
     if freeze is None or now is None:
         return freeze
     return freeze if now < parse_time(freeze.until) else None
-
-
-def parse_time(text: str) -> datetime:
-    """An RFC 3339 time (``2026-12-24T00:00:00Z``); a time without an offset is UTC."""
-    value = datetime.fromisoformat(text.strip())
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def is_protected(zone: ZoneSnapshot, key: AppKey) -> bool:

@@ -67,10 +67,10 @@ from reconciler.desired.policy import (
     from_declarations,
     is_protected,
     managed_app_ids,
-    parse_time,
     unmatched_protect,
     user_from,
 )
+from reconciler.desired.times import parse_time
 
 __all__ = [
     "ENFORCE",

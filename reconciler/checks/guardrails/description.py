@@ -7,7 +7,8 @@ from typing import Any
 
 from reconciler.checks.guardrails.assessment import assess
 from reconciler.checks.guardrails.verdict import Refusal
-from reconciler.desired.policy import is_protected, parse_time
+from reconciler.desired.policy import is_protected
+from reconciler.desired.times import parse_time
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind, Plan, ZoneSnapshot
 

@@ -7,7 +7,6 @@ In: a :class:`RuleContext`. Out: located problems naming both places involved. P
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from reconciler.desired.patterns import matches
@@ -18,6 +17,7 @@ from reconciler.desired.rules.entries import (
     ZoneEntry,
     ip_address_of,
 )
+from reconciler.desired.times import parse_time
 from reconciler.model import Problem
 
 # --- across apps, files and zones ----------------------------------------------------------
@@ -153,7 +153,7 @@ def freeze_times_are_valid(context: RuleContext) -> Iterator[Problem]:
         if not isinstance(until, str):
             continue
         try:
-            datetime.fromisoformat(until.strip())
+            parse_time(until)
         except ValueError:
             yield Problem(
                 zone.at("freeze", "until"),

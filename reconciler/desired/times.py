@@ -1,0 +1,50 @@
+"""Pure: the RFC 3339 times the files write (``freeze.until``), read alike on every Python.
+
+``datetime.fromisoformat`` is no parser for them: before Python 3.11 it refuses a trailing ``Z``
+and fractions of other than 3 or 6 digits, so a ``freeze`` that validates on 3.11 was refused on
+3.10. This reads exactly the shape the schema allows — ``YYYY-MM-DD``, ``T``/``t``/space,
+``HH:MM[:SS[.fraction]]``, then ``Z``/``z``, ``±HH:MM`` or nothing (UTC) — the same everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_RFC3339 = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:\.(?P<fraction>\d+))?)?"
+    r"(?P<offset>[Zz]|(?P<sign>[+-])(?P<off_hour>\d{2}):(?P<off_minute>\d{2}))?"
+)
+
+
+def parse_time(text: str) -> datetime:
+    """An RFC 3339 time (``2026-12-24T00:00:00Z``), always aware; no offset means UTC.
+
+    Raises ``ValueError`` for any other shape or an impossible date or time (``2026-02-30``).
+    Fractions beyond microseconds are cut, not rounded (a freeze ends no later than written).
+    """
+    found = _RFC3339.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"not an RFC 3339 time: {text!r}")
+    year, month, day = (int(part) for part in found["date"].split("-"))
+    microsecond = int((found["fraction"] or "0")[:6].ljust(6, "0"))
+    return datetime(
+        year,
+        month,
+        day,
+        int(found["hour"]),
+        int(found["minute"]),
+        int(found["second"] or 0),
+        microsecond,
+        tzinfo=_offset(found),
+    )
+
+
+def _offset(found: re.Match[str]) -> timezone:
+    if not found["sign"]:
+        return timezone.utc
+    minutes = int(found["off_hour"]) * 60 + int(found["off_minute"])
+    if minutes >= 24 * 60:
+        raise ValueError("a UTC offset is less than 24 hours")
+    return timezone(timedelta(minutes=-minutes if found["sign"] == "-" else minutes))

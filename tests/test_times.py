@@ -1,0 +1,56 @@
+"""RFC 3339 times read alike on every Python the package claims (``freeze.until``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from reconciler.desired.times import parse_time
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-24T00:00:00Z", datetime(2026, 12, 24, tzinfo=UTC)),
+        ("2026-12-24t00:00:00z", datetime(2026, 12, 24, tzinfo=UTC)),
+        ("2026-12-24 18:30:05Z", datetime(2026, 12, 24, 18, 30, 5, tzinfo=UTC)),
+        ("2026-12-24T18:30Z", datetime(2026, 12, 24, 18, 30, tzinfo=UTC)),
+        ("2026-12-24T18:30:05", datetime(2026, 12, 24, 18, 30, 5, tzinfo=UTC)),  # no offset: UTC
+        ("2026-12-24T18:30:05.5Z", datetime(2026, 12, 24, 18, 30, 5, 500000, tzinfo=UTC)),
+        ("2026-12-24T18:30:05.123456789Z", datetime(2026, 12, 24, 18, 30, 5, 123456, tzinfo=UTC)),
+        (
+            "2026-12-24T18:30:05+01:00",
+            datetime(2026, 12, 24, 18, 30, 5, tzinfo=timezone(timedelta(hours=1))),
+        ),
+        (
+            "2026-12-24T18:30:05-05:30",
+            datetime(2026, 12, 24, 18, 30, 5, tzinfo=timezone(-timedelta(hours=5, minutes=30))),
+        ),
+        ("  2099-01-01T00:00:00Z\n", datetime(2099, 1, 1, tzinfo=UTC)),
+    ],
+)
+def test_every_shape_the_schema_allows_is_read(text: str, expected: datetime) -> None:
+    parsed = parse_time(text)
+    assert parsed == expected and parsed.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-02-30T00:00:00Z",  # no such day
+        "2026-12-24T24:00:00Z",
+        "2026-12-24T00:60:00Z",
+        "2026-12-24T00:00:00+24:00",
+        "2026-12-24",
+        "24/12/2026 00:00",
+        "2026-12-24T00:00:00ZZ",
+        "20261224T000000Z",  # ISO 8601 basic form: Python 3.11 reads it, RFC 3339 does not
+        "",
+    ],
+)
+def test_anything_else_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_time(text)
