@@ -397,6 +397,7 @@ def try_repo(hook_repo: Path, sample: Path, name: str) -> subprocess.CompletedPr
     )
 
 
+@pytest.mark.slow
 def test_pre_commit_try_repo_fails_a_bad_file_and_passes_a_good_one(
     hook_repo: Path, tmp_path: Path
 ) -> None:

@@ -36,6 +36,9 @@ from tests.ci_harness import (
 )
 from tests.conftest import ROOT, make_client
 
+# Each test runs a recipe's steps with bash against an emulator: seconds each, version-blind.
+pytestmark = pytest.mark.slow
+
 GITHUB = ROOT / "docs" / "ci" / "github"
 GITLAB = ROOT / "docs" / "ci" / "gitlab" / ".gitlab-ci.yml"
 REPOSITORY = "acme/spectrum-config"

@@ -173,6 +173,7 @@ class TestOrderAndFailure:
 
 
 class TestConvergence:
+    @pytest.mark.slow
     def test_200_changes_under_a_20_percent_fault_rate_converge_in_three_runs(
         self, tmp_path: Path
     ) -> None:

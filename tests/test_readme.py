@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 NOT_COPIED = shutil.ignore_patterns(
@@ -53,6 +55,7 @@ def test_the_test_command_is_what_ci_runs() -> None:
     assert "python -m pytest" in (ROOT / ".ci" / "run").read_text()
 
 
+@pytest.mark.slow
 def test_the_main_job_runs_on_a_fresh_copy(tmp_path: Path) -> None:
     main_job, _ = setup_commands()
     copy = tmp_path / "spectrum-reconciler"
