@@ -22,7 +22,8 @@ from reconciler.live.urls import https_or_loopback, is_loopback
         ("127.1", False),  # not an address ipaddress reads
         ("0.0.0.0", False),
         ("10.0.0.1", False),
-        ("::ffff:127.0.0.1", False),
+        ("::ffff:127.0.0.1", True),  # IPv4-mapped: loopback on every Python
+        ("::ffff:192.0.2.1", False),
         ("example.com", False),
     ],
 )
@@ -42,7 +43,7 @@ def test_loopback_is_localhost_or_a_loopback_address(host: str, loopback: bool) 
         ("https://", False),
         ("http:///client/v4", False),
         ("http://api.example.com/client/v4", False),
-        ("http://[::ffff:127.0.0.1]/", False),
+        ("http://[::ffff:127.0.0.1]/", True),
         ("ftp://127.0.0.1/", False),
         ("127.0.0.1:8787", False),
     ],

@@ -12,14 +12,19 @@ from urllib.parse import urlsplit
 
 
 def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback address (127.0.0.0/8, ``::1``), spelled as ``urlsplit`` gives
-    a host: lower-cased, IPv6 without its brackets. Other names are not resolved."""
+    """``localhost`` or a loopback address (127.0.0.0/8, ``::1``, ``::ffff:127.x.x.x``), spelled
+    as ``urlsplit`` gives a host: lower-cased, IPv6 without its brackets. Other names are not
+    resolved."""
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    # An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is judged as its IPv4 address, as Python
+    # 3.13 does by itself and 3.10-3.12 do not: the answer must not depend on the interpreter.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
 
 
 def https_or_loopback(url: str) -> bool:
