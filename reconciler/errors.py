@@ -9,6 +9,7 @@ The tree::
     ├── PlanFileError               a saved plan that is truncated, edited or of another version
     ├── OutputFileError             a plan, journal or export file that cannot be written
     ├── TerraformStateError         a Terraform state import-terraform cannot import safely
+    ├── AdoptError                  drift adopt cannot write into the files (nothing written)
     ├── SafetyError                 exit 3: a plan refused by a safety rule (too many deletions)
     │   └── StalePlanError          exit 3: live state moved since the saved plan was made
     └── ApiError                    the Cloudflare API said no, or could not be reached
@@ -85,6 +86,10 @@ class OutputFileError(ReconcilerError):
 
 class TerraformStateError(ReconcilerError):
     """A Terraform state ``import-terraform`` refuses (named by resource address)."""
+
+
+class AdoptError(ReconcilerError):
+    """Drift ``adopt`` refuses to write into the files; nothing was written."""
 
 
 class SafetyError(ReconcilerError):

@@ -32,6 +32,7 @@ def run(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
 def test_the_commands_are_the_documented_ones() -> None:
     assert COMMANDS == [
         "addresses",
+        "adopt",
         "apply",
         "diff",
         "drift",

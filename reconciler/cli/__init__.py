@@ -1,9 +1,9 @@
 """The command line: parse flags, call the pipeline stages, map errors to exit codes.
 
 Nothing imports this package. Commands live beside it, each module imported only when one of its
-commands runs (``read``: validate, plan, drift; ``apply``; ``tools``: export, diff, emulator), and
-share the guard in ``options``. Usage errors exit 1, never 2, so that 2 always means "changes"
-or "drift" to a CI script.
+commands runs (``read``: validate, plan, drift; ``apply``; ``tools``: export, diff, emulator;
+``adopt``; ...), and share the guard in ``options``. Usage errors exit 1, never 2, so that 2
+always means "changes" or "drift" to a CI script.
 
 May import: every floor (it is the top one) and the emulator (``--sandbox``, ``emulator``).
 """
@@ -32,6 +32,7 @@ _LAZY_COMMANDS = {
     "import-terraform": ("reconciler.cli.tfimport", "import_terraform"),
     "addresses": ("reconciler.cli.addresses", "addresses"),
     "reconcile": ("reconciler.cli.loop", "reconcile"),
+    "adopt": ("reconciler.cli.adopt", "adopt"),
 }
 
 

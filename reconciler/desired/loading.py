@@ -37,6 +37,7 @@ __all__ = [
     "load_desired_state",
     "load_documents",
     "load_documents_from_texts",
+    "read_files",
 ]
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -55,6 +56,16 @@ def load_desired_state(paths: Sequence[str | Path]) -> DesiredState:
 def desired_state_from_texts(items: Sequence[tuple[str, bytes]]) -> DesiredState:
     """As ``load_desired_state``, for ``(name, content)`` pairs read elsewhere (a git revision)."""
     return _validated(*load_documents_from_texts(items))
+
+
+def read_files(paths: Sequence[str | Path]) -> list[tuple[str, bytes]]:
+    """The ``(name, content)`` of every file ``paths`` names, as ``load_desired_state`` reads
+    them (for a caller that needs the texts as well as the state); ``ConfigError`` if any
+    path cannot be read."""
+    items, problems = _read_paths(paths)
+    if problems:
+        raise ConfigError(sorted(problems, key=_problem_order))
+    return items
 
 
 def _validated(documents: Sequence[Document], problems: Sequence[Problem]) -> DesiredState:
