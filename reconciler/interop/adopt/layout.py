@@ -29,7 +29,7 @@ def app_spans(lines: Sequence[str], apps: Any) -> list[range]:
     """The lines (0-based) of each item of ``apps``: from the line after the previous item's
     last line (for the first, the comments right above it) to its own last line."""
     starts = [item.lc.line for item in apps]
-    following = [*starts[1:], None]
+    following: list[int | None] = [*starts[1:], None] if starts else []
     ends = [_content_end(lines, s, f) for s, f in zip(starts, following, strict=True)]
     spans = []
     for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
