@@ -307,7 +307,8 @@ def parse_outputs(text: str) -> dict[str, str]:
 
 
 def gitlab_rule_matches(rule: str, variables: Mapping[str, str]) -> bool:
-    """``$A == "x" && $B == $C`` — the only forms the GitLab recipe's rules use."""
+    """``$A == "x" && $B == $C && $D`` — the only forms the GitLab recipe's rules use (a bare
+    ``$D`` holds when the variable is set and not empty)."""
 
     def side(text: str) -> str:
         text = text.strip()
@@ -318,6 +319,9 @@ def gitlab_rule_matches(rule: str, variables: Mapping[str, str]) -> bool:
 
     clauses = []
     for clause in rule.split("&&"):
+        if re.fullmatch(r"\$\w+", clause.strip()):
+            clauses.append(bool(side(clause)))
+            continue
         left, operator, right = re.split(r"\s*(==|!=)\s*", clause.strip())
         clauses.append((side(left) == side(right)) == (operator == "=="))
     return all(clauses)

@@ -52,8 +52,8 @@ def steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
     return [step for job in workflow["jobs"].values() for step in job["steps"]]
 
 
-def test_the_three_recipes_are_there() -> None:
-    assert [path.name for path in WORKFLOWS] == ["apply.yml", "drift.yml", "plan.yml"]
+def test_the_four_recipes_are_there() -> None:
+    assert [path.name for path in WORKFLOWS] == ["adopt.yml", "apply.yml", "drift.yml", "plan.yml"]
 
 
 class TestActionlint:
@@ -133,7 +133,7 @@ class TestTheAction:
             for s in steps(load(path.name))
             if "spectrum-reconciler@" in s.get("uses", "")
         ]
-        assert len(uses) == 6  # plan: validate, plan, diff; apply: two; drift: one
+        assert len(uses) == 7  # plan: validate, plan, diff; apply: two; drift, adopt: one each
         for step in uses:
             assert THIS_ACTION.fullmatch(step["uses"]), step["uses"]
             assert set(step["with"]) <= declared and "command" in step["with"]
@@ -148,6 +148,7 @@ class TestTheRecipes:
             for name, job in workflow["jobs"].items():
                 granted[f"{path.stem}.{name}"] = job["permissions"]
         assert granted == {
+            "adopt.adopt": {"contents": "write", "pull-requests": "write"},
             "apply.apply": {"contents": "read", "pull-requests": "read", "actions": "read"},
             "drift.drift": {"contents": "read", "issues": "write"},
             "plan.plan": {"contents": "read", "pull-requests": "write"},
@@ -169,8 +170,9 @@ class TestTheRecipes:
     def test_triggers(self) -> None:
         assert set(load("plan.yml")["on"]) == {"pull_request"}
         assert load("apply.yml")["on"]["push"]["branches"] == ["main"]
-        drift = load("drift.yml")["on"]
-        assert drift["schedule"] and "cron" in drift["schedule"][0]
+        for nightly in ("drift.yml", "adopt.yml"):
+            schedule = load(nightly)["on"]["schedule"]
+            assert schedule and "cron" in schedule[0]
 
     def test_apply_runs_one_at_a_time_and_is_never_cancelled(self) -> None:
         concurrency = load("apply.yml")["concurrency"]
@@ -268,7 +270,7 @@ def options_of(command: str) -> dict[str, list[str] | None]:
 
 def test_the_recipes_use_every_command_they_promise() -> None:
     commands = {argv[0] for argv in command_lines()}
-    assert commands == {"validate", "plan", "diff", "apply", "drift"}
+    assert commands == {"validate", "plan", "diff", "apply", "drift", "adopt"}
 
 
 @pytest.mark.parametrize("argv", command_lines(), ids=" ".join)

@@ -239,6 +239,12 @@ case "$1 $2" in
   "api repos/"*/commits/*/pulls) echo "${FAKE_GH_PR:-}" ;;
   "api repos/"*/pulls/7) echo "$FAKE_GH_HEAD" ;;
   "api repos/"*/actions/artifacts*) echo 555 ;;
+  "pr list") echo "${FAKE_GH_OPEN_PRS:-0}" ;;
+  "pr create" | "pr edit")
+    while [ $# -gt 0 ]; do
+      if [ "$1" = --body-file ]; then cp "$2" "$FAKE_GH_BODY"; fi
+      shift
+    done ;;
   "run download")
     name="" dir=""
     shift 3
@@ -293,6 +299,16 @@ def run_apply(world: World, *, merged_pr: str = "7") -> JobResult:
     runner = world.github("push", event, secrets={"CLOUDFLARE_API_TOKEN": TOKEN})
     runner.env["FAKE_GH_PR"] = merged_pr
     return runner.run_job(load_yaml(GITHUB / "apply.yml"), "apply")
+
+
+def run_adopt(world: World, *, open_prs: str = "0") -> JobResult:
+    event = {
+        "schedule": "41 4 * * *",
+        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+    }
+    runner = world.github("schedule", event, secrets={"CLOUDFLARE_API_TOKEN": TOKEN})
+    runner.env.update(FAKE_GH_OPEN_PRS=open_prs, FAKE_GH_BODY=str(world.tmp / "pr-body.md"))
+    return runner.run_job(load_yaml(GITHUB / "adopt.yml"), "adopt")
 
 
 def run_drift(world: World) -> JobResult:
@@ -429,6 +445,37 @@ def test_drift_exits_2_and_writes_the_issue_body_it_would_post(world: World) -> 
 # ---- GitLab ----
 
 
+# ---- GitHub: adopt ----
+
+ADOPTED = BASE.replace("tcp://192.0.2.1:22", "tcp://192.0.2.99:22")
+
+
+def test_adopt_opens_a_pull_request_whose_branch_adopts_the_drift(world: World) -> None:
+    clean = run_adopt(world)
+    assert not clean.failed, clean.log
+    assert not clean.step("Adopt the drift on a branch and open or update the pull request").ran
+    world.move_live()
+    job = run_adopt(world)
+    assert not job.failed, job.log
+    assert job.outputs["adopt"]["pull-request"] == "opened"
+    # The branch on origin changes the one line that moved live, every other byte kept.
+    pushed = git(
+        world.tmp / "origin.git", "show", "spectrum-reconciler/adopt:config/example.com.yaml"
+    )
+    assert pushed + "\n" == ADOPTED
+    body = (world.tmp / "pr-body.md").read_text()
+    assert "**merge** to adopt them, or **close** and run apply" in body
+    assert "ssh.example.com" in body and "origin_direct" in body  # the drift report
+    assert "gh pr create --base main --head spectrum-reconciler/adopt" in world.gh_log.read_text()
+    # The next night (a fresh checkout of main) updates the open pull request instead.
+    git(world.workspace, "checkout", "--quiet", "main")
+    git(world.workspace, "branch", "--quiet", "-D", "spectrum-reconciler/adopt")
+    again = run_adopt(world, open_prs="1")
+    assert not again.failed, again.log
+    assert again.outputs["adopt"]["pull-request"] == "updated"
+    assert "gh pr edit spectrum-reconciler/adopt" in world.gh_log.read_text()
+
+
 def gitlab_variables(world: World, source: str, **extra: str) -> dict[str, str]:
     return {
         "PATH": f"{world.python_bin}{os.pathsep}{os.environ['PATH']}",
@@ -479,6 +526,8 @@ def test_gitlab_jobs_run_on_the_right_pipelines() -> None:
         "push": ["apply", "validate"],
         "schedule": ["drift"],
     }
+    adopting = {"CI_PIPELINE_SOURCE": "schedule", "SPECTRUM_ADOPT_TOKEN": "glpat-adopt"}
+    assert sorted(j for j in jobs if gitlab_job_runs(pipeline[j], adopting)) == ["adopt", "drift"]
     assert pipeline["drift"]["allow_failure"] == {"exit_codes": [2]}
 
 
@@ -487,13 +536,23 @@ class FakeGitLab(BaseHTTPRequestHandler):
 
     posted: ClassVar[list[tuple[str, str, dict[str, Any]]]] = []
 
+    open_requests: ClassVar[list[dict[str, Any]]] = []  # what GET .../merge_requests lists
+
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.posted.append((self.path, self.headers.get("PRIVATE-TOKEN", ""), body))
-        self.send_response(201)
+        self._answer(201, {"id": 1})
+
+    do_PUT = do_POST
+
+    def do_GET(self) -> None:
+        self._answer(200, self.open_requests)
+
+    def _answer(self, status: int, document: Any) -> None:
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
-        self.wfile.write(b'{"id": 1}')
+        self.wfile.write(json.dumps(document).encode())
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -505,6 +564,7 @@ def fake_gitlab() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     FakeGitLab.posted.clear()
+    FakeGitLab.open_requests.clear()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/api/v4"
     finally:
@@ -557,3 +617,36 @@ def test_gitlab_plan_apply_and_drift(world: World, fake_gitlab: str) -> None:
     )
     assert drift.returncode == 2, drift.stdout + drift.stderr  # allowed to fail with 2: a warning
     assert "ssh.example.com" in (world.workspace / "drift.md").read_text()
+
+
+def test_gitlab_adopt_pushes_the_branch_and_opens_then_updates_a_merge_request(
+    world: World, fake_gitlab: str
+) -> None:
+    pipeline = load_yaml(GITLAB)
+    env = gitlab_variables(
+        world,
+        "schedule",
+        CLOUDFLARE_API_TOKEN=TOKEN,
+        CI_API_V4_URL=fake_gitlab,
+        SPECTRUM_ADOPT_TOKEN="glpat-adopt",
+        ADOPT_PUSH_URL=str(world.tmp / "origin.git"),
+    )
+    clean = run_gitlab_job(pipeline, "adopt", workspace=world.workspace, env=env)
+    assert clean.returncode == 0 and FakeGitLab.posted == [], clean.stdout + clean.stderr
+    world.move_live()
+    job = run_gitlab_job(pipeline, "adopt", workspace=world.workspace, env=env)
+    assert job.returncode == 0, job.stdout + job.stderr
+    pushed = git(
+        world.tmp / "origin.git", "show", "spectrum-reconciler/adopt:config/example.com.yaml"
+    )
+    assert pushed + "\n" == ADOPTED
+    ((path, token, request),) = FakeGitLab.posted
+    assert path == "/api/v4/projects/42/merge_requests" and token == "glpat-adopt"
+    assert request["source_branch"] == "spectrum-reconciler/adopt"
+    assert request["target_branch"] == "main" and "ssh.example.com" in request["description"]
+    FakeGitLab.open_requests.append({"iid": 9})
+    git(world.workspace, "checkout", "--quiet", "main")
+    again = run_gitlab_job(pipeline, "adopt", workspace=world.workspace, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "updated merge request !9" in again.stdout
+    assert FakeGitLab.posted[-1][0] == "/api/v4/projects/42/merge_requests/9"
