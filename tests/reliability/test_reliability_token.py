@@ -62,6 +62,7 @@ def every_command(base_url: str, config: str, old: str, work: Path) -> list[list
         ["apply", "--plan", str(saved), *api, "--journal", str(work / "journal-plan.jsonl")],
         ["apply", "--auto-approve", *api, "--journal", str(work / "journal.jsonl"), config],
         ["drift", *api, config],
+        ["adopt", *api, "--dry-run", config],
         ["addresses", *api, "--format", "json", config],
         ["export", *api, "--zone", ZONE, "--out", str(work / "exported.yaml")],
         ["export", *api, "--zone", ZONE],
