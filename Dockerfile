@@ -3,7 +3,7 @@
 #   docker build -t spectrum-reconciler:0.1.0 .
 FROM python:3.12-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY reconciler ./reconciler
 RUN pip install --no-cache-dir --no-compile --root-user-action=ignore --prefix=/install .
 

@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from reconciler import __version__
+from reconciler import DISTRIBUTION
 from reconciler.errors import EXIT_ERROR
 
 # Command name -> the module that defines it and its function name. A command's module (and
@@ -52,7 +52,8 @@ class _LazyGroup(click.Group):
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="spectrum-reconciler")
+# click reads the version from the package metadata only when --version is given.
+@click.version_option(package_name=DISTRIBUTION, prog_name="spectrum-reconciler")
 def cli() -> None:
     """Keep Cloudflare Spectrum apps in git: validate, plan, apply, detect drift.
 
