@@ -76,31 +76,58 @@ class SafetyPolicy:
 
 @dataclass(frozen=True)
 class Freeze:
-    """A change freeze: ``apply`` writes nothing to the zone before ``until`` (RFC 3339)."""
+    """A change-freeze window: ``apply`` writes nothing to the zone while it is in force.
 
-    until: str
+    Fixed: until ``until`` (RFC 3339). Recurring: from each time ``cron`` names in ``timezone``
+    for ``duration`` (``desired.freezes`` says when one is in force).
+    """
+
+    until: str | None
     reason: str
+    cron: str | None = None
+    duration: str | None = None
+    timezone: str | None = None
+
+    @property
+    def recurring(self) -> bool:
+        return self.cron is not None
 
     def to_dict(self) -> dict[str, str]:
-        return {"until": self.until, "reason": self.reason}
+        if self.recurring:
+            return {
+                "cron": str(self.cron),
+                "duration": str(self.duration),
+                "timezone": self.timezone or "UTC",
+                "reason": self.reason,
+            }
+        return {"until": str(self.until), "reason": self.reason}
 
 
 @dataclass(frozen=True)
 class Guardrails:
-    """A zone's guardrails as the files declare them (``checks.guardrails`` enforces them)."""
+    """A zone's guardrails as the files declare them (``checks.guardrails`` enforces them).
+
+    ``break_glass`` is who may override a freeze (``None``: anyone).
+    """
 
     protect: tuple[str, ...] = ()
     prune: bool = True
     mode: str = "enforce"  # or "observe"
-    freeze: Freeze | None = None
+    freezes: tuple[Freeze, ...] = ()
+    break_glass: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """As a plan document records them: ``freeze`` as declared, one window or a list."""
+        windows = [freeze.to_dict() for freeze in self.freezes]
+        recorded: dict[str, Any] = {
             "protect": list(self.protect),
             "prune": self.prune,
             "mode": self.mode,
-            "freeze": self.freeze.to_dict() if self.freeze else None,
+            "freeze": windows[0] if len(windows) == 1 else (windows or None),
         }
+        if self.break_glass is not None:
+            recorded["break_glass"] = list(self.break_glass)
+        return recorded
 
 
 @dataclass(frozen=True)

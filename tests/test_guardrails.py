@@ -76,7 +76,7 @@ class TestPrune:
 
 class TestFreeze:
     def test_any_write_before_until_is_refused_unless_break_glass(self) -> None:
-        snapshot = zone(TEN, guardrails=Guardrails(freeze=Freeze(LATER, "holidays")))
+        snapshot = zone(TEN, guardrails=Guardrails(freezes=(Freeze(LATER, "holidays"),)))
         frozen = plan(snapshot, act(ActionKind.UPDATE, "app1"))
         refused = assess(frozen, now=NOW, overrides=Overrides(force=True))
         assert rules_of(refused) == ["freeze"] and refused.refusals[0].override == "--break-glass"
@@ -92,17 +92,17 @@ class TestFreeze:
         assert record.at.startswith("2026-12-01T12:00:00")
 
     def test_an_expired_freeze_is_ignored_with_a_note(self) -> None:
-        snapshot = zone(TEN, guardrails=Guardrails(freeze=Freeze(EARLIER, "old")))
+        snapshot = zone(TEN, guardrails=Guardrails(freezes=(Freeze(EARLIER, "old"),)))
         verdict = assess(plan(snapshot, act(ActionKind.UPDATE, "app1")), now=NOW)
         assert verdict.refusals == () and verdict.broken_freezes == ()
         assert any("has expired and is ignored" in note for note in verdict.notes)
 
     def test_a_freeze_with_nothing_to_write_refuses_nothing(self) -> None:
-        snapshot = zone(TEN, guardrails=Guardrails(freeze=Freeze(LATER, "holidays")))
+        snapshot = zone(TEN, guardrails=Guardrails(freezes=(Freeze(LATER, "holidays"),)))
         assert assess(plan(snapshot), now=NOW).refusals == ()
 
     def test_without_a_clock_a_freeze_counts_as_in_force(self) -> None:
-        snapshot = zone(TEN, guardrails=Guardrails(freeze=Freeze(EARLIER, "old")))
+        snapshot = zone(TEN, guardrails=Guardrails(freezes=(Freeze(EARLIER, "old"),)))
         assert rules_of(assess(plan(snapshot, act(ActionKind.CREATE, "new")), now=None)) == [
             "freeze"
         ]
@@ -179,7 +179,9 @@ class TestPolicyChanges:
             dataclasses.replace(same, guardrails=Guardrails()),
             dataclasses.replace(same, ignore=("a.*",)),
             dataclasses.replace(same, safety=SafetyPolicy(100)),
-            dataclasses.replace(same, guardrails=Guardrails(("a.*",), freeze=Freeze(LATER, "x"))),
+            dataclasses.replace(
+                same, guardrails=Guardrails(("a.*",), freezes=(Freeze(LATER, "x"),))
+            ),
         ):
             assert guardrails.policy_changes(plan(snapshot), [changed]) != []
         assert guardrails.policy_changes(plan(snapshot), []) == [
@@ -195,10 +197,42 @@ def test_from_declarations_lets_the_stricter_file_win() -> None:
             {"freeze": {"until": LATER, "reason": "two"}, "prune": True},
         ]
     )
-    assert merged == Guardrails(("a*", "b*"), False, "observe", Freeze(LATER, "two"))
+    assert merged == Guardrails(
+        ("a*", "b*"), False, "observe", (Freeze(EARLIER, "one"), Freeze(LATER, "two"))
+    )
 
 
 def test_user_comes_from_the_ci_then_the_login() -> None:
     assert guardrails.user_from({"GITHUB_ACTOR": "octo", "USER": "runner"}) == "octo"
     assert guardrails.user_from({"USER": "me"}) == "me"
     assert guardrails.user_from({}) == "unknown"
+
+
+class TestBreakGlassAllowList:
+    FROZEN = Guardrails(freezes=(Freeze(LATER, "holidays"),), break_glass=("alice", "team-oncall"))
+
+    @pytest.mark.parametrize("user", ["alice", "ALICE", "team-oncall"])
+    def test_a_named_actor_breaks_glass(self, user: str) -> None:
+        frozen = plan(zone(TEN, guardrails=self.FROZEN), act(ActionKind.UPDATE, "app1"))
+        verdict = assess(frozen, now=NOW, overrides=Overrides(break_glass="INC-1", user=user))
+        assert verdict.refusals == () and verdict.broken_freezes[0].user == user
+
+    def test_anyone_else_is_refused_and_nothing_is_recorded_as_broken(self) -> None:
+        frozen = plan(zone(TEN, guardrails=self.FROZEN), act(ActionKind.UPDATE, "app1"))
+        verdict = assess(frozen, now=NOW, overrides=Overrides(break_glass="INC-1", user="bob"))
+        assert rules_of(verdict) == ["freeze"] and verdict.broken_freezes == ()
+        assert "given by bob, whom break_glass does not name" in verdict.refusals[0].message
+        assert "only alice, team-oncall (break_glass) may" in verdict.refusals[0].hint
+
+    def test_unset_means_anyone(self) -> None:
+        open_to_all = Guardrails(freezes=(Freeze(LATER, "holidays"),))
+        frozen = plan(zone(TEN, guardrails=open_to_all), act(ActionKind.UPDATE, "app1"))
+        verdict = assess(frozen, now=NOW, overrides=Overrides(break_glass="INC-1", user="bob"))
+        assert verdict.refusals == ()
+
+    def test_several_files_allow_only_whom_every_list_names(self) -> None:
+        merged = guardrails.from_declarations(
+            [{"break_glass": ["alice", "Team-Oncall"]}, {"break_glass": ["team-oncall"]}, {}]
+        )
+        assert merged.break_glass == ("Team-Oncall",)
+        assert guardrails.from_declarations([{}, {}]).break_glass is None

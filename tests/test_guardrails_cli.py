@@ -277,3 +277,55 @@ def test_a_plan_with_every_guardrail_is_a_valid_plan_document(  # type: ignore[n
         "db-1.example.com",
     ]
     assert document["sources"] == [config] and document["made_at"]
+
+
+class TestRecurringFreezeAndBreakGlass:
+    """A recurring window in force now (every minute, for an hour), and who may break glass."""
+
+    ALWAYS: dict[str, Any] = {"cron": "* * * * *", "duration": "1h", "timezone": "Europe/Berlin"}
+
+    def config(self, tmp_path: Path) -> str:
+        windows = [{"until": PAST, "reason": "old"}, {**self.ALWAYS, "reason": "weekend"}]
+        return write_zone(
+            tmp_path / "v2",
+            [*FOUR, app("new", 25)],
+            freeze=windows,
+            break_glass=["alice", "team-oncall"],
+        )
+
+    def test_only_a_named_actor_breaks_glass_and_the_journal_says_who(  # type: ignore[no-untyped-def]
+        self, run_cli, four: Emulator, tmp_path: Path
+    ) -> None:
+        config, journal = self.config(tmp_path), tmp_path / "journal.jsonl"
+        command = ["apply", "--sandbox", "--auto-approve", "--journal", str(journal),
+                   "--break-glass", "INC-9", config]  # fmt: skip
+        refused = run_cli(command, env={"GITHUB_ACTOR": "mallory"})
+        assert refused.exit_code == 3, refused.stderr
+        assert "given by mallory, whom break_glass does not name" in refused.stderr
+        assert "only alice, team-oncall (break_glass) may" in refused.stderr
+        assert writes(four) == 0
+        applied = run_cli(command, env={"GITHUB_ACTOR": "Team-OnCall"})
+        assert applied.exit_code == 0, applied.stderr
+        assert "new.example.com" in live_names(four)
+        events = [json.loads(line) for line in journal.read_text().splitlines()]
+        broken = [e for e in events if e["event"] == "break-glass"]
+        assert [(e["user"], e["reason"]) for e in broken] == [("Team-OnCall", "weekend")]
+
+    def test_the_saved_plan_records_every_window_and_apply_plan_still_refuses(  # type: ignore[no-untyped-def]
+        self, run_cli, four: Emulator, tmp_path: Path
+    ) -> None:
+        import jsonschema
+
+        config, saved = self.config(tmp_path), tmp_path / "plan.json"
+        assert run_cli(["plan", "--sandbox", "--out", str(saved), config]).exit_code == 0
+        document = json.loads(saved.read_text())
+        schema = Path(__file__).parents[1] / "schemas" / "plan.schema.json"
+        jsonschema.validate(document, json.loads(schema.read_text()))
+        zone = document["guardrails"]["zones"][0]
+        assert zone["break_glass"] == ["alice", "team-oncall"]
+        assert [w["reason"] for w in zone["freeze"]] == ["old", "weekend"]
+        refused = run_cli(["apply", "--sandbox", "--auto-approve", "--plan", str(saved)],
+                          env={"GITHUB_ACTOR": "mallory"})  # fmt: skip
+        assert refused.exit_code == 3, refused.stderr
+        assert "mallory may not break glass here" in refused.stderr
+        assert "is frozen until" in refused.stderr and writes(four) == 0

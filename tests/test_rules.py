@@ -240,6 +240,13 @@ BROKEN = [
         ],
     ),
     (
+        "bad-freeze-cron.yaml",
+        [
+            ("bad-freeze-cron.yaml", 4, 12, "freeze.cron '0 25 * * FRI' is not a cron expression"),
+            ("bad-freeze-cron.yaml", 5, 53, "freeze.timezone 'Mars/Olympus' is no IANA time zone"),
+        ],
+    ),
+    (
         "bad-token-env-conflict",
         [
             ("bad-token-env-conflict/b.yaml", 2, 12, "token_env TEAM_B_TOKEN for zone example.com"),

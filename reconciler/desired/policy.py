@@ -1,4 +1,5 @@
-"""Pure: a zone's guardrail policy — modes, freezes, ``protect`` patterns, who is applying.
+"""Pure: a zone's guardrail policy — modes, freezes, ``protect`` patterns, who is applying and
+who may break glass.
 
 The small facts every rule, the verdict and the plan's description ask of a zone's policy.
 """
@@ -10,24 +11,43 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from reconciler.desired import freezes as windows
 from reconciler.desired.patterns import matches
-from reconciler.desired.times import parse_time
 from reconciler.model import AppKey, DesiredState, Freeze, Guardrails, Problem
 from reconciler.plan import ZoneSnapshot
 
 OBSERVE = "observe"
 ENFORCE = "enforce"
 MODES = (ENFORCE, OBSERVE)
-FIELDS = ("protect", "prune", "mode", "freeze")
+FIELDS = ("protect", "prune", "mode", "freeze", "break_glass")
 _USER_VARIABLES = ("GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILD_REQUESTEDFOR", "USER", "USERNAME")
 
 
 def active_freeze(guardrails: Guardrails, now: datetime | None) -> Freeze | None:
-    """The zone's freeze if it is still in force at ``now`` (always, when ``now`` is None)."""
-    freeze = guardrails.freeze
-    if freeze is None or now is None:
-        return freeze
-    return freeze if now < parse_time(freeze.until) else None
+    """The freeze in force at ``now``, as a fixed window ending when it does (of several in
+    force, the one ending last); with ``now`` None, every window counts as in force."""
+    if now is None:
+        return guardrails.freezes[0] if guardrails.freezes else None
+    in_force = [
+        (end, freeze) for freeze in guardrails.freezes if (end := windows.window_end(freeze, now))
+    ]
+    if not in_force:
+        return None
+    end, freeze = max(in_force, key=lambda pair: pair[0])
+    return freeze if not freeze.recurring else Freeze(end.isoformat(), freeze.reason)
+
+
+def expired_freezes(guardrails: Guardrails, now: datetime | None) -> list[Freeze]:
+    """Fixed windows that have ended (a recurring window never expires)."""
+    if now is None:
+        return []
+    return [f for f in guardrails.freezes if not f.recurring and not windows.window_end(f, now)]
+
+
+def may_break_glass(guardrails: Guardrails, user: str) -> bool:
+    """Whether ``user`` may override the zone's freezes: anyone unless ``break_glass`` says."""
+    allowed = guardrails.break_glass
+    return allowed is None or user.casefold() in {name.casefold() for name in allowed}
 
 
 def is_protected(zone: ZoneSnapshot, key: AppKey) -> bool:
@@ -52,20 +72,26 @@ def user_from(environ: Mapping[str, str]) -> str:
 def from_declarations(declared: Sequence[Mapping[str, Any]]) -> Guardrails:
     """A zone's guardrails from every file declaring it (each mapping holds ``FIELDS``).
 
-    Several files may declare one zone: protect patterns add up, and the stricter setting wins
-    (``prune: false``, ``mode: observe``, the freeze that ends last), so no file can weaken what
-    another declares.
+    Several files may declare one zone: protect patterns and freeze windows add up, and the
+    stricter setting wins (``prune: false``, ``mode: observe``, only who every ``break_glass``
+    list names), so no file can weaken what another declares.
     """
     protect = dict.fromkeys(p for d in declared for p in d.get("protect") or ())
-    freezes = [
-        Freeze(str(f["until"]), str(f["reason"])) for d in declared if (f := d.get("freeze"))
-    ]
+    frozen = dict.fromkeys(w for d in declared for w in windows.windows_from(d.get("freeze")))
     return Guardrails(
         protect=tuple(protect),
         prune=all(d.get("prune", True) is not False for d in declared),
         mode=OBSERVE if any(d.get("mode") == OBSERVE for d in declared) else ENFORCE,
-        freeze=max(freezes, key=lambda f: parse_time(f.until), default=None),
+        freezes=tuple(frozen),
+        break_glass=_allowed([d["break_glass"] for d in declared if "break_glass" in d]),
     )
+
+
+def _allowed(lists: Sequence[Sequence[str]]) -> tuple[str, ...] | None:
+    if not lists:
+        return None
+    everyone_names = set.intersection(*({name.casefold() for name in names} for names in lists))
+    return tuple(dict.fromkeys(n for n in lists[0] if n.casefold() in everyone_names))
 
 
 def unmatched_protect(desired: DesiredState) -> list[Problem]:

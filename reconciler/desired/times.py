@@ -1,4 +1,4 @@
-"""Pure: the RFC 3339 times the files write (``freeze.until``), read alike on every Python.
+"""Pure: the RFC 3339 times and the durations the files and flags write, read alike everywhere.
 
 ``datetime.fromisoformat`` is no parser for them: before Python 3.11 it refuses a trailing ``Z``
 and fractions of other than 3 or 6 digits, so a ``freeze`` that validates on 3.11 was refused on
@@ -8,6 +8,7 @@ and fractions of other than 3 or 6 digits, so a ``freeze`` that validates on 3.1
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -48,3 +49,23 @@ def _offset(found: re.Match[str]) -> timezone:
     if minutes >= 24 * 60:
         raise ValueError("a UTC offset is less than 24 hours")
     return timezone(timedelta(minutes=-minutes if found["sign"] == "-" else minutes))
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``30s``, ``5m``, ``1h30m``, ``250ms`` (or a bare number of seconds)."""
+    spelled = text.strip().lower()
+    with contextlib.suppress(ValueError):
+        seconds = float(spelled)
+        if seconds > 0:
+            return seconds
+    parts = _DURATION_PART.findall(spelled)
+    if not parts or "".join(n + u for n, u in parts) != spelled:
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m or 1h30m")
+    seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be longer than zero")
+    return seconds

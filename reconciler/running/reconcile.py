@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import re
 import signal
 import sys
 import threading
@@ -27,6 +26,7 @@ from reconciler.applying import workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.report import ActionOutcome, ApplyReport
 from reconciler.checks import static_ips
+from reconciler.desired.times import parse_duration
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError, SafetyError
 from reconciler.live.accounts import Accounts
 from reconciler.logs import scrub
@@ -37,24 +37,7 @@ from reconciler.running.notify import Notifier
 
 log = logging.getLogger(__name__)
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in ``30s``, ``5m``, ``1h30m``, ``250ms`` (or a bare number of seconds)."""
-    spelled = text.strip().lower()
-    with contextlib.suppress(ValueError):
-        seconds = float(spelled)
-        if seconds > 0:
-            return seconds
-    parts = _DURATION_PART.findall(spelled)
-    if not parts or "".join(n + u for n, u in parts) != spelled:
-        raise ValueError(f"{text!r} is not a duration like 30s, 5m or 1h30m")
-    seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
-    if seconds <= 0:
-        raise ValueError(f"{text!r} must be longer than zero")
-    return seconds
+__all__ = ["parse_duration"]  # --every and the freezes' durations read alike
 
 
 @dataclass(frozen=True)

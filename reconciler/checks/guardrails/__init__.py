@@ -15,7 +15,10 @@ rule               refuses                                                      
 =================  ===========================================================  ================
 protected          a delete or recreate of a live app matching ``protect``      nothing
 not_pruned         a delete in a ``prune: false`` zone (only a saved plan)      nothing
-frozen             any write to the zone before ``freeze.until``                --break-glass
+frozen             any write to the zone while a freeze window is in force      --break-glass
+                   (fixed ``until``, or recurring ``cron`` + ``duration``)      by whom
+                                                                                ``break_glass``
+                                                                                names
 too_destructive    more than max_destructive_percent of the zone's *managed*    --force
                    apps (ignored and unpruned ones do not count), or all of
                    them unless ``safety.allow_delete_all``

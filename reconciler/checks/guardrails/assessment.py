@@ -15,7 +15,8 @@ from reconciler.checks.guardrails.verdict import (
     Rule,
     Verdict,
 )
-from reconciler.desired.policy import OBSERVE, active_freeze
+from reconciler.desired.freezes import describe as describe_window
+from reconciler.desired.policy import OBSERVE, active_freeze, expired_freezes, may_break_glass
 from reconciler.plan import Action, Plan, ZoneSnapshot
 
 _NO_OVERRIDES = Overrides()
@@ -60,12 +61,11 @@ def _zone_notes(zone: ZoneSnapshot, now: datetime | None) -> list[str]:
     notes = []
     if zone.guardrails.mode == OBSERVE:
         notes.append(f"zone {zone.name}: mode: observe — apply writes nothing to this zone")
-    freeze = zone.guardrails.freeze
-    if freeze is not None and active_freeze(zone.guardrails, now) is None:
-        notes.append(
-            f"zone {zone.name}: the freeze until {freeze.until} ({freeze.reason}) has "
-            "expired and is ignored — remove it from the file"
-        )
+    notes.extend(
+        f"zone {zone.name}: the freeze until {freeze.until} ({freeze.reason}) has "
+        "expired and is ignored — remove it from the file"
+        for freeze in expired_freezes(zone.guardrails, now)
+    )
     return notes
 
 
@@ -73,9 +73,9 @@ def _broken_freeze(
     zone: ZoneSnapshot, actions: Sequence[Action], context: Context
 ) -> list[BrokenFreeze]:
     freeze = active_freeze(zone.guardrails, context.now)
-    why = context.overrides.break_glass
-    if freeze is None or not actions or not why:
+    why, user = context.overrides.break_glass, context.overrides.user
+    if freeze is None or not actions or not why or not may_break_glass(zone.guardrails, user):
         return []
     at = (context.now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    user = context.overrides.user
-    return [BrokenFreeze(zone.name, freeze.until, freeze.reason, why, user, at)]
+    until = freeze.until or describe_window(freeze)
+    return [BrokenFreeze(zone.name, until, freeze.reason, why, user, at)]

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.checks.guardrails.description import describe
+from reconciler.desired.freezes import windows_from
 from reconciler.desired.policy import ENFORCE
-from reconciler.model import Freeze, Guardrails, ZoneSpec
+from reconciler.model import Guardrails, ZoneSpec
 from reconciler.plan import Plan, ZoneSnapshot
 
 
@@ -54,12 +55,13 @@ def snapshot_policy_to_dict(zone: ZoneSnapshot) -> dict[str, Any]:
 def snapshot_policy_from_dict(zone: ZoneSnapshot, item: Mapping[str, Any]) -> ZoneSnapshot:
     """``zone`` with the policies a plan document recorded (defaults where it recorded none)."""
     recorded = item.get("guardrails") or {}
-    freeze = recorded.get("freeze")
+    allowed = recorded.get("break_glass")
     policy = Guardrails(
         protect=tuple(recorded.get("protect", ())),
         prune=recorded.get("prune", True),
         mode=recorded.get("mode", ENFORCE),
-        freeze=Freeze(freeze["until"], freeze["reason"]) if freeze else None,
+        freezes=tuple(windows_from(recorded.get("freeze"))),
+        break_glass=None if allowed is None else tuple(allowed),
     )
     return dataclasses.replace(
         zone,

@@ -6,8 +6,14 @@ import json
 from collections.abc import Sequence
 
 from reconciler.checks.guardrails.verdict import Context, Refusal, Rule
+from reconciler.desired.freezes import describe as describe_window
 from reconciler.desired.patterns import matches
-from reconciler.desired.policy import active_freeze, is_protected, managed_app_ids
+from reconciler.desired.policy import (
+    active_freeze,
+    is_protected,
+    managed_app_ids,
+    may_break_glass,
+)
 from reconciler.plan import Action, ActionKind, ZoneSnapshot
 
 
@@ -47,19 +53,31 @@ def not_pruned(zone: ZoneSnapshot, actions: Sequence[Action], _: Context) -> Ref
 
 
 def frozen(zone: ZoneSnapshot, actions: Sequence[Action], context: Context) -> Refusal | None:
-    """Any write before ``freeze.until``, unless ``--break-glass``."""
+    """Any write while a freeze window is in force, unless ``--break-glass`` by someone the
+    zone's ``break_glass`` names (anyone when it names nobody)."""
     freeze = active_freeze(zone.guardrails, context.now)
-    if freeze is None or not actions or context.overrides.break_glass:
+    if freeze is None or not actions:
         return None
-    return Refusal(
-        zone.name,
-        "freeze",
-        f"zone {zone.name} is frozen until {freeze.until} ({freeze.reason}); "
-        f"the plan would make {len(actions)} change(s)",
-        'wait until the freeze ends, or re-run with --break-glass "why" (recorded in the '
-        "journal with your name)",
-        "--break-glass",
+    overrides = context.overrides
+    allowed = may_break_glass(zone.guardrails, overrides.user)
+    if overrides.break_glass and allowed:
+        return None
+    message = (
+        f"zone {zone.name} is frozen {describe_window(freeze)} ({freeze.reason}); "
+        f"the plan would make {len(actions)} change(s)"
     )
+    hint = (
+        'wait until the freeze ends, or re-run with --break-glass "why" (recorded in the '
+        "journal with your name)"
+    )
+    if not allowed:
+        hint = (
+            f"wait until the freeze ends; {overrides.user} may not break glass here — only "
+            f"{', '.join(zone.guardrails.break_glass or ())} (break_glass) may"
+        )
+    if overrides.break_glass and not allowed:
+        message += f"; --break-glass was given by {overrides.user}, whom break_glass does not name"
+    return Refusal(zone.name, "freeze", message, hint, "--break-glass")
 
 
 def too_destructive(

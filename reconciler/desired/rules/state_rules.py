@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from reconciler.desired import freezes
 from reconciler.desired.patterns import matches
 from reconciler.desired.rules.entries import (
     AppEntry,
@@ -17,7 +18,6 @@ from reconciler.desired.rules.entries import (
     ZoneEntry,
     ip_address_of,
 )
-from reconciler.desired.times import parse_time
 from reconciler.model import Problem
 
 # --- across apps, files and zones ----------------------------------------------------------
@@ -146,19 +146,22 @@ def static_ips_stay_in_one_zone(context: RuleContext) -> Iterator[Problem]:
 
 
 def freeze_times_are_valid(context: RuleContext) -> Iterator[Problem]:
-    """A freeze's ``until`` is a real time (the schema checks only its shape)."""
+    """Each freeze window's ``until`` is a real time, its ``cron`` parses and its ``timezone``
+    exists (the schema checks only their shapes)."""
     for zone in context.zones:
-        freeze = (zone.guardrails or {}).get("freeze") or {}
-        until = freeze.get("until")
-        if not isinstance(until, str):
-            continue
-        try:
-            parse_time(until)
-        except ValueError:
-            yield Problem(
-                zone.at("freeze", "until"),
-                f"freeze.until {until!r} is not a real time — write e.g. 2026-12-24T00:00:00Z",
-            )
+        declared = (zone.guardrails or {}).get("freeze") or []
+        listed = isinstance(declared, list)
+        for index, window in enumerate(declared if listed else [declared]):
+            prefix: tuple[str | int, ...] = ("freeze", index) if listed else ("freeze",)
+            for field, message in freezes.problems(window):
+                yield Problem(zone.at(*prefix, field), f"{message} — {_FREEZE_HINTS[field]}")
+
+
+_FREEZE_HINTS = {
+    "until": "write e.g. 2026-12-24T00:00:00Z",
+    "cron": 'write five fields, minute hour day month weekday, e.g. "0 18 * * FRI"',
+    "timezone": "write an IANA name such as Europe/Berlin or UTC",
+}
 
 
 STATE_RULES: tuple[Callable[[RuleContext], Iterable[Problem]], ...] = (
