@@ -11,7 +11,8 @@ The tree::
     ├── TerraformStateError         a Terraform state import-terraform cannot import safely
     ├── AdoptError                  drift adopt cannot write into the files (nothing written)
     ├── SafetyError                 exit 3: a plan refused by a safety rule (too many deletions)
-    │   └── StalePlanError          exit 3: live state moved since the saved plan was made
+    │   ├── StalePlanError          exit 3: live state moved since the saved plan was made
+    │   └── PlanMismatchError       exit 3: a saved plan that says other than files + live state
     └── ApiError                    the Cloudflare API said no, or could not be reached
         ├── AuthError               no or refused credentials (9106, 6003, 10000, 401)
         ├── PermissionDeniedError   403 other than a refused token: the token lacks a permission
@@ -100,6 +101,11 @@ class SafetyError(ReconcilerError):
 
 class StalePlanError(SafetyError):
     """Live state changed since the saved plan was made."""
+
+
+class PlanMismatchError(SafetyError):
+    """A saved plan whose zones, app identities or actions are not what the files and the live
+    state give now (edited, or made from other files)."""
 
 
 @dataclass(frozen=True)

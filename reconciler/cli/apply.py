@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import click
 
+from reconciler.applying import saved as saved_plans
 from reconciler.applying import workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.journal import Journal
 from reconciler.applying.report import ActionOutcome, ApplyReport, Progress
 from reconciler.checks import guardrails
-from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks, check_plan
+from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.cli import output
 from reconciler.cli.options import address_checks, api, guarded, stdout, use_color
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
@@ -86,14 +87,13 @@ class _Settings:
     checks: AddressChecks = DEFAULT_CHECKS
 
 
-def _apply_saved(the_plan: Plan, conn: Connection, run: _Settings) -> int:
-    files = workflow.check_policies_unchanged(the_plan)
-    token_env = one_token_env(files.zones)  # the token the plan was made with
-    with open_client(conn, workflow.zones_of(the_plan), token_env=token_env) as client:
-        workflow.check_not_stale(the_plan, client)
-        the_plan = check_plan(
-            the_plan, client.addresses, run.checks
-        )  # the address plane may have moved
+def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
+    """Run what the files and the live state give now, once the saved plan is found to say
+    exactly that (``applying.saved``): the document itself decides nothing."""
+    desired = saved_plans.declared_part(saved, workflow.check_policies_unchanged(saved))
+    token_env = one_token_env(desired.zones)  # the token the plan was made with
+    with open_client(conn, desired.zones, token_env=token_env) as client:
+        the_plan = saved_plans.replan(saved, desired, client, checks=run.checks)
         output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         return _execute(verdict, client, run)

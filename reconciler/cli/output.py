@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import io
+import json
+import os
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -10,11 +11,11 @@ from reconciler import render
 from reconciler.applying.report import ApplyReport, Status, outcome_line
 from reconciler.errors import PlanFileError
 from reconciler.files import read_capped_text
-from reconciler.logs import scrub
+from reconciler.logs import register_secret, scrub
 from reconciler.model import Problem
 from reconciler.plan import Plan
 from reconciler.planning.planner import Drift
-from reconciler.render.plan_document import plan_from_document
+from reconciler.render.plan_document import plan_from_document, plan_to_document
 
 MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 
@@ -37,11 +38,23 @@ def show_drift(drift: Drift, fmt: str, stream: TextIO, *, color: bool, redact: b
         render.render_drift_text(drift, stream, color=color, redact_origins=redact)
 
 
+PLAN_KEY_VARIABLE = "SPECTRUM_RECONCILER_PLAN_KEY"
+
+
+def plan_key() -> bytes | None:
+    """The key saved plans are signed and checked with (``SPECTRUM_RECONCILER_PLAN_KEY``), if set;
+    it is scrubbed from every line like a token."""
+    key = os.environ.get(PLAN_KEY_VARIABLE, "")
+    if not key:
+        return None
+    register_secret(key)
+    return key.encode()
+
+
 def plan_document_text(plan: Plan) -> str:
-    """The saved plan: the JSON plan document, never redacted (apply needs the origins)."""
-    buffer = io.StringIO()
-    render.render_json(plan, buffer, redact_origins=False)
-    return buffer.getvalue()
+    """The saved plan: the JSON plan document, never redacted (apply needs the origins), signed
+    when a plan key is set."""
+    return json.dumps(plan_to_document(plan, key=plan_key()), sort_keys=True, indent=2) + "\n"
 
 
 def read_plan_file(path: str) -> Plan:
@@ -54,7 +67,7 @@ def read_plan_file(path: str) -> Plan:
             f"{path}: cannot read the plan ({error}) — run plan --out again"
         ),
     )
-    return plan_from_document(text, path)
+    return plan_from_document(text, path, key=plan_key())
 
 
 def github_annotation(problem: Problem, level: str = "error") -> str:

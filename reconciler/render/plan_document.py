@@ -5,12 +5,20 @@ the canonical JSON of every other key), so ``plan_from_document`` can refuse a f
 JSON, cut short, of another version, outside ``schemas/plan.schema.json``, or edited by hand.
 Documents rendered with origins redacted carry ``"redacted": true`` and are refused for apply:
 their bodies no longer hold the real origins.
+
+The checksum only notices accidents: anyone who edits the file can recompute it. Given a key
+(``SPECTRUM_RECONCILER_PLAN_KEY``, read by the shell), ``plan_to_document`` also writes a
+``signature`` (``hmac-sha256:<hex>`` over the same canonical JSON), and ``plan_from_document``
+refuses a document whose signature is missing, wrong, or present when no key was given to check it.
+Neither makes the document trusted: ``apply --plan`` re-derives what runs from the files and live
+state (``checks.integrity``); the signature tells an edited artifact from a stale one.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from importlib import resources
@@ -38,9 +46,19 @@ FORMAT_VERSION = 1
 _REDO = "make a new one with `spectrum-reconciler plan --out FILE`"
 
 
+_KEY_VARIABLE = "SPECTRUM_RECONCILER_PLAN_KEY"
+_SIGNATURE_PREFIX = "hmac-sha256:"
+
+
 def _checksum(document: Mapping[str, Any]) -> str:
     rest = {k: v for k, v in document.items() if k != "checksum"}
     return hashlib.sha256(canonical_json(rest).encode()).hexdigest()
+
+
+def _signature(document: Mapping[str, Any], key: bytes) -> str:
+    rest = {k: v for k, v in document.items() if k not in ("checksum", "signature")}
+    mac = hmac.new(key, canonical_json(rest).encode(), hashlib.sha256).hexdigest()
+    return _SIGNATURE_PREFIX + mac
 
 
 def _zone_to_dict(zone: ZoneSnapshot) -> dict[str, Any]:
@@ -70,20 +88,26 @@ def seal(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def plan_to_document(plan: Plan) -> dict[str, Any]:
-    """The plan document: actions, summary, the live state it saw, and a checksum."""
-    return seal(
-        {
-            "format_version": FORMAT_VERSION,
-            "generated_by": f"spectrum-reconciler {__version__}",
-            "actions": [action.to_dict() for action in plan.actions],
-            "summary": plan.summary,
-            "live": {"zones": [_zone_to_dict(zone) for zone in plan.zones]},
-            **guardrails.plan_fields_to_dict(plan),
-            "warnings": [warning.to_dict() for warning in plan.warnings],
-            "address_checks": plan.address_checks,
-        }
-    )
+def plan_to_document(plan: Plan, *, key: bytes | None = None) -> dict[str, Any]:
+    """The plan document: actions, summary, the live state it saw, a checksum, and with ``key``
+    a signature."""
+    document = _content(plan)
+    if key:
+        document["signature"] = _signature(document, key)
+    return seal(document)
+
+
+def _content(plan: Plan) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "generated_by": f"spectrum-reconciler {__version__}",
+        "actions": [action.to_dict() for action in plan.actions],
+        "summary": plan.summary,
+        "live": {"zones": [_zone_to_dict(zone) for zone in plan.zones]},
+        **guardrails.plan_fields_to_dict(plan),
+        "warnings": [warning.to_dict() for warning in plan.warnings],
+        "address_checks": plan.address_checks,
+    }
 
 
 @functools.cache
@@ -105,6 +129,27 @@ def _parse(text: str, source: str) -> Any:
         raise PlanFileError(
             f"{source}: not valid JSON ({error.msg} at line {error.lineno}); {_REDO}"
         ) from None
+
+
+def _check_signature(document: Mapping[str, Any], source: str, key: bytes | None) -> None:
+    signature = document.get("signature")
+    if key is None:
+        if signature is not None:
+            raise PlanFileError(
+                f"{source}: the plan is signed; set {_KEY_VARIABLE} to the key the plan job "
+                "used, so apply can check the signature"
+            )
+        return
+    if signature is None:
+        raise PlanFileError(
+            f"{source}: the plan is not signed, and {_KEY_VARIABLE} is set: apply only plans "
+            f"made with the key (set {_KEY_VARIABLE} where plan runs too); {_REDO}"
+        )
+    if not hmac.compare_digest(str(signature), _signature(document, key)):
+        raise PlanFileError(
+            f"{source}: the signature does not match: the plan was edited after it was made, or "
+            f"signed with another key; {_REDO}"
+        )
 
 
 def _check(document: Any, source: str) -> None:
@@ -158,13 +203,15 @@ def _zone_from_dict(item: Mapping[str, Any]) -> ZoneSnapshot:
     return guardrails.snapshot_policy_from_dict(zone, item)
 
 
-def plan_from_document(text: str, source: str) -> Plan:
-    """Read a saved plan document back, refusing anything that is not exactly what we wrote.
+def plan_from_document(text: str, source: str, *, key: bytes | None = None) -> Plan:
+    """Read a saved plan document back, refusing anything that is not exactly what we wrote
+    (and, with ``key``, signed with it).
 
     Raises ``PlanFileError`` with one line naming ``source``, what is wrong and what to do.
     """
     document = _parse(text, source)
     _check(document, source)
+    _check_signature(document, source, key)
     plan = Plan(
         actions=tuple(_action_from_dict(item) for item in document["actions"]),
         unchanged=document["summary"]["unchanged"],
