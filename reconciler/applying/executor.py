@@ -21,9 +21,11 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from reconciler.applying.failure import StepFailed
 from reconciler.applying.journal import Journal
 from reconciler.applying.report import ActionOutcome, ApplyReport, Progress, Status
-from reconciler.applying.steps import StepFailed, Steps, describe
+from reconciler.applying.steps import Steps, describe
+from reconciler.errors import OutputFileError
 from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.replace import Replace, replace_units
 
@@ -152,7 +154,7 @@ class Executor:
                 complete=report.complete,
                 interrupted=report.interrupted,
             )
-        except OSError as error:  # after the writes: the report matters more than this line
+        except (OutputFileError, OSError) as error:  # after the writes: the report matters more
             log.error("journal: the apply-end line could not be written (%s)", error)
         return report
 

@@ -9,6 +9,11 @@ until the new one exists, and if a create fails the old app is created again fro
 ``before``. A delete answered with an error is settled by the client, which reads the zone (its
 answer may have been lost after it committed). Any error of an action, an ``ApiError`` or not,
 is that action's failure (``StepFailed``), never the end of the run.
+
+The journal is part of the write: a line that cannot be written before a write (the attempt,
+the old app kept) stops it; one that cannot be written after a write (the outcome) fails the
+action, and a recreate or replace so failed is undone as after an API failure. The lines of an
+undo itself are written if they can be (``_note``): nothing stops an undo halfway.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from reconciler.applying.failure import StepFailed, Unsettled
 from reconciler.applying.journal import Journal
 from reconciler.applying.report import ActionOutcome, Status
-from reconciler.errors import ApiError, UnclearWriteError
+from reconciler.errors import OutputFileError, UnclearWriteError
 from reconciler.plan import Action, ActionKind
 from reconciler.planning.normalize import normalize_app, update_body
 from reconciler.planning.replace import Replace
@@ -32,34 +38,6 @@ if TYPE_CHECKING:  # the client (and httpx) only when something is applied
 log = logging.getLogger(__name__)
 
 
-class StepFailed(Exception):
-    """An action failed: what to tell the user, with Cloudflare's codes when it gave any."""
-
-    def __init__(self, detail: str, codes: tuple[int, ...] = ()) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.codes = codes
-
-    @classmethod
-    def of(cls, error: BaseException) -> StepFailed:
-        """The failure an exception stands for."""
-        if isinstance(error, StepFailed):
-            return error
-        if isinstance(error, ApiError):
-            return cls(str(error), error.codes)
-        # Not the API refusing: a bug or a malformed answer. Still one action's failure, after
-        # which the run goes on to report every action (exit 4), never an "internal error".
-        return cls(f"unexpected {type(error).__name__}: {error}")
-
-
-class _Unsettled(StepFailed):
-    """The app was created, but the PUT that corrects what the API filled in failed."""
-
-    def __init__(self, app_id: str, detail: str, codes: tuple[int, ...] = ()) -> None:
-        super().__init__(detail, codes)
-        self.app_id = app_id
-
-
 class Steps:
     """Writes actions through ``client``, journalling each step in ``journal``."""
 
@@ -68,37 +46,71 @@ class Steps:
         self.journal = journal
 
     def attempt(self, action: Action) -> ActionOutcome:
-        """Journal the attempt, write the action, journal and return its outcome."""
-        self.journal.write("attempt", **describe(action), body=action.body)
+        """Journal the attempt, write the action, journal and return its outcome; a recreate
+        written but not journalled is undone."""
+        outcome = self._written(action)
+        recorded = self._recorded(outcome)
+        if action.kind is ActionKind.RECREATE and recorded is not outcome and outcome.new_app_id:
+            return self._undo_recreate(recorded)
+        return recorded
+
+    def _written(self, action: Action) -> ActionOutcome:
+        """Journal the attempt and write the action: its outcome, not journalled yet."""
         try:
-            outcome = self._dispatch(action)
+            self.journal.write("attempt", **describe(action), body=action.body)
+            return self._dispatch(action)
         except Exception as error:
             failed = StepFailed.of(error)
-            app_id = error.app_id if isinstance(error, _Unsettled) else None
-            outcome = ActionOutcome(action, Status.FAILED, failed.detail, app_id, failed.codes)
-        self._journal_outcome(outcome)
+            app_id = error.app_id if isinstance(error, Unsettled) else None
+            return ActionOutcome(action, Status.FAILED, failed.detail, app_id, failed.codes)
+
+    def _recorded(self, outcome: ActionOutcome) -> ActionOutcome:
+        """``outcome`` once journalled; if its line cannot be written, the action failed."""
+        try:
+            self._journal_outcome(outcome)
+        except OutputFileError as error:
+            if outcome.status is Status.DONE:
+                detail = f"written, but the journal could not record it ({error})"
+            else:
+                detail = f"{outcome.detail}; the journal could not record it either ({error})"
+            return dataclasses.replace(outcome, status=Status.FAILED, detail=detail)
         return outcome
 
     def replace(self, unit: Replace) -> list[ActionOutcome]:
         """Deletes, then the creates they free ports for; if any step fails, undo the rest.
 
-        The outcomes come in the unit's order (``unit.actions``).
+        The outcomes come in the unit's order (``unit.actions``). A delete counts as written
+        when the API did it, whether or not its journal line could be written after.
         """
-        for action in unit.deletes:
-            self.journal.write("replace-old-kept", **describe(action), before=action.before)
+        try:
+            for action in unit.deletes:
+                self.journal.write("replace-old-kept", **describe(action), before=action.before)
+        except OutputFileError as error:
+            return [ActionOutcome(a, Status.FAILED, f"not started: {error}") for a in unit.actions]
         outcomes: dict[int, ActionOutcome] = {}
+        written: set[int] = set()
         failed: Action | None = None
         for action in unit.actions:
             if failed is not None:
                 detail = f"not started: the replace failed at {failed.key}"
                 outcomes[id(action)] = ActionOutcome(action, Status.SKIPPED, detail)
                 continue
-            outcomes[id(action)] = self.attempt(action)
+            outcome = self._written(action)
+            if outcome.status is Status.DONE:
+                written.add(id(action))
+            outcomes[id(action)] = self._recorded(outcome)
             if outcomes[id(action)].status is Status.FAILED:
                 failed = action
         if failed is not None:
-            self._undo(unit, outcomes, failed)
+            self._undo(unit, outcomes, failed, written)
         return [outcomes[id(action)] for action in unit.actions]
+
+    def _note(self, event: str, **fields: Any) -> None:
+        """A journal line an undo writes if it can: its failure must not stop the undo."""
+        try:
+            self.journal.write(event, **fields)
+        except OutputFileError as error:
+            log.error("journal: the %s line could not be written (%s)", event, error)
 
     def _journal_outcome(self, outcome: ActionOutcome) -> None:
         action = outcome.action
@@ -133,12 +145,12 @@ class Steps:
             settled = self.client.delete_app(action.zone_id, action.app_id)
         except Exception as error:
             if isinstance(error, UnclearWriteError) and not error.known:
-                self.journal.write("delete-unknown", **describe(action), before=action.before)
+                self._note("delete-unknown", **describe(action), before=action.before)
                 detail = f"{error}; its configuration is in the journal"
                 raise StepFailed(detail, error.codes) from None
             raise StepFailed.of(error) from None
         if settled is not None:  # answered with an error, yet the app is gone: it was deleted
-            self.journal.write("delete-settled", **describe(action), detail=str(settled))
+            self._note("delete-settled", **describe(action), detail=str(settled))
 
     def _create(self, action: Action, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """Create, then make the app exactly ``body``: where the API filled a default other than
@@ -157,7 +169,7 @@ class Steps:
                 f"created as id {app_id}, but correcting the defaults the API filled in failed "
                 f"({failed.detail}); run apply again"
             )
-            raise _Unsettled(app_id, detail, failed.codes) from None
+            raise Unsettled(app_id, detail, failed.codes) from None
 
     def _recreate(self, action: Action) -> ActionOutcome:
         """Delete, create; if the create fails, bring the old app back from ``before``."""
@@ -166,7 +178,7 @@ class Steps:
         self._delete(action)
         try:
             created = self._create(action, _body(action.body))
-        except _Unsettled as unsettled:  # the new app exists: nothing to restore
+        except Unsettled as unsettled:  # the new app exists: nothing to restore
             return ActionOutcome(
                 action, Status.FAILED, unsettled.detail, unsettled.app_id, unsettled.codes
             )
@@ -187,22 +199,48 @@ class Steps:
         assert action.before is not None
         try:
             restored = self._create(action, restore_body(action.before))
-        except _Unsettled as unsettled:
+        except Unsettled as unsettled:
             restored_as = f"the old app was restored as id {unsettled.app_id}"
             return unsettled.app_id, f"{restored_as}: {unsettled.detail}"
         except Exception as second:
-            self.journal.write("restore-failed", **describe(action), before=action.before)
+            self._note("restore-failed", **describe(action), before=action.before)
             return None, (
                 f"restoring the old app ALSO failed ({StepFailed.of(second).detail}). "
                 "Its configuration is in the plan's 'before' and the journal: create it by hand"
             )
         new_id = str(restored.get("id"))
-        self.journal.write("restored", **describe(action), new_app_id=new_id)
+        self._note("restored", **describe(action), new_app_id=new_id)
         return new_id, f"the old app was restored unchanged as id {new_id}"
 
-    def _undo(self, unit: Replace, outcomes: dict[int, ActionOutcome], failed: Action) -> None:
+    def _undo_recreate(self, outcome: ActionOutcome) -> ActionOutcome:
+        """A recreate written but not journalled: remove the new app, bring the old one back."""
+        action = outcome.action
+        try:
+            self._delete(dataclasses.replace(action, app_id=outcome.new_app_id))
+        except StepFailed as error:
+            detail = f"{outcome.detail}; undoing it failed, the new app stays ({error.detail})"
+            return dataclasses.replace(outcome, detail=detail)
+        new_id, note = self._restore(action)
+        detail = f"{outcome.detail}; undone: the new app was removed and {note}"
+        return self._noted(ActionOutcome(action, Status.FAILED, detail, new_app_id=new_id))
+
+    def _noted(self, outcome: ActionOutcome) -> ActionOutcome:
+        try:
+            self._journal_outcome(outcome)
+        except OutputFileError as error:
+            log.error("journal: the outcome of an undo could not be written (%s)", error)
+        return outcome
+
+    def _undo(
+        self,
+        unit: Replace,
+        outcomes: dict[int, ActionOutcome],
+        failed: Action,
+        written: set[int],
+    ) -> None:
         """Put a failed replace back: remove its new apps, create its deleted apps again."""
         why = f"undone because {failed.key} failed"
+        original = outcomes[id(failed)].detail
         for action in unit.creates:
             outcome = outcomes[id(action)]
             if outcome.new_app_id:  # created (and perhaps left unsettled): remove it again
@@ -216,18 +254,16 @@ class Steps:
                     outcomes[id(action)] = dataclasses.replace(outcome, detail=detail)
         notes = []
         for action in unit.deletes:
-            if outcomes[id(action)].status is not Status.DONE:
+            if id(action) not in written:
                 continue
             new_id, note = self._restore(action)
             notes.append(f"{action.key}: {note}")
-            outcomes[id(action)] = ActionOutcome(
-                action, Status.FAILED, f"{why}: {note}", new_app_id=new_id
+            outcomes[id(action)] = self._noted(
+                ActionOutcome(action, Status.FAILED, f"{why}: {note}", new_app_id=new_id)
             )
-            self._journal_outcome(outcomes[id(action)])
         if notes:
-            first = outcomes[id(failed)]
-            detail = f"{first.detail}; " + "; ".join(notes)
-            outcomes[id(failed)] = dataclasses.replace(first, detail=detail)
+            detail = f"{original}; " + "; ".join(notes)
+            outcomes[id(failed)] = dataclasses.replace(outcomes[id(failed)], detail=detail)
 
 
 def _body(body: Mapping[str, Any] | None) -> Mapping[str, Any]:

@@ -168,6 +168,15 @@ ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
         ),
     ),
     (
+        "journal at its file-size limit during a replace (`tcp/22` -> `tcp/22-23`)",
+        ("journal_limit_runs", "journal_limit_failed_runs"),
+        lambda f: (
+            f"{_runs(f['journal_limit_runs'])}, the limit on a different line each; "
+            f"{f['journal_limit_failed_runs']} ended failed (exit 4, or 1 before any write); "
+            f"apps missing when the run ended: {f.get('journal_limit_apps_lost', 0)}"
+        ),
+    ),
+    (
         "saved-plan integrity",
         ("plan_file_field_edits", "plan_file_truncations", "plan_file_versions"),
         lambda f: (
