@@ -160,11 +160,13 @@ class DesiredApp:
 @dataclass(frozen=True)
 class DesiredState:
     """Every zone and app of the loaded files, already validated; ``warnings``: what is valid
-    but probably not meant (``validate`` shows them and still exits 0)."""
+    but probably not meant (``validate`` shows them and still exits 0); ``notes``: each file
+    loaded beyond the given paths, and why (``desired.configuration``)."""
 
     zones: tuple[ZoneSpec, ...]
     apps: tuple[DesiredApp, ...]
     warnings: tuple[Problem, ...] = ()
+    notes: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import pytest
 
 from reconciler.applying import workflow
 from reconciler.applying.executor import Executor
+from reconciler.desired.loading import load_desired_state
 from tests.conftest import FIXTURES, make_client, make_emulator
 
 CORPUS = FIXTURES / "terraform-acceptance"
@@ -35,7 +36,9 @@ def test_every_step_validates_applies_and_then_plans_empty(test: str) -> None:
     emulator = make_emulator(leased_prefixes=LEASED)
     with make_client(emulator) as client:
         for step in steps(test):
-            desired = workflow.load([str(step)])  # validate: raises ConfigError with locations
+            # validate, the step file alone (the steps of a test are versions of one zone):
+            # raises ConfigError with locations
+            desired = load_desired_state([step])
             plan = workflow.plan_for(desired, client)
             # The first step creates; a later one may change nothing (EdgeIPsMultiple step 2
             # only reorders the IPs: Terraform's own test that a set's order makes no diff).

@@ -17,7 +17,7 @@ from reconciler.applying.executor import Executor
 from reconciler.applying.report import ApplyReport
 from reconciler.checks import guardrails, static_ips
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
-from reconciler.desired.loading import load_desired_state
+from reconciler.desired.configuration import load_configuration
 from reconciler.errors import (
     ConfigError,
     PlanFileError,
@@ -34,9 +34,19 @@ if TYPE_CHECKING:  # the client (and httpx) only for plan/apply, not validate
     from reconciler.live.cloudflare import CloudflareClient
 
 
-def load(paths: Sequence[str]) -> DesiredState:
-    """Desired state from files and directories; raises ConfigError with every problem."""
-    return load_desired_state(paths)
+def load(paths: Sequence[str], *, zones: Sequence[str] = ()) -> DesiredState:
+    """Desired state from files and directories, with every other file under the configuration
+    root that declares one of their zones (``desired.configuration``), narrowed to ``zones``
+    when given; raises ConfigError with every problem."""
+    return load_configuration(paths, zones=zones)
+
+
+def sources_of(paths: Sequence[str], desired: DesiredState) -> tuple[str, ...]:
+    """What a plan records to re-read at ``apply --plan``: the PATHs, else (``--zone`` alone)
+    every file the desired state was loaded from."""
+    if paths:
+        return tuple(paths)
+    return tuple(sorted({where.file for zone in desired.zones for where in zone.sources}))
 
 
 def plan_for(

@@ -16,7 +16,8 @@ from reconciler.applying.report import ActionOutcome, ApplyReport, Progress
 from reconciler.checks import guardrails
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.cli import output
-from reconciler.cli.options import address_checks, api, guarded, stdout, use_color
+from reconciler.cli.options import address_checks, api, guarded, stdout, use_color, zone_option
+from reconciler.cli.read import loaded
 from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
 from reconciler.live.cloudflare import CloudflareClient
 from reconciler.live.connect import Connection, one_token_env, open_client
@@ -25,6 +26,7 @@ from reconciler.plan import Plan
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@zone_option
 @click.option(
     "--plan", "plan_file", type=click.Path(dir_okay=False), help="Apply exactly this saved plan."
 )
@@ -50,6 +52,7 @@ from reconciler.plan import Plan
 @guarded
 def apply(
     paths: Sequence[str],
+    zones: tuple[str, ...],
     plan_file: str | None,
     auto_approve: bool,
     force: bool,
@@ -66,14 +69,16 @@ def apply(
       spectrum-reconciler apply examples/                 # plan, show, ask, apply
       spectrum-reconciler apply --plan plan.json          # the plan reviewed in the PR
     """
-    if bool(paths) == bool(plan_file):
-        raise click.UsageError("give desired-state PATHs or --plan FILE (one of the two)")
+    if bool(paths or zones) == bool(plan_file):
+        raise click.UsageError(
+            "give desired-state PATHs (or --zone) or --plan FILE (one of the two)"
+        )
     if break_glass is not None and not break_glass.strip():
         raise click.UsageError('--break-glass needs a reason: --break-glass "why"')
     run = _Settings(force, parallelism, journal, break_glass, checks)
     if plan_file:
         return _apply_saved(output.read_plan_file(plan_file), connection, run)
-    return _apply_paths(paths, connection, run, auto_approve=auto_approve)
+    return _apply_paths(paths, zones, connection, run, auto_approve=auto_approve)
 
 
 @dataclass(frozen=True)
@@ -100,11 +105,17 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
 
 
 def _apply_paths(
-    paths: Sequence[str], conn: Connection, run: _Settings, *, auto_approve: bool
+    paths: Sequence[str],
+    zones: Sequence[str],
+    conn: Connection,
+    run: _Settings,
+    *,
+    auto_approve: bool,
 ) -> int:
-    desired = workflow.load(paths)
+    desired = loaded(paths, zones)
     with open_client(conn, desired.zones) as client:
-        the_plan = workflow.plan_for(desired, client, sources=paths, checks=run.checks)
+        sources = workflow.sources_of(paths, desired)
+        the_plan = workflow.plan_for(desired, client, sources=sources, checks=run.checks)
         stream = stdout()
         output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
         if not the_plan.has_changes:

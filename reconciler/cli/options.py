@@ -151,6 +151,17 @@ def zone_names(
     return tuple(zone_name(ctx, param, value) for value in values)
 
 
+zone_option = click.option(
+    "--zone",
+    "zones",
+    multiple=True,
+    callback=zone_names,
+    metavar="NAME",
+    help="Only this zone (repeatable), from the whole configuration; alone, from the root "
+    "above the current directory.",
+)
+
+
 def address_checks(command: F) -> F:
     """--strict and --skip-address-checks, handed to the command as one ``checks``."""
 

@@ -17,13 +17,18 @@ from reconciler.cli.options import (
     guarded_offline,
     stdout,
     use_color,
+    zone_option,
 )
+from reconciler.desired.loading import load_desired_state
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
 from reconciler.files import write_atomically
 from reconciler.live.connect import Connection, open_client
+from reconciler.model import DesiredState
 from reconciler.wording import count
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
+# plan and drift: PATHs, or --zone alone (the zones from the whole configuration)
+some_paths_argument = click.argument("paths", nargs=-1, type=click.Path())
 
 
 @click.command()
@@ -45,7 +50,7 @@ def validate(paths: Sequence[str], fmt: str) -> int:
     Example: spectrum-reconciler validate examples/
     """
     try:
-        desired = workflow.load(paths)
+        desired = load_desired_state(paths)  # the given files only: a pre-commit hook's view
     except ConfigError as error:
         if fmt != "github":
             raise
@@ -63,7 +68,8 @@ def validate(paths: Sequence[str], fmt: str) -> int:
 
 
 @click.command()
-@paths_argument
+@some_paths_argument
+@zone_option
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the JSON plan for apply --plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when anything would change.")
@@ -73,6 +79,7 @@ def validate(paths: Sequence[str], fmt: str) -> int:
 @guarded
 def plan(
     paths: Sequence[str],
+    zones: tuple[str, ...],
     fmt: str,
     out: str | None,
     detailed_exitcode: bool,
@@ -84,9 +91,10 @@ def plan(
 
     Example: spectrum-reconciler plan examples/ --format markdown --out plan.json
     """
-    desired = workflow.load(paths)
+    desired = loaded(paths, zones)
     with open_client(connection, desired.zones) as client:
-        the_plan = workflow.plan_for(desired, client, sources=paths, checks=checks)
+        sources = workflow.sources_of(paths, desired)
+        the_plan = workflow.plan_for(desired, client, sources=sources, checks=checks)
     if out:
         write_atomically(out, output.plan_document_text(the_plan))
     stream = stdout()
@@ -95,7 +103,8 @@ def plan(
 
 
 @click.command()
-@paths_argument
+@some_paths_argument
+@zone_option
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
 @address_checks
@@ -103,6 +112,7 @@ def plan(
 @guarded
 def drift(
     paths: Sequence[str],
+    zones: tuple[str, ...],
     fmt: str,
     redact_origins: bool,
     connection: Connection,
@@ -112,9 +122,20 @@ def drift(
 
     Example: spectrum-reconciler drift examples/ --format markdown
     """
-    desired = workflow.load(paths)
+    desired = loaded(paths, zones)
     with open_client(connection, desired.zones) as client:
         found = workflow.drift_for(desired, client, checks)
     stream = stdout()
     output.show_drift(found, fmt, stream, color=use_color(stream), redact=redact_origins)
     return EXIT_CHANGES if found.has_drift else EXIT_OK
+
+
+def loaded(paths: Sequence[str], zones: Sequence[str]) -> DesiredState:
+    """The configuration a planning command runs on; each file loaded beyond the given paths
+    (it declares one of their zones) is said on stderr."""
+    if not paths and not zones:
+        raise click.UsageError("give desired-state PATHs, or --zone NAME")
+    desired = workflow.load(paths, zones=zones)
+    for note in desired.notes:
+        click.echo(f"note: {note}", err=True)
+    return desired

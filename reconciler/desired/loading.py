@@ -33,6 +33,7 @@ from reconciler.model import DesiredState, Location, Problem
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "desired_state_from_documents",
     "desired_state_from_texts",
     "load_desired_state",
     "load_documents",
@@ -66,6 +67,13 @@ def read_files(paths: Sequence[str | Path]) -> list[tuple[str, bytes]]:
     if problems:
         raise ConfigError(sorted(problems, key=_problem_order))
     return items
+
+
+def desired_state_from_documents(
+    documents: Sequence[Document], problems: Sequence[Problem]
+) -> DesiredState:
+    """As ``load_desired_state``, for documents already read (``load_documents``)."""
+    return _validated(documents, problems)
 
 
 def _validated(documents: Sequence[Document], problems: Sequence[Problem]) -> DesiredState:
