@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench import addresses, emulator_throughput, memory, pacing, planning, reads, whole
+from bench import addresses, emulator_throughput, memory, pacing, planning, reads, reread, whole
 from bench.scenario import Figure
 from reconciler.live.ratelimit import RateLimit
 
@@ -42,6 +42,7 @@ class Sizes:
     state_creates: int = 5_000
     paced: tuple[int, int, int, float] = (100_000, 1_000, 120, 30.0)  # apps, zones, limit
     memory_large_apps: int = 50_000
+    reread_updates: int = 200  # bench/reread.py
 
 
 FULL = Sizes(5, 5_000, 50, 1_000, 10, (1_000, 10_000, 50_000), RateLimit(60, 10.0), 200, 3,
@@ -53,6 +54,7 @@ QUICK = replace(
     state_creates=300,
     paced=(1_000, 10, 10, 1.0),
     memory_large_apps=2_000,
+    reread_updates=20,
 )
 
 Row = tuple[str, str, str, str]  # what, figure (median), spread, goal
@@ -215,6 +217,17 @@ def paced_rows(sizes: Sizes) -> list[Row]:
     return [(what, f"{p.wall_s:,.1f} s", "(n=1)", goal)]
 
 
+def reread_rows(sizes: Sizes) -> list[Row]:
+    r = reread.measure(sizes.reread_updates, sizes.runs)
+    x = r.with_reread.median / r.without.median
+    what = f"12. apply, {r.updates:,} updates, 50 ms: each target read again before its write"
+    goal = f"{r.gets:,} GET + {r.puts:,} PUT; {x:.2f}x the apply without the re-read"
+    return [
+        (what, *fmt(r.with_reread, " s", 2), goal),
+        ("    the same apply, the re-read answered in memory", *fmt(r.without, " s", 2), ""),
+    ]
+
+
 SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     request_rows,
     wall_rows,
@@ -227,6 +240,7 @@ SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     whole_validate_rows,
     state_rows,
     paced_rows,
+    reread_rows,
 )
 
 

@@ -20,3 +20,11 @@ def test_the_address_check_costs_at_most_two_plus_two_per_prefix() -> None:
     cost = measure(apps=30, zones=2, runs=1)
     assert cost.skipped.high == cost.app_minimum == 2 * (1 + 1)
     assert cost.checked.high == cost.app_minimum + cost.budget == 4 + 2 + 2 * 3
+
+
+def test_the_reread_row_counts_one_get_per_update_and_both_applies_complete() -> None:
+    from bench.reread import measure
+
+    measured = measure(5, 1)
+    assert (measured.gets, measured.puts) == (5, 5)
+    assert measured.with_reread.runs == measured.without.runs == 1

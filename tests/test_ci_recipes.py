@@ -178,6 +178,10 @@ class TestTheRecipes:
         concurrency = load("apply.yml")["concurrency"]
         assert concurrency["group"] and concurrency["cancel-in-progress"] is False
 
+    def test_gitlab_applies_run_one_at_a_time_too(self) -> None:
+        pipeline = yaml.safe_load(GITLAB.read_text())
+        assert pipeline["apply"]["resource_group"]
+
     def test_plan_keeps_one_sticky_comment_and_uploads_the_plan(self) -> None:
         text = (RECIPES / "plan.yml").read_text()
         assert "<!-- spectrum-reconciler:plan -->" in text

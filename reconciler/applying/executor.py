@@ -38,6 +38,10 @@ DEFAULT_PARALLELISM = 4
 
 Work = Action | Replace
 _INTERRUPTED = "not started: apply was interrupted (Ctrl-C)"
+_STOPS_THE_ZONE = {
+    Status.FAILED: "an earlier action in this zone failed",
+    Status.STALE: "an earlier action in this zone found its app changed since the plan",
+}
 
 
 @dataclass
@@ -47,7 +51,7 @@ class _Run:
     total: int
     progress: Progress | None
     stopping: threading.Event
-    failed_zones: set[str] = field(default_factory=set)
+    failed_zones: dict[str, str] = field(default_factory=dict)  # zone -> why it stopped
     outcomes: dict[int, ActionOutcome] = field(default_factory=dict)  # by id() of the action
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -56,16 +60,16 @@ class _Run:
         if self.stopping.is_set():
             return _INTERRUPTED
         with self.lock:
-            failed = zone in self.failed_zones
-        return "an earlier action in this zone failed" if failed else None
+            return self.failed_zones.get(zone)
 
     def record(self, outcome: ActionOutcome) -> None:
         with self.lock:
             if id(outcome.action) in self.outcomes:
                 return
             self.outcomes[id(outcome.action)] = outcome
-            if outcome.status is Status.FAILED:
-                self.failed_zones.add(outcome.action.key.zone)
+            if outcome.status in _STOPS_THE_ZONE:
+                why = _STOPS_THE_ZONE[outcome.status]
+                self.failed_zones.setdefault(outcome.action.key.zone, why)
             done = len(self.outcomes)
         if self.progress:
             self.progress(outcome, done, self.total)

@@ -17,6 +17,7 @@ class Status(enum.Enum):
     DONE = "done"
     FAILED = "failed"
     SKIPPED = "skipped"
+    STALE = "stale"  # not written: its live app changed since the plan (another apply?)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class ApplyReport:
     @property
     def wrote(self) -> bool:
         """Whether any action was attempted (so live state may have changed)."""
-        return any(o.status is not Status.SKIPPED for o in self.outcomes)
+        return any(o.status not in (Status.SKIPPED, Status.STALE) for o in self.outcomes)
 
 
 # Told of each outcome as it is recorded: the outcome, how many are recorded, how many in all.

@@ -30,12 +30,16 @@ from reconciler.errors import OutputFileError, UnclearWriteError
 from reconciler.plan import Action, ActionKind
 from reconciler.planning.normalize import normalize_app, update_body
 from reconciler.planning.replace import Replace
+from reconciler.planning.stale import moved_since
 from reconciler.planning.unknown_fields import carried, restore_body, unknown_fields
 
 if TYPE_CHECKING:  # the client (and httpx) only when something is applied
     from reconciler.live.cloudflare import CloudflareClient
 
 log = logging.getLogger(__name__)
+
+
+_AGAIN = "plan again, review, and apply the new plan"
 
 
 class Steps:
@@ -99,7 +103,7 @@ class Steps:
             if outcome.status is Status.DONE:
                 written.add(id(action))
             outcomes[id(action)] = self._recorded(outcome)
-            if outcomes[id(action)].status is Status.FAILED:
+            if outcomes[id(action)].status is not Status.DONE:
                 failed = action
         if failed is not None:
             self._undo(unit, outcomes, failed, written)
@@ -129,6 +133,9 @@ class Steps:
             created = self._create(action, _body(action.body))
             return ActionOutcome(action, Status.DONE, new_app_id=str(created.get("id")))
         assert app_id is not None, f"{action.kind.value} carries the live app id"
+        moved = moved_since(action.before, self.client.get_app(zone_id, app_id))
+        if moved:  # another writer (a second apply?) got there first: never overwrite it
+            return ActionOutcome(action, Status.STALE, f"not written: {moved}; {_AGAIN}")
         if action.kind is ActionKind.UPDATE:
             self.client.update_app(zone_id, app_id, _body(action.body))
             return ActionOutcome(action, Status.DONE, new_app_id=app_id)

@@ -12,13 +12,13 @@ from reconciler.applying import saved as saved_plans
 from reconciler.applying import workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.journal import Journal
-from reconciler.applying.report import ActionOutcome, ApplyReport, Progress
+from reconciler.applying.report import ActionOutcome, ApplyReport, Progress, Status
 from reconciler.checks import guardrails
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.cli import output
 from reconciler.cli.options import address_checks, api, guarded, stdout, use_color, zone_option
 from reconciler.cli.read import loaded
-from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, ReconcilerError
+from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, ReconcilerError
 from reconciler.live.cloudflare import CloudflareClient
 from reconciler.live.connect import Connection, one_token_env, open_client
 from reconciler.plan import Plan
@@ -152,10 +152,15 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
 
 
 def exit_code(report: ApplyReport) -> int:
-    """0 all done; 4 partly applied; 1 when Ctrl-C stopped the run before anything was written."""
+    """0 all done; 4 partly applied; 1 when Ctrl-C stopped the run before anything was written;
+    3 when nothing was written because an app changed since the plan (a stale plan)."""
     if report.complete:
         return EXIT_OK
-    return EXIT_ERROR if report.interrupted and not report.wrote else EXIT_PARTIAL
+    if report.wrote:
+        return EXIT_PARTIAL
+    if report.interrupted:
+        return EXIT_ERROR
+    return EXIT_REFUSED if report.count(Status.STALE) else EXIT_PARTIAL
 
 
 _STEPS_OFF_TERMINAL = 10  # a long apply reports each tenth; a short one only its end

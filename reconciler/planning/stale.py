@@ -2,6 +2,7 @@
 
 In: the saved Plan (its per-zone snapshot of live apps) and the zones as they are now.
 Out: one line per app that changed, appeared or vanished; empty when the plan still holds.
+``moved_since`` asks the same of one action's target, read again just before it is written.
 """
 
 from __future__ import annotations
@@ -53,3 +54,16 @@ def _what_moved(stamp: LiveAppStamp, now: Mapping[str, Any], modified_on: object
             moved = (f"{c.path} {spelled(c.before)} -> {spelled(c.after)}" for c in changes)
             return ", ".join(moved)
     return f"its configuration (modified_on {stamp.modified_on} -> {modified_on})"
+
+
+def moved_since(before: Mapping[str, Any] | None, now: Mapping[str, Any] | None) -> str | None:
+    """How the app an action was planned against (``before``, as the plan recorded it) differs
+    from the app as read now; None when it is as planned."""
+    if now is None:
+        return "it was deleted since the plan"
+    record = live_record(now)
+    if before is not None and fingerprint(record) == fingerprint(before):
+        return None
+    changes = diff_apps(before or {}, record)
+    moved = ", ".join(f"{c.path} {spelled(c.before)} -> {spelled(c.after)}" for c in changes)
+    return f"it changed since the plan: {moved or 'its configuration'}"

@@ -61,7 +61,7 @@ def problem_of(result: CycleResult) -> str | None:
     if outcome is Outcome.REFUSED:
         return f"refused: {result.refusal}"
     if outcome is Outcome.PARTIAL and report is not None:
-        failed = report.count(Status.FAILED) + report.count(Status.SKIPPED)
+        failed = sum(report.count(s) for s in (Status.FAILED, Status.SKIPPED, Status.STALE))
         return f"partly applied: {failed} of {len(report.outcomes)} actions not done"
     return None
 

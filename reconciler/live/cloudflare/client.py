@@ -175,6 +175,15 @@ class CloudflareClient:
         path = f"/accounts/{account_id}/addressing/prefixes"
         return list(list_result(self._transport.request("GET", path), "GET", path))
 
+    def get_app(self, zone_id: str, app_id: str) -> Mapping[str, Any] | None:
+        """One app as it is now, or None when it no longer exists (the executor reads a target
+        again before writing to it)."""
+        path = f"/zones/{zone_id}/spectrum/apps/{app_id}"
+        try:
+            return object_result(self._transport.request("GET", path), "GET", path)
+        except NotFoundError:
+            return None
+
     # -- writes ------------------------------------------------------------------------------
 
     def update_app(self, zone_id: str, app_id: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
