@@ -168,6 +168,34 @@ ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
         ),
     ),
     (
+        "saved plans edited past their checksum (zone dropped, delete renamed or retargeted, "
+        "action moved, edited, dropped or added)",
+        ("integrity_edited_plans",),
+        lambda f: (
+            f"{f['integrity_edited_plans']} edits: all refused (exit 3), nothing written; apps "
+            f"missing when the run ended: {f.get('integrity_apps_lost', 0)}"
+        ),
+    ),
+    (
+        "a zone given as part of its files (every proper subset of four, `apply --force`)",
+        ("partial_file_sets",),
+        lambda f: (
+            f"{f['partial_file_sets']} runs: the rest loaded (marker file) or the run refused "
+            "naming the files left out (git work tree); apps missing when the run ended: "
+            f"{f.get('partial_file_sets_apps_lost', 0)}"
+        ),
+    ),
+    (
+        "two applies from one live state (saved plans one after the other; two racing)",
+        ("concurrent_saved_plans", "concurrent_race_apps"),
+        lambda f: (
+            f"the second saved plan stale, nothing written (overwrites: "
+            f"{f.get('concurrent_overwrites', 0)}); racing over {f['concurrent_race_apps']} "
+            "apps: none lost or doubled, apps both runs report done: "
+            f"{f.get('concurrent_race_both_done', 0)}"
+        ),
+    ),
+    (
         "journal at its file-size limit during a replace (`tcp/22` -> `tcp/22-23`)",
         ("journal_limit_runs", "journal_limit_failed_runs"),
         lambda f: (
