@@ -108,6 +108,10 @@ def test_payload_is_slack_compatible() -> None:
         ("http://localhost/hook", True),
         ("http://hooks.example.com/hook", False),
         ("ftp://example.com", False),
+        ("https://example.com:abc/secret", False),  # a port that is no number
+        ("https://[::1/secret", False),  # an unclosed IPv6 bracket
+        ("https://example.com:99999/secret", False),  # a port out of range
+        ("https://exa mple.com/secret", False),  # a space in the host
     ],
 )
 def test_webhook_urls_are_https_or_loopback(url: str, ok: bool) -> None:
@@ -117,6 +121,7 @@ def test_webhook_urls_are_https_or_loopback(url: str, ok: bool) -> None:
         with pytest.raises(ReconcilerError) as refused:
             check_webhook_url(url)
         assert url not in str(refused.value)  # a webhook URL is a secret: never echoed
+        assert "secret" not in str(refused.value) and "\n" not in str(refused.value)
 
 
 def test_the_state_file_round_trips_and_a_bad_one_is_ignored(tmp_path: Path) -> None:

@@ -482,3 +482,11 @@ def test_apply_of_a_saved_plan_uses_the_token_its_files_name(
     assert len(server.emulator.apps(server.emulator.ensure_zone("example.com")["id"])) == 3
     fingerprint = hashlib.sha256(b"token-of-team-a-0001").hexdigest()[:12]
     assert set(server.emulator.stats()["requests_by_token"]) == {fingerprint}
+
+
+@pytest.mark.parametrize("url", ["https://example.com:abc/x", "https://[::1/x"])
+def test_an_unusable_webhook_url_is_refused_at_start_in_one_line(run_cli, api, config, url):
+    result = run_cli(["reconcile", "--every", "1h", str(config), *api, "--notify-webhook", url])
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: --notify-webhook is not a usable URL") and url not in line

@@ -37,3 +37,18 @@ def https_or_loopback(url: str) -> bool:
     if parts.scheme == "https":
         return bool(host)
     return parts.scheme == "http" and is_loopback(host)
+
+
+def unreadable(url: str) -> str | None:
+    """Why ``url`` cannot be sent to (a port that is no number or out of range, an unclosed
+    IPv6 bracket, blanks or control characters in the host), without quoting the URL: a webhook
+    URL is a secret. None when it reads."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        return "its host or port cannot be read"
+    host = parts.hostname or ""
+    if any(ch.isspace() or not ch.isprintable() for ch in host):
+        return "its host holds blanks or control characters"
+    return None

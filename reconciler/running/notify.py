@@ -23,7 +23,7 @@ import httpx
 from reconciler.applying.report import Status
 from reconciler.errors import ReconcilerError
 from reconciler.files import write_atomically
-from reconciler.live.urls import https_or_loopback
+from reconciler.live.urls import https_or_loopback, unreadable
 from reconciler.render._common import redact_action, spell
 from reconciler.running.cycle import CycleResult, DriftEntry, Outcome
 
@@ -155,7 +155,11 @@ class Notifier:
 
 
 def check_webhook_url(url: str) -> str:
-    """An https:// URL, or http:// to loopback (a local relay or a test receiver)."""
+    """An https:// URL, or http:// to loopback (a local relay or a test receiver), that can be
+    read: checked at start, so a bad one never meets the first event of a running loop."""
+    problem = unreadable(url)
+    if problem:
+        raise ReconcilerError(f"--notify-webhook is not a usable URL: {problem} — check it")
     if https_or_loopback(url):
         return url
     raise ReconcilerError(
