@@ -20,6 +20,7 @@ The tree::
         ├── RateLimitedError        429 after every retry was spent
         ├── RefusedError            4xx carrying Cloudflare's error codes (11000, 11004, ...)
         ├── TransportError          connection failures, timeouts, 5xx after every retry
+        │   └── MalformedAnswerError    a value in an answer that is not what the API documents
         └── UnclearWriteError       a failed write that may have worked, checked by reading the zone
 
 Every message names what went wrong and ends with what to do. ``exit_code_for`` is the one place
@@ -189,6 +190,13 @@ class RefusedError(ApiError):
 
 class TransportError(ApiError):
     hint = "the API could not be reached or kept failing; check the network or base URL and re-run"
+
+
+class MalformedAnswerError(TransportError):
+    """An answer whose shape the API does not document (a count that is no number, a
+    ``result_info`` that is no object): located by method, path and field."""
+
+    hint = "a read was tried again and the answer stayed malformed; check the base URL, re-run"
 
 
 class UnclearWriteError(ApiError):

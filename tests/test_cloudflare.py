@@ -466,3 +466,65 @@ class TestSettlingReads:
             with pytest.raises(UnclearWriteError, match="unknown: reading the zone failed") as e:
                 client.delete_app(zone_id, app["id"])
         assert not e.value.known and str(e.value).startswith(f"DELETE /zones/{zone_id}")
+
+
+class TestMalformedAnswers:
+    """A value the server sends that is not what the API documents is a located API error, never
+    a crash: the listing is read again (reads are safe to repeat), then the run fails cleanly."""
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("total_pages", "x"),
+            ("total_pages", -1),
+            ("total_count", "abc"),
+            ("total_count", True),
+            ("per_page", "abc"),
+            ("per_page", 0),
+        ],
+    )
+    def test_a_result_info_count_that_is_no_count(
+        self, emulator: Emulator, field: str, value: Any
+    ) -> None:
+        zone_id = seed_apps(emulator, 3)
+
+        def spoil(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any]:
+            if field == "per_page":
+                body["result_info"].pop("total_pages")
+                body["result_info"].pop("total_count")
+            body["result_info"][field] = value
+            return body
+
+        with make_client(emulator, transport=rewrite_pages(emulator, spoil)) as client:
+            with pytest.raises(TransportError) as raised:
+                client.list_apps(zone_id)
+            assert client.requests_sent == 3  # read again, then refused
+        message = str(raised.value)
+        assert (
+            "the API answered an unexpected shape" in message and f"result_info.{field}" in message
+        )
+
+    @pytest.mark.parametrize("info", ["x", [1], 7])
+    def test_a_result_info_that_is_no_object(self, emulator: Emulator, info: Any) -> None:
+        zone_id = seed_apps(emulator, 3)
+
+        def spoil(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any]:
+            return {**body, "result_info": info}
+
+        with make_client(emulator, transport=rewrite_pages(emulator, spoil)) as client:
+            with pytest.raises(TransportError, match="unexpected shape"):
+                client.list_apps(zone_id)
+
+    @pytest.mark.parametrize(
+        "errors", [[{"code": "abc", "message": "no"}], "abc", 7, [{"code": None}]]
+    )
+    def test_an_error_code_that_is_no_number_is_still_the_api_refusing(
+        self, emulator: Emulator, errors: Any
+    ) -> None:
+        def refuse(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(400, json={"success": False, "errors": errors, "result": None})
+
+        with make_client(emulator, transport=httpx.MockTransport(refuse)) as client:
+            with pytest.raises(RefusedError) as raised:
+                client.list_apps("0" * 32)
+        assert "Traceback" not in str(raised.value)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from reconciler.emulator import EmulatorServer, serve
@@ -490,3 +491,65 @@ def test_an_unusable_webhook_url_is_refused_at_start_in_one_line(run_cli, api, c
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: --notify-webhook is not a usable URL") and url not in line
+
+
+def test_any_exception_of_one_cycle_is_reported_counted_notified_and_the_next_runs(
+    connection, server, config, hook, monkeypatch
+):
+    converge(server.emulator, config)
+    real = Accounts.fetch_live
+    calls = []
+
+    def first_one_breaks(self, zones):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyError("a bug nobody foresaw")
+        return real(self, zones)
+
+    monkeypatch.setattr(Accounts, "fetch_live", first_one_breaks)
+    metrics = Metrics()
+    stop, seen = threading.Event(), []
+    reporter = loop.Reporter(metrics, _Sink(), notifier=Notifier(hook.url))
+
+    def report(result: CycleResult) -> None:
+        reporter(result)
+        seen.append(result)
+        if result.number == 2:
+            stop.set()
+
+    settings = loop.Settings((str(config),))
+    with Accounts(connection, observer=metrics.observe_request) as accounts:
+        assert loop.run(settings, accounts, report, every=0.01, stop=stop) == 0  # type: ignore[arg-type]
+    assert [r.outcome for r in seen] == [Outcome.ERROR, Outcome.IN_SYNC]
+    assert seen[0].error and "KeyError" in seen[0].error and "a bug nobody foresaw" in seen[0].error
+    text = generate_latest(metrics.registry).decode()
+    counted = {
+        s.labels.get("outcome"): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "spectrum_reconciler_cycles_total"
+    }
+    assert counted["error"] == 1 and counted["in_sync"] == 1, text
+    assert [m["event"] for m in hook.received] == ["cycle_failed", "cycle_recovered"]
+
+
+def test_a_malformed_listing_fails_the_cycle_cleanly_and_the_loop_goes_on(
+    connection, server, config
+):
+    converge(server.emulator, config)
+    spoiled = {"left": 3}  # every read of the first cycle's listings (each read three times)
+    inner = server.emulator.handle
+
+    def handle(method, path, query, headers, body):  # type: ignore[no-untyped-def]
+        response = inner(method, path, query, headers, body)
+        if method == "GET" and path.endswith("/spectrum/apps") and spoiled["left"] > 0:
+            spoiled["left"] -= 1
+            payload = json.loads(response.body)
+            payload["result_info"]["total_pages"] = "x"
+            return type(response)(response.status, json.dumps(payload).encode(), response.headers)
+        return response
+
+    server.emulator.handle = handle  # type: ignore[method-assign]
+    seen = run_loop(connection, config, cycles=2)
+    assert seen[0].outcome is Outcome.FAILED and "unexpected shape" in (seen[0].error or "")
+    assert seen[1].outcome is Outcome.IN_SYNC

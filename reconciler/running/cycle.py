@@ -42,6 +42,7 @@ class Outcome(enum.Enum):
     REFUSED = "refused"  # a safety rule or guardrail refused the writes; nothing forced
     PARTIAL = "partial"  # some writes failed
     FAILED = "failed"  # the cycle could not plan: bad files, API errors; nothing written
+    ERROR = "error"  # an exception nobody foresaw (a bug): reported, and the next cycle runs
 
 
 @dataclass(frozen=True, order=True)
@@ -95,6 +96,7 @@ class CycleResult:
     refusal: str | None = None
     error: str | None = None
     budget: Mapping[str, int] = field(default_factory=dict)  # requests left, per token_env
+    unexpected: bool = False  # ``error`` is an exception nobody foresaw, not a known failure
     self_heal: bool = False
 
     @functools.cached_property
@@ -114,6 +116,8 @@ class CycleResult:
 
     @functools.cached_property
     def outcome(self) -> Outcome:
+        if self.unexpected:
+            return Outcome.ERROR
         if self.error is not None or self.drift is None:
             return Outcome.FAILED
         if self.refusal is not None:
@@ -155,6 +159,7 @@ _EXIT_CODES = {
     Outcome.REFUSED: EXIT_REFUSED,
     Outcome.PARTIAL: EXIT_PARTIAL,
     Outcome.FAILED: EXIT_ERROR,
+    Outcome.ERROR: EXIT_ERROR,
 }
 
 

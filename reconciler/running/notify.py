@@ -56,7 +56,7 @@ class Event:
 def problem_of(result: CycleResult) -> str | None:
     """Why the cycle did not do its job (its outcome says whether it did), if it did not."""
     outcome, report = result.outcome, result.report
-    if outcome is Outcome.FAILED:
+    if outcome in (Outcome.FAILED, Outcome.ERROR):
         return f"failed: {result.error or 'no plan'}"
     if outcome is Outcome.REFUSED:
         return f"refused: {result.refusal}"

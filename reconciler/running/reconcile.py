@@ -64,6 +64,10 @@ def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResul
         return _failed(number, started, clock, accounts, f"{error}{first}")
     except ReconcilerError as error:
         return _failed(number, started, clock, accounts, scrub(str(error)))
+    except Exception as error:  # a bug: this cycle fails, the loop and the next cycle go on
+        log.debug("cycle %d: unexpected error", number, exc_info=True)
+        what = scrub(f"unexpected {type(error).__name__}: {error}")
+        return dataclasses.replace(_failed(number, started, clock, accounts, what), unexpected=True)
     return CycleResult(
         number,
         started,
@@ -154,7 +158,10 @@ def run(
     while True:
         number += 1
         result = run_cycle(number, settings, accounts)
-        report(result)
+        try:
+            report(result)
+        except Exception as error:  # the report of one cycle must not end the loop either
+            log.error("cycle %d: reporting failed (%s: %s)", number, type(error).__name__, error)
         if every is None:
             return exit_code(result)
         if stop.is_set() or stop.wait(every):

@@ -23,7 +23,7 @@ from reconciler.errors import (
     PermissionDeniedError,
     TransportError,
 )
-from reconciler.live.cloudflare.envelope import list_result, object_result
+from reconciler.live.cloudflare.envelope import count_in, list_result, object_result, result_info
 from reconciler.live.cloudflare.transport import Transport
 
 log = logging.getLogger("reconciler.live.cloudflare")
@@ -114,8 +114,8 @@ class AddressReader:
         # than it carries is refused rather than read as complete.
         body = self._transport.request("GET", path)
         items = list_result(body, "GET", path)
-        total = (body.get("result_info") or {}).get("total_count")
-        if total is not None and int(total) > len(items):
+        total = count_in(result_info(body, "GET", path), "total_count", "GET", path)
+        if total is not None and total > len(items):
             raise TransportError(
                 "GET",
                 path,

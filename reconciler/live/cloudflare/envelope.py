@@ -17,6 +17,7 @@ from reconciler.errors import (
     ApiError,
     ApiMessage,
     AuthError,
+    MalformedAnswerError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
@@ -82,12 +83,22 @@ def error_codes(response: httpx.Response) -> tuple[int, ...]:
 
 
 def _messages(body: Mapping[str, Any]) -> tuple[ApiMessage, ...]:
-    items = body.get("errors") or []
+    """The errors of an envelope; a code that is no number reads as 0 (unknown), so the status
+    still decides the error class."""
+    items = body.get("errors")
+    if not isinstance(items, list):
+        return ()
     return tuple(
-        ApiMessage(int(item.get("code") or 0), str(item.get("message", "")))
+        ApiMessage(_code(item.get("code")), str(item.get("message", "")))
         for item in items
         if isinstance(item, dict)
     )
+
+
+def _code(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else 0
 
 
 def error_class(status: int, messages: Sequence[ApiMessage]) -> type[ApiError]:
@@ -123,8 +134,39 @@ def object_result(body: Mapping[str, Any], method: str, path: str) -> Mapping[st
     return result
 
 
-def total_count(page: Mapping[str, Any], seen: int | None) -> int | None:
+def total_count(page: Mapping[str, Any], seen: int | None, path: str = "") -> int | None:
     """``result_info.total_count`` of a listing page, else what an earlier page said."""
-    info = page.get("result_info") or {}
-    total = info.get("total_count")
-    return int(total) if total is not None else seen
+    total = count_in(result_info(page, "GET", path), "total_count", "GET", path)
+    return total if total is not None else seen
+
+
+def result_info(body: Mapping[str, Any], method: str, path: str) -> Mapping[str, Any]:
+    """The envelope's ``result_info`` ({} when absent); anything but an object is malformed."""
+    info = body.get("result_info")
+    if info is None:
+        return {}
+    if not isinstance(info, dict):
+        raise _malformed(method, path, f"result_info is {_shown(info)}, not an object")
+    return info
+
+
+def count_in(
+    info: Mapping[str, Any], name: str, method: str, path: str, *, least: int = 0
+) -> int | None:
+    """``result_info[name]`` as a whole number of at least ``least``; None when absent."""
+    value = info.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise _malformed(method, path, f"result_info.{name} is {_shown(value)}, not a count")
+    return value
+
+
+def _malformed(method: str, path: str, what: str) -> MalformedAnswerError:
+    detail = f"the API answered an unexpected shape: {what}"
+    return MalformedAnswerError(method, path, status=200, detail=detail)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

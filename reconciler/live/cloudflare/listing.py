@@ -13,8 +13,8 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from reconciler.errors import TransportError
-from reconciler.live.cloudflare.envelope import list_result, total_count
+from reconciler.errors import MalformedAnswerError, TransportError
+from reconciler.live.cloudflare.envelope import count_in, list_result, result_info, total_count
 from reconciler.live.cloudflare.transport import Transport
 from reconciler.model import LiveApp
 
@@ -55,6 +55,10 @@ def read_apps(transport: Transport, zone_id: str) -> tuple[LiveApp, ...]:
     for attempt in range(1, READ_ATTEMPTS + 1):
         try:
             return _read_listing(transport, path)
+        except MalformedAnswerError as malformed:  # a read is safe to repeat
+            if attempt == READ_ATTEMPTS:
+                raise
+            log.info("read: %s answered malformed (%s); reading it again", path, malformed)
         except _Shifted as shifted:
             if attempt == READ_ATTEMPTS:
                 raise TransportError(
@@ -95,20 +99,21 @@ def _pages(
     page = 1
     while True:
         body = transport.request("GET", path, params={"page": page, "per_page": PAGE_SIZE})
-        total = total_count(body, None)
+        total = total_count(body, None, path)
         if total is not None:
             totals.add(total)
+        info = result_info(body, "GET", path)
+        total_pages = count_in(info, "total_pages", "GET", path)
+        per_page = count_in(info, "per_page", "GET", path, least=1) or PAGE_SIZE
         yield body
-        info = body.get("result_info") or {}
         count = len(body.get("result") or [])
-        total_pages = info.get("total_pages")
         if total_pages is not None:
-            if page >= int(total_pages):
+            if page >= total_pages:
                 return
         elif total is not None:
             if len(seen) >= total:
                 return
-        elif count < int(info.get("per_page") or PAGE_SIZE):
+        elif count < per_page:
             return
         if count == 0:
             return
