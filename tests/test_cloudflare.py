@@ -528,3 +528,29 @@ class TestMalformedAnswers:
             with pytest.raises(RefusedError) as raised:
                 client.list_apps("0" * 32)
         assert "Traceback" not in str(raised.value)
+
+    @pytest.mark.parametrize(
+        ("change", "said"),
+        [
+            ({"dns": "x"}, "dns 'x', not an object"),
+            ({"dns": {"type": "CNAME", "name": 7}}, "dns.name 7, not a string"),
+            ({"protocol": 5}, "protocol 5, not a string"),
+            ({"protocol": ""}, "protocol '', not a string"),
+            ({"edge_ips": "x"}, "edge_ips 'x', not an object"),
+            ({"origin_dns": ["x"]}, "origin_dns ['x'], not an object"),
+        ],
+    )
+    def test_an_app_whose_identity_or_objects_cannot_be_read_fails_the_read(
+        self, emulator: Emulator, change: dict[str, Any], said: str
+    ) -> None:
+        """Read as it came, such an app would be planned as undeclared: deleted."""
+        zone_id = seed_apps(emulator, 2)
+
+        def spoil(request: httpx.Request, body: dict[str, Any]) -> dict[str, Any]:
+            body["result"][0].update(change)
+            return body
+
+        with make_client(emulator, transport=rewrite_pages(emulator, spoil)) as client:
+            with pytest.raises(TransportError) as raised:
+                client.list_apps(zone_id)
+        assert "unexpected shape" in str(raised.value) and said in str(raised.value)

@@ -196,6 +196,16 @@ ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
         ),
     ),
     (
+        "malformed server values in a `reconcile --self-heal` loop (counts, objects, error "
+        "codes, app identities)",
+        ("malformed_loop_cycles", "malformed_loop_answers"),
+        lambda f: (
+            f"{f['malformed_loop_cycles']} cycles, {f['malformed_loop_answers']} malformed "
+            f"answers, {f.get('malformed_loop_failed_cycles', 0)} cycles failed cleanly and the "
+            f"next ran; apps missing when the run ended: {f.get('malformed_loop_apps_lost', 0)}"
+        ),
+    ),
+    (
         "journal at its file-size limit during a replace (`tcp/22` -> `tcp/22-23`)",
         ("journal_limit_runs", "journal_limit_failed_runs"),
         lambda f: (

@@ -44,6 +44,36 @@ def _check_page(path: str, page: int, count: int, new: int, totals: set[int]) ->
         )
 
 
+_OBJECTS = ("dns", "edge_ips", "origin_dns")  # fields the API documents as objects
+
+
+def _check_shape(path: str, app_id: str, item: Mapping[str, Any]) -> None:
+    """An app whose identity cannot be read would be planned as undeclared, so deleted; one
+    whose object fields are not objects cannot be normalized. Either fails the read (which is
+    tried again) with a located error, never a crash or a delete."""
+    dns = item.get("dns")
+    name = dns.get("name") if isinstance(dns, dict) else None
+    wrong = [
+        *(f"{f} {_shown(item[f])}, not an object" for f in _OBJECTS
+          if item.get(f) is not None and not isinstance(item[f], dict)),
+        *(f"{what} {_shown(value)}, not a string"
+          for what, value in (("dns.name", name), ("protocol", item.get("protocol")))
+          if not isinstance(value, str) or not value.strip()),
+    ]  # fmt: skip
+    if wrong:
+        raise MalformedAnswerError(
+            "GET",
+            path,
+            status=200,
+            detail=f"the API answered an unexpected shape: app {app_id} has {wrong[0]}",
+        )
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def read_apps(transport: Transport, zone_id: str) -> tuple[LiveApp, ...]:
     """Every app of a zone, each exactly once; raises rather than return a partial list.
 
@@ -82,6 +112,7 @@ def _read_listing(transport: Transport, path: str) -> tuple[LiveApp, ...]:
             app_id = str(item.get("id", ""))
             if not app_id:
                 raise TransportError("GET", path, status=200, detail="an app without an id")
+            _check_shape(path, app_id, item)
             new += app_id not in apps
             apps[app_id] = LiveApp(app_id, item)
         _check_page(path, page, len(items), new, totals)
