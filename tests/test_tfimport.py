@@ -381,17 +381,30 @@ def test_a_refusal_exits_1_naming_the_file_and_writes_nothing(tmp_path: Path, ru
     assert not (tmp_path / "out").exists()
 
 
+# A valid zone name (253 characters, labels of at most 63) whose file name (+ ".yaml") is longer
+# than a file system allows: the files validate, and one still cannot be written.
+LONGEST_ZONE_NAME = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 58, "io"])
+
+
 def test_no_partial_write_when_one_output_cannot_be_written(tmp_path: Path, run_cli: Any) -> None:
     document = state("v5.tfstate")
     zone = copy.deepcopy(document["resources"][0])  # names the second zone: too long a file name
     zone["instances"][0]["attributes"].update(
-        id="b5f1f5a8a0d34a9b8a3f6c2d1e0f9a77", name="a" * 300 + ".org"
+        id="b5f1f5a8a0d34a9b8a3f6c2d1e0f9a77", name=LONGEST_ZONE_NAME
     )
     document["resources"].append(zone)
+    for resource in document["resources"]:  # its apps at the zone apex, so they validate
+        for instance in resource["instances"]:
+            attributes = instance["attributes"]
+            if (
+                attributes.get("zone_id") == "b5f1f5a8a0d34a9b8a3f6c2d1e0f9a77"
+                and "dns" in attributes
+            ):
+                attributes["dns"]["name"] = LONGEST_ZONE_NAME
     (tmp_path / "state.tfstate").write_text(json.dumps(document))
     done = run_cli(["import-terraform", "state.tfstate", "--out", "out"])
     assert done.exit_code == 1
-    assert "cannot write" in done.stderr
+    assert "cannot write" in done.stderr, done.stderr
     assert list((tmp_path / "out").iterdir()) == []
 
 

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from reconciler.cli.options import guarded_offline
 from reconciler.errors import EXIT_OK, OutputFileError, ReconcilerError, TerraformStateError
 from reconciler.files import read_capped_text, write_files_atomically
 from reconciler.wording import count
+
+if TYPE_CHECKING:
+    from reconciler.interop.tfimport import ImportedZone
 
 MAX_STATE_BYTES = 256 * 1024 * 1024
 
@@ -42,22 +46,21 @@ def import_terraform(state: str, out_dir: str) -> int:
       spectrum-reconciler plan --detailed-exitcode config/   # exit 0: nothing to change
     """
     from reconciler.interop.export import desired_state_text
-    from reconciler.interop.tfimport import import_state, removed_blocks
+    from reconciler.interop.tfimport import checked_files, import_state, removed_blocks
+
+    directory = Path(out_dir)
+
+    def render(zone: ImportedZone, name: str) -> str:
+        configs = (app.config for app in zone.apps)
+        return desired_state_text(zone.header, configs, out_path=str(directory / name))
 
     try:
         result = import_state(_read_state(state))
+        texts = checked_files(result, render)  # every app and file validates, or nothing is written
     except TerraformStateError as error:
         raise TerraformStateError(f"{state}: {error}") from None
-    directory = Path(out_dir)
     _make_directory(directory)
-    files = {
-        directory / zone.file_name: desired_state_text(
-            zone.header,
-            (app.config for app in zone.apps),
-            out_path=str(directory / zone.file_name),
-        )
-        for zone in result.zones
-    }
+    files = {directory / name: text for name, text in texts.items()}
     names = [path.name for path in files]
     files[directory / "removed.tf"] = removed_blocks(result, names)
     _refuse_overwriting(files)

@@ -13,12 +13,14 @@ The package, from the file up: ``state`` reads either state format into resource
 refuses a malformed one; ``v4`` and ``v5`` read one app in each provider's spelling, on the
 ``fields`` both share; ``app`` decodes one instance (and refuses unknown schema versions, deposed
 objects and values hidden as sensitive); ``importing`` groups the apps by zone into the
-``TerraformImport``; ``removed`` writes ``removed.tf``. Every name is importable from here.
+``TerraformImport``; ``checking`` validates each app and each zone's file before anything is
+written; ``removed`` writes ``removed.tf``. Every name is importable from here.
 """
 
 from __future__ import annotations
 
 from reconciler.interop.tfimport.app import KNOWN_SCHEMA_VERSIONS, Note, decode_instance
+from reconciler.interop.tfimport.checking import checked_files
 from reconciler.interop.tfimport.importing import (
     SPECTRUM,
     ImportedApp,
@@ -38,6 +40,7 @@ __all__ = [
     "Instance",
     "Note",
     "TerraformImport",
+    "checked_files",
     "decode_instance",
     "import_state",
     "instance_key",

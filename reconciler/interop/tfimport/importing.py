@@ -72,7 +72,7 @@ def import_state(document: Any) -> TerraformImport:
     notes: list[Note] = []
     by_zone: dict[str, list[ImportedApp]] = {}
     for instance in spectrum:
-        zone_id, config, found = decode_instance(instance)
+        zone_id, config, found = _decoded(instance)
         notes += found
         by_zone.setdefault(zone_id, []).append(ImportedApp(instance.address, config))
     zones = tuple(
@@ -89,6 +89,20 @@ def import_state(document: Any) -> TerraformImport:
             )
     _refuse_duplicates(zones)
     return TerraformImport(zones, _removed(spectrum), tuple(notes))
+
+
+def _decoded(instance: Instance) -> tuple[str, dict[str, Any], list[Note]]:
+    """``decode_instance``, any failure of it (a value of a shape no provider writes) refused
+    with the resource address."""
+    try:
+        return decode_instance(instance)
+    except TerraformStateError:
+        raise
+    except Exception as error:  # a shape the readers did not foresee: say where, never crash
+        raise TerraformStateError(
+            f"{instance.address}: a value of an unexpected shape ({type(error).__name__}: "
+            f"{error}) — check the state, or take the app over by hand"
+        ) from None
 
 
 def _one_file_per_name(
