@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -99,6 +100,29 @@ def test_a_textfile_that_does_not_parse_is_started_afresh(tmp_path: Path) -> Non
     metrics = Metrics()
     metrics.continue_from(str(path))
     assert values(metrics)[("spectrum_reconciler_last_success_timestamp_seconds", ())] == 0
+
+
+@pytest.mark.parametrize("bad", ["NaN", "+Inf", "-Inf", "-3"])
+def test_a_value_edited_to_no_count_is_dropped_not_continued(tmp_path: Path, bad: str) -> None:
+    path = tmp_path / "spectrum.prom"
+    first = Metrics()
+    first.observe_request("GET", 200, ())
+    first.record(drifted())
+    first.write(str(path))
+    text = path.read_text()
+    requests = r'^(spectrum_reconciler_api_requests_total\{method="GET",status="200"\}) \S+$'
+    text = re.sub(requests, rf"\1 {bad}", text, flags=re.M)
+    last = r"^(spectrum_reconciler_last_success_timestamp_seconds) \S+$"
+    text = re.sub(last, rf"\1 {bad}", text, flags=re.M)
+    assert text.count(f" {bad}\n") == 2
+    path.write_text(text)
+    second = Metrics()
+    second.continue_from(str(path))
+    second.observe_request("GET", 200, ())
+    got = values(second)
+    key = ("spectrum_reconciler_api_requests_total", (("method", "GET"), ("status", "200")))
+    assert got[key] == 1  # started afresh, not NaN forever
+    assert got[("spectrum_reconciler_last_success_timestamp_seconds", ())] == 0
 
 
 def test_an_unwritable_metrics_file_is_an_output_error(tmp_path: Path) -> None:

@@ -40,6 +40,10 @@ BROKEN = [
         ],
     ),
     (
+        "bad-range-one-port.yaml",
+        [("bad-range-one-port.yaml", 4, 15, "'tcp/22-22' is a range of one port — write tcp/22")],
+    ),
+    (
         "bad-origin-dns-ip-literal.yaml",
         [("bad-origin-dns-ip-literal.yaml", 5, 24, "is an IP address, not a hostname")],
     ),

@@ -241,10 +241,11 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
 def list_zones(
     backend: Backend, params: dict[str, str], query: Query, body: bytes
 ) -> EmulatorResponse:
-    """``name`` is an exact match; ``per_page`` is clamped into 5-50 as the spec bounds it."""
+    """``name`` is an exact match but for case (chosen: names are stored in lower case);
+    ``per_page`` is clamped into 5-50 as the spec bounds it."""
     zones = sorted(backend.store.zones.values(), key=lambda zone: zone["name"])
     if "name" in query:
-        zones = [zone for zone in zones if zone["name"] == query["name"]]
+        zones = [zone for zone in zones if zone["name"] == query["name"].lower()]
     if "status" in query:
         zones = [zone for zone in zones if zone["status"] == query["status"]]
     start, per_page, info = _page(len(zones), query, 20, 5, 50)

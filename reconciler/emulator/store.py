@@ -61,7 +61,9 @@ class Store:
 
     # zones and prefixes -------------------------------------------------------------------
     def ensure_zone(self, name: str, zone_id: str | None = None) -> tuple[dict[str, Any], bool]:
-        """The zone called ``name`` (id = md5(name) unless given), and whether it was created."""
+        """The zone called ``name`` (id = md5(name) unless given), and whether it was created.
+        Names are kept in lower case: DNS compares them without case (RFC 4343)."""
+        name = name.lower()
         zid = zone_id or md5_hex(name)
         if zid in self.zones:
             return self.zones[zid], False

@@ -12,6 +12,7 @@ CronJob's counters only ever grow and a failed run does not erase when the last 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -137,6 +138,14 @@ class Metrics:
     def _restore(self, text: str) -> None:
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
+                if not (math.isfinite(sample.value) and sample.value >= 0):
+                    # an edited file: NaN or Inf would stay so for ever; start that one afresh
+                    log.warning(
+                        "metrics: %s is %s, not a count; starting it afresh",
+                        sample.name,
+                        sample.value,
+                    )
+                    continue
                 counter = self._counters.get(family.name)
                 if counter is not None and sample.name.endswith("_total"):
                     target = counter.labels(**sample.labels) if sample.labels else counter

@@ -144,6 +144,18 @@ def test_zones_by_exact_name(emu: Emulator, client: httpx.Client) -> None:
     assert paged["per_page"] == 5 and paged["total_count"] == 3
 
 
+def test_a_zone_given_in_capitals_is_one_zone_found_by_its_name_in_any_case(
+    emu: Emulator, client: httpx.Client
+) -> None:
+    """Chosen (docs/emulator.md): names are kept in lower case, as DNS compares them (RFC 4343),
+    and ``?name=`` compares without case."""
+    zone = emu.ensure_zone("Example.org")
+    assert zone["name"] == "example.org" and emu.ensure_zone("example.org")["id"] == zone["id"]
+    for asked in ("example.org", "EXAMPLE.ORG", "Example.org"):
+        found = client.get("/zones", params={"name": asked}).json()["result"]
+        assert [z["id"] for z in found] == [zone["id"]], asked
+
+
 def test_zone_ids_are_stable_and_ensure_zone_id_works(emu: Emulator) -> None:
     assert emu.ensure_zone("example.com")["id"] == "5ababd603b22780302dd8d83498e5172"
     zone = emu.ensure_zone_id("023e105f4ecef8ad9ca31a8372d0c353")

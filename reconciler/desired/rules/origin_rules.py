@@ -33,6 +33,9 @@ def ports_are_well_formed(app: AppEntry) -> Iterator[Problem]:
     for path, text, ports in _port_fields(app):
         if ports is None:
             yield app.problem(path, f"{text!r} is not valid — remove stray spaces or line breaks")
+        elif ports.is_range and ports.start == ports.end:
+            single = text.rsplit("-", 1)[0]  # tcp/22-22 -> tcp/22, tcp://h:22-22 -> tcp://h:22
+            yield app.problem(path, f"{text!r} is a range of one port — write {single}")
         elif not ports.ordered:
             better = f"{ports.end}-{ports.start}"
             yield app.problem(
