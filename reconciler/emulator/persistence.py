@@ -221,12 +221,15 @@ class StateFile:
                 self._fd = -1
 
     def _restart_journal(self, journal_id: str) -> None:
+        """An empty journal for ``journal_id``. Under the sync lock: a timer's fsync that began
+        before the restart must not count, when it ends, lines appended after it as synced."""
         header = journal_header(journal_id)
-        os.ftruncate(self._fd, 0)
-        _write_all(self._fd, header, 0)
-        os.fsync(self._fd)
-        self._journal_id, self._journal_bytes = journal_id, len(header)
-        self._written = self._synced = 0
+        with self._sync_lock:
+            os.ftruncate(self._fd, 0)
+            _write_all(self._fd, header, 0)
+            os.fsync(self._fd)
+            self._journal_id, self._journal_bytes = journal_id, len(header)
+            self._written = self._synced = 0
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -303,3 +303,75 @@ def test_a_journal_that_continues_another_snapshot_is_not_replayed(tmp_path: Pat
     killed = crash_copy(state, tmp_path / "killed")
     killed.write_bytes(backup)  # someone restores the older snapshot
     assert Emulator(EmulatorConfig(state_file=killed)).apps(zone_id) == [kept]
+
+
+def test_a_compaction_during_an_fsync_never_counts_a_later_line_as_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scripted interleaving: the timer's fsync of N bytes is under way; a compaction
+    restarts the journal and a short line is appended; the fsync then ends. That line was never
+    fsynced, so it must not be counted as synced (it was, when the restart took no lock)."""
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    zone_id = emu.ensure_zone("example.com")["id"]
+    monkeypatch.setattr(persistence, "SYNC_INTERVAL", 3600)  # the test runs the flush itself
+    with client_for(emu) as client:
+        for i in range(10):
+            create(client, zone_id, tcp_app(f"long-name-{i:03}.example.com"))
+    files = emu._state
+    assert files is not None and files._written > 0
+    inside, release = threading.Event(), threading.Event()
+    real_fsync = os.fsync
+    flush = threading.Thread(target=files._flush)
+
+    def slow_fsync(fd: int) -> None:
+        if threading.current_thread() is flush:  # only the timer's fsync is slow
+            inside.set()
+            release.wait(5)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    flush.start()
+    assert inside.wait(5)
+    store = emu._backend.store
+
+    def compact_then_write() -> None:
+        files.compact(store)
+        store.ensure_zone("z.example.org")  # one short line after the restart
+        files.commit(store)
+
+    writer = threading.Thread(target=compact_then_write)
+    writer.start()
+    time.sleep(0.2)  # let the writer run as far as it can while the fsync is under way
+    release.set()
+    flush.join(5)
+    writer.join(5)
+    assert files._written > 0
+    assert files._synced < files._written  # the short line still waits for its fsync
+    emu.close()
+
+
+def test_the_snapshot_is_fsynced_before_its_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state.json"
+    emu = make_emulator(state_file=state)
+    calls: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        calls.append(f"fsync {os.readlink(f'/proc/self/fd/{fd}')}")
+        real_fsync(fd)
+
+    def replace(source: str, target: object) -> None:
+        calls.append(f"replace {source}")
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    assert emu._state is not None
+    emu._state.compact(emu._backend.store)
+    renamed = next(i for i, call in enumerate(calls) if call.startswith("replace "))
+    temporary = calls[renamed].split(" ", 1)[1]
+    assert f"fsync {temporary}" in calls[:renamed], calls
+    emu.close()
