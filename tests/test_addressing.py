@@ -187,3 +187,10 @@ def test_several_states_at_once_give_one_finding_each() -> None:
 def test_an_object_without_a_cidr_is_an_error_not_a_guess() -> None:
     with pytest.raises(AddressPlaneError, match="no usable cidr"):
         plane_from_api(ACCOUNT, [{"id": "p1", "approved": "V"}], {}, {}, {})
+
+
+@pytest.mark.parametrize("approval", ["P", "X", "pending", "v"])
+def test_only_a_validated_prefix_is_approved(approval: str) -> None:
+    """Cloudflare's `approved` is "V" once validated; anything else (not only "P") refuses."""
+    (found,) = check_addresses([use("198.51.100.10")], {ACCOUNT: plane(approved=approval)})
+    assert found.kind == "prefix_not_approved"

@@ -108,6 +108,24 @@ class TestFreeze:
         ]
 
 
+class TestFreezeBoundary:
+    """``until`` is the end: a write a microsecond before it is refused, one at it runs."""
+
+    UNTIL = datetime(2026, 12, 24, tzinfo=timezone.utc)
+
+    @pytest.mark.parametrize(
+        ("now", "refused"),
+        [
+            (datetime(2026, 12, 23, 23, 59, 59, 999999, tzinfo=timezone.utc), True),
+            (datetime(2026, 12, 24, tzinfo=timezone.utc), False),
+        ],
+    )
+    def test_the_freeze_ends_at_until(self, now: datetime, refused: bool) -> None:
+        snapshot = zone(TEN, guardrails=Guardrails(freezes=(Freeze(LATER, "audit"),)))
+        verdict = assess(plan(snapshot, act(ActionKind.CREATE, "new")), now=now)
+        assert (rules_of(verdict) == ["freeze"]) is refused
+
+
 class TestObserve:
     def test_an_observe_zone_skips_every_action_and_refuses_none(self) -> None:
         snapshot = zone(["a"], guardrails=Guardrails(mode="observe", protect=("a.*",)))

@@ -395,3 +395,37 @@ class TestAddressesCommand:
         )
         assert "203.0.113.10: CDN, does NOT reach Spectrum" in text.stdout
         assert "binding 2001:db8::/64 -> Spectrum (provisioning)" in text.stdout
+
+
+class TestRulesThatMutantsSurvived:
+    """Each of these rules could be removed with the whole suite still green."""
+
+    def test_a_recreate_is_checked_like_a_create(self, tmp_path: Path) -> None:
+        emulator = plane_emulator()
+        with make_client(emulator) as client:
+            plan = workflow.plan_for(
+                workflow.load([write(tmp_path / "v1", [dynamic_app("a")])]), client
+            )
+            from reconciler.applying.executor import Executor
+
+            assert Executor(client).apply(plan).complete
+            moved = write(tmp_path / "v2", [static_app("a", "100.64.1.10")])  # CNAME -> ADDRESS
+            with pytest.raises(AddressRefusedError) as refused:
+                workflow.plan_for(workflow.load([moved]), client)
+        assert "[prefix_not_approved]" in str(refused.value.problems[0])
+
+    def test_self_heal_checks_the_address_plane_before_writing(
+        self, run_cli, tmp_path: Path
+    ) -> None:  # type: ignore[no-untyped-def]
+        emulator = plane_emulator()
+        config = write(
+            tmp_path / "c", [dynamic_app("other"), static_app("unapproved", "100.64.1.10")]
+        )
+        with loopback(emulator) as url:
+            result = run_cli(
+                ["reconcile", "--once", "--self-heal", *url, config],
+                env={"CLOUDFLARE_API_TOKEN": TOKEN},
+            )
+        assert result.exit_code == 1, result.stdout + result.stderr
+        assert "prefix_not_approved" in result.stderr
+        assert live_count(emulator) == 0, "nothing was written"
