@@ -2,8 +2,10 @@
 
 Every run of the suite prints it at the end; ``RELIABILITY_TABLE=FILE`` also writes it to FILE.
 A row appears only when the tests it reports on ran; a figure no row reports is listed at the
-end, so nothing measured is left out. Counts of apps lost are measured by the tests (the zone
-is read after the run), not assumed from the assertions.
+end, so nothing measured is left out. Every count of something that must not happen (apps lost
+or deleted, tracebacks, tokens found) is measured by the tests before their assertions — the
+zone read back by id, every output scanned — and a row needs it: a figure that was not measured
+leaves its row out rather than reading 0.
 """
 
 from __future__ import annotations
@@ -135,91 +137,104 @@ ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
     ),
     (
         "guardrails (ignored apps and the safety gate, tampered saved plans)",
-        ("guardrail_gate_cases",),
+        ("guardrail_gate_cases", "guardrail_apps_lost"),
         lambda f: (
             f"{_count(f['guardrail_gate_cases'], 'gate case')}, "
             f"{f.get('guardrail_smuggle_cases', 0)} "
-            f"tampered plans refused; apps lost: {f.get('guardrail_apps_lost', 0)}"
+            f"tampered plans refused; apps lost: {f['guardrail_apps_lost']}"
         ),
     ),
     (
         "failed reads (refused token, 5xx on a page, truncated or lying page, `success: false`)",
-        ("failed_read_commands",),
+        ("failed_read_commands", "failed_read_commands_refused", "failed_read_apps_deleted"),
         lambda f: (
-            f"{f['failed_read_commands']} commands refused, exit 1; apps deleted: "
-            f"{f.get('failed_read_apps_deleted', 0)}"
+            f"{f['failed_read_commands']} commands, {f['failed_read_commands_refused']} refused "
+            f"(exit 1, nothing printed); apps deleted: {f['failed_read_apps_deleted']}"
         ),
     ),
     (
         "hostile YAML through `validate`, `plan`, `diff`",
-        ("hostile_inputs", "hostile_command_runs"),
+        ("hostile_inputs", "hostile_command_runs", "hostile_tracebacks"),
         lambda f: (
             f"{_n(f['hostile_inputs'])} inputs, {_n(f['hostile_command_runs'])} command runs, "
             "exit codes "
-            f"0/1/2 only, every error located; tracebacks: {f.get('hostile_tracebacks', 0)}"
+            f"0/1/2 only, every error located; tracebacks: {f['hostile_tracebacks']}"
         ),
     ),
     (
         "token scan (every command, `--debug`, success and failure paths, plans, journals, logs)",
-        ("token_commands_run", "token_places_scanned"),
+        ("token_commands_run", "token_places_scanned", "token_found"),
         lambda f: (
             f"{f['token_commands_run']} runs, {_n(f['token_places_scanned'])} places scanned; "
-            f"tokens found: {f.get('token_found', 0)}"
+            f"tokens found: {f['token_found']}"
         ),
     ),
     (
         "saved plans edited past their checksum (zone dropped, delete renamed or retargeted, "
         "action moved, edited, dropped or added)",
-        ("integrity_edited_plans",),
+        ("integrity_edited_plans", "integrity_apps_lost"),
         lambda f: (
             f"{f['integrity_edited_plans']} edits: all refused (exit 3), nothing written; apps "
-            f"missing when the run ended: {f.get('integrity_apps_lost', 0)}"
+            f"missing when the run ended: {f['integrity_apps_lost']}"
         ),
     ),
     (
         "a zone given as part of its files (every proper subset of four, `apply --force`)",
-        ("partial_file_sets",),
+        ("partial_file_sets", "partial_file_sets_apps_lost"),
         lambda f: (
             f"{f['partial_file_sets']} runs: the rest loaded (marker file) or the run refused "
             "naming the files left out (git work tree); apps missing when the run ended: "
-            f"{f.get('partial_file_sets_apps_lost', 0)}"
+            f"{f['partial_file_sets_apps_lost']}"
         ),
     ),
     (
         "two applies from one live state (saved plans one after the other; two racing)",
-        ("concurrent_saved_plans", "concurrent_race_apps"),
+        (
+            "concurrent_saved_plans",
+            "concurrent_overwrites",
+            "concurrent_race_apps",
+            "concurrent_race_both_done",
+        ),
         lambda f: (
             f"the second saved plan stale, nothing written (overwrites: "
-            f"{f.get('concurrent_overwrites', 0)}); racing over {f['concurrent_race_apps']} "
+            f"{f['concurrent_overwrites']}); racing over {f['concurrent_race_apps']} "
             "apps: none lost or doubled, apps both runs report done: "
-            f"{f.get('concurrent_race_both_done', 0)}"
+            f"{f['concurrent_race_both_done']}"
         ),
     ),
     (
         "malformed server values in a `reconcile --self-heal` loop (counts, objects, error "
         "codes, app identities)",
-        ("malformed_loop_cycles", "malformed_loop_answers"),
+        (
+            "malformed_loop_cycles",
+            "malformed_loop_answers",
+            "malformed_loop_failed_cycles",
+            "malformed_loop_apps_lost",
+        ),
         lambda f: (
             f"{f['malformed_loop_cycles']} cycles, {f['malformed_loop_answers']} malformed "
-            f"answers, {f.get('malformed_loop_failed_cycles', 0)} cycles failed cleanly and the "
-            f"next ran; apps missing when the run ended: {f.get('malformed_loop_apps_lost', 0)}"
+            f"answers, {f['malformed_loop_failed_cycles']} cycles failed cleanly and the "
+            f"next ran; apps missing when the run ended: {f['malformed_loop_apps_lost']}"
         ),
     ),
     (
         "journal at its file-size limit during a replace (`tcp/22` -> `tcp/22-23`)",
-        ("journal_limit_runs", "journal_limit_failed_runs"),
+        ("journal_limit_runs", "journal_limit_failed_runs", "journal_limit_apps_lost"),
         lambda f: (
             f"{_runs(f['journal_limit_runs'])}, the limit on a different line each; "
             f"{f['journal_limit_failed_runs']} ended failed (exit 4, or 1 before any write); "
-            f"apps missing when the run ended: {f.get('journal_limit_apps_lost', 0)}"
+            f"apps missing when the run ended: {f['journal_limit_apps_lost']}"
         ),
     ),
     (
-        "saved-plan integrity",
+        "saved-plan integrity (edits not re-sealed: the checksum covers every field; wrong "
+        "versions re-sealed)",
         ("plan_file_field_edits", "plan_file_truncations", "plan_file_versions"),
         lambda f: (
-            f"{f['plan_file_field_edits']} single-field edits, {f['plan_file_truncations']} "
-            f"truncations, {f['plan_file_versions']} wrong versions: all refused"
+            f"{f['plan_file_field_edits']} single-field edits of "
+            f"{f.get('plan_file_fields_total', f['plan_file_field_edits'])} fields, "
+            f"{f['plan_file_truncations']} truncations, {f['plan_file_versions']} wrong "
+            "versions: all refused"
         ),
     ),
 )

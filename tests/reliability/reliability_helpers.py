@@ -211,6 +211,16 @@ def apply_once(emulator: Emulator, config: str, parallelism: int = 8) -> ApplyRe
         return workflow.run_verdict(verdict, Executor(client, parallelism=parallelism))
 
 
+def live_ids(emulator: Emulator, zone: str = ZONE) -> set[str]:
+    """The ids of the apps the zone holds now (read from the emulator, not assumed)."""
+    return {str(app["id"]) for app in emulator.apps(zone_id(emulator, zone))}
+
+
+def apps_gone(emulator: Emulator, before: set[str], zone: str = ZONE) -> int:
+    """How many of the apps ``before`` held are no longer in the zone: a measured loss."""
+    return len(before - live_ids(emulator, zone))
+
+
 def identities(apps: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(a["dns"]["name"].rstrip(".").lower(), a["protocol"]) for a in apps]
 

@@ -14,9 +14,12 @@ from reliability_helpers import (
     FAST_RETRY,
     ZONE,
     app_config,
+    apps_gone,
     extra_app,
+    live_ids,
     make_client,
     make_emulator,
+    note,
     write_big_config,
     write_count,
     zone_id,
@@ -120,11 +123,20 @@ def commands(base_url: str, config: str, tmp_path: Path, saved: Path) -> dict[st
 def assert_nothing_planned_nor_written(
     run_cli, emulator: Emulator, base_url: str, config: str, tmp_path: Path, token: str, saved: Path
 ) -> int:  # type: ignore[no-untyped-def]
+    """Every command refused, nothing written; each run's deletions are counted before the
+    checks (apps read back by id), so a regression shows in the figures too."""
     writes = write_count(emulator.stats())
     apps = emulator.apps(zone_id(emulator))
     tried = 0
     for name, args in commands(base_url, config, tmp_path, saved).items():
+        before = live_ids(emulator)
         result = run_cli(args, env={"CLOUDFLARE_API_TOKEN": token})
+        refused = result.exit_code == 1 and result.stdout == ""
+        note(
+            failed_read_commands=1,
+            failed_read_commands_refused=int(refused),
+            failed_read_apps_deleted=apps_gone(emulator, before),
+        )
         assert result.exit_code == 1, (name, result.stdout, result.stderr)
         assert result.stdout == "", (name, result.stdout)  # no plan printed, no summary
         *notices, last = result.stderr.splitlines()
@@ -163,7 +175,7 @@ def test_a_broken_listing_never_plans_nor_applies_deletions(
             run_cli, emulator, running.base_url, config, tmp_path, "the-real-token", saved
         )
     assert front.tampered >= tried
-    figures(failed_read_cases=1, failed_read_commands=tried, failed_read_apps_deleted=0)
+    figures(failed_read_cases=1)
 
 
 def test_a_refused_token_never_plans_nor_applies_deletions(
@@ -172,7 +184,7 @@ def test_a_refused_token_never_plans_nor_applies_deletions(
     emulator, config = populated
     with serve(emulator) as running:
         saved = save_a_good_plan(run_cli, running.base_url, config, tmp_path)
-        tried = assert_nothing_planned_nor_written(
+        assert_nothing_planned_nor_written(
             run_cli, emulator, running.base_url, config, tmp_path, "a-wrong-token", saved
         )
-    figures(failed_read_cases=1, failed_read_commands=tried, failed_read_apps_deleted=0)
+    figures(failed_read_cases=1)

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from reliability_helpers import (
     ZONE,
+    apps_gone,
     extra_app,
+    live_ids,
     make_client,
     make_emulator,
     note,
@@ -63,12 +65,13 @@ def test_ignored_apps_do_not_dilute_the_safety_gate(
         [f"legacy-{i}.{ZONE}" for i in range(LEGACY)] + [f"app{i}.{ZONE}" for i in range(MANAGED)],
     )
     config = write_config(tmp_path / "empty", ignore=[f"legacy-*.{ZONE}"], apps=[])
+    before = live_ids(live)
     result = run_cli(["apply", "--sandbox", "--auto-approve", config])
+    note(guardrail_gate_cases=1, guardrail_apps_lost=apps_gone(live, before))
     assert result.exit_code == 3, result.stdout + result.stderr
     assert f"{MANAGED} of {MANAGED} managed apps" in result.stderr
     assert "safety.allow_delete_all" in result.stderr
     assert write_count(live.stats()) == 0 and live_count(live) == LEGACY + MANAGED
-    note(guardrail_gate_cases=1, guardrail_apps_lost=0)
 
 
 Edit = Callable[[dict[str, Any]], None]
@@ -127,7 +130,8 @@ def test_a_saved_plan_cannot_smuggle_a_write_past_the_files(  # type: ignore[no-
         edit(zone)
     tampered = json.dumps(seal(document))  # a checksum is no signature: anyone can recompute it
     saved.write_text(tampered)
+    before = live_ids(live)
     result = run_cli(["apply", "--sandbox", "--force", "--plan", str(saved)])
-    assert result.exit_code in (1, 3), result.stdout + result.stderr
+    note(guardrail_smuggle_cases=1, guardrail_apps_lost=apps_gone(live, before))
+    assert result.exit_code == 3, result.stdout + result.stderr
     assert write_count(live.stats()) == 0 and live_count(live) == 6
-    note(guardrail_smuggle_cases=1, guardrail_apps_lost=0)
