@@ -16,6 +16,11 @@ from reconciler.emulator import Emulator, EmulatorConfig, serve
 from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
 from reconciler.live.connect import SANDBOX_BASE_URL
 from reconciler.live.ratelimit import RateLimit
+from tests.tool_skips import (  # noqa: F401 (hooks: every run says what it skipped)
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ from tests.ci_harness import (
     run_gitlab_job,
 )
 from tests.conftest import ROOT, make_client
+from tests.tool_skips import need
 
 # Each test runs a recipe's steps with bash against an emulator: seconds each, version-blind.
 pytestmark = pytest.mark.slow
@@ -66,14 +66,8 @@ NEW_APP = """\
 
 @pytest.fixture(scope="session")
 def node() -> str:
-    found = shutil.which("node")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "node is missing: .ci/run installs it (Debian's nodejs) to check github-script"
-            )
-        pytest.skip("node is not installed (apt-get install nodejs); CI installs it")
-    return found
+    """node checks the github-script steps: skipped without it, failed in CI (tool_skips)."""
+    return need("node")
 
 
 @pytest.fixture(scope="session")

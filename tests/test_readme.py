@@ -46,13 +46,26 @@ def test_the_section_has_exactly_two_one_line_commands() -> None:
     assert all("\n" not in command for command in commands)
 
 
+CI_RUN = (ROOT / ".ci" / "run").read_text()
+
+
 def test_the_test_command_is_what_ci_runs() -> None:
+    """.ci/run runs the README's test command as written: a line of its own, not a variant."""
     _, tests = setup_commands()
     assert (
         tests
         == "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
     )
-    assert "python -m pytest" in (ROOT / ".ci" / "run").read_text()
+    assert tests in CI_RUN.splitlines()
+    assert "set -euo pipefail" in CI_RUN.splitlines()  # so its failure fails the run
+
+
+def test_ci_sets_ci_so_a_skip_not_declared_optional_fails_the_run() -> None:
+    lines = CI_RUN.splitlines()
+    _, tests = setup_commands()
+    exported = lines.index('export CI="${CI:-true}"')
+    assert exported < lines.index(tests)
+    assert not any(line.startswith("unset CI") for line in lines)
 
 
 @pytest.mark.slow

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from reconciler.errors import TerraformStateError
 from reconciler.interop.tfimport import import_state, instance_key, removed_blocks, strip_keys
 from reconciler.model import AppKey
 from tests.conftest import DOC_PREFIXES, FIXTURES, make_client
+from tests.tool_skips import need
 
 TERRAFORM = FIXTURES / "terraform"
 STATES = sorted(p.name for p in TERRAFORM.iterdir() if not p.name.endswith(".live.json"))
@@ -426,11 +426,12 @@ def test_never_replaces_a_file_already_there(tmp_path: Path, run_cli: Any) -> No
     ]
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None, reason="needs the terraform binary")
 @pytest.mark.parametrize("name", STATES)
 def test_terraform_itself_accepts_removed_tf(name: str, tmp_path: Path) -> None:
     """terraform validate, which needs no provider for removed blocks, rejects instance keys
-    in ``from`` ("must be a resource ... not a resource instance") and any syntax slip."""
+    in ``from`` ("must be a resource ... not a resource instance") and any syntax slip.
+    Needs ``terraform`` on PATH; without it these skip, declared optional (tool_skips)."""
+    need("terraform")
     result = import_state(state(name))
     (tmp_path / "removed.tf").write_text(removed_blocks(result, ["example.com.yaml"]))
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
