@@ -4,6 +4,14 @@ The fixtures in fixtures/terraform/ are states as Terraform writes them, spelled
 provider's own schemas (v4.52 SDKv2 and 3.x, v5 and its v4 -> v5 state upgrader): ``*.json`` is
 ``terraform show -json`` output, ``*.tfstate`` a raw state; ``<fixture>.live.json`` holds the same
 apps as Cloudflare's API holds them, written by hand — never derived from the importer.
+
+``provider-v4-upgrade.tfstate`` and ``provider-v5-upgrade.tfstate`` are not ours: they are the
+provider's own state-upgrade test data (terraform-provider-cloudflare v5.22.0,
+``internal/services/spectrum_application/migration/v500``: the ``testdata/v4_*.tf`` and
+``v5_*.tf`` configurations, and the early-v5 state of ``handler_test.go``, issue #7098) stored
+as each provider version stores them, per that package's schema notes: v4 (SDKv2) at
+``schema_version`` 0 with ``dns``/``edge_ips``/``origin_port_range`` as lists; early v5 with
+objects at 0; v5 production at 1; current v5 at 500.
 """
 
 from __future__ import annotations
@@ -52,7 +60,29 @@ def load_live(name: str, directory: Path) -> None:
 
 
 def test_there_is_a_fixture_per_format_and_provider_version() -> None:
-    assert STATES == ["v3-legacy.tfstate", "v4-show.json", "v5-show.json", "v5.tfstate"]
+    assert STATES == [
+        "provider-v4-upgrade.tfstate",
+        "provider-v5-upgrade.tfstate",
+        "v3-legacy.tfstate",
+        "v4-show.json",
+        "v5-show.json",
+        "v5.tfstate",
+    ]
+
+
+def test_the_providers_own_upgrade_states_read_as_its_configurations_say() -> None:
+    def by_name(name: str) -> dict[str, Any]:
+        (zone,) = import_state(state(name)).zones
+        return {a.config["dns"]["name"]: dict(a.config) for a in zone.apps}
+
+    v4 = by_name("provider-v4-upgrade.tfstate")
+    assert v4["tf-acc-origin-port-range.example.com"]["origin_port"] == "3306-3310"  # a block
+    assert v4["tf-acc-edge-ips.example.com"]["edge_ips"] == {
+        "type": "dynamic",
+        "connectivity": "ipv4",
+    }
+    early = by_name("provider-v5-upgrade.tfstate")["spectrum.example.com"]  # #7098's shape
+    assert early["protocol"] == "tcp/2222" and early["origin_direct"] == ["tcp://1.2.3.4:22"]
 
 
 # ---- the proof: both tools agree that nothing changes ----
