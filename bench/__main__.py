@@ -12,6 +12,7 @@ import datetime
 import os
 import platform
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from bench import addresses, emulator_throughput, memory, pacing, planning, reads, reread, whole
 from bench.scenario import Figure
+from bench.stamp import commit, stamp, write_block
 from reconciler.live.ratelimit import RateLimit
 
 
@@ -246,8 +248,11 @@ SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
 
 def machine() -> str:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cores = os.cpu_count()
-    return f"{now}; {cores} cores; Python {platform.python_version()}; {platform.platform()}"
+    cores, load = os.cpu_count(), os.getloadavg()[0]
+    return (
+        f"{now}; {cores} cores, load {load:.1f} at the end; Python {platform.python_version()}; "
+        f"{platform.platform()}"
+    )
 
 
 def render(rows: list[Row]) -> str:
@@ -270,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    ran_on = commit()  # before the run: the code measured, not what the docs write changes
+    started = time.monotonic()
     rows: list[Row] = []
     failed = 0
     for section in SECTIONS:
@@ -280,34 +287,29 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             traceback.print_exc()
             rows.append((section.__name__, "FAILED", "", "crashed: see the traceback above"))
-    stamp = ("quick run: " if args.quick else "") + machine()
-    print(stamp)
+    command = "python -m bench" + (" --quick" if args.quick else "")
+    if args.write_docs:
+        command += " --write-docs " + " ".join(args.write_docs)
+    took = f"; the run took {(time.monotonic() - started) / 60:.0f} min"
+    line = stamp(command, ran_on, machine() + took)
+    print(line)
     print(render(rows))
     for name in args.write_docs or ():
-        write_docs(Path(name), stamp, rows, quick=args.quick)
+        write_docs(Path(name), line, rows)
     return 1 if failed else 0
 
 
-BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
-
-
-def markdown(stamp: str, rows: list[Row], *, quick: bool) -> str:
-    command = "python -m bench" + (" --quick" if quick else "") + " --write-docs FILE..."
+def markdown(stamp_line: str, rows: list[Row]) -> str:
     cells = [("row", "median", "min-max (n)", "goal and verdict"), ("---",) * 4, *rows]
     table = "\n".join(
         "| " + " | ".join(c.strip().replace("|", "\\|") for c in r) + " |" for r in cells
     )
-    return f"{BEGIN}\nMeasured by `{command}` — {stamp}.\n\n{table}\n{END}"
+    return f"{stamp_line}\n\n{table}\n"
 
 
-def write_docs(path: Path, stamp: str, rows: list[Row], *, quick: bool) -> None:
+def write_docs(path: Path, stamp_line: str, rows: list[Row]) -> None:
     """Replace the text between the bench markers of ``path`` with this run's table."""
-    text = path.read_text(encoding="utf-8")
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise SystemExit(f"{path}: no {BEGIN} ... {END} block to write the table into")
-    block = markdown(stamp, rows, quick=quick)
-    path.write_text(text[:start] + block + text[end + len(END) :], encoding="utf-8")
+    write_block(path, "bench", markdown(stamp_line, rows))
     print(f"wrote the table into {path}", file=sys.stderr)
 
 

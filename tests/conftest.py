@@ -16,11 +16,6 @@ from reconciler.emulator import Emulator, EmulatorConfig, serve
 from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
 from reconciler.live.connect import SANDBOX_BASE_URL
 from reconciler.live.ratelimit import RateLimit
-from tests.tool_skips import (  # noqa: F401 (hooks: every run says what it skipped)
-    pytest_runtest_logreport,
-    pytest_sessionfinish,
-    pytest_terminal_summary,
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -113,3 +108,13 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every run says what it skipped (tool_skips) and, asked to, writes its figures into the
+    docs (figures_docs)."""
+    from tests import figures_docs, tool_skips
+
+    for plugin in (tool_skips, figures_docs):
+        if not config.pluginmanager.is_registered(plugin):
+            config.pluginmanager.register(plugin, plugin.__name__)

@@ -36,6 +36,9 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     if target:
         with open(target, "w", encoding="utf-8") as stream:
             stream.write(table)
+    from tests.figures_docs import write_reliability  # FIGURES_WRITE_DOCS=1: into the docs
+
+    write_reliability(terminalreporter, table, FULL)
 
 
 @pytest.fixture
