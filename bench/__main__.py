@@ -8,9 +8,6 @@ FAILED and makes the exit status 1.
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import sys
 import time
 import traceback
@@ -20,7 +17,7 @@ from pathlib import Path
 
 from bench import addresses, emulator_throughput, memory, pacing, planning, reads, reread, whole
 from bench.scenario import Figure
-from bench.stamp import commit, stamp, write_block
+from bench.stamp import commit, machine, stamp, write_block
 from reconciler.live.ratelimit import RateLimit
 
 
@@ -244,15 +241,6 @@ SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     paced_rows,
     reread_rows,
 )
-
-
-def machine() -> str:
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cores, load = os.cpu_count(), os.getloadavg()[0]
-    return (
-        f"{now}; {cores} cores, load {load:.1f} at the end; Python {platform.python_version()}; "
-        f"{platform.platform()}"
-    )
 
 
 def render(rows: list[Row]) -> str:

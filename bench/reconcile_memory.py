@@ -1,10 +1,13 @@
 """Peak memory of ``reconcile``, once and as a loop — what deploy/kubernetes' requests are sized by.
 
     .venv/bin/python -m bench.reconcile_memory [APPS] [ZONES] [CYCLES]
+    .venv/bin/python -m bench.reconcile_memory --write-docs README.md   # the defaults, stamped
 
 Same method and scenario as row 5 (``bench/memory.py``: the child's own ``VmHWM``, the
 emulator over loopback in this process, a tenth of the apps drifted): ``reconcile --once``, then
-``reconcile --every 1s`` stopped by SIGTERM after CYCLES cycles. Prints MiB (KiB / 1024, as row 5).
+``reconcile --every 1s`` stopped by SIGTERM after CYCLES cycles. Prints MiB (KiB / 1024, as row 5);
+``--write-docs FILE...`` also writes the two lines, stamped (bench/stamp.py), between the
+``reconcile-memory`` markers of each FILE.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from pathlib import Path
 
 from bench.memory import _CHILD, ROOT, _peak_mb
 from bench.scenario import emulator_from, write_desired, write_live_state
+from bench.stamp import commit, machine, stamp, write_block
 from reconciler.emulator import serve
 
 EXIT_DRIFT = 2
 
 
-def main(apps: int = 10_000, zones: int = 50, cycles: int = 5) -> None:
+def main(apps: int = 10_000, zones: int = 50, cycles: int = 5) -> list[str]:
+    """Measure, print and return the two lines."""
     with tempfile.TemporaryDirectory(prefix="bench-reconcile-") as name:
         root = Path(name)
         desired = write_desired(root / "desired", apps, zones)
@@ -33,8 +38,22 @@ def main(apps: int = 10_000, zones: int = 50, cycles: int = 5) -> None:
             command += ["--base-url", server.base_url, "--log-format", "json"]
             once = _peak_mb([*command, "--once"], EXIT_DRIFT)
             loop = _loop_peak_mb([*command, "--every", "1s", "--metrics-port", "0"], cycles)
-    print(f"reconcile --once, {apps} apps / {zones} zones: peak {once:.1f} MiB")
-    print(f"reconcile --every 1s, {cycles} cycles: peak {loop:.1f} MiB")
+    lines = [
+        f"reconcile --once, {apps} apps / {zones} zones: peak {once:.1f} MiB",
+        f"reconcile --every 1s, {cycles} cycles: peak {loop:.1f} MiB",
+    ]
+    print("\n".join(lines))
+    return lines
+
+
+def write_docs(paths: list[str]) -> None:
+    """Measure at the defaults and write the stamped lines into each of ``paths``."""
+    ran_on = commit()
+    lines = main()
+    command = "python -m bench.reconcile_memory --write-docs " + " ".join(paths)
+    body = stamp(command, ran_on, machine()) + "\n\n" + "".join(f"- {line}\n" for line in lines)
+    for path in paths:
+        write_block(Path(path), "reconcile-memory", body)
 
 
 def _loop_peak_mb(command: list[str], cycles: int) -> float:
@@ -54,4 +73,7 @@ def _loop_peak_mb(command: list[str], cycles: int) -> float:
 
 
 if __name__ == "__main__":
-    main(*(int(arg) for arg in sys.argv[1:4]))
+    if sys.argv[1:2] == ["--write-docs"]:
+        write_docs(sys.argv[2:])
+    else:
+        main(*(int(arg) for arg in sys.argv[1:4]))

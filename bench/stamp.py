@@ -9,6 +9,9 @@ and ``reliability`` blocks (tests/figures_docs.py). tests/test_figures.py checks
 
 from __future__ import annotations
 
+import datetime
+import os
+import platform
 import re
 import subprocess
 from pathlib import Path
@@ -33,6 +36,16 @@ def commit() -> str:
     head = _git("rev-parse", "--short=10", "HEAD") or "0000000"
     dirty = _git("status", "--porcelain", "--untracked-files=no")
     return head + (DIRTY if dirty else "")
+
+
+def machine() -> str:
+    """When and where: the date, the cores and the load when the run ended, Python, the OS."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    cores, load = os.cpu_count(), os.getloadavg()[0]
+    return (
+        f"{now}; {cores} cores, load {load:.1f} at the end; Python {platform.python_version()}; "
+        f"{platform.platform()}"
+    )
 
 
 def stamp(command: str, ran_on: str, details: str) -> str:

@@ -14,14 +14,12 @@ A run with a failure or an error writes nothing.
 
 from __future__ import annotations
 
-import datetime
 import os
-import platform
 import time
 
 import pytest
 
-from bench.stamp import ROOT, commit, stamp, write_block
+from bench.stamp import ROOT, commit, machine, stamp, write_block
 
 ENV = "FIGURES_WRITE_DOCS"
 SESSION: dict[str, object] = {}
@@ -46,12 +44,9 @@ def session_stamp(terminalreporter) -> str:  # type: ignore[no-untyped-def]
     if "stamp" not in SESSION:
         stats = terminalreporter.stats
         seconds = time.monotonic() - float(SESSION["started"])  # type: ignore[arg-type]
-        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         details = (
-            f"{now}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end; "
-            f"Python {platform.python_version()}; "
-            f"{len(stats.get('passed', [])):,} tests passed, {len(stats.get('skipped', []))} "
-            f"skipped, in {seconds:.0f} s"
+            f"{machine()}; {len(stats.get('passed', [])):,} tests passed, "
+            f"{len(stats.get('skipped', []))} skipped, in {seconds:.0f} s"
         )
         SESSION["stamp"] = stamp(_command(terminalreporter.config), str(SESSION["ran_on"]), details)
     return str(SESSION["stamp"])

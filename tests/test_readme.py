@@ -122,11 +122,18 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_the_readme_says_how_long_the_suite_takes_and_how_to_run_a_fast_part() -> None:
-    text = _flat(README)
-    assert "The whole suite takes about 5 minutes" in text
-    assert '.venv/bin/python -m pytest -q -m "not reliability"' in text
+def test_not_reliability_leaves_out_exactly_the_fault_and_hostile_input_suite() -> None:
+    """The README's fast part, ``-m "not reliability"``, is everything but tests/reliability:
+    every test there carries the marker (tests/reliability/conftest.py checks it at collection)
+    and no test elsewhere does. How long the whole suite takes: tests/test_figures.py."""
+    assert '.venv/bin/python -m pytest -q -m "not reliability"' in _flat(README)
     assert '"reliability:' in (ROOT / "pyproject.toml").read_text()  # the marker exists
+    outside = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("test_*.py")
+        if path.parent.name != "reliability" and "pytest.mark.reliability\n" in path.read_text()
+    ]
+    assert outside == []
 
 
 def test_the_readme_says_to_activate_the_environment_for_later_examples() -> None:
