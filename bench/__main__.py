@@ -15,7 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench import addresses, emulator_throughput, memory, pacing, planning, reads, reread, whole
+from bench import (
+    addresses,
+    emulator_throughput,
+    interrupt,
+    memory,
+    pacing,
+    planning,
+    reads,
+    reread,
+    whole,
+)
 from bench.scenario import Figure
 from bench.stamp import commit, machine, stamp, write_block
 from reconciler.live.ratelimit import RateLimit
@@ -42,6 +52,7 @@ class Sizes:
     paced: tuple[int, int, int, float] = (100_000, 1_000, 120, 30.0)  # apps, zones, limit
     memory_large_apps: int = 50_000
     reread_updates: int = 200  # bench/reread.py
+    interrupt: tuple[int, str] = (9_000, "1200/300")  # apps, rate limit (bench/interrupt.py)
 
 
 FULL = Sizes(5, 5_000, 50, 1_000, 10, (1_000, 10_000, 50_000), RateLimit(60, 10.0), 200, 3,
@@ -54,6 +65,7 @@ QUICK = replace(
     paced=(1_000, 10, 10, 1.0),
     memory_large_apps=2_000,
     reread_updates=20,
+    interrupt=(300, "60/60"),
 )
 
 Row = tuple[str, str, str, str]  # what, figure (median), spread, goal
@@ -227,6 +239,18 @@ def reread_rows(sizes: Sizes) -> list[Row]:
     ]
 
 
+def interrupt_rows(sizes: Sizes) -> list[Row]:
+    apps, limit = sizes.interrupt
+    r = interrupt.measure(apps, limit=limit)
+    ok = r.exit_code == 4 and r.exit_s <= 2.5
+    what = f"13. Ctrl-C in a paced apply, {r.apps:,} creates at {r.limit} s: SIGINT -> exit"
+    goal = (
+        f"≤ 2 s + in flight (50 ms): exit {r.exit_code} after {r.wrote:,} created "
+        f"({'met' if ok else 'MISSED'})"
+    )
+    return [(what, f"{r.exit_s:.2f} s", "(n=1)", goal)]
+
+
 SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     request_rows,
     wall_rows,
@@ -240,6 +264,7 @@ SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     state_rows,
     paced_rows,
     reread_rows,
+    interrupt_rows,
 )
 
 

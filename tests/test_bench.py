@@ -28,3 +28,11 @@ def test_the_reread_row_counts_one_get_per_update_and_both_applies_complete() ->
     measured = measure(5, 1)
     assert (measured.gets, measured.puts) == (5, 5)
     assert measured.with_reread.runs == measured.without.runs == 1
+
+
+def test_the_interrupt_harness_measures_a_real_ctrl_c() -> None:
+    from bench.interrupt import measure
+
+    result = measure(apps=40, zones=1, limit="12/60")  # waits after the twelfth request
+    assert result.exit_code == 4 and "INTERRUPTED" in result.summary
+    assert 0 < result.wrote < 40 and result.exit_s < 10  # a liveness bound; the row has the goal

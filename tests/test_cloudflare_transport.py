@@ -71,14 +71,41 @@ def test_every_retry_is_announced_with_its_number() -> None:
     assert "GET /zones" in lines[0] and "ReadTimeout" in lines[0]
 
 
-def test_notices_are_rate_limited_and_say_how_many_they_stand_for() -> None:
+def test_notices_are_rate_limited() -> None:
     now = [0.0]
     out = io.StringIO()
     notices = RetryNotices(out, interval=2.0, clock=lambda: now[0])
     for second in (0.0, 0.5, 1.0, 1.5, 2.5, 2.6):
         now[0] = second
         notices(f"retrying at {second}")
-    assert out.getvalue().splitlines() == ["retrying at 0.0", "retrying at 2.5 (and 3 more)"]
+    assert out.getvalue().splitlines() == ["retrying at 0.0", "retrying at 2.5"]
+
+
+def test_a_notice_says_how_many_requests_are_retrying() -> None:
+    both_failed = threading.Barrier(2, timeout=5)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("page") == "1":
+            both_failed.wait()  # the two zone reads fail together, then retry together
+        return httpx.Response(503)
+
+    lines: list[str] = []
+    zones = [ZoneSpec("a.example", "a" * 32), ZoneSpec("b.example", "b" * 32)]
+    transport = httpx.MockTransport(handler)
+    with client_for(transport, "https://api.example.test/client/v4", on_retry=lines.append) as c:
+        with pytest.raises(TransportError):
+            c.fetch_live(zones)
+    assert any(line.endswith("; 2 requests are retrying") for line in lines)
+    assert not any("more)" in line for line in lines)
+
+
+def test_a_single_request_retrying_says_nothing_of_others() -> None:
+    transport, _sent = failing(lambda r: httpx.ReadTimeout("timed out", request=r))
+    lines: list[str] = []
+    with client_for(transport, "https://api.example.test/client/v4", on_retry=lines.append) as c:
+        with pytest.raises(TransportError):
+            c.fetch_live([ZONE])
+    assert lines and not any("requests are retrying" in line for line in lines)
 
 
 def test_a_notice_never_carries_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,6 +157,35 @@ def tls_failure(request: httpx.Request) -> Exception:
             return error
 
 
+def unresolvable(code: int) -> Callable[[httpx.Request], Exception]:
+    def error(request: httpx.Request) -> Exception:
+        try:
+            raise socket.gaierror(code, "Name or service not known")
+        except socket.gaierror as cause:
+            try:
+                raise httpx.ConnectError(str(cause), request=request) from cause
+            except httpx.ConnectError as raised:
+                return raised
+
+    return error
+
+
+def test_a_host_that_does_not_resolve_fails_on_the_first_attempt() -> None:
+    transport, sent = failing(unresolvable(socket.EAI_NONAME))
+    with client_for(transport, "https://api.example.test/client/v4") as client:
+        with pytest.raises(TransportError, match=re.escape("api.example.test does not resolve")):
+            client.fetch_live([ZONE])
+    assert len(sent) == 1
+
+
+def test_a_temporary_dns_failure_is_retried() -> None:
+    transport, sent = failing(unresolvable(socket.EAI_AGAIN))
+    with client_for(transport, "https://api.example.test/client/v4") as client:
+        with pytest.raises(TransportError):
+            client.fetch_live([ZONE])
+    assert len(sent) == POLICY.attempts
+
+
 def test_a_tls_failure_is_not_retried() -> None:
     transport, sent = failing(tls_failure)
     with client_for(transport, "https://api.example.test/client/v4") as client:
@@ -164,6 +220,23 @@ def test_cancel_ends_a_backoff_at_once_and_sends_nothing_more() -> None:
     with client, pytest.raises(TransportError, match="cancelled"):
         client.fetch_live([ZONE])
     assert len(sent) == 1
+
+
+def test_a_request_cut_off_by_ctrl_c_is_not_retried_nor_announced() -> None:
+    holder: list[CloudflareClient] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        holder[0].cancel()  # Ctrl-C while this request is in flight: its connection is closed
+        raise httpx.ReadError("[Errno 9] Bad file descriptor", request=request)
+
+    lines: list[str] = []
+    client = client_for(
+        httpx.MockTransport(handler), "https://api.example.test/client/v4", on_retry=lines.append
+    )
+    holder.append(client)
+    with client, pytest.raises(TransportError, match="cancelled"):
+        client.fetch_live([ZONE])
+    assert lines == []
 
 
 def test_ctrl_c_while_zones_are_read_cancels_the_other_readers() -> None:
@@ -246,3 +319,21 @@ def test_cancel_releases_a_request_waiting_for_the_rate_limit(emulator) -> None:
     assert not reader.is_alive()
     assert isinstance(outcome[0], TransportError) and "cancelled" in str(outcome[0])
     client.close()
+
+
+def test_a_long_wait_for_the_rate_limit_is_one_line_saying_how_long() -> None:
+    from reconciler.live.retrynotice import RateLimitWaits
+
+    out = io.StringIO()
+    RateLimitWaits(out)(289.3)
+    assert out.getvalue() == "waiting for the rate limit, about 290 s\n"
+
+
+def test_the_client_tells_of_a_long_wait_for_the_rate_limit(emulator) -> None:  # type: ignore[no-untyped-def]
+    from reconciler.live.ratelimit import RateLimit
+
+    told: list[float] = []
+    with make_client(emulator, rate_limit=RateLimit(2, 3.0), sleep=None, on_wait=told.append) as c:
+        c.fetch_live([ZONE])  # the lookup and the page fill the window
+        c.fetch_live([ZoneSpec("example.net", None)])
+    assert len(told) == 1 and 2.0 < told[0] <= 4.0

@@ -449,6 +449,112 @@ class TestInterrupt:
         assert "interrupted" in report.outcomes[1].detail
         assert len(live_apps(emulator)) == 1
 
+    def test_ctrl_c_drops_the_actions_waiting_for_a_rate_limit_slot_at_once(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        """Four workers wait for an hour-long window to free a slot: Ctrl-C ends the run in
+        well under the 2 s goal, each of them skipped (they sent nothing), none failed."""
+        import signal
+        import threading
+        import time
+
+        from reconciler.live.ratelimit import RateLimit
+
+        apps = [
+            {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": f"a{i}.example.com"}} for i in range(8)
+        ]
+        config = write_config(tmp_path / "v1", apps)
+        hourly = RateLimit(4, 3600.0)  # the zone lookup, its page, then two creates an hour
+        with make_client(emulator, rate_limit=hourly, sleep=None) as client:
+            plan = workflow.plan_for(workflow.load([config]), client)
+            executor = Executor(client, parallelism=4)
+
+            def ctrl_c_once_waiting() -> None:
+                while client.limiter.waited == 0:
+                    time.sleep(0.01)
+                time.sleep(0.2)  # every worker is in its wait now
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+            threading.Thread(target=ctrl_c_once_waiting, daemon=True).start()
+            started = time.monotonic()
+            report = executor.apply(plan)
+            after_ctrl_c = time.monotonic() - started
+        assert after_ctrl_c < 5  # a liveness bound on a shared machine; bench/ measures it
+        assert report.interrupted
+        assert Counter(o.status for o in report.outcomes) == {Status.DONE: 2, Status.SKIPPED: 6}
+        assert len(live_apps(emulator)) == 2
+
+    def test_ctrl_c_drops_an_action_the_server_only_answered_with_429s(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        """A 429 means nothing was processed: its Retry-After wait is dropped like a slot's."""
+        import signal
+        import threading
+        import time
+
+        config = write_config(tmp_path / "v1", [SSH_DYNAMIC])
+
+        def busy(request: httpx.Request) -> httpx.Response | None:
+            if request.method != "POST":
+                return None
+            threading.Timer(
+                0.2, signal.pthread_kill, (threading.main_thread().ident or 0, signal.SIGINT)
+            ).start()
+            return httpx.Response(429, headers={"Retry-After": "300"}, json={})
+
+        with make_client(emulator, transport=scripted(emulator, busy), sleep=None) as client:
+            plan = workflow.plan_for(workflow.load([config]), client)
+            started = time.monotonic()
+            report = Executor(client).apply(plan)
+            assert time.monotonic() - started < 5  # not the 300 s the server asked for
+        assert [o.status for o in report.outcomes] == [Status.SKIPPED]
+
+    def test_progress_counts_each_status_and_never_goes_back(
+        self, emulator: Emulator, tmp_path: Path
+    ) -> None:
+        import itertools
+        import time
+
+        from reconciler.applying.report import ActionOutcome, Tally
+
+        bad = {**SSH_BYOIP, "dns": {"type": "ADDRESS", "name": "a0.example.com"}}
+        bad["edge_ips"] = {"type": "static", "ips": ["192.0.2.200"]}  # refused: 11019
+        good = [
+            {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": f"a{i}.example.com"}}
+            for i in range(1, 9)
+        ]
+        net = [
+            {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": f"n{i}.example.net"}}
+            for i in range(12)
+        ]
+        write_config(tmp_path / "v1" / "com", [bad, *good])
+        write_config(tmp_path / "v1" / "net", net, zone="example.net")
+        heard: list[Tally] = []
+
+        class Recording:
+            def recorded(self, _outcome: ActionOutcome, tally: Tally) -> None:
+                time.sleep(0.001)  # widens any gap between counting and telling
+                heard.append(tally)
+
+            def interrupted(self) -> None:
+                raise AssertionError("no Ctrl-C here")
+
+        _, report = plan_and_apply(
+            emulator, str(tmp_path / "v1"), parallelism=8, progress=Recording()
+        )
+        assert [t.recorded for t in heard] == list(range(1, 22))
+        for before, after in itertools.pairwise(heard):
+            assert after.done >= before.done and after.failed >= before.failed
+            assert after.skipped >= before.skipped
+        last = heard[-1]
+        assert (last.done, last.failed, last.skipped, last.total) == (
+            report.count(Status.DONE),
+            report.count(Status.FAILED),
+            report.count(Status.SKIPPED),
+            21,
+        )
+        assert last.failed == 1 and last.done == 12 + 8 - last.skipped
+
 
 class TestNoNewActionAfterAFailure:
     """The zone rule, with the failing action first (in its phase, and before a later phase)."""
@@ -505,6 +611,8 @@ def test_an_interrupted_apply_exits_4_after_a_write_and_1_before_any() -> None:
     action = Action(ActionKind.DELETE, AppKey("example.com", "a.example.com", "tcp/22"), "z")
     skipped = ActionOutcome(action, Status.SKIPPED, "interrupted")
     assert exit_code(ApplyReport((skipped,), interrupted=True)) == 1
+    # Ctrl-C while the last action finished: everything got done, but the run was stopped.
+    assert exit_code(ApplyReport((ActionOutcome(action, Status.DONE),), interrupted=True)) == 4
     assert (
         exit_code(ApplyReport((ActionOutcome(action, Status.DONE), skipped), interrupted=True)) == 4
     )

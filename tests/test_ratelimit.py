@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
-from reconciler.live.ratelimit import RateLimit, RateLimiter
+from reconciler.live.ratelimit import NotSent, RateLimit, RateLimiter
 
 
 class FakeTime:
@@ -155,3 +157,95 @@ def test_a_request_counts_from_its_answer_however_late_it_was_sent() -> None:
     limit.settle(first)
     limit.acquire()  # the third waits until the first's answer has left the window
     assert 13.0 <= fake.now <= 13.2
+
+
+# --- Ctrl-C: a caller that has sent nothing is dropped from its wait ------------------------
+
+
+def stopped_at(seconds: float, requests: int = 1) -> tuple[RateLimiter, FakeTime, threading.Event]:
+    """A limiter of ``requests`` per 300 s whose fake time brings Ctrl-C at ``seconds``."""
+    fake, stop = FakeTime(), threading.Event()
+
+    def sleep(duration: float) -> None:
+        fake.sleep(duration)
+        if fake.now >= seconds:
+            stop.set()
+
+    return RateLimiter(RateLimit(requests, 300), clock=fake.clock, sleep=sleep), fake, stop
+
+
+def test_a_droppable_caller_that_sent_nothing_leaves_its_wait_once_stopped() -> None:
+    limit, fake, stop = stopped_at(1.0)
+    limit.acquire()  # another caller's request fills the window for 300 s
+    with limit.droppable(stop), pytest.raises(NotSent):
+        limit.acquire()
+    assert fake.now <= 1.2  # left within a slice of the stop, not after the 300 s
+
+
+def test_a_droppable_caller_that_has_sent_waits_for_its_slot() -> None:
+    limit, fake, stop = stopped_at(1.0)
+    with limit.droppable(stop):
+        limit.acquire()  # its first write went out: what follows must finish
+        limit.acquire()
+    assert fake.now >= 300
+
+
+def test_a_request_refused_with_a_429_does_not_count_as_sent() -> None:
+    limit, fake, stop = stopped_at(1.0)
+    with limit.droppable(stop), pytest.raises(NotSent):
+        limit.acquire()
+        limit.not_processed()  # a 429: the server processed nothing
+        limit.acquire()
+    assert fake.now <= 1.2
+
+
+def test_outside_droppable_a_stop_changes_nothing() -> None:
+    limit, fake, _stop = stopped_at(1.0)
+    limit.acquire()
+    limit.acquire()
+    assert fake.now >= 300
+
+
+# --- a long wait says so, once --------------------------------------------------------------
+
+
+def test_a_wait_longer_than_two_seconds_is_told_once() -> None:
+    told: list[float] = []
+    fake = FakeTime()
+    limit = RateLimiter(RateLimit(2, 300), clock=fake.clock, sleep=fake.sleep, on_wait=told.append)
+    for _ in range(3):  # two fill the window; the third waits ~300 s
+        limit.acquire()
+    assert len(told) == 1 and 299 < told[0] <= 302
+
+
+def test_short_waits_are_not_told() -> None:
+    told: list[float] = []
+    fake = FakeTime()
+    limit = RateLimiter(RateLimit(1, 1.5), clock=fake.clock, sleep=fake.sleep, on_wait=told.append)
+    for _ in range(5):
+        limit.acquire()
+    assert told == [] and fake.sleeps
+
+
+def test_callers_waiting_together_make_one_notice() -> None:
+    told: list[float] = []
+    fake, release, lock = FakeTime(), threading.Event(), threading.Lock()
+    asleep = threading.Semaphore(0)
+
+    def sleep(duration: float) -> None:  # time stands still until every caller waits
+        asleep.release()
+        release.wait(10)
+        with lock:
+            fake.now += duration
+
+    limit = RateLimiter(RateLimit(1, 300), clock=fake.clock, sleep=sleep, on_wait=told.append)
+    limit.acquire()
+    callers = [threading.Thread(target=limit.acquire) for _ in range(3)]
+    for caller in callers:
+        caller.start()
+    for _ in callers:
+        assert asleep.acquire(timeout=10)
+    assert len(told) == 1  # three callers in one wait: one line
+    release.set()
+    for caller in callers:
+        caller.join(timeout=10)

@@ -7,7 +7,8 @@ Order within a zone: creates, updates, recreates and replaces (a delete that fre
 and port, run together with the create that needs it), then the other deletes (a new app is up
 before an old one goes). The writes of each action or replace unit, and their undo, are
 ``steps``. After a failure no new action starts in that zone, and after Ctrl-C none starts at
-all; actions already running finish. The run always ends with a full report.
+all: an action still waiting for its first rate-limit slot is dropped at once (it sent nothing),
+one that has written finishes. The run always ends with a full report.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from typing import TYPE_CHECKING
 
 from reconciler.applying.failure import StepFailed
 from reconciler.applying.journal import Journal
-from reconciler.applying.report import ActionOutcome, ApplyReport, Progress, Status
+from reconciler.applying.report import ActionOutcome, ApplyReport, Progress, Status, Tally
 from reconciler.applying.steps import Steps, describe
 from reconciler.errors import OutputFileError
+from reconciler.live.ratelimit import NotSent
 from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.replace import Replace, replace_units
 
@@ -48,7 +50,7 @@ _STOPS_THE_ZONE = {
 class _Run:
     """Mutable bookkeeping of one apply, shared by the worker threads under one lock."""
 
-    total: int
+    tally: Tally
     progress: Progress | None
     stopping: threading.Event
     failed_zones: dict[str, str] = field(default_factory=dict)  # zone -> why it stopped
@@ -63,16 +65,16 @@ class _Run:
             return self.failed_zones.get(zone)
 
     def record(self, outcome: ActionOutcome) -> None:
-        with self.lock:
+        with self.lock:  # progress is told under the lock too: its counts arrive in order
             if id(outcome.action) in self.outcomes:
                 return
             self.outcomes[id(outcome.action)] = outcome
             if outcome.status in _STOPS_THE_ZONE:
                 why = _STOPS_THE_ZONE[outcome.status]
                 self.failed_zones.setdefault(outcome.action.key.zone, why)
-            done = len(self.outcomes)
-        if self.progress:
-            self.progress(outcome, done, self.total)
+            self.tally = self.tally.adding(outcome.status)
+            if self.progress:
+                self.progress.recorded(outcome, self.tally)
 
 
 def phases(actions: Sequence[Action]) -> list[list[Work]]:
@@ -115,8 +117,9 @@ class Executor:
     """Applies plans; holds the journal, the steps that write and the degree of parallelism.
 
     Ctrl-C (SIGINT, with ``apply`` in the main thread) sets ``stopping``: no new action starts,
-    running ones finish (a recreate or replace including its restore), and ``apply`` returns the
-    report with every action not started as skipped.
+    one still waiting to send its first request is dropped, running ones finish (a recreate or
+    replace including its restore), and ``apply`` returns the report with every action not
+    started as skipped.
     """
 
     def __init__(
@@ -130,11 +133,12 @@ class Executor:
         self.parallelism = max(1, parallelism)
         self.journal = journal or Journal(None)
         self.steps = Steps(client, self.journal)
+        self.limiter = client.limiter
         self.progress = progress
         self.stopping = threading.Event()
 
     def apply(self, plan: Plan) -> ApplyReport:
-        run = _Run(total=len(plan.actions), progress=self.progress, stopping=self.stopping)
+        run = _Run(Tally(len(plan.actions)), self.progress, self.stopping)
         self.journal.write("apply-start", summary=plan.summary)
         with (
             _ctrl_c_stops(self._interrupt),
@@ -163,26 +167,35 @@ class Executor:
         return report
 
     def _interrupt(self, *_signal: object) -> None:
-        if not self.stopping.is_set():
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        if self.progress is not None:
+            self.progress.interrupted()
+        else:
             log.warning("interrupted: letting running actions finish, starting no new ones")
-            self.stopping.set()
 
     def _run_work(self, work: Work, run: _Run) -> None:
         """Run one action or replace unit, or skip all of it when its zone is blocked."""
         actions = _actions_of(work)
         try:
             reason = run.blocked(actions[0].key.zone)
-            if reason:
-                outcomes = [self._skip(action, reason) for action in actions]
-            elif isinstance(work, Replace):
-                outcomes = self.steps.replace(work)
-            else:
-                outcomes = [self.steps.attempt(work)]
+            outcomes = [self._skip(a, reason) for a in actions] if reason else self._write(work)
             for outcome in outcomes:
                 run.record(outcome)
         except Exception as error:  # our own bookkeeping failed (a journal write): still report
             for action in actions:
                 run.record(ActionOutcome(action, Status.FAILED, StepFailed.of(error).detail))
+
+    def _write(self, work: Work) -> list[ActionOutcome]:
+        """The outcomes of writing ``work``; all skipped if Ctrl-C came before it sent anything."""
+        try:
+            with self.limiter.droppable(self.stopping):
+                if isinstance(work, Replace):
+                    return self.steps.replace(work)
+                return [self.steps.attempt(work)]
+        except NotSent:
+            return [self._skip(action, _INTERRUPTED) for action in _actions_of(work)]
 
     def _skip(self, action: Action, reason: str) -> ActionOutcome:
         self.journal.write("skipped", **describe(action), detail=reason)

@@ -1,14 +1,16 @@
 """What an apply did: one ``ActionOutcome`` per action, gathered in an ``ApplyReport``.
 
 Pure values, made by the executor; read by ``apply``'s output and exit code, the reconcile
-loop and its notifications. ``outcome_line`` is the one line an outcome prints as.
+loop and its notifications. ``outcome_line`` is the one line an outcome prints as; a ``Tally``
+is how far a run is, which ``Progress`` hears as each outcome is recorded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from reconciler.plan import Action, ActionKind
 
@@ -49,8 +51,38 @@ class ApplyReport:
         return any(o.status not in (Status.SKIPPED, Status.STALE) for o in self.outcomes)
 
 
-# Told of each outcome as it is recorded: the outcome, how many are recorded, how many in all.
-Progress = Callable[[ActionOutcome, int, int], None]
+@dataclass(frozen=True)
+class Tally:
+    """How many actions are done, failed, skipped and stale so far, of ``total``."""
+
+    total: int
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    stale: int = 0  # not written: changed live since the plan
+
+    @property
+    def recorded(self) -> int:
+        return self.done + self.failed + self.skipped + self.stale
+
+    def adding(self, status: Status) -> Tally:
+        return dataclasses.replace(self, **{status.value: getattr(self, status.value) + 1})
+
+    def line(self) -> str:
+        stale = f", {self.stale} stale" if self.stale else ""
+        return (
+            f"{self.done} done, {self.failed} failed, {self.skipped} skipped{stale} of {self.total}"
+        )
+
+
+class Progress(Protocol):
+    """Hears how an apply goes, from the executor's threads, one call at a time and in order."""
+
+    def recorded(self, outcome: ActionOutcome, tally: Tally) -> None:
+        """One more outcome; ``tally`` counts it (tallies only ever grow)."""
+
+    def interrupted(self) -> None:
+        """Ctrl-C: no new action starts; those that have written finish."""
 
 
 def outcome_line(outcome: ActionOutcome) -> str:

@@ -83,5 +83,7 @@ def main() -> None:
         error.show()
         sys.exit(EXIT_ERROR)
     except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
+        from reconciler.cli.options import say_interrupted
+
+        say_interrupted()
         sys.exit(EXIT_ERROR)

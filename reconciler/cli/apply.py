@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 import click
 
@@ -12,7 +13,7 @@ from reconciler.applying import saved as saved_plans
 from reconciler.applying import workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.journal import Journal
-from reconciler.applying.report import ActionOutcome, ApplyReport, Progress, Status
+from reconciler.applying.report import ActionOutcome, ApplyReport, Status, Tally
 from reconciler.checks import guardrails
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.cli import output
@@ -139,7 +140,7 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
     journal = Journal(run.journal)
     try:
         executor = Executor(
-            client, parallelism=run.parallelism, journal=journal, progress=_progress()
+            client, parallelism=run.parallelism, journal=journal, progress=ApplyProgress()
         )
         report = workflow.run_verdict(verdict, executor)
     finally:
@@ -152,32 +153,49 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
 
 
 def exit_code(report: ApplyReport) -> int:
-    """0 all done; 4 partly applied; 1 when Ctrl-C stopped the run before anything was written;
-    3 when nothing was written because an app changed since the plan (a stale plan)."""
+    """0 all done; 4 partly applied, or interrupted after a write (even when every action got
+    done: the run was stopped); 1 when Ctrl-C stopped it before anything was written; 3 when
+    nothing was written because an app changed since the plan (a stale plan)."""
+    if report.interrupted:
+        return EXIT_PARTIAL if report.wrote else EXIT_ERROR
     if report.complete:
         return EXIT_OK
     if report.wrote:
         return EXIT_PARTIAL
-    if report.interrupted:
-        return EXIT_ERROR
     return EXIT_REFUSED if report.count(Status.STALE) else EXIT_PARTIAL
 
 
 _STEPS_OFF_TERMINAL = 10  # a long apply reports each tenth; a short one only its end
 
 
-def _progress() -> Progress:
-    """Progress on stderr while applying. The outcome of every action is printed once, in the
-    summary on stdout; off a terminal (CI logs) progress is a count every tenth of the way."""
-    on_terminal = sys.stderr.isatty()
+class ApplyProgress:
+    """Progress on stderr while applying: done, failed and skipped counts, which only grow.
 
-    def show(outcome: ActionOutcome, done: int, total: int) -> None:
-        step = total // _STEPS_OFF_TERMINAL if total >= 2 * _STEPS_OFF_TERMINAL else total
-        if on_terminal:
-            end = "\n" if done == total else ""
-            click.echo(f"\rapplying: {done}/{total}", err=True, nl=False)
-            click.echo(end, err=True, nl=False)
-        elif done == total or done % step == 0:
-            click.echo(f"applying: {done}/{total}", err=True)
+    The outcome of every action is printed once, in the summary on stdout. On a terminal the
+    count is one line rewritten in place; off it (CI logs) a line every tenth of the way.
+    """
 
-    return show
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.on_terminal = self.stream.isatty()
+
+    def recorded(self, outcome: ActionOutcome, tally: Tally) -> None:
+        line = f"applying: {tally.line()}"
+        last = tally.recorded == tally.total
+        if self.on_terminal:
+            self._write(f"\r{line}" + ("\n" if last else ""))
+            return
+        step = max(1, tally.total // _STEPS_OFF_TERMINAL)
+        if last or tally.recorded % step == 0:
+            self._write(line + "\n")
+
+    def interrupted(self) -> None:
+        start = "\n" if self.on_terminal else ""  # after the ^C the terminal echoed
+        self._write(f"{start}{INTERRUPTED_LINE}\n")
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+
+INTERRUPTED_LINE = "interrupted (Ctrl-C): actions that have written finish, nothing new starts"

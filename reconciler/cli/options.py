@@ -72,7 +72,7 @@ def _run(command: Callable[..., Any], debug: bool, args: Any, kwargs: Any) -> in
         click.echo(f"error: {scrub(str(error))}", err=True)
         return exit_code_for(error)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("interrupted", err=True)
+        say_interrupted()
         return EXIT_ERROR
     except click.ClickException:
         raise
@@ -81,6 +81,12 @@ def _run(command: Callable[..., Any], debug: bool, args: Any, kwargs: Any) -> in
         message = scrub(f"{type(error).__name__}: {error}")
         click.echo(f"internal error: {message} (re-run with --debug for details)", err=True)
         return EXIT_ERROR
+
+
+def say_interrupted() -> None:
+    """One line for Ctrl-C; on a terminal it starts after the ``^C`` the terminal echoed."""
+    start = "\n" if sys.stderr.isatty() else ""
+    click.echo(f"{start}interrupted (Ctrl-C); nothing more was sent", err=True)
 
 
 def _traceback(debug: bool) -> None:

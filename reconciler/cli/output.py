@@ -88,7 +88,12 @@ def apply_summary(report: ApplyReport) -> Iterable[str]:
     # Details quote Cloudflare's messages and exception text: scrubbed like every error line.
     yield from (scrub(outcome_line(outcome)) for outcome in report.outcomes)
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in Status)
-    verdict = "complete" if report.complete else "INCOMPLETE — fix what failed and run apply again"
+    yield f"Apply {_verdict(report)}: {counts}."
+
+
+def _verdict(report: ApplyReport) -> str:
+    if report.interrupted and report.complete:
+        return "INTERRUPTED after every action was done — nothing left to do"
     if report.interrupted:
-        verdict = "INTERRUPTED — nothing new was started after Ctrl-C; run apply again"
-    yield f"Apply {verdict}: {counts}."
+        return "INTERRUPTED — nothing new was started after Ctrl-C; run apply again"
+    return "complete" if report.complete else "INCOMPLETE — fix what failed and run apply again"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from reconciler.errors import AuthError, ReconcilerError
 from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
 from reconciler.live.readprogress import ReadProgress
-from reconciler.live.retrynotice import RetryNotices
+from reconciler.live.retrynotice import RateLimitWaits, RetryNotices
 from reconciler.logs import register_secret
 from reconciler.model import ZoneSpec
 
@@ -89,6 +89,7 @@ def open_client(
         on_retry=RetryNotices(),
         observer=observer,
         on_zone_read=ReadProgress(),  # a read paced over minutes says how far it is
+        on_wait=RateLimitWaits(),
     )
 
 
@@ -205,6 +206,7 @@ def _sandbox_client(
         transport=emulator.transport(owned=owned),  # owned: closing the client closes it
         rate_limit=connection.rate_limit,
         observer=observer,
+        on_wait=RateLimitWaits(),
     )
 
 

@@ -1,13 +1,15 @@
-"""Shell: the "retrying (n/N) ..." lines a command prints on stderr while the network fails.
+"""Shell: the lines a command prints on stderr while it waits on the API.
 
-Without them a command that cannot reach the API was silent for ~18 s and then failed. A
-burst of retries (32 zones read at once) must not flood the terminal either: the first retry
-is always shown, then at most one line per ``interval`` seconds, which says how many retries
-it stands for.
+"retrying (n/N) ...": without them a command that cannot reach the API was silent for ~18 s
+and then failed. A burst of retries (32 zones read at once) must not flood the terminal either:
+the first retry is always shown, then at most one line per ``interval`` seconds (the line says
+how many requests are retrying). "waiting for the rate limit, about N s": a paced run that
+waits minutes for its budget says so instead of looking hung.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import time
@@ -33,17 +35,30 @@ class RetryNotices:
         self._interval = interval
         self._clock = clock
         self._last: float | None = None
-        self._held = 0
         self._lock = threading.Lock()
 
     def __call__(self, line: str) -> None:
         with self._lock:
             now = self._clock()
             if self._last is not None and now - self._last < self._interval:
-                self._held += 1
                 return
-            more = f" (and {self._held} more)" if self._held else ""
-            self._last, self._held = now, 0
+            self._last = now
         stream = self._stream or sys.stderr
-        stream.write(scrub(f"{line}{more}") + "\n")
+        stream.write(scrub(line) + "\n")
+        stream.flush()
+
+
+class RateLimitWaits:
+    """A ``CloudflareClient(on_wait=...)`` callback: one line per long wait for the rate limit.
+
+    On a terminal the line first clears the one an in-place progress count may have left.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    def __call__(self, seconds: float) -> None:
+        stream = self._stream or sys.stderr
+        clear = "\r\x1b[K" if stream.isatty() else ""
+        stream.write(f"{clear}waiting for the rate limit, about {math.ceil(seconds)} s\n")
         stream.flush()

@@ -61,8 +61,10 @@ class CloudflareClient:
         on_retry: RetryNotice | None = None,
         observer: RequestObserver | None = None,
         on_zone_read: Callable[[int, int], None] | None = None,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
-        """``on_zone_read(done, total)`` is called as each zone of ``fetch_live`` is read."""
+        """``on_zone_read(done, total)`` is called as each zone of ``fetch_live`` is read;
+        ``on_wait(seconds)`` when a wait for the rate limit will be long (``RateLimiter``)."""
         self._on_zone_read = on_zone_read
         self._transport = Transport(
             token,
@@ -75,6 +77,7 @@ class CloudflareClient:
             seed=seed,
             on_retry=on_retry,
             observer=observer,
+            on_wait=on_wait,
         )
         self.base_url = self._transport.base_url
         self.limiter = self._transport.limiter

@@ -9,6 +9,7 @@ none is repeated (``hopeless``).
 
 from __future__ import annotations
 
+import socket
 import ssl
 from urllib.parse import urlsplit
 
@@ -36,9 +37,10 @@ def retry_after(response: httpx.Response, cap: float) -> float:
 def hopeless(error: httpx.TransportError, base_url: str) -> str | None:
     """The hint for a failure that repeating cannot change, or None when a retry may help.
 
-    Nothing listening on loopback (the emulator is not running) and a TLS failure (wrong
-    host, or an intercepting proxy) fail the same way every time; retrying them only made
-    the user wait ~18 s. (A header that cannot be sent is caught before, in ``Transport.request``.)
+    Nothing listening on loopback (the emulator is not running), a host name that does not
+    resolve, and a TLS failure (wrong host, or an intercepting proxy) fail the same way every
+    time; retrying them only made the user wait ~18 s. (A header that cannot be sent is caught
+    before, in ``Transport.request``.)
     """
     causes = _causes(error)
     if any(isinstance(cause, ssl.SSLError) for cause in causes):
@@ -46,13 +48,30 @@ def hopeless(error: httpx.TransportError, base_url: str) -> str | None:
             f"TLS with {base_url} failed; check --base-url, and any proxy that "
             "intercepts TLS (its CA goes in SSL_CERT_FILE)"
         )
-    loopback = is_loopback(urlsplit(base_url).hostname or "")
+    host = urlsplit(base_url).hostname or ""
+    if any(_unknown_host(cause) for cause in causes):
+        return (
+            f"the host {host} does not resolve (DNS: no such name); check --base-url or "
+            "CLOUDFLARE_BASE_URL, and the network's DNS"
+        )
+    loopback = is_loopback(host)
     if loopback and any(isinstance(c, ConnectionRefusedError) for c in causes):
         return (
             f"nothing is listening at {base_url}; start the emulator "
             "(spectrum-reconciler emulator) or fix --base-url"
         )
     return None
+
+
+# The resolver's "no such name" (NXDOMAIN, or a name with no address): the same on every try,
+# unlike EAI_AGAIN ("temporary failure"), which a retry may get past.
+_NO_SUCH_NAME = frozenset(
+    code for name in ("EAI_NONAME", "EAI_NODATA") if (code := getattr(socket, name, None))
+)
+
+
+def _unknown_host(error: BaseException) -> bool:
+    return isinstance(error, socket.gaierror) and error.errno in _NO_SUCH_NAME
 
 
 def describe(error: httpx.TransportError) -> str:

@@ -106,18 +106,20 @@ class Transport:
         seed: int | None = None,
         on_retry: RetryNotice | None = None,
         observer: RequestObserver | None = None,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
         self._token = Token(token)
         self._observer = observer
         self.base_url = check_base_url(base_url)
         self._cancelled = threading.Event()
         self.sleep = sleep or self._cancellable_sleep
-        self.limiter = RateLimiter(rate_limit, sleep=self.sleep)
+        self.limiter = RateLimiter(rate_limit, sleep=self.sleep, on_wait=on_wait)
         self.retry = retry
         self.requests_sent = 0
         self.rng = random.Random(seed)
         self._on_retry = on_retry
         self._lock = threading.Lock()
+        self._retrying = 0  # requests between their first retry and their end
         self._http = httpx.Client(
             base_url=self.base_url,
             transport=transport,
@@ -154,10 +156,15 @@ class Transport:
 
         ``gone_is_done``: a 404 on a repeated attempt means an earlier one already deleted it.
         """
+        tries = _Tries()
         try:
-            return self._attempts(method, path, params, json, gone_is_done)
+            return self._attempts(method, path, params, json, gone_is_done, tries)
         except _Cancelled:
             raise TransportError(method, path, detail="cancelled", hint=_CANCELLED) from None
+        finally:
+            if tries.retried:
+                with self._lock:
+                    self._retrying -= 1
 
     def _attempts(
         self,
@@ -166,6 +173,7 @@ class Transport:
         params: Mapping[str, Any] | None,
         json: Mapping[str, Any] | None,
         gone_is_done: bool,
+        tries: _Tries,
     ) -> Mapping[str, Any]:
         repeatable = is_idempotent(method)
         for attempt in range(self.retry.attempts):
@@ -184,17 +192,19 @@ class Transport:
                 hint = hopeless(broken, self.base_url)
                 if last_try or not repeatable or hint:
                     raise TransportError(method, path, detail=describe(broken), hint=hint) from None
-                self._backoff(method, path, attempt, describe(broken))
+                self._backoff(tries, method, path, describe(broken))
                 continue
             if response.status_code == 404 and gone_is_done and attempt > 0:
                 return {"success": True, "result": None}
+            if response.status_code == 429:
+                self.limiter.not_processed()  # refused unprocessed: nothing of it was written
             if response.status_code == 429 and not last_try:
                 wait = retry_after(response, self.retry.retry_after_cap)
-                self._notify(method, path, attempt, "HTTP 429 (rate limited)", wait)
+                self._notify(tries, method, path, "HTTP 429 (rate limited)", wait)
                 self.limiter.pause(wait)
                 continue
             if response.status_code >= 500 and repeatable and not last_try:
-                self._backoff(method, path, attempt, f"HTTP {response.status_code}")
+                self._backoff(tries, method, path, f"HTTP {response.status_code}")
                 continue
             return parse_envelope(method, path, response)
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -229,22 +239,39 @@ class Transport:
         if self._observer is not None:
             self._observer(method, status, codes)
 
-    def _backoff(self, method: str, path: str, attempt: int, why: str) -> None:
-        delay = self.retry.backoff(attempt, self.rng)
-        self._notify(method, path, attempt, why, delay)
+    def _backoff(self, tries: _Tries, method: str, path: str, why: str) -> None:
+        delay = self.retry.backoff(tries.attempt, self.rng)
+        self._notify(tries, method, path, why, delay)
         self.sleep(delay)
 
-    def _notify(self, method: str, path: str, attempt: int, why: str, delay: float) -> None:
+    def _notify(self, tries: _Tries, method: str, path: str, why: str, delay: float) -> None:
+        # After Ctrl-C nothing is repeated, so nothing may say it will be: a request cut off
+        # by the interrupt (its connection closed under it) ends here, silently.
+        self._stop_if_cancelled()
+        with self._lock:
+            if not tries.retried:
+                tries.retried, self._retrying = True, self._retrying + 1
+            retrying = self._retrying
+        tries.attempt += 1
         log.info("retry: %s %s after %s, in %.2fs", method, path, why, delay)
         if self._on_retry is not None:
-            retries = self.retry.attempts - 1
+            others = f"; {retrying} requests are retrying" if retrying > 1 else ""
             self._on_retry(
-                f"retrying ({attempt + 1}/{retries}) {method} {path} in {delay:.1f} s: {why}"
+                f"retrying ({tries.attempt}/{self.retry.attempts - 1}) {method} {path} "
+                f"in {delay:.1f} s: {why}{others}"
             )
 
     def _stop_if_cancelled(self) -> None:
         if self._cancelled.is_set():
             raise _Cancelled
+
+
+@dataclass
+class _Tries:
+    """One request's retries so far, and whether it counts among the requests retrying."""
+
+    attempt: int = 0
+    retried: bool = False
 
 
 class _Cancelled(Exception):
