@@ -329,3 +329,69 @@ class TestRecurringFreezeAndBreakGlass:
         assert refused.exit_code == 3, refused.stderr
         assert "mallory may not break glass here" in refused.stderr
         assert "is frozen until" in refused.stderr and writes(four) == 0
+
+
+class TestScope:
+    """A refusal holds its own zone; the other zones apply; exit 3 says a zone was held."""
+
+    def zones(self, tmp_path: Path, **com_policy: Any) -> str:
+        root = tmp_path / "cfg"
+        write_zone(root / "com", [FOUR[1], app("new", 25)], **com_policy)
+        net = {**app("web", 22), "dns": {"type": "CNAME", "name": "web.example.net"}}
+        (root / "net").mkdir(parents=True)
+        (root / "net" / "zone.yaml").write_text(json.dumps({"zone": "example.net", "apps": [net]}))
+        return str(root)
+
+    def net_names(self, emulator: Emulator) -> list[str]:
+        zone_id = emulator.ensure_zone("example.net")["id"]
+        return sorted(a["dns"]["name"] for a in emulator.apps(zone_id))
+
+    @pytest.mark.parametrize(
+        ("policy", "why"),
+        [
+            ({"freeze": {"until": FUTURE, "reason": "release"}}, "is frozen until"),
+            ({"protect": ["db-*.example.com"]}, "protected by protect"),
+            ({}, "managed apps would be deleted"),  # the safety gate: 3 of 4 deletes
+        ],
+    )
+    def test_a_held_zone_does_not_stop_the_others(  # type: ignore[no-untyped-def]
+        self, run_cli, four: Emulator, tmp_path: Path, policy: dict[str, Any], why: str
+    ) -> None:
+        result = run_cli(["apply", "--sandbox", "--auto-approve", self.zones(tmp_path, **policy)])
+        assert result.exit_code == 3, result.stdout + result.stderr
+        assert self.net_names(four) == ["web.example.net"]  # the other zone went ahead
+        assert live_names(four) == sorted(a["dns"]["name"] for a in FOUR)  # held: untouched
+        held = [line for line in result.stdout.splitlines() if line.startswith("held: ")]
+        assert any(why in line for line in held)
+        assert all(line.startswith("held: zone example.com") for line in held)
+        last = result.stdout.strip().splitlines()[-1]
+        assert last.startswith("Apply HELD in part") and "held by a guardrail" in last
+
+    def test_reconcile_self_heal_applies_the_zones_not_held(  # type: ignore[no-untyped-def]
+        self, run_cli, four: Emulator, tmp_path: Path
+    ) -> None:
+        config = self.zones(tmp_path, freeze={"until": FUTURE, "reason": "release"})
+        result = run_cli(["reconcile", "--sandbox", "--once", "--self-heal", config])
+        assert result.exit_code == 3, result.stdout + result.stderr
+        assert result.stdout.startswith("cycle 1: refused") and "frozen" in result.stdout
+        assert self.net_names(four) == ["web.example.net"]
+        assert "new.example.com" not in live_names(four)
+
+    def test_when_every_zone_with_changes_is_held_nothing_is_written(  # type: ignore[no-untyped-def]
+        self, run_cli, four: Emulator, tmp_path: Path
+    ) -> None:
+        freeze = {"until": FUTURE, "reason": "release"}
+        config = write_zone(tmp_path / "v2", [*FOUR, app("new", 25)], freeze=freeze)
+        result = run_cli(["apply", "--sandbox", "--auto-approve", config])
+        assert result.exit_code == 3 and "is frozen until" in result.stderr
+        assert writes(four) == 0
+
+
+def test_observe_skips_are_counted_in_the_summary(  # type: ignore[no-untyped-def]
+    run_cli, four: Emulator, tmp_path: Path
+) -> None:
+    config = write_zone(tmp_path / "v2", [*FOUR, app("new", 25)], mode="observe")
+    result = run_cli(["apply", "--sandbox", "--auto-approve", config])
+    assert result.exit_code == 0
+    last = result.stdout.strip().splitlines()[-1]
+    assert "1 skipped (1 by mode: observe)" in last and "0 done" in last

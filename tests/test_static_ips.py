@@ -99,8 +99,8 @@ def loopback(emulator: Emulator) -> Iterator[list[str]]:
         yield ["--base-url", running.base_url]
 
 
-def live_count(emulator: Emulator) -> int:
-    return len(emulator.apps(emulator.ensure_zone("example.com")["id"]))
+def live_count(emulator: Emulator, zone: str = "example.com") -> int:
+    return len(emulator.apps(emulator.ensure_zone(zone)["id"]))
 
 
 class TestWarnings:
@@ -429,3 +429,58 @@ class TestRulesThatMutantsSurvived:
         assert result.exit_code == 1, result.stdout + result.stderr
         assert "prefix_not_approved" in result.stderr
         assert live_count(emulator) == 0, "nothing was written"
+
+
+class TestScope:
+    """Checks refuse what will be written (issue 24 item 5): a zone nothing is written to only
+    warns, and never stops another zone."""
+
+    def two_zones(self, tmp_path: Path, **com_policy: Any) -> str:
+        udp_on_mt = static_app("mt", "100.64.0.10", "udp/53")
+        root = tmp_path / "cfg"
+        (root / "com").mkdir(parents=True)
+        (root / "net").mkdir(parents=True)
+        com = {"zone": "example.com", **com_policy, "apps": [udp_on_mt]}
+        net_app = {**dynamic_app("web"), "dns": {"type": "CNAME", "name": "web.example.net"}}
+        (root / "com" / "apps.yaml").write_text(json.dumps(com))
+        (root / "net" / "apps.yaml").write_text(
+            json.dumps({"zone": "example.net", "apps": [net_app]})
+        )
+        return str(root)
+
+    def test_an_observe_zones_refusal_is_a_warning_and_the_other_zone_applies(
+        self, run_cli, tmp_path: Path
+    ) -> None:  # type: ignore[no-untyped-def]
+        emulator = plane_emulator()
+        config = self.two_zones(tmp_path, mode="observe")
+        env = {"CLOUDFLARE_API_TOKEN": TOKEN}
+        with loopback(emulator) as url:
+            result = run_cli(["apply", *url, "--auto-approve", config], env=env)
+            plan = run_cli(["plan", *url, "--format", "json", config], env=env)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert live_count(emulator, "example.net") == 1 and live_count(emulator) == 0
+        (warning,) = json.loads(plan.stdout)["warnings"]
+        assert warning["kind"] == "udp_on_magic_transit" and "not refused" in warning["message"]
+
+    def test_a_frozen_zones_refusal_is_a_warning_and_the_other_zone_applies(
+        self, run_cli, tmp_path: Path
+    ) -> None:  # type: ignore[no-untyped-def]
+        emulator = plane_emulator()
+        config = self.two_zones(tmp_path, freeze={"until": "2999-01-01T00:00:00Z", "reason": "r"})
+        with loopback(emulator) as url:
+            result = run_cli(
+                ["apply", *url, "--auto-approve", config], env={"CLOUDFLARE_API_TOKEN": TOKEN}
+            )
+        assert result.exit_code == 3, result.stdout + result.stderr  # the frozen zone is held
+        assert live_count(emulator, "example.net") == 1 and live_count(emulator) == 0
+        assert "not refused" in result.stdout
+
+    def test_the_zone_that_will_be_written_is_still_refused(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        emulator = plane_emulator()
+        config = self.two_zones(tmp_path)
+        with loopback(emulator) as url:
+            result = run_cli(
+                ["apply", *url, "--auto-approve", config], env={"CLOUDFLARE_API_TOKEN": TOKEN}
+            )
+        assert result.exit_code == 1 and "[udp_on_magic_transit]" in result.stderr
+        assert live_count(emulator, "example.net") == 0 and live_count(emulator) == 0

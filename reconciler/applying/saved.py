@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reconciler.applying.workflow import plan_against
-from reconciler.checks import integrity, static_ips
+from reconciler.applying.workflow import check_addresses, plan_against
+from reconciler.checks import guardrails, integrity
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.desired.selection import names_zone, select_zones
 from reconciler.errors import PlanMismatchError, StalePlanError
@@ -45,9 +45,11 @@ def replan(
     client: CloudflareClient,
     *,
     checks: AddressChecks = DEFAULT_CHECKS,
+    overrides: guardrails.Overrides | None = None,
 ) -> Plan:
     """The plan made now from ``desired`` and the live zones, once the saved plan is found to be
-    neither stale nor different from it."""
+    neither stale nor different from it; its address check skips the zones the guardrails would
+    hold under ``overrides`` (``workflow.check_addresses``)."""
     live = client.fetch_live(desired.zones)
     stale = stale_reasons(saved, live)
     if stale:
@@ -59,4 +61,4 @@ def replan(
             f"the saved plan does not match its files and the live state: {'; '.join(problems)}"
             f" — {_AGAIN}"
         )
-    return static_ips.check_plan(fresh, client.addresses, checks)
+    return check_addresses(fresh, client, checks, overrides)

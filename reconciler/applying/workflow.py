@@ -55,14 +55,29 @@ def plan_for(
     *,
     sources: Sequence[str] = (),
     checks: AddressChecks = DEFAULT_CHECKS,
+    overrides: guardrails.Overrides | None = None,
 ) -> Plan:
     """Read every declared zone (concurrently) and plan desired against it; then check the
     static edge IPs the plan would write against the live address plane (``static_ips``).
 
     ``sources`` (the PATHs ``desired`` was loaded from) are recorded so that ``apply --plan``
-    can re-read the guardrails; the time is recorded to judge freezes by.
+    can re-read the guardrails; the time is recorded to judge freezes by. With ``overrides``
+    (apply's), the zones the guardrails would hold are judged first: their address findings,
+    like an observe zone's, only warn.
     """
-    return static_ips.check_plan(_plan(desired, client, sources), client.addresses, checks)
+    plan = _plan(desired, client, sources)
+    return check_addresses(plan, client, checks, overrides)
+
+
+def check_addresses(
+    plan: Plan,
+    client: CloudflareClient,
+    checks: AddressChecks = DEFAULT_CHECKS,
+    overrides: guardrails.Overrides | None = None,
+) -> Plan:
+    """``static_ips.check_plan`` on the actions that will run (see ``plan_for``)."""
+    idle = verdict_on(plan, overrides).idle_zone_ids if overrides else frozenset[str]()
+    return static_ips.check_plan(plan, client.addresses, checks, idle_zones=idle)
 
 
 def _plan(desired: DesiredState, client: CloudflareClient, sources: Sequence[str]) -> Plan:
@@ -139,11 +154,23 @@ def check_policies_unchanged(plan: Plan) -> DesiredState:
     return desired
 
 
+def overrides_of(*, force: bool, break_glass: str | None = None) -> guardrails.Overrides:
+    """The operator's overrides, with who they are (from the CI's or the shell's variables)."""
+    return guardrails.Overrides(force, break_glass, guardrails.user_from(os.environ))
+
+
+def verdict_on(plan: Plan, overrides: guardrails.Overrides | None) -> guardrails.Verdict:
+    """The guardrails' verdict on applying ``plan`` now (a refusal holds its own zone)."""
+    now = datetime.now(timezone.utc)
+    return guardrails.assess(plan, now=now, overrides=overrides or guardrails.Overrides())
+
+
 def guard(plan: Plan, *, force: bool, break_glass: str | None = None) -> guardrails.Verdict:
-    """The guardrails' verdict on applying ``plan`` now; ``GuardrailError`` (exit 3) if refused."""
-    overrides = guardrails.Overrides(force, break_glass, guardrails.user_from(os.environ))
-    verdict = guardrails.assess(plan, now=datetime.now(timezone.utc), overrides=overrides)
-    verdict.raise_if_refused()
+    """The guardrails' verdict on applying ``plan`` now. A refused zone's actions are held
+    (``verdict.held``) and the other zones' run; ``GuardrailError`` (exit 3) when refusals
+    leave nothing to run."""
+    verdict = verdict_on(plan, overrides_of(force=force, break_glass=break_glass))
+    verdict.raise_if_all_held()
     return verdict
 
 

@@ -6,6 +6,10 @@ command's ``AddressChecks``. Out: the Plan
 with its ``warnings`` and ``address_checks`` set, or ``AddressRefusedError`` (exit 1) naming
 every refused IP — raised before any write. With ``strict`` warnings are refused too.
 
+Checks refuse only what will be written: the findings of a zone nothing is written to (``mode:
+observe``, or a zone the guardrails hold, given as ``idle_zones``) are warnings that say so, and
+never stop another zone.
+
 The address plane is read only when an app to check has static edge IPs, once per account
 (``client.addresses`` caches it); ``skip`` reads nothing and the plan says so.
 """
@@ -18,10 +22,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.checks.addressing import AddressPlane, AddressUse, Finding, check_addresses
+from reconciler.desired.policy import OBSERVE
 from reconciler.desired.ports import protocol_ports
 from reconciler.errors import AddressRefusedError
 from reconciler.model import AppKey, DesiredState, Location, Problem
-from reconciler.plan import ActionKind, Plan
+from reconciler.plan import ActionKind, Plan, PlanWarning
 from reconciler.planning.normalize import normalize_app
 
 _WRITES = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.RECREATE)
@@ -49,12 +54,19 @@ class AddressPlanes(Protocol):
     def plane(self, account_id: str) -> AddressPlane: ...
 
 
-def check_plan(plan: Plan, planes: AddressPlanes, checks: AddressChecks = DEFAULT_CHECKS) -> Plan:
-    """Check every static IP the plan's creates, updates and recreates would write."""
+def check_plan(
+    plan: Plan,
+    planes: AddressPlanes,
+    checks: AddressChecks = DEFAULT_CHECKS,
+    *,
+    idle_zones: Iterable[str] = (),
+) -> Plan:
+    """Check every static IP the plan's creates, updates and recreates would write; those of
+    observe-only zones and of ``idle_zones`` (zone ids the guardrails hold) only warn."""
     targets = [
         (a.zone_id, a.key, a.after or {}, a.source) for a in plan.actions if a.kind in _WRITES
     ]
-    return _checked(plan, planes, checks, targets)
+    return _checked(plan, planes, checks, targets, frozenset(idle_zones))
 
 
 def check_declared(
@@ -77,11 +89,15 @@ def check_declared(
         )
         for app in desired.apps
     ]
-    return _checked(plan, planes, checks, targets)
+    return _checked(plan, planes, checks, targets, frozenset())
 
 
 def _checked(
-    plan: Plan, planes: AddressPlanes, checks: AddressChecks, targets: Sequence[Target]
+    plan: Plan,
+    planes: AddressPlanes,
+    checks: AddressChecks,
+    targets: Sequence[Target],
+    idle_zones: frozenset[str],
 ) -> Plan:
     with_ips = [t for t in targets if static_ips_of(t[2]) and t[0]]
     if not with_ips:
@@ -91,11 +107,23 @@ def _checked(
     uses = [_use(t, planes.account_of_zone(t[0])) for t in with_ips]
     read = {acc: planes.plane(acc) for acc in sorted({u.account_id for u in uses})}
     findings = check_addresses(uses, read)
-    refused = [f for f in findings if f.refused or checks.strict]
+    idle_zones |= {z.zone_id for z in plan.zones if z.guardrails.mode == OBSERVE}
+    idle = {key for zone_id, key, _, _ in with_ips if zone_id in idle_zones}
+    refused = [f for f in findings if (f.refused or checks.strict) and f.key not in idle]
     if refused:
         raise AddressRefusedError([_problem(f) for f in refused], _summary(refused, checks))
-    warnings = tuple(f.as_warning() for f in findings)
+    warnings = tuple(_warning(f, idle) for f in findings)
     return dataclasses.replace(plan, warnings=warnings, address_checks="checked")
+
+
+def _warning(finding: Finding, idle: set[AppKey]) -> PlanWarning:
+    if finding.refused and finding.key in idle:
+        message = (
+            f"{finding.message} (not refused: zone {finding.key.zone} is not written to in this "
+            "run — fix it before it is)"
+        )
+        return dataclasses.replace(finding, message=message).as_warning()
+    return finding.as_warning()
 
 
 def static_ips_of(config: Mapping[str, Any]) -> tuple[str, ...]:

@@ -92,6 +92,9 @@ class _Settings:
     break_glass: str | None = None
     checks: AddressChecks = DEFAULT_CHECKS
 
+    def overrides(self) -> guardrails.Overrides:
+        return workflow.overrides_of(force=self.force, break_glass=self.break_glass)
+
 
 def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
     """Run what the files and the live state give now, once the saved plan is found to say
@@ -99,7 +102,9 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
     desired = saved_plans.declared_part(saved, workflow.check_policies_unchanged(saved))
     token_env = one_token_env(desired.zones)  # the token the plan was made with
     with open_client(conn, desired.zones, token_env=token_env) as client:
-        the_plan = saved_plans.replan(saved, desired, client, checks=run.checks)
+        the_plan = saved_plans.replan(
+            saved, desired, client, checks=run.checks, overrides=run.overrides()
+        )
         output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         return _execute(verdict, client, run)
@@ -116,7 +121,9 @@ def _apply_paths(
     desired = loaded(paths, zones)
     with open_client(conn, desired.zones) as client:
         sources = workflow.sources_of(paths, desired)
-        the_plan = workflow.plan_for(desired, client, sources=sources, checks=run.checks)
+        the_plan = workflow.plan_for(
+            desired, client, sources=sources, checks=run.checks, overrides=run.overrides()
+        )
         stream = stdout()
         output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
         if not the_plan.has_changes:
@@ -145,21 +152,23 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
         report = workflow.run_verdict(verdict, executor)
     finally:
         journal.close()
-    for line in [*verdict.skipped_lines(), *(b.line() for b in verdict.broken_freezes)]:
+    said = [*verdict.skipped_lines(), *verdict.held_lines()]
+    for line in [*said, *(b.line() for b in verdict.broken_freezes)]:
         click.echo(line)
-    for line in output.apply_summary(report):
+    for line in output.apply_summary(report, observed=len(verdict.skipped), held=verdict.held):
         click.echo(line)
-    return exit_code(report)
+    return exit_code(report, held=verdict.refused)
 
 
-def exit_code(report: ApplyReport) -> int:
+def exit_code(report: ApplyReport, *, held: bool = False) -> int:
     """0 all done; 4 partly applied, or interrupted after a write (even when every action got
-    done: the run was stopped); 1 when Ctrl-C stopped it before anything was written; 3 when
-    nothing was written because an app changed since the plan (a stale plan)."""
+    done: the run was stopped); 1 when Ctrl-C stopped it before anything was written; 3 when a
+    guardrail held a zone (the other zones were applied: not a success in CI), or when nothing
+    was written because an app changed since the plan (a stale plan)."""
     if report.interrupted:
         return EXIT_PARTIAL if report.wrote else EXIT_ERROR
     if report.complete:
-        return EXIT_OK
+        return EXIT_REFUSED if held else EXIT_OK
     if report.wrote:
         return EXIT_PARTIAL
     return EXIT_REFUSED if report.count(Status.STALE) else EXIT_PARTIAL

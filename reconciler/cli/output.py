@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from reconciler import render
@@ -13,7 +13,7 @@ from reconciler.errors import PlanFileError
 from reconciler.files import read_capped_text
 from reconciler.logs import register_secret, scrub
 from reconciler.model import Problem
-from reconciler.plan import Plan
+from reconciler.plan import Action, Plan
 from reconciler.planning.planner import Drift
 from reconciler.render.plan_document import plan_from_document, plan_to_document
 
@@ -83,17 +83,29 @@ def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def apply_summary(report: ApplyReport) -> Iterable[str]:
-    """Every action's outcome, then one count line."""
+def apply_summary(
+    report: ApplyReport, *, observed: int = 0, held: Sequence[Action] = ()
+) -> Iterable[str]:
+    """Every action's outcome, then one count line; ``observed`` actions were skipped by
+    ``mode: observe`` and ``held`` ones by a guardrail's refusal of their zone."""
     # Details quote Cloudflare's messages and exception text: scrubbed like every error line.
     yield from (scrub(outcome_line(outcome)) for outcome in report.outcomes)
-    counts = ", ".join(f"{report.count(s)} {s.value}" for s in Status)
-    yield f"Apply {_verdict(report)}: {counts}."
+    yield from (f"held    {a.kind.symbol:3} {a.key.zone} {a.key}" for a in held)
+    skipped = report.count(Status.SKIPPED) + observed
+    counts = (
+        f"{report.count(Status.DONE)} done, {report.count(Status.FAILED)} failed, "
+        f"{skipped} skipped" + (f" ({observed} by mode: observe)" if observed else "")
+    )
+    if held:
+        counts += f", {len(held)} held by a guardrail"
+    yield f"Apply {_verdict(report, bool(held))}: {counts}."
 
 
-def _verdict(report: ApplyReport) -> str:
+def _verdict(report: ApplyReport, held: bool) -> str:
     if report.interrupted and report.complete:
         return "INTERRUPTED after every action was done — nothing left to do"
     if report.interrupted:
         return "INTERRUPTED — nothing new was started after Ctrl-C; run apply again"
-    return "complete" if report.complete else "INCOMPLETE — fix what failed and run apply again"
+    if not report.complete:
+        return "INCOMPLETE — fix what failed and run apply again"
+    return "HELD in part — the other zones are complete" if held else "complete"

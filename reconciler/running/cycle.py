@@ -39,7 +39,7 @@ class Outcome(enum.Enum):
     DRIFT = "drift"  # differences found and reported (not healed)
     HEALED = "healed"  # differences found and every one applied
     HELD = "held"  # self-heal on, but a guardrail holds the drift (mode: observe, prune: false)
-    REFUSED = "refused"  # a safety rule or guardrail refused the writes; nothing forced
+    REFUSED = "refused"  # a safety rule or guardrail held a zone's writes (the others ran)
     PARTIAL = "partial"  # some writes failed
     FAILED = "failed"  # the cycle could not plan: bad files, API errors; nothing written
     ERROR = "error"  # an exception nobody foresaw (a bug): reported, and the next cycle runs
@@ -120,10 +120,10 @@ class CycleResult:
             return Outcome.ERROR
         if self.error is not None or self.drift is None:
             return Outcome.FAILED
+        if self.report is not None and not self.report.complete:
+            return Outcome.PARTIAL  # worse than a held zone: exit 4 wins over 3, as in apply
         if self.refusal is not None:
             return Outcome.REFUSED
-        if self.report is not None and not self.report.complete:
-            return Outcome.PARTIAL
         if not self.found:
             return Outcome.IN_SYNC
         if not self.standing:

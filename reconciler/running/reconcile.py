@@ -27,7 +27,7 @@ from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.report import ActionOutcome, ApplyReport
 from reconciler.checks import static_ips
 from reconciler.desired.times import parse_duration
-from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError, SafetyError
+from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError
 from reconciler.live.accounts import Accounts
 from reconciler.logs import scrub
 from reconciler.plan import Plan
@@ -93,26 +93,28 @@ def _heal(
 ) -> tuple[ApplyReport | None, str | None]:
     """Apply the plan as ``apply`` would, never forced (no --force, no --break-glass).
 
-    Before any write: each token's part has its static edge IPs checked against its account's
-    address plane (a refusal fails the cycle), then the guardrails and the safety gate judge
-    the whole plan. What they allow is written, each token's part through its own client.
+    The guardrails and the safety gate judge the whole plan first: a refusal holds its own
+    zone, and is reported. Then each token's part has the static edge IPs it will write checked
+    against its account's address plane (a refusal fails the cycle; a held or observe zone's
+    findings only warn). What they allow is written, each part through its own client.
     """
     if not plan.has_changes:
         return None, None
-    parts = [part for part in accounts.split(plan) if part.plan.has_changes]
-    for part in parts:
-        static_ips.check_plan(part.plan, part.client.addresses)  # raises AddressRefusedError
-    try:
-        verdict = workflow.guard(plan, force=False)
-    except SafetyError as refusal:
-        return None, scrub(str(refusal))
+    verdict = workflow.verdict_on(plan, workflow.overrides_of(force=False))
+    for part in accounts.split(plan):
+        if part.plan.has_changes:  # raises AddressRefusedError
+            static_ips.check_plan(
+                part.plan, part.client.addresses, idle_zones=verdict.idle_zone_ids
+            )
+    refusal = "; ".join(f"{r.message} — {r.hint}" for r in verdict.refusals) or None
     outcomes: list[ActionOutcome] = []
     for part in accounts.split(verdict.plan):
         if part.plan.has_changes:
             executor = Executor(part.client, parallelism=settings.parallelism)
             one_token = dataclasses.replace(verdict, plan=part.plan)
             outcomes.extend(workflow.run_verdict(one_token, executor).outcomes)
-    return ApplyReport(tuple(outcomes)), None
+    report = ApplyReport(tuple(outcomes)) if outcomes else None
+    return report, scrub(refusal) if refusal else None
 
 
 @dataclass

@@ -3,8 +3,9 @@
 In: a :class:`Plan` whose zone snapshots carry each zone's policies as planned (safety, ignore,
 protect, prune, mode, freeze), the time, and the operator's overrides (``--force``,
 ``--break-glass``). Out: a :class:`Verdict`: the plan to run, the actions an observe-only zone
-skips, every refusal with the flag (if any) that lifts it, and notes. ``apply`` (from files or a
-saved plan) and the reconcile loop both call :func:`assess`; renderers call :func:`describe`.
+skips and a refused zone holds, every refusal with the flag (if any) that lifts it, and notes.
+``apply`` (from files or a saved plan) and the reconcile loop both call :func:`assess`;
+renderers call :func:`describe`.
 
 One function per rule, each returning a :class:`Refusal` or nothing, collected in ``RULES``
 (octoDNS's ``Plan``/``UnsafePlan``, Argo CD's ``Prune=false``, Crossplane's observe-only
@@ -24,7 +25,8 @@ too_destructive    more than max_destructive_percent of the zone's *managed*    
                    them unless ``safety.allow_delete_all``
 =================  ===========================================================  ================
 
-A zone in ``mode: observe`` is never refused: its actions are skipped, each one said.
+A zone in ``mode: observe`` is never refused: its actions are skipped, each one said. A refusal
+holds the actions of its own zone (``Verdict.held``); the other zones' actions run.
 
 The package, one room per concern (callers import from here):
 

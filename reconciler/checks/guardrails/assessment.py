@@ -38,22 +38,28 @@ def assess(
     by_zone: dict[str, list[Action]] = {}
     for action in plan.actions:
         by_zone.setdefault(action.zone_id, []).append(action)
+    held: list[Action] = []
     for zone in plan.zones:
         actions = by_zone.get(zone.zone_id, [])
         notes.extend(_zone_notes(zone, now))
         if zone.guardrails.mode == OBSERVE:
             skipped.extend(actions)
             continue
-        refusals.extend(r for rule in rules if (r := rule(zone, actions, context)) is not None)
+        refused = [r for rule in rules if (r := rule(zone, actions, context)) is not None]
+        refusals.extend(refused)
+        if refused:  # a refusal holds its own zone; the other zones go ahead
+            held.extend(actions)
+            continue
         broken.extend(_broken_freeze(zone, actions, context))
-    skipped_ids = {id(a) for a in skipped}
-    to_run = tuple(a for a in plan.actions if id(a) not in skipped_ids)
+    idle = {id(a) for a in (*skipped, *held)}
+    to_run = tuple(a for a in plan.actions if id(a) not in idle)
     return Verdict(
         dataclasses.replace(plan, actions=to_run),
         tuple(skipped),
         tuple(refusals),
         tuple(notes),
         tuple(broken),
+        tuple(held),
     )
 
 

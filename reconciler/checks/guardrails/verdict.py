@@ -75,20 +75,35 @@ class BrokenFreeze:
 class Verdict:
     """What ``apply`` may do with a plan."""
 
-    plan: Plan  # the actions to run (observe-only zones removed)
+    plan: Plan  # the actions to run (observe-only and held zones removed)
     skipped: tuple[Action, ...] = ()
     refusals: tuple[Refusal, ...] = ()
     notes: tuple[str, ...] = ()
     broken_freezes: tuple[BrokenFreeze, ...] = ()
+    held: tuple[Action, ...] = ()  # the actions of the zones a refusal holds
 
     @property
     def refused(self) -> bool:
         return bool(self.refusals)
 
+    @property
+    def idle_zone_ids(self) -> frozenset[str]:
+        """The zones nothing is written to: observe-only, and held by a refusal."""
+        return frozenset(a.zone_id for a in (*self.skipped, *self.held))
+
     def raise_if_refused(self) -> None:
         """``GuardrailError`` (exit 3) naming every refusal and what to do about each."""
         if self.refusals:
             raise GuardrailError("; ".join(f"{r.message} — {r.hint}" for r in self.refusals))
+
+    def raise_if_all_held(self) -> None:
+        """``GuardrailError`` when refusals leave nothing to run: nothing is written at all."""
+        if self.refusals and not self.plan.actions:
+            self.raise_if_refused()
+
+    def held_lines(self) -> list[str]:
+        """One line per refusal: the zone it holds, why, and what lifts it."""
+        return [f"held: {r.message} — {r.hint}" for r in self.refusals]
 
     def skipped_lines(self) -> list[str]:
         return [
