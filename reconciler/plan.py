@@ -134,12 +134,16 @@ class PlanWarning:
         }
 
 
+OFFLINE = "offline"  # Plan.address_checks of an offline review: nothing live was read
+
+
 @dataclass(frozen=True)
 class Plan:
     """The actions that make live match desired, sorted deterministically, with what they saw.
 
     ``warnings``: what the address check found; ``address_checks``: ``checked``, ``skipped``
-    (``--skip-address-checks``) or ``not needed`` (no app to write has static edge IPs).
+    (``--skip-address-checks``), ``not needed`` (no app to write has static edge IPs) or
+    ``offline`` (``diff``: no live state was read; the checks that need it did not run).
     """
 
     actions: tuple[Action, ...]

@@ -6,6 +6,7 @@ CLOUDFLARE_API_TOKEN unset and with sockets refusing to connect.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 from pathlib import Path
@@ -89,8 +90,9 @@ class TestTwoDirectories:
         (db,) = lines_about(result.stdout, "db.example.com tcp/5432")
         assert db.lstrip().startswith("~") and "(update in example.com)" in db
         assert 'tls: "off" -> "strict"' in result.stdout
-        (old,) = lines_about(result.stdout, "old.example.com tcp/8080")
+        (old, gate) = lines_about(result.stdout, "old.example.com tcp/8080")
         assert old.lstrip().startswith("-") and "(delete in example.com)" in old
+        assert gate.startswith("! apply will refuse this without --force")  # as plan says it
         (ssh,) = lines_about(result.stdout, "ssh.example.com tcp/22 (")
         assert ssh.lstrip().startswith("-/+") and "(recreate in example.com)" in ssh
         assert "dns.type CNAME -> ADDRESS" in result.stdout
@@ -224,3 +226,74 @@ class TestFromRef:
         assert result.exit_code == 1
         (line,) = result.stderr.splitlines()
         assert line.startswith("error: ") and "repository" in line
+
+
+class TestWhatPlanSees:
+    """A review shows every verdict that needs no live state, as ``plan`` does (issue 25)."""
+
+    def test_an_app_dropped_from_a_prune_false_zone_is_kept_and_is_a_change(  # type: ignore[no-untyped-def]
+        self, run_cli, tmp_path: Path
+    ) -> None:
+        old = write(tmp_path / "old", {**V1, "prune": False})
+        new = write(tmp_path / "new", {**V1, "prune": False, "apps": V1["apps"][:2]})
+        result = run_cli(["diff", "--detailed-exitcode", str(old), str(new)])
+        assert result.exit_code == 2, result.stdout + result.stderr
+        assert (
+            "! no longer declared: kept live (prune: false): old.example.com tcp/8080 in zone "
+            "example.com" in result.stdout
+        )
+        last = result.stdout.strip().splitlines()[-1]
+        assert (
+            last
+            == "No app changes, but 1 app no longer declared: kept live (prune: false) (2 unchanged)."
+        )
+        markdown = run_cli(["diff", "--format", "markdown", str(old), str(new)]).stdout
+        assert (
+            "- no longer declared: kept live (prune: false): `old.example.com tcp/8080`" in markdown
+        )
+        document = json.loads(run_cli(["diff", "--format", "json", str(old), str(new)]).stdout)
+        (kept,) = document["guardrails"]["unmanaged"]
+        assert kept["key"]["dns_name"] == "old.example.com"
+        assert kept["app_id"].startswith("offline-")  # never taken for Cloudflare's
+
+    def test_protect_freeze_and_observe_show_as_in_plan(  # type: ignore[no-untyped-def]
+        self, run_cli, tmp_path: Path
+    ) -> None:
+        policy = {"protect": ["old.*"], "freeze": {"until": "2999-01-01T00:00:00Z", "reason": "r"}}
+        old = write(tmp_path / "old", V1)
+        new = write(tmp_path / "new", {**V2, **policy})
+        result = run_cli(["diff", str(old), str(new)])
+        assert (
+            "apply will refuse this: zone example.com: the plan would delete old.example.com"
+            in (result.stdout)
+        )
+        assert "apply will refuse this without --break-glass: zone example.com is frozen" in (
+            result.stdout
+        )
+        document = json.loads(run_cli(["diff", "--format", "json", str(old), str(new)]).stdout)
+        rules = {r["rule"] for r in document["guardrails"]["refusals"]}
+        assert rules == {"protected", "freeze", "safety"}
+        assert document["address_checks"] == "offline"
+        observe = write(tmp_path / "observe", {**V2, "mode": "observe"})
+        assert (
+            "mode: observe — apply writes nothing"
+            in run_cli(["diff", str(old), str(observe)]).stdout
+        )
+
+    def test_it_says_which_checks_need_live_state(  # type: ignore[no-untyped-def]
+        self, run_cli, trees: tuple[str, str]
+    ) -> None:
+        text = run_cli(["diff", *trees]).stdout
+        assert text.startswith("! offline review: no live state was read")
+        markdown = run_cli(["diff", "--format", "markdown", *trees]).stdout
+        assert "> Offline review: no live state was read" in markdown
+
+    def test_a_review_document_is_no_plan_to_apply(  # type: ignore[no-untyped-def]
+        self, run_cli, tmp_path: Path
+    ) -> None:
+        old = write(tmp_path / "old", {**V1, "apps": V1["apps"][:1]})
+        new = write(tmp_path / "new", V1)  # two creates: a document that parses as a plan
+        review = tmp_path / "review.json"
+        review.write_text(run_cli(["diff", "--format", "json", str(old), str(new)]).stdout)
+        result = run_cli(["apply", "--sandbox", "--plan", str(review)])
+        assert result.exit_code == 1 and "offline review" in result.stderr

@@ -19,10 +19,17 @@ from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.cli import output
 from reconciler.cli.options import address_checks, api, guarded, stdout, use_color, zone_option
 from reconciler.cli.read import loaded
-from reconciler.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, ReconcilerError
+from reconciler.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_REFUSED,
+    PlanFileError,
+    ReconcilerError,
+)
 from reconciler.live.cloudflare import CloudflareClient
 from reconciler.live.connect import Connection, one_token_env, open_client
-from reconciler.plan import Plan
+from reconciler.plan import OFFLINE, Plan
 
 
 @click.command()
@@ -99,6 +106,11 @@ class _Settings:
 def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
     """Run what the files and the live state give now, once the saved plan is found to say
     exactly that (``applying.saved``): the document itself decides nothing."""
+    if saved.address_checks == OFFLINE:
+        raise PlanFileError(
+            "this document is an offline review (diff), made with no live state — apply a plan "
+            "made by `spectrum-reconciler plan PATH... --out FILE`"
+        )
     desired = saved_plans.declared_part(saved, workflow.check_policies_unchanged(saved))
     token_env = one_token_env(desired.zones)  # the token the plan was made with
     with open_client(conn, desired.zones, token_env=token_env) as client:

@@ -89,7 +89,7 @@ def diff(
       spectrum-reconciler diff old-config/ new-config/
       spectrum-reconciler diff --from-ref origin/main config/
     """
-    from reconciler.interop.review import review_paths, review_ref
+    from reconciler.interop.review import kept_by_prune, review_paths, review_ref
 
     if from_ref:
         the_plan = review_ref(from_ref, paths)
@@ -99,7 +99,8 @@ def diff(
         the_plan = review_paths(paths[0], paths[1])
     stream = stdout()
     output.show_plan(the_plan, fmt, stream, color=use_color(stream), redact=redact_origins)
-    return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK
+    changed = the_plan.has_changes or kept_by_prune(the_plan) > 0  # management changed too
+    return EXIT_CHANGES if detailed_exitcode and changed else EXIT_OK
 
 
 @click.command()

@@ -3,6 +3,13 @@
 The old tree stands in for live state, so the same planner and renderers say what the change
 does (including the recreates a ``dns.type`` or edge-IP mode change implies) with no network
 and no token. The old tree comes from a directory or from a git revision (``--from-ref``).
+
+A review sees what ``plan`` sees of everything that needs no live state: the zones' policies
+are kept, so the safety gate, ``protect``, ``freeze`` (judged now), ``mode: observe`` and
+``prune: false`` (an app no longer declared, kept live) show exactly as in ``plan``. What needs
+live state — the address check, live apps no file ever declared, staleness — is marked
+``address_checks: "offline"``, which every renderer says. The old apps' ids are made up and
+marked as such (``offline-...``); no action carries one.
 """
 
 from __future__ import annotations
@@ -11,11 +18,12 @@ import dataclasses
 import hashlib
 import subprocess
 from collections.abc import Sequence
+from datetime import datetime, timezone
 
 from reconciler.desired.loading import desired_state_from_texts, load_desired_state
 from reconciler.errors import ReconcilerError
 from reconciler.model import DesiredState, LiveApp, LiveZone
-from reconciler.plan import Plan
+from reconciler.plan import OFFLINE, Plan
 from reconciler.planning.gcpause import collector_paused
 from reconciler.planning.planner import build_plan
 
@@ -41,7 +49,14 @@ def review(old: DesiredState, new: DesiredState) -> Plan:
     with collector_paused():
         plan = build_plan(new, _as_live(old, new))
     actions = tuple(dataclasses.replace(action, app_id=None) for action in plan.actions)
-    return dataclasses.replace(plan, actions=actions, zones=())
+    made_at = datetime.now(timezone.utc).isoformat(timespec="seconds")  # freezes judged now
+    return dataclasses.replace(plan, actions=actions, made_at=made_at, address_checks=OFFLINE)
+
+
+def kept_by_prune(plan: Plan) -> int:
+    """Apps the change stops declaring that ``prune: false`` keeps live: a change of management
+    that ``diff --detailed-exitcode`` reports like any other change."""
+    return sum(len(zone.unmanaged) for zone in plan.zones)
 
 
 def _as_live(old: DesiredState, new: DesiredState) -> list[LiveZone]:
@@ -58,7 +73,9 @@ def _as_live(old: DesiredState, new: DesiredState) -> list[LiveZone]:
 
 
 def _pseudo_id(*parts: str) -> str:
-    return hashlib.md5("/".join(parts).encode(), usedforsecurity=False).hexdigest()
+    """A stand-in id that cannot be taken for Cloudflare's (32 hex digits)."""
+    digest = hashlib.md5("/".join(parts).encode(), usedforsecurity=False).hexdigest()
+    return f"offline-{digest[:16]}"
 
 
 def _state_at_ref(ref: str, paths: Sequence[str]) -> DesiredState:

@@ -12,7 +12,8 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.plan import Action, ActionKind, FieldChange, Plan, ZoneSnapshot
+from reconciler.plan import OFFLINE, Action, ActionKind, FieldChange, Plan, ZoneSnapshot
+from reconciler.wording import count
 
 _SUMMARY_ORDER = ("create", "update", "delete", "recreate")
 
@@ -134,12 +135,31 @@ def outage_warning(action: Action) -> str:
 
 def summary_line(plan: Plan) -> str:
     counts = plan.summary
-    if not plan.has_changes and not plan.zones:
+    offline = plan.address_checks == OFFLINE
+    kept = _no_longer_declared(plan) if offline else ""
+    if not plan.has_changes and offline:
         # No zone was read: an offline comparison (diff) of two configurations.
+        if kept:
+            return f"No app changes, but {kept} ({counts['unchanged']} unchanged)."
         return f"No changes. The two configurations match ({counts['unchanged']} unchanged)."
     if not plan.has_changes:
         return (
             f"No changes. Live state matches the desired state ({counts['unchanged']} unchanged)."
         )
     parts = [f"{counts[kind]} to {kind}" for kind in _SUMMARY_ORDER]
-    return f"Plan: {', '.join(parts)}, {counts['unchanged']} unchanged."
+    line = f"Plan: {', '.join(parts)}, {counts['unchanged']} unchanged."
+    return f"{line} And {kept}." if kept else line
+
+
+def kept_label(plan: Plan, live: str) -> str:
+    """How a plan names an app ``prune: false`` keeps: in a review it is one the change stopped
+    declaring; in a plan of live state (``live``, the renderer's own words), one no file
+    declares."""
+    return (
+        "no longer declared: kept live (prune: false)" if plan.address_checks == OFFLINE else live
+    )
+
+
+def _no_longer_declared(plan: Plan) -> str:
+    kept = sum(len(zone.unmanaged) for zone in plan.zones)
+    return f"{count(kept, 'app')} no longer declared: kept live (prune: false)" if kept else ""

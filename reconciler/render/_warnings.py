@@ -16,6 +16,13 @@ SKIPPED = (
 )
 
 
+OFFLINE = (
+    "offline review: no live state was read, so the checks that need it did not run — static "
+    "edge IPs against the account's prefixes, bindings and advertisement, live apps no file "
+    "ever declared, and changes made outside git; `plan` runs them"
+)
+
+
 def _where(warning: PlanWarning) -> str:
     return str(warning.source) if warning.source else warning.key.zone
 
@@ -25,6 +32,8 @@ def text_lines(warnings: Sequence[PlanWarning], address_checks: str) -> list[str
     lines = [f"! warning [{w.kind}] {_where(w)}: {w.message}" for w in warnings]
     if address_checks == "skipped":
         lines.append(f"! {SKIPPED}")
+    if address_checks == "offline":
+        lines.append(f"! {OFFLINE}")
     return [*lines, ""] if lines else []
 
 
@@ -37,4 +46,6 @@ def markdown_lines(warnings: Sequence[PlanWarning], address_checks: str, risk: s
         lines += [f"- {risk} `{w.kind}` `{_where(w)}`: {w.message}" for w in warnings]
     if address_checks == "skipped":
         lines += ["", f"> {risk} {SKIPPED[0].upper()}{SKIPPED[1:]}"]
+    if address_checks == "offline":
+        lines += ["", f"> {OFFLINE[0].upper()}{OFFLINE[1:]}"]
     return lines

@@ -17,6 +17,7 @@ from reconciler.planning.planner import Drift
 from reconciler.render import _warnings
 from reconciler.render._common import (
     is_risky,
+    kept_label,
     outage_warning,
     redact_action,
     redact_plan,
@@ -95,7 +96,7 @@ def render_markdown(plan: Plan, stream: TextIO, *, redact_origins: bool) -> None
         plan = redact_plan(plan)
     lines = [PLAN_MARKER, "### Spectrum plan", "", f"**{summary_line(plan)}**"]
     lines += _warnings.markdown_lines(plan.warnings, plan.address_checks, RISK)
-    lines += _guardrail_lines(guardrails.describe(plan))
+    lines += _guardrail_lines(guardrails.describe(plan), kept_label(plan, _KEPT))
     locked = guardrails.protected_keys(plan)
     if plan.actions:
         lines += ["", *_summary_rows(plan.actions, locked)]
@@ -104,13 +105,13 @@ def render_markdown(plan: Plan, stream: TextIO, *, redact_origins: bool) -> None
     stream.write("\n".join(lines) + "\n")
 
 
-def _guardrail_lines(described: guardrails.Description) -> list[str]:
+_KEPT = "unmanaged (`prune: false`, kept)"
+
+
+def _guardrail_lines(described: guardrails.Description, kept: str) -> list[str]:
     lines = [f"> {STOP} **{r.plan_line()}**" for r in described.refusals]
     lines += [f"> {note}" for note in described.notes]
-    lines += [
-        f"- unmanaged (`prune: false`, kept): `{key}` in {zone}"
-        for zone, key, _ in described.unmanaged
-    ]
+    lines += [f"- {kept}: `{key}` in {zone}" for zone, key, _ in described.unmanaged]
     lines += [f"- {LOCK} protected: `{key}` in {zone}" for zone, key in described.protected]
     return ["", *lines] if lines else []
 

@@ -10,6 +10,7 @@ from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.planner import Drift
 from reconciler.render import _warnings
 from reconciler.render._common import (
+    kept_label,
     outage_warning,
     redact_action,
     redact_plan,
@@ -63,14 +64,17 @@ def render_text(plan: Plan, stream: TextIO, *, color: bool, redact_origins: bool
     if lines:
         lines.append("")
     lines = _warnings.text_lines(plan.warnings, plan.address_checks) + lines
-    lines += _guardrail_lines(guardrails.describe(plan), color)
+    lines += _guardrail_lines(guardrails.describe(plan), color, kept_label(plan, _KEPT))
     lines.append(summary_line(plan))
     stream.write("\n".join(lines) + "\n")
 
 
-def _guardrail_lines(described: guardrails.Description, color: bool) -> list[str]:
+_KEPT = "unmanaged (prune: false)"
+
+
+def _guardrail_lines(described: guardrails.Description, color: bool, kept: str) -> list[str]:
     refusals = [_paint(f"! {r.plan_line()}", _WARN, color) for r in described.refusals]
-    others = [f"! {line}" for line in described.lines()[len(described.refusals) :]]
+    others = [f"! {line}" for line in described.lines(kept)[len(described.refusals) :]]
     lines = refusals + others
     return [*lines, ""] if lines else []
 

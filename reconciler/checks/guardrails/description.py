@@ -23,12 +23,10 @@ class Description:
     refusals: tuple[Refusal, ...]
     notes: tuple[str, ...]
 
-    def lines(self) -> list[str]:
-        """Plain sentences for a terminal or a PR comment."""
+    def lines(self, kept: str = "unmanaged (prune: false)") -> list[str]:
+        """Plain sentences for a terminal or a PR comment; ``kept`` names a kept app."""
         lines = [r.plan_line() for r in self.refusals] + list(self.notes)
-        lines += [
-            f"unmanaged (prune: false): {key} in zone {zone}" for zone, key, _ in self.unmanaged
-        ]
+        lines += [f"{kept}: {key} in zone {zone}" for zone, key, _ in self.unmanaged]
         lines += [f"protected: {key} in zone {zone}" for zone, key in self.protected]
         return lines
 
