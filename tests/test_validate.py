@@ -97,8 +97,9 @@ def test_every_problem_of_every_file_comes_at_once_in_location_order() -> None:
     assert located == sorted(located)
 
 
-def test_an_app_that_fails_the_schema_is_kept_out_of_the_rules() -> None:
-    # The second app breaks the schema (tls: on); the rules still judge the first one.
+def test_an_app_that_fails_the_schema_still_meets_the_rules_on_its_sound_fields() -> None:
+    # The second app breaks the schema (tls: on): its tls goes unjudged by the rules, but its
+    # identity is still seen (declared twice) — every problem at once.
     text = (
         "zone: example.com\napps:\n"
         "  - {dns: {type: CNAME, name: a.example.com}, protocol: udp/53,"
@@ -109,8 +110,54 @@ def test_an_app_that_fails_the_schema_is_kept_out_of_the_rules() -> None:
     _state, problems = validate_texts(text)
     assert [(p.location.line, p.message.split(" — ")[0]) for p in problems] == [
         (3, "tls is TCP only"),
+        (4, "a.example.com udp/53 is declared twice in zone example.com (also at f0.yaml:3:5)"),
         (4, 'apps[1].tls is "on", not one of "off", "flexible", "full", "strict"'),
     ]
+
+
+def test_schema_and_rule_problems_of_one_app_come_in_one_run() -> None:
+    """Issue 25 item 15: fixing the schema errors must not uncover a second round of errors."""
+    text = (
+        "zone: example.com\napps:\n"
+        "  - dns: {type: CNAME, name: a.example.net}\n"  # not in the zone (a rule)
+        "    protocol: udp/53-54\n"
+        "    origin_direct: ['tcp://192.0.2.1:53']\n"  # the wrong scheme (a rule)
+        "    origin_port: 1000-1009\n"
+        "    tls: full\n"  # TLS on UDP (a rule)
+        "    ip_firewall: 'yes'\n"  # not a boolean (the schema)
+        "    argo_smart_routing: 1\n"  # not a boolean (the schema)
+    )
+    _state, problems = validate_texts(text)
+    assert [(p.location.line, p.message.split(" — ")[0]) for p in problems] == [
+        (3, "a.example.net is not in zone example.com"),
+        (5, "origin_direct uses tcp:// but the app is udp/53-54"),
+        (7, "tls is TCP only"),
+        (8, 'apps[0].ip_firewall must be true or false, not string "yes"'),
+        (9, "apps[0].argo_smart_routing must be true or false, not integer 1"),
+    ]
+
+
+def test_a_rule_that_needs_a_refused_field_says_nothing_of_it() -> None:
+    # origin_port is out of range: "origin_dns without origin_port" would be false.
+    text = (
+        "zone: example.com\napps:\n"
+        "  - {dns: {type: CNAME, name: a.example.com}, protocol: tcp/443,"
+        " origin_dns: {name: o.example.com}, origin_port: 70000}\n"
+    )
+    _state, problems = validate_texts(text)
+    assert [p.message for p in problems] == [
+        "apps[0].origin_port is 70000 — it must be at most 65535"
+    ]
+
+
+def test_an_app_whose_name_or_protocol_is_refused_meets_no_rule() -> None:
+    text = (
+        "zone: example.com\napps:\n"
+        "  - {dns: {type: CNAME, name: 5}, protocol: udp/53,"
+        " origin_direct: ['udp://192.0.2.1:53'], tls: full}\n"
+    )
+    _state, problems = validate_texts(text)
+    assert not any("tls is TCP only" in p.message for p in problems)
 
 
 # --- generated documents ------------------------------------------------------------------

@@ -206,7 +206,8 @@ class ApplyProgress:
         if self.on_terminal:
             self._write(f"\r{line}" + ("\n" if last else ""))
             return
-        step = max(1, tally.total // _STEPS_OFF_TERMINAL)
+        short = tally.total < 2 * _STEPS_OFF_TERMINAL
+        step = tally.total if short else tally.total // _STEPS_OFF_TERMINAL
         if last or tally.recorded % step == 0:
             self._write(line + "\n")
 

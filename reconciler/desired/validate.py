@@ -5,8 +5,11 @@ is valid, else ``(None, problems)`` with every problem found, each located at th
 an unknown field, the key) it is about. Pure: no I/O beyond reading the packaged schema once.
 
 A ``oneOf`` error is opened into the branch its ``type`` discriminator picks (``edge_ips``), and
-``schema_problems`` words each error. The semantic rules (``rules/``) see only the parts of a
-document that passed the schema.
+``schema_problems`` words each error. The semantic rules (``rules/``) see what the schema allows:
+an app with a schema error still goes to them, its faulty fields marked broken (a rule that
+reads one is skipped for that app), as long as its ``dns.name`` and ``protocol`` are sound — so
+a wrong type and a UDP app with ``tls`` are reported in one run, not one after the other. A
+zone whose name, id or ``apps`` list is wrong gives the rules nothing.
 """
 
 from __future__ import annotations
@@ -122,12 +125,22 @@ def _valid_parts(
     zone = None if _zone_unusable(errors, bad) else _zone_entry(doc, bad)
     if zone is None or any(p[:1] == ("apps",) and len(p) < 2 for p in bad):
         return zone, []
-    apps = doc.data.get("apps", [])
-    return zone, [
-        rules.AppEntry(doc, index, zone.label, app)
-        for index, app in enumerate(apps)
-        if not any(p[:2] == ("apps", index) for p in bad)
-    ]
+    entries = []
+    for index, app in enumerate(doc.data.get("apps", [])):
+        broken = [p[2:] for p in bad if p[:2] == ("apps", index)]
+        if _named(app, broken):
+            fields = frozenset(str(p[0]) for p in broken if p)
+            entries.append(rules.AppEntry(doc, index, zone.label, app, fields))
+    return zone, entries
+
+
+def _named(app: Any, broken: Sequence[PathKey]) -> bool:
+    """Whether the rules can tell which app this is: ``dns.name`` and ``protocol`` are sound."""
+    if not isinstance(app, Mapping) or not isinstance(app.get("dns"), Mapping):
+        return False
+    faulty = any(p[:1] == ("protocol",) or p in (("dns",), ("dns", "name")) for p in broken)
+    typed = isinstance(app["dns"].get("name"), str) and isinstance(app.get("protocol"), str)
+    return typed and not faulty
 
 
 def _zone_unusable(errors: Sequence[ValidationError], bad: Sequence[PathKey]) -> bool:

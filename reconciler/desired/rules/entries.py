@@ -64,14 +64,24 @@ class ZoneEntry:
         return self.doc.locate(path or (("zone",) if self.name else ("zone_id",)))
 
 
+class BrokenField(Exception):
+    """A rule read a field the schema refused: its verdict on this app is unknown (skipped)."""
+
+
 @dataclass(frozen=True)
 class AppEntry:
-    """One app that passed the schema, with its zone's label (name when known, else id)."""
+    """One app for the rules, with its zone's label (name when known, else id).
+
+    ``broken``: the top-level fields the schema refused; ``get`` of one raises ``BrokenField``,
+    so a rule that needs it says nothing about this app instead of judging a wrong value.
+    ``dns.name`` and ``protocol`` are always sound (``validate`` keeps other apps out).
+    """
 
     doc: Locatable
     index: int
     zone: str
     config: Mapping[str, Any]
+    broken: frozenset[str] = frozenset()
 
     def at(self, *path: str | int) -> Location:
         return self.doc.locate(("apps", self.index, *path))
@@ -80,6 +90,8 @@ class AppEntry:
         return Problem(self.at(*path), message)
 
     def get(self, field: str, default: Any = None) -> Any:
+        if field in self.broken:
+            raise BrokenField(field)
         return self.config.get(field, default)
 
     @property
@@ -102,6 +114,9 @@ class AppEntry:
 
     @property
     def static_ips(self) -> list[str]:
+        """The static edge IPs; none when ``edge_ips`` is broken (rules across apps read this)."""
+        if "edge_ips" in self.broken:
+            return []
         edge_ips = self.get("edge_ips") or {}
         return list(edge_ips.get("ips", [])) if edge_ips.get("type") == "static" else []
 
