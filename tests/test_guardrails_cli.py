@@ -251,6 +251,17 @@ class TestSafetyGate:
         )
 
 
+def test_force_says_it_overrode_the_gate(  # type: ignore[no-untyped-def]
+    run_cli, four: Emulator, tmp_path: Path
+) -> None:
+    config = write_zone(tmp_path / "v2", FOUR[:2])  # 2 of 4 deleted: over the 30%
+    result = run_cli(["apply", "--sandbox", "--auto-approve", "--force", config])
+    assert result.exit_code == 0, result.stderr
+    assert "! overridden by --force: zone example.com: 2 of 4 managed apps" in result.stdout
+    plain = run_cli(["plan", "--sandbox", config]).stdout
+    assert "overridden" not in plain
+
+
 def test_a_plan_with_every_guardrail_is_a_valid_plan_document(  # type: ignore[no-untyped-def]
     run_cli, four: Emulator, tmp_path: Path
 ) -> None:
