@@ -59,6 +59,17 @@ def _recreate(f: Figures) -> str:
     return text
 
 
+def _resealed(f: Figures) -> str:
+    return (
+        f"{f['plan_file_resealed_edits']} edits (every field but the checksum): "
+        f"{f['plan_file_resealed_refused']} refused as not what the files and live state give "
+        f"(exit 3), {f['plan_file_resealed_invalid']} refused as no valid plan or its files "
+        f"gone (exit 1), nothing written; {f['plan_file_resealed_harmless']} in fields that "
+        "decide nothing applied exactly as a fresh apply of the files; anything else: "
+        f"{f['plan_file_resealed_other']}"
+    )
+
+
 # (label, the figures it needs, how the value reads)
 ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
     (
@@ -236,6 +247,17 @@ ROWS: tuple[tuple[str, tuple[str, ...], Callable[[Figures], str]], ...] = (
             f"{f['plan_file_truncations']} truncations, {f['plan_file_versions']} wrong "
             "versions: all refused"
         ),
+    ),
+    (
+        "saved plans edited one field at a time and re-sealed (checksum recomputed), then applied",
+        (
+            "plan_file_resealed_edits",
+            "plan_file_resealed_refused",
+            "plan_file_resealed_invalid",
+            "plan_file_resealed_harmless",
+            "plan_file_resealed_other",
+        ),
+        _resealed,
     ),
 )
 # Figures that rows read only to explain others, or that restate a row (not listed again).

@@ -42,6 +42,13 @@ MEASURED_ZEROS = {
     },
     "hostile": {"hostile_inputs": 6, "hostile_command_runs": 24, "hostile_tracebacks": 1},
     "token": {"token_commands_run": 2, "token_places_scanned": 7, "token_found": 3},
+    "re-sealed plans": {
+        "plan_file_resealed_edits": 9,
+        "plan_file_resealed_refused": 4,
+        "plan_file_resealed_invalid": 2,
+        "plan_file_resealed_harmless": 2,
+        "plan_file_resealed_other": 1,
+    },
 }
 
 
