@@ -1,14 +1,22 @@
-"""Logging set-up, and the scrubber that keeps the API token out of every line we print.
+"""Logging set-up, the lines printed on stderr, and the scrubber that keeps the API token out.
 
 The token is only ever sent in the Authorization header and never logged on purpose; the
 scrubber is the second line of defence, applied to log records and to error messages alike.
+
+In: the verbosity and line format a command was given (``--log-format json``). Out: log records
+and every other stderr line (``error: ...``, progress, retries) as plain text, or each as one
+JSON object per line (``line``, ``say``) — a log pipeline never meets a line it cannot parse.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import sys
+from datetime import datetime, timezone
+from typing import Any, TextIO
 
 _MIN_SECRET_LENGTH = 8
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
@@ -63,11 +71,57 @@ class ScrubbingFilter(logging.Filter):
         return True
 
 
-def configure_logging(*, verbose: bool, debug: bool) -> None:
-    """Log to stderr: warnings by default, INFO with -v, DEBUG (our modules) with --debug."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record (``--log-format json``); a traceback is a field, not lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        extra = {}
+        if record.exc_info:
+            extra["traceback"] = scrub(self.formatException(record.exc_info))
+        return _json_record(
+            record.levelname, record.name, record.getMessage(), record.created, extra
+        )
+
+
+def _json_record(
+    level: str, logger: str, message: str, created: float, extra: dict[str, Any] | None = None
+) -> str:
+    when = datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds")
+    record = {"event": "log", "time": when, "level": level.lower(), "logger": logger}
+    record |= {"message": scrub(message), **(extra or {})}
+    return json.dumps(record, sort_keys=True)
+
+
+_FORMAT = {"json": False}  # the process's line format, set once by configure_logging
+
+
+def json_lines() -> bool:
+    """Whether this run prints JSON lines (``--log-format json``)."""
+    return _FORMAT["json"]
+
+
+def line(text: str, *, level: str = "info", logger: str = "reconciler") -> str:
+    """``text`` as a line for stderr: as it is, or as one JSON record; scrubbed either way."""
+    if not _FORMAT["json"]:
+        return scrub(text)
+    return _json_record(level, logger, text, datetime.now(timezone.utc).timestamp())
+
+
+def say(text: str, *, level: str = "info", stream: TextIO | None = None) -> None:
+    """Print ``line(text)`` on ``stream`` (stderr by default) and flush it."""
+    target = stream or sys.stderr
+    target.write(line(text, level=level) + "\n")
+    target.flush()
+
+
+def configure_logging(*, verbose: bool, debug: bool, json_lines: bool = False) -> None:
+    """Log to stderr: warnings by default, INFO with -v, DEBUG (our modules) with --debug;
+    each record as text, or with ``json_lines`` as one JSON object (so are ``line``'s)."""
+    _FORMAT["json"] = json_lines
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler()
-    handler.setFormatter(ScrubbingFormatter("%(levelname)s %(name)s: %(message)s"))
+    text = ScrubbingFormatter("%(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(JsonFormatter() if json_lines else text)
     handler.addFilter(ScrubbingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

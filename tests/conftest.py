@@ -16,6 +16,7 @@ from reconciler.emulator import Emulator, EmulatorConfig, serve
 from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
 from reconciler.live.connect import SANDBOX_BASE_URL
 from reconciler.live.ratelimit import RateLimit
+from reconciler.logs import configure_logging
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -98,13 +99,17 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
     """Run the CLI in a fresh directory (the sandbox state lands there), capturing both streams."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    for colour in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"):
+        monkeypatch.delenv(colour, raising=False)
 
     def run(
         args: Sequence[str], env: dict[str, str] | None = None, stdin: str | None = None
     ) -> CliResult:
         runner = CliRunner()
-        result = runner.invoke(cli, list(args), env=env, input=stdin, catch_exceptions=False)
+        try:
+            result = runner.invoke(cli, list(args), env=env, input=stdin, catch_exceptions=False)
+        finally:  # the line format is the process's: a --log-format json run must not leak
+            configure_logging(verbose=False, debug=False)
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run

@@ -116,6 +116,21 @@ def test_a_notice_never_carries_the_token(monkeypatch: pytest.MonkeyPatch) -> No
     assert secret not in out.getvalue()
 
 
+def test_with_json_lines_a_notice_is_a_json_warning() -> None:
+    import json
+
+    from reconciler.logs import configure_logging
+
+    out = io.StringIO()
+    configure_logging(verbose=False, debug=False, json_lines=True)
+    try:
+        RetryNotices(out)("retrying (1/4) GET /zones: connection refused")
+    finally:
+        configure_logging(verbose=False, debug=False)
+    record = json.loads(out.getvalue())
+    assert record["level"] == "warning" and record["message"].startswith("retrying (1/4)")
+
+
 # --- failures no retry can fix end at once ------------------------------------------------
 
 

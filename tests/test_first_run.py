@@ -254,6 +254,41 @@ def test_only_a_non_empty_no_color_turns_colour_off(
     assert options.use_color(Terminal()) is color
 
 
+COLOUR_VARIABLES = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")
+
+
+@pytest.mark.parametrize(
+    ("env", "terminal", "color"),
+    [
+        ({}, False, False),  # a pipe: no colour unless asked
+        ({"FORCE_COLOR": "1"}, False, True),
+        ({"FORCE_COLOR": "true"}, False, True),  # any non-empty value forces (force-color.org)
+        ({"CLICOLOR_FORCE": "1"}, False, True),
+        ({"FORCE_COLOR": ""}, False, False),  # empty is unset
+        ({"FORCE_COLOR": "0"}, False, False),  # 0 forces nothing: the terminal decides
+        ({"CLICOLOR_FORCE": "0"}, True, True),
+        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, True, False),  # NO_COLOR wins over both
+        ({"NO_COLOR": "1", "CLICOLOR_FORCE": "1"}, False, False),
+        ({"NO_COLOR": "", "FORCE_COLOR": "1"}, False, True),  # an empty NO_COLOR says nothing
+    ],
+)
+def test_colour_precedence_no_color_then_forcing_then_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], terminal: bool, color: bool
+) -> None:
+    for name in COLOUR_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    stream = Terminal() if terminal else io.StringIO()
+    assert options.use_color(stream) is color
+
+
+def test_force_color_colours_a_piped_plan(run_cli: Run, tmp_path: Path) -> None:
+    config = write_zone(tmp_path / "apps", [app("a", 1001)])
+    assert "\x1b[" not in run_cli(["plan", "--sandbox", config]).stdout
+    assert "\x1b[" in run_cli(["plan", "--sandbox", config], env={"FORCE_COLOR": "1"}).stdout
+
+
 # --- item 13: plurals -------------------------------------------------------------------------
 
 

@@ -61,3 +61,23 @@ def test_the_client_reports_each_zone_read_of_the_total() -> None:
     with client:
         client.fetch_live([ZoneSpec(name=n, zone_id=None) for n in names])
     assert seen == [(n, 5) for n in range(1, 6)]
+
+
+def test_with_json_lines_even_a_terminal_gets_a_json_record_per_tenth() -> None:
+    """--log-format json: a line rewritten in place could not be parsed; records are printed."""
+    import json
+
+    from reconciler.logs import configure_logging
+
+    stream, clock = io.StringIO(), Clock()
+    progress = ReadProgress(stream, on_terminal=True, clock=clock)
+    clock.now = 5.0
+    configure_logging(verbose=False, debug=False, json_lines=True)
+    try:
+        for done in range(1, 11):
+            progress(done, 10)
+    finally:
+        configure_logging(verbose=False, debug=False)
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [r["message"] for r in records][-1] == "reading: 10/10 zones (100%)"
+    assert len(records) == 10

@@ -435,7 +435,8 @@ def test_sigterm_mid_loop_ends_the_loop_after_the_running_cycle(tmp_path):
             process.kill()
         requests = emulator.stats()["total"]
     assert process.returncode == 0, err
-    assert "reconcile: stopped after cycle 2" in err.splitlines()
+    said = [json.loads(line)["message"] for line in err.splitlines()]  # --log-format json
+    assert "reconcile: stopped after cycle 2" in said
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["cycle"] for r in records] == [1, 2]
     assert all(r["outcome"] == "drift" for r in records)  # the cycle running at the signal finished

@@ -17,6 +17,7 @@ import click
 
 from reconciler import DISTRIBUTION
 from reconciler.errors import EXIT_ERROR
+from reconciler.logs import configure_logging, line
 
 # Command name -> the module that defines it and its function name. A command's module (and
 # what it needs: the HTTP client, deepdiff, prometheus_client, the emulator...) is imported
@@ -70,6 +71,9 @@ def cli() -> None:
 
 def main() -> None:
     """Console entry point."""
+    # A usage error is found while the flags are parsed, before the command's guard sets the
+    # line format, so the format asked for is read from the raw arguments for that case.
+    configure_logging(verbose=False, debug=False, json_lines=asks_json_lines(sys.argv[1:]))
     try:
         cli.main(prog_name="spectrum-reconciler", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -77,13 +81,23 @@ def main() -> None:
     except click.UsageError as error:
         # One line, like every other error: what is wrong, and where the help is.
         where = error.ctx.command_path if error.ctx else "spectrum-reconciler"
-        click.echo(f"error: {error.format_message()} (see {where} --help)", err=True)
-        sys.exit(EXIT_ERROR)
+        _error(f"error: {error.format_message()} (see {where} --help)")
     except click.ClickException as error:
-        error.show()
-        sys.exit(EXIT_ERROR)
+        _error(f"error: {error.format_message()}")
     except click.exceptions.Abort:
         from reconciler.cli.options import say_interrupted
 
         say_interrupted()
         sys.exit(EXIT_ERROR)
+
+
+def _error(text: str) -> None:
+    click.echo(line(text, level="error", logger="reconciler.cli"), err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def asks_json_lines(args: list[str]) -> bool:
+    """Whether the arguments (before any ``--``) ask for ``--log-format json``."""
+    words = args[: args.index("--")] if "--" in args else args
+    pairs = zip(words, [*words[1:], ""], strict=False)
+    return any(w == "--log-format=json" or (w, n) == ("--log-format", "json") for w, n in pairs)

@@ -13,6 +13,7 @@ from reconciler.applying.executor import DEFAULT_PARALLELISM
 from reconciler.cli.options import api, guarded, stdout
 from reconciler.live.accounts import Accounts
 from reconciler.live.connect import Connection
+from reconciler.logs import say
 from reconciler.running import reconcile as loop
 from reconciler.running.metrics import Health, Metrics
 from reconciler.running.notify import Notifier
@@ -66,7 +67,8 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="One line per cycle on stdout; json for log pipelines.",
+    help="One line per cycle on stdout; json: that line and every stderr line (logs, errors) "
+    "as one JSON object each, for log pipelines.",
 )
 @api
 @guarded
@@ -139,7 +141,7 @@ def _serving(metrics: Metrics, port: int | None, health: Health) -> Iterator[Non
         yield
         return
     server = metrics.serve(port, health)
-    click.echo(f"metrics: serving /metrics and /healthz on port {server.port}", err=True)
+    say(f"metrics: serving /metrics and /healthz on port {server.port}")
     try:
         yield
     finally:

@@ -16,7 +16,7 @@ from reconciler.desired.zonenames import zone_name_problem
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ConfigError, ReconcilerError, exit_code_for
 from reconciler.live.connect import Connection
 from reconciler.live.ratelimit import RateLimit
-from reconciler.logs import configure_logging, scrub
+from reconciler.logs import configure_logging, json_lines, line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,7 +28,8 @@ def guarded(command: F) -> F:
     """-v/--verbose and --debug, logging set from them, and the guard around the command.
 
     The guard is the one place an error becomes an exit code: every error is one line on
-    stderr (a traceback only with --debug).
+    stderr (a traceback only with --debug). A command that offers ``--log-format`` gets every
+    stderr line, log records and errors alike, in that format.
     """
     return _guard(command, debug_help="Log every request; tracebacks on error.")
 
@@ -50,7 +51,8 @@ def guarded_server(command: F) -> F:
 def _guard(command: F, *, debug_help: str, verbose_help: str = "Say what is being done.") -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, verbose: bool, debug: bool, **kwargs: Any) -> Any:
-        configure_logging(verbose=verbose, debug=debug)
+        json_lines = kwargs.get("log_format") == "json"
+        configure_logging(verbose=verbose, debug=debug, json_lines=json_lines)
         sys.exit(_run(command, debug, args, kwargs))
 
     with_debug = click.option("--debug", is_flag=True, help=debug_help)(wrapper)
@@ -64,12 +66,12 @@ def _run(command: Callable[..., Any], debug: bool, args: Any, kwargs: Any) -> in
         return int(command(*args, **kwargs) or EXIT_OK)
     except ConfigError as error:
         for problem in error.problems:
-            click.echo(scrub(str(problem)), err=True)
-        click.echo(f"error: {error} — fix them and run again", err=True)
+            _error(str(problem))
+        _error(f"error: {error} — fix them and run again")
         return exit_code_for(error)
     except ReconcilerError as error:
         _traceback(debug)
-        click.echo(f"error: {scrub(str(error))}", err=True)
+        _error(f"error: {error}")
         return exit_code_for(error)
     except (KeyboardInterrupt, click.exceptions.Abort):
         say_interrupted()
@@ -78,15 +80,22 @@ def _run(command: Callable[..., Any], debug: bool, args: Any, kwargs: Any) -> in
         raise
     except Exception as error:  # the last line of defence: never a bare traceback
         _traceback(debug)
-        message = scrub(f"{type(error).__name__}: {error}")
-        click.echo(f"internal error: {message} (re-run with --debug for details)", err=True)
+        message = f"{type(error).__name__}: {error}"
+        _error(f"internal error: {message} (re-run with --debug for details)")
         return EXIT_ERROR
 
 
 def say_interrupted() -> None:
-    """One line for Ctrl-C; on a terminal it starts after the ``^C`` the terminal echoed."""
-    start = "\n" if sys.stderr.isatty() else ""
-    click.echo(f"{start}interrupted (Ctrl-C); nothing more was sent", err=True)
+    """One line for Ctrl-C (text or JSON, ``logs.line``); on a terminal, in text, it starts
+    after the ``^C`` the terminal echoed."""
+    start = "\n" if sys.stderr.isatty() and not json_lines() else ""
+    text = "interrupted (Ctrl-C); nothing more was sent"
+    click.echo(start + line(text, level="error", logger="reconciler.cli"), err=True)
+
+
+def _error(text: str) -> None:
+    """One error line on stderr, scrubbed, as text or JSON (``logs.line``)."""
+    click.echo(line(text, level="error", logger="reconciler.cli"), err=True)
 
 
 def _traceback(debug: bool) -> None:
@@ -195,12 +204,24 @@ def address_checks(command: F) -> F:
 
 
 def use_color(stream: TextIO) -> bool:
-    """ANSI colour only on a terminal, and never with NO_COLOR set to a non-empty value.
+    """ANSI colour on a terminal, or anywhere when asked; never when told not to.
 
-    An empty NO_COLOR does not count (https://no-color.org: "when present and not an empty
-    string"), so ``NO_COLOR= cmd`` keeps colour.
+    In order, the first that is set decides: a non-empty ``NO_COLOR`` turns colour off
+    (https://no-color.org: "when present and not an empty string", so ``NO_COLOR= cmd`` keeps
+    colour); a non-empty ``FORCE_COLOR`` (https://force-color.org) or ``CLICOLOR_FORCE``
+    (https://bixense.com/clicolors) turns it on even through a pipe; else colour only on a
+    terminal. ``NO_COLOR`` wins over both, as in CPython's own ``_colorize`` and bixense's
+    table: refusing colour is the safer mistake. A forcing value of ``0`` forces nothing (the
+    terminal decides), as ``CLICOLOR_FORCE=0`` means there and ``FORCE_COLOR=0`` in Node.
     """
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    if os.environ.get("NO_COLOR"):
+        return False
+    if any(os.environ.get(name, "0") not in ("", "0") for name in _FORCING):
+        return True
+    return stream.isatty()
+
+
+_FORCING = ("FORCE_COLOR", "CLICOLOR_FORCE")
 
 
 def stdout() -> TextIO:

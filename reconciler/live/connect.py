@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from reconciler.errors import AuthError, ReconcilerError
 from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
 from reconciler.live.readprogress import ReadProgress
 from reconciler.live.retrynotice import RateLimitWaits, RetryNotices
-from reconciler.logs import register_secret
+from reconciler.logs import register_secret, say
 from reconciler.model import ZoneSpec
 
 if TYPE_CHECKING:
@@ -167,11 +166,7 @@ def open_sandbox(connection: Connection, zones: Iterable[ZoneSpec]) -> Emulator:
 
 
 def _say_waiting(state: Path) -> None:
-    print(
-        f"waiting for another run using the sandbox ({state}) to finish ...",
-        file=sys.stderr,
-        flush=True,
-    )
+    say(f"waiting for another run using the sandbox ({state}) to finish ...")
 
 
 def ensure_sandbox_zones(emulator: Emulator, zones: Iterable[ZoneSpec]) -> None:

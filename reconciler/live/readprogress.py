@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from reconciler.logs import json_lines, line
+
 STEPS_OFF_TERMINAL = 10
 DEFAULT_QUIET = 1.0
 
@@ -47,13 +49,13 @@ class ReadProgress:
                 return
             stream = self._stream or sys.stderr
             terminal = stream.isatty() if self._on_terminal is None else self._on_terminal
-            line = f"reading: {done}/{total} zones"
-            if terminal:
-                stream.write(f"\r{line}" + ("\n" if done == total else ""))
+            said = f"reading: {done}/{total} zones"
+            if terminal and not json_lines():  # a JSON line is never rewritten in place
+                stream.write(f"\r{said}" + ("\n" if done == total else ""))
             else:
                 step = done * STEPS_OFF_TERMINAL // total
                 if step <= self._shown_step:
                     return
                 self._shown_step = step
-                stream.write(f"{line} ({step * 100 // STEPS_OFF_TERMINAL}%)\n")
+                stream.write(line(f"{said} ({step * 100 // STEPS_OFF_TERMINAL}%)") + "\n")
             stream.flush()

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from reconciler.logs import scrub
+from reconciler.logs import json_lines, line
 
 DEFAULT_INTERVAL = 2.0
 
@@ -37,14 +37,14 @@ class RetryNotices:
         self._last: float | None = None
         self._lock = threading.Lock()
 
-    def __call__(self, line: str) -> None:
+    def __call__(self, text: str) -> None:
         with self._lock:
             now = self._clock()
             if self._last is not None and now - self._last < self._interval:
                 return
             self._last = now
         stream = self._stream or sys.stderr
-        stream.write(scrub(line) + "\n")
+        stream.write(line(text, level="warning") + "\n")
         stream.flush()
 
 
@@ -59,6 +59,7 @@ class RateLimitWaits:
 
     def __call__(self, seconds: float) -> None:
         stream = self._stream or sys.stderr
-        clear = "\r\x1b[K" if stream.isatty() else ""
-        stream.write(f"{clear}waiting for the rate limit, about {math.ceil(seconds)} s\n")
+        clear = "\r\x1b[K" if stream.isatty() and not json_lines() else ""
+        waiting = f"waiting for the rate limit, about {math.ceil(seconds)} s"
+        stream.write(clear + line(waiting) + "\n")
         stream.flush()

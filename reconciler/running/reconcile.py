@@ -15,7 +15,6 @@ import dataclasses
 import json
 import logging
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from reconciler.checks import static_ips
 from reconciler.desired.times import parse_duration
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError
 from reconciler.live.accounts import Accounts
-from reconciler.logs import scrub
+from reconciler.logs import say, scrub
 from reconciler.plan import Plan
 from reconciler.running.cycle import CycleResult, exit_code, log_record, summary_line
 from reconciler.running.metrics import Health, Metrics
@@ -138,7 +137,7 @@ class Reporter:
         if self.notifier is not None:
             self.notifier.notify(result)
         if result.error is not None:
-            print(f"error: {result.error}", file=sys.stderr, flush=True)
+            say(f"error: {result.error}", level="error")
         if self.log_format == "json":
             print(json.dumps(log_record(result), sort_keys=True), file=self.stream, flush=True)
         else:
@@ -167,7 +166,7 @@ def run(
         if every is None:
             return exit_code(result)
         if stop.is_set() or stop.wait(every):
-            print(f"reconcile: stopped after cycle {number}", file=sys.stderr, flush=True)
+            say(f"reconcile: stopped after cycle {number}")
             return EXIT_OK
 
 
