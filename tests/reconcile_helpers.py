@@ -77,6 +77,7 @@ class Webhook:
     def __init__(self, server: ThreadingHTTPServer) -> None:
         self.server = server
         self.received: list[dict[str, Any]] = []
+        self.raw: list[tuple[bytes, dict[str, str]]] = []  # exact bodies, with their headers
 
     @property
     def url(self) -> str:
@@ -91,7 +92,9 @@ def webhook() -> Iterator[Webhook]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            holder[0].received.append(json.loads(self.rfile.read(length)))
+            body = self.rfile.read(length)
+            holder[0].raw.append((body, dict(self.headers.items())))
+            holder[0].received.append(json.loads(body))
             self.send_response(200)
             self.send_header("Content-Length", "2")
             self.end_headers()

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from reconciler.applying.report import ActionOutcome, ApplyReport, Status
 from reconciler.errors import ReconcilerError
+from reconciler.logs import scrub
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind, FieldChange
 from reconciler.planning.planner import Drift
 from reconciler.running.cycle import CycleResult
 from reconciler.running.notify import (
+    SECRET_ENV,
     Announced,
     Notifier,
     check_webhook_url,
     events,
     load_state,
     save_state,
+    webhook_secret,
 )
 
 SSH = AppKey.of("example.com", "ssh.example.com", "tcp/22")
@@ -154,3 +163,69 @@ def test_a_refused_post_is_sent_again_next_cycle_not_lost(tmp_path: Path) -> Non
     notifier.notify(result(drift, number=3))
     assert len(sent) == 2 and all("drift_appeared" in body for body in sent)
     assert load_state(state).drift
+
+
+# --- signed webhooks ---------------------------------------------------------------------------
+
+SECRET = "webhook-signing-secret-0123"
+
+
+def signed_post(secret: bytes | None) -> httpx.Request:
+    """The one request a Notifier sends for a drift, as the receiver gets it."""
+    got: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        request.read()
+        got.append(request)
+        return httpx.Response(200)
+
+    notifier = Notifier("https://hooks.example.com/x", secret=secret,
+                        transport=httpx.MockTransport(receiver))  # fmt: skip
+    notifier.notify(result(action(ActionKind.UPDATE, SSH)))
+    (request,) = got
+    return request
+
+
+def test_a_post_is_signed_over_the_exact_bytes_sent() -> None:
+    request = signed_post(SECRET.encode())
+    expected = hmac.new(SECRET.encode(), request.content, hashlib.sha256).hexdigest()
+    assert request.headers["X-Spectrum-Reconciler-Signature"] == f"sha256={expected}"
+    assert request.headers["X-Signature"] == f"sha256={expected}"  # Flux generic-hmac's name
+    assert request.headers["Content-Type"] == "application/json"
+    assert json.loads(request.content)["event"] == "drift_appeared"
+
+
+def test_without_a_secret_nothing_is_signed() -> None:
+    request = signed_post(None)
+    assert "X-Spectrum-Reconciler-Signature" not in request.headers
+    assert "X-Signature" not in request.headers
+
+
+def test_the_secret_comes_from_its_variable_and_is_scrubbed_from_output() -> None:
+    assert webhook_secret({}) is None
+    assert webhook_secret({SECRET_ENV: SECRET}) == SECRET.encode()
+    assert scrub(f"posting with {SECRET}") == "posting with ***"
+    with pytest.raises(ReconcilerError, match="set but empty"):
+        webhook_secret({SECRET_ENV: ""})
+
+
+def readme_receiver_check() -> Callable[[bytes, str], bool]:
+    """The receiver check the README documents, run as written."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- webhook-receiver-check -->", 1)[1].split("```python\n", 1)[1]
+    code = textwrap.dedent(block.split("```", 1)[0])
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    return namespace["signed_by_the_reconciler"]  # type: ignore[no-any-return]
+
+
+def test_the_readme_receiver_check_accepts_our_signature_and_no_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    check = readme_receiver_check()
+    request = signed_post(SECRET.encode())
+    signature = request.headers["X-Spectrum-Reconciler-Signature"]
+    assert check(request.content, signature)
+    assert not check(request.content.replace(b"drift", b"Drift"), signature)  # body altered
+    assert not check(request.content, signed_post(b"another-secret").headers["X-Signature"])

@@ -570,3 +570,29 @@ def test_a_malformed_listing_fails_the_cycle_cleanly_and_the_loop_goes_on(
     seen = run_loop(connection, config, cycles=2)
     assert seen[0].outcome is Outcome.FAILED and "unexpected shape" in (seen[0].error or "")
     assert seen[1].outcome is Outcome.IN_SYNC
+
+
+def test_the_loop_signs_its_webhooks_with_the_secret_from_the_environment(
+    run_cli, api, server, config, hook
+):
+    import hmac
+
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    secret = "webhook-signing-secret-0123"
+    args = ["reconcile", "--once", str(config), *api, "--notify-webhook", hook.url]
+    result = run_cli(args, env={"SPECTRUM_RECONCILER_WEBHOOK_SECRET": secret})
+    assert result.exit_code == 2, result.stderr
+    ((body, headers),) = hook.raw
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Spectrum-Reconciler-Signature"] == f"sha256={expected}"
+    assert secret not in result.stdout + result.stderr
+
+
+def test_an_empty_webhook_secret_is_refused_at_start(run_cli, api, config, hook):
+    args = ["reconcile", "--once", str(config), *api, "--notify-webhook", hook.url]
+    result = run_cli(args, env={"SPECTRUM_RECONCILER_WEBHOOK_SECRET": ""})
+    assert result.exit_code == 1 and hook.raw == []
+    assert result.stderr.splitlines() == [
+        "error: SPECTRUM_RECONCILER_WEBHOOK_SECRET is set but empty — give it a secret, or unset it"
+    ]

@@ -16,7 +16,7 @@ from reconciler.live.connect import Connection
 from reconciler.logs import say
 from reconciler.running import reconcile as loop
 from reconciler.running.metrics import Health, Metrics
-from reconciler.running.notify import Notifier
+from reconciler.running.notify import Notifier, webhook_secret
 
 # A cycle can wait out a whole 5-minute rate-limit window; the probe allows for two of them.
 HEALTH_GRACE_SECONDS = 600.0
@@ -54,7 +54,8 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     "--notify-webhook",
     envvar="SPECTRUM_RECONCILER_NOTIFY_WEBHOOK",
     help="POST drift and failure events here (Slack-compatible JSON); or set the variable "
-    "SPECTRUM_RECONCILER_NOTIFY_WEBHOOK.",
+    "SPECTRUM_RECONCILER_NOTIFY_WEBHOOK. Signed (HMAC-SHA256) when "
+    "SPECTRUM_RECONCILER_WEBHOOK_SECRET is set.",
 )
 @click.option(
     "--notify-state",
@@ -128,7 +129,8 @@ def _notifier(
         return
     if state is None and metrics_file:
         state = os.path.join(os.path.dirname(metrics_file), ".spectrum-reconciler-notified.json")
-    notifier = Notifier(url, state_path=state, show_origins=show_origins)
+    secret = webhook_secret()
+    notifier = Notifier(url, state_path=state, show_origins=show_origins, secret=secret)
     try:
         yield notifier
     finally:

@@ -7,13 +7,20 @@ that fails (or is refused, or partly applied) and the first good cycle after. Th
 failure is announced once, not every cycle: what was announced is kept in a small JSON state
 file, so a restart does not announce it again. Origins are shown as ``origin-<hash>`` unless
 asked otherwise; the webhook URL (a secret for Slack) is never logged.
+
+With ``SPECTRUM_RECONCILER_WEBHOOK_SECRET`` set, each POST is signed as Flux's generic-hmac
+provider signs: ``sha256=<hex HMAC-SHA256 of the body>``, computed over the exact bytes sent,
+in ``X-Spectrum-Reconciler-Signature`` and, for receivers written for Flux, ``X-Signature``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,12 +31,15 @@ from reconciler.applying.report import Status
 from reconciler.errors import ReconcilerError
 from reconciler.files import write_atomically
 from reconciler.live.urls import https_or_loopback, unreadable
+from reconciler.logs import register_secret
 from reconciler.render._common import redact_action, spell
 from reconciler.running.cycle import CycleResult, DriftEntry, Outcome
 
 log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
+SECRET_ENV = "SPECTRUM_RECONCILER_WEBHOOK_SECRET"
+SIGNATURE_HEADERS = ("X-Spectrum-Reconciler-Signature", "X-Signature")  # ours, Flux's name
 _SYMBOL = {"changed": "~", "unmanaged": "-", "missing": "+"}
 
 
@@ -123,9 +133,11 @@ class Notifier:
         *,
         state_path: str | None = None,
         show_origins: bool = False,
+        secret: bytes | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._url = check_webhook_url(url)
+        self._secret = secret
         self._state_path = state_path
         self._show_origins = show_origins
         self._http = httpx.Client(transport=transport, timeout=10.0)
@@ -142,16 +154,42 @@ class Notifier:
 
     def _post_all(self, found: Iterable[Event]) -> bool:
         for event in found:
+            body = json.dumps(event.payload(), sort_keys=True).encode("utf-8")
             try:
-                self._http.post(self._url, json=event.payload()).raise_for_status()
+                sent = self._http.post(self._url, content=body, headers=self._headers(body))
+                sent.raise_for_status()
             except httpx.HTTPError as error:  # the URL is a secret: say what failed, not where
                 log.warning("notify: the webhook refused %s (%s)", event.kind, type(error).__name__)
                 return False
             log.info("notify: sent %s", event.kind)
         return True
 
+    def _headers(self, body: bytes) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if self._secret is not None:
+            signature = sign(body, self._secret)
+            headers |= dict.fromkeys(SIGNATURE_HEADERS, signature)
+        return headers
+
     def close(self) -> None:
         self._http.close()
+
+
+def sign(body: bytes, secret: bytes) -> str:
+    """``sha256=`` and the hex HMAC-SHA256 of ``body`` under ``secret`` (Flux's format)."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def webhook_secret(environ: Mapping[str, str] = os.environ) -> bytes | None:
+    """The signing secret from ``SPECTRUM_RECONCILER_WEBHOOK_SECRET``, if set; kept out of every
+    printed line from now on. Set but empty is refused: it would sign with a key anyone knows."""
+    value = environ.get(SECRET_ENV)
+    if value is None:
+        return None
+    if not value:
+        raise ReconcilerError(f"{SECRET_ENV} is set but empty — give it a secret, or unset it")
+    register_secret(value)
+    return value.encode("utf-8")
 
 
 def check_webhook_url(url: str) -> str:
