@@ -44,7 +44,10 @@ def test_every_metric_comes_from_the_cycle_result() -> None:
     assert got[(prefix + "drift_apps", (("kind", "changed"), ("zone", "example.com")))] == 1
     assert got[(prefix + "drift_apps", (("kind", "missing"), ("zone", "example.com")))] == 0
     assert got[(prefix + "last_success_timestamp_seconds", ())] == 1000.5
-    assert got[(prefix + "cycle_duration_seconds", ())] == 0.5
+    assert got[(prefix + "last_cycle_duration_seconds", ())] == 0.5
+    assert got[(prefix + "cycle_duration_seconds_bucket", (("le", "0.5"),))] == 1
+    assert got[(prefix + "cycle_duration_seconds_count", ())] == 1
+    assert got[(prefix + "cycle_duration_seconds_sum", ())] == 0.5
     assert got[(prefix + "cycles_total", (("outcome", "drift"),))] == 1
     assert got[(prefix + "rate_limit_remaining", (("token_env", "CLOUDFLARE_API_TOKEN"),))] == 1190
 
@@ -140,6 +143,7 @@ def test_the_server_serves_metrics_and_a_health_probe_that_goes_stale() -> None:
         base = f"http://127.0.0.1:{server.port}"
         scraped = httpx.get(base + "/metrics")
         assert scraped.status_code == 200 and "spectrum_reconciler_drift_apps" in scraped.text
+        assert "process_resident_memory_bytes" in scraped.text  # the pod's memory, beside ours
         assert httpx.get(base + "/healthz").status_code == 200
         now[0] = 11.0  # no cycle for longer than allowed: the probe fails, Kubernetes restarts
         assert httpx.get(base + "/healthz").status_code == 503
@@ -157,3 +161,94 @@ def test_a_port_in_use_is_one_clear_error() -> None:
             metrics.serve(first.port, Health(60.0), host="127.0.0.1")
     finally:
         first.close()
+
+
+# --- the duration histogram, build info, the process collectors -----------------------------
+
+DURATION = "spectrum_reconciler_cycle_duration_seconds"
+
+
+def buckets(metrics: Metrics) -> dict[str, float]:
+    got = values(metrics)
+    return {labels[0][1]: v for (name, labels), v in got.items() if name == DURATION + "_bucket"}
+
+
+def test_cycle_durations_fill_cumulative_buckets() -> None:
+    metrics = Metrics()
+    for duration in (0.2, 0.7, 45.0, 900.0):
+        metrics.record(CycleResult(1, 1000.0, duration, error="x"))
+    got = buckets(metrics)
+    assert got["0.5"] == 1 and got["1.0"] == 2 and got["30.0"] == 2 and got["60.0"] == 3
+    assert got["600.0"] == 3 and got["+Inf"] == 4
+    assert values(metrics)[(DURATION + "_sum", ())] == 0.2 + 0.7 + 45.0 + 900.0
+
+
+def test_a_textfile_run_continues_the_histogram_of_the_file_it_replaces(tmp_path: Path) -> None:
+    path = tmp_path / "spectrum.prom"
+    first = Metrics()
+    first.record(CycleResult(1, 1000.0, 0.7, error="x"))
+    first.write(str(path))
+    second = Metrics()
+    second.continue_from(str(path))
+    second.record(CycleResult(2, 2000.0, 3.0, error="x"))
+    got = buckets(second)
+    assert got["0.5"] == 0 and got["1.0"] == 1 and got["5.0"] == 2 and got["+Inf"] == 2
+    assert values(second)[(DURATION + "_count", ())] == 2
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        f"# TYPE {DURATION} gauge\n{DURATION} 0.5\n",  # 0.1.0 wrote a gauge of that name
+        f'# TYPE {DURATION} histogram\n{DURATION}_bucket{{le="7.0"}} 1\n'
+        f'{DURATION}_bucket{{le="+Inf"}} 1\n{DURATION}_count 1\n{DURATION}_sum 7\n',  # other bounds
+    ],
+)
+def test_a_histogram_that_does_not_fit_is_started_afresh(tmp_path: Path, earlier: str) -> None:
+    path = tmp_path / "spectrum.prom"
+    path.write_text(earlier)
+    metrics = Metrics()
+    metrics.continue_from(str(path))
+    assert set(buckets(metrics).values()) == {0}
+
+
+def test_build_info_names_the_version_and_the_python() -> None:
+    import platform
+
+    import reconciler
+
+    labels = (("python", platform.python_version()), ("version", reconciler.__version__))
+    assert values(Metrics())[("spectrum_reconciler_build_info", labels)] == 1
+
+
+def test_metrics_served_carry_the_process_collectors_and_the_textfile_does_not(
+    tmp_path: Path,
+) -> None:
+    metrics = Metrics()
+    served = {
+        f.name for f in text_string_to_metric_families(generate_latest(metrics.served()).decode())
+    }
+    assert {"process_resident_memory_bytes", "process_cpu_seconds", "python_info"} <= served
+    assert "python_gc_collections" in served and "spectrum_reconciler_build_info" in served
+    path = tmp_path / "spectrum.prom"
+    metrics.write(str(path))
+    assert "process_" not in path.read_text() and "python_" not in path.read_text()
+
+
+def test_a_histogram_edited_out_of_order_is_started_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "spectrum.prom"
+    first = Metrics()
+    first.record(CycleResult(1, 1000.0, 0.7, error="x"))
+    first.write(str(path))
+    text = re.sub(r'(_bucket\{le="0.5"\}) \S+', r"\1 5.0", path.read_text())  # more than +Inf
+    path.write_text(text)
+    second = Metrics()
+    second.continue_from(str(path))
+    assert set(buckets(second).values()) == {0}
+
+
+def test_the_loops_interval_is_exported_and_a_single_run_has_none() -> None:
+    assert (
+        values(Metrics(interval=300.0))[("spectrum_reconciler_cycle_interval_seconds", ())] == 300
+    )
+    assert ("spectrum_reconciler_cycle_interval_seconds", ()) not in values(Metrics())

@@ -422,7 +422,8 @@ def test_sigterm_mid_loop_ends_the_loop_after_the_running_cycle(tmp_path):
     env = {**os.environ, "CLOUDFLARE_API_TOKEN": "token-for-tests-0001"}
     with serve(front) as server:  # type: ignore[arg-type]
         argv = [sys.executable, "-m", "reconciler", "reconcile", "--every", "50ms", str(config),
-                "--base-url", server.base_url, "--log-format", "json"]  # fmt: skip
+                "--base-url", server.base_url, "--log-format", "json",
+                "--metrics-file", str(tmp_path / "spectrum.prom")]  # fmt: skip
         process = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )
@@ -437,6 +438,8 @@ def test_sigterm_mid_loop_ends_the_loop_after_the_running_cycle(tmp_path):
     assert process.returncode == 0, err
     said = [json.loads(line)["message"] for line in err.splitlines()]  # --log-format json
     assert "reconcile: stopped after cycle 2" in said
+    interval = samples(tmp_path / "spectrum.prom", "spectrum_reconciler_cycle_interval_seconds")
+    assert interval == {(): 0.05}  # --every, for the "no success for two intervals" alert
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["cycle"] for r in records] == [1, 2]
     assert all(r["outcome"] == "drift" for r in records)  # the cycle running at the signal finished

@@ -102,7 +102,7 @@ def reconcile(
     if once and every is not None:
         raise click.UsageError("give --once or --every DURATION, not both")
     settings = loop.Settings(tuple(paths), self_heal=self_heal, parallelism=parallelism)
-    metrics = Metrics()
+    metrics = Metrics(interval=every)
     if metrics_file:
         metrics.continue_from(metrics_file)
         metrics.write(metrics_file)  # a path that cannot be written fails now, not every cycle

@@ -3,16 +3,22 @@
 In: cycle results (``reconciler.running.cycle``) and the API client's request observations. Out: a
 ``prometheus_client`` registry, written atomically to a file for node-exporter's textfile
 collector (``--metrics-file``, the CronJob case) or served on ``/metrics`` (``--metrics-port``,
-the loop case, with ``/healthz`` for a liveness probe). Every name starts ``spectrum_reconciler_``.
+the loop case, with ``/healthz`` for a liveness probe). Every name of ours starts
+``spectrum_reconciler_``; the cycle duration is a histogram (``histogram``, beside this module).
+``/metrics`` adds prometheus-client's process, platform and GC collectors (``process_*``,
+``python_*``); the textfile does not, as node-exporter, which serves it, exports its own
+``process_*`` series and would refuse a second copy of them.
 
-A textfile run continues the counters and the last success time of the file it replaces, so a
-CronJob's counters only ever grow and a failed run does not erase when the last good one was.
+A textfile run continues the counters, the histogram and the last success time of the file it
+replaces, so a CronJob's counters only ever grow and a failed run does not erase when the last
+good one was.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import platform
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -20,6 +26,9 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -29,15 +38,21 @@ from prometheus_client import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
+import reconciler
 from reconciler.errors import ReconcilerError
 from reconciler.files import write_atomically
 from reconciler.running.cycle import CycleResult
+from reconciler.running.histogram import ContinuedHistogram
 
 log = logging.getLogger(__name__)
+_BUILD = ("version", "python")
 
 PREFIX = "spectrum_reconciler_"
 _LAST_SUCCESS = PREFIX + "last_success_timestamp_seconds"
 StartResponse = Callable[..., Any]
+# A cycle takes from well under a second (a few zones) to past a 5-minute rate-limit window
+# (a big shard, or a paced retry); the bounds are chosen to tell those apart, in seconds.
+DURATION_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 
 # A ``_created`` series per counter tells a textfile reader nothing but when this process
 # started; this process is the only user of prometheus_client, so the switch is ours to set.
@@ -47,7 +62,8 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
 class Metrics:
     """The metrics of one process, in a registry of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, interval: float | None = None) -> None:
+        """``interval``: the loop's ``--every``, exported so an alert can say "two intervals"."""
         self.registry = CollectorRegistry()
 
         def gauge(name: str, doc: str, labels: Iterable[str] = ()) -> Gauge:
@@ -64,7 +80,17 @@ class Metrics:
             "last_success_timestamp_seconds", "When a cycle last saw every zone and did its job."
         )
         self.last_cycle = gauge("last_cycle_timestamp_seconds", "When the last cycle ended.")
-        self.cycle_duration = gauge("cycle_duration_seconds", "How long the last cycle took.")
+        self.last_duration = gauge("last_cycle_duration_seconds", "How long the last cycle took.")
+        self.cycle_duration = ContinuedHistogram(
+            PREFIX + "cycle_duration_seconds", "How long cycles take.", DURATION_BUCKETS
+        )
+        self.registry.register(self.cycle_duration)
+        build = gauge("build_info", "Always 1: the version running, and its Python.", _BUILD)
+        build.labels(reconciler.__version__, platform.python_version()).set(1)
+        if interval is not None:
+            gauge("cycle_interval_seconds", "The loop's --every: the time between cycles.").set(
+                interval
+            )
         self.drift = gauge(
             "drift_apps", "Apps differing from git at the end of the last cycle.", ("zone", "kind")
         )
@@ -103,7 +129,8 @@ class Metrics:
         """Derive every per-cycle metric from the cycle's result."""
         ended = result.started_at + result.duration
         self.last_cycle.set(ended)
-        self.cycle_duration.set(result.duration)
+        self.last_duration.set(result.duration)
+        self.cycle_duration.observe(result.duration)
         self.cycles.labels(outcome=result.outcome.value).inc()
         if result.succeeded:
             self.last_success.set(ended)
@@ -137,6 +164,10 @@ class Metrics:
 
     def _restore(self, text: str) -> None:
         for family in text_string_to_metric_families(text):
+            if family.name == self.cycle_duration.name:
+                if family.type == "histogram":  # 0.1.0's gauge: nothing to carry
+                    self.cycle_duration.continue_from(family.samples)
+                continue
             for sample in family.samples:
                 if not (math.isfinite(sample.value) and sample.value >= 0):
                     # an edited file: NaN or Inf would stay so for ever; start that one afresh
@@ -161,6 +192,13 @@ class Metrics:
     def serve(self, port: int, health: Health, host: str = "0.0.0.0") -> MetricsServer:
         """Serve ``/metrics`` and ``/healthz`` on a background thread until ``close()``."""
         return MetricsServer(self, health, host, port)
+
+    def served(self) -> CollectorRegistry:
+        """What ``/metrics`` shows: ours, and the process's memory, CPU, files and GC."""
+        registry = CollectorRegistry()
+        for collector in (self.registry, PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            registry.register(collector)  # a registry is a collector too
+        return registry
 
 
 class Health:
@@ -188,7 +226,7 @@ class MetricsServer:
     """``/healthz`` (200 while the loop beats, else 503) and Prometheus' app for the rest."""
 
     def __init__(self, metrics: Metrics, health: Health, host: str, port: int) -> None:
-        self._metrics_app = make_wsgi_app(metrics.registry)
+        self._metrics_app = make_wsgi_app(metrics.served())
         self._health = health
         try:
             self._server: WSGIServer = make_server(
