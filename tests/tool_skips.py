@@ -2,10 +2,11 @@
 
 Two tools outside Python are used by a few tests: ``node`` (the GitHub recipes' github-script
 steps get ``node --check``, tests/test_ci_run.py) and ``terraform`` (``terraform validate`` of
-the ``removed`` blocks import-terraform writes, tests/test_tfimport.py). ``need(tool)`` finds
-one on PATH; without it:
+the ``removed`` blocks import-terraform writes, tests/test_tfimport.py), and ``promtool``
+(``promtool check rules``, tests/test_monitoring.py). ``need(tool)`` finds one on PATH;
+without it:
 
-- ``terraform`` is declared optional: its tests skip, with a reason starting ``OPTIONAL``;
+- ``terraform`` and ``promtool`` are declared optional: its tests skip, with a reason starting ``OPTIONAL``;
 - ``node`` skips on a developer's machine, and fails the test when ``CI`` is set (.ci/run
   installs it).
 
@@ -24,7 +25,11 @@ import pytest
 OPTIONAL = "OPTIONAL"
 # Tools a machine may lack without the run failing: the CI images we target carry no
 # terraform, and what import-terraform writes is also checked without it (test_tfimport.py).
-OPTIONAL_TOOLS = {"terraform": "terraform validate of the removed blocks import-terraform writes"}
+OPTIONAL_TOOLS = {
+    "terraform": "terraform validate of the removed blocks import-terraform writes",
+    # Prometheus' own checker; the rules are also checked without it (test_monitoring.py).
+    "promtool": "promtool check rules of deploy/prometheus/rules.yml",
+}
 INSTALLED_BY_CI = {"node": "apt-get install nodejs; .ci/run does it"}
 
 
