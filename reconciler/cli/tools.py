@@ -18,8 +18,8 @@ from reconciler.cli.options import (
     stdout,
     use_color,
     zone_name,
-    zone_names,
 )
+from reconciler.desired.zonenames import zone_name_problem
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, ReconcilerError
 from reconciler.files import write_atomically
 from reconciler.live.connect import Connection, open_client
@@ -103,6 +103,24 @@ def diff(
     return EXIT_CHANGES if detailed_exitcode and changed else EXIT_OK
 
 
+def zone_seeds(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Each emulator ``--zone NAME[,plan=...]``: a zone name the files would accept, and options
+    the emulator knows; else a usage error naming the value."""
+    from reconciler.emulator import parse_zone_spec
+
+    for value in values:
+        try:
+            seed = parse_zone_spec(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+        problem = zone_name_problem(seed.name)
+        if problem:
+            raise click.BadParameter(problem)
+    return values
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
@@ -116,8 +134,8 @@ def diff(
     "--zone",
     "zones",
     multiple=True,
-    callback=zone_names,
-    help="Create an active zone (repeatable).",
+    callback=zone_seeds,
+    help="Create an active zone: NAME[,plan=free|pro|business|enterprise] (repeatable).",
 )
 @click.option(
     "--byoip-prefix",
@@ -138,6 +156,20 @@ def diff(
     type=click.FloatRange(min=0),
     show_default=True,
     help="Seconds a service binding made through the API stays provisioning.",
+)
+@click.option(
+    "--dns-record",
+    "dns_records",
+    multiple=True,
+    help="A manually created DNS record: NAME,type=A|AAAA|CNAME,content=VALUE"
+    "[,proxied=yes|no] (repeatable).",
+)
+@click.option(
+    "--ipv4-hostname-quota",
+    default=10,
+    type=click.IntRange(min=0),
+    show_default=True,
+    help="Unique Spectrum hostnames on Cloudflare IPv4 per account (12005 past it).",
 )
 @click.option("--state", type=click.Path(dir_okay=False), help="Persist state in this file.")
 @click.option("--token", help="Accept only this token (default: any non-empty token).")
@@ -171,6 +203,8 @@ def emulator(
     prefixes: Sequence[str],
     leased: Sequence[str],
     binding_provisioning_s: float,
+    dns_records: Sequence[str],
+    ipv4_hostname_quota: int,
     state: str | None,
     token: str | None,
     latency_ms: float,
@@ -186,11 +220,13 @@ def emulator(
         StateFileError,
         StateLocked,
         check_address_flags,
+        check_record_flags,
         run_from_cli,
     )
 
     try:
         check_address_flags(prefixes, leased)
+        check_record_flags(dns_records)
     except ValueError as error:
         raise ReconcilerError(str(error)) from None
     try:
@@ -207,11 +243,15 @@ def emulator(
             fault_rate=fault_rate,
             seed=seed,
             rate_limit=(rate_limit.requests, rate_limit.seconds),
+            dns_records=tuple(dns_records),
+            ipv4_hostname_quota=ipv4_hostname_quota,
         )
     except StateLocked as error:  # another emulator or --sandbox run has the file
         raise ReconcilerError(str(error)) from None
     except StateFileError as error:
         raise ReconcilerError(_state_file_problem(error)) from None
+    except ValueError as error:  # a --dns-record whose name no --zone holds
+        raise ReconcilerError(str(error)) from None
     except OSError as error:
         reason = error.strerror or str(error)
         raise ReconcilerError(

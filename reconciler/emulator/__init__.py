@@ -12,11 +12,13 @@ from __future__ import annotations
 from reconciler.emulator.addressing.flags import check_address_flags
 from reconciler.emulator.app import Emulator
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig, parse_rate_limit
+from reconciler.emulator.dns_records import check_record_flags
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse
 from reconciler.emulator.persistence import StateLocked
 from reconciler.emulator.server import EmulatorServer, run_from_cli, serve
 from reconciler.emulator.snapshot import read_state
 from reconciler.emulator.store import StateFileError
+from reconciler.emulator.zones import parse_zone_spec
 
 __all__ = [
     "DOCUMENTATION_PREFIXES",
@@ -28,7 +30,9 @@ __all__ = [
     "StateFileError",
     "StateLocked",
     "check_address_flags",
+    "check_record_flags",
     "parse_rate_limit",
+    "parse_zone_spec",
     "read_state",
     "run_from_cli",
     "serve",

@@ -21,7 +21,11 @@ import httpx
 
 from reconciler.emulator.auth import check_credentials, credential_fingerprint, credential_key
 from reconciler.emulator.backend import Backend
-from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
+from reconciler.emulator.config import (
+    CLOUDFLARE_IPV4_HOSTNAME_QUOTA,
+    DOCUMENTATION_PREFIXES,
+    EmulatorConfig,
+)
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
 from reconciler.emulator.faults import (
     FaultInjector,
@@ -64,6 +68,9 @@ class Emulator:
             keep_unknown_fields=config.keep_unknown_fields,
             binding_provisioning_s=config.binding_provisioning_s,
             wall_clock=wall_clock,
+            spectrum_records=config.spectrum_records,
+            ipv4_hostname_quota=config.ipv4_hostname_quota,
+            dns_conflict_code=config.dns_conflict_code,
         )
         self._limiter = RateLimiter(*config.rate_limit, clock=clock)
         self._faults = FaultInjector(config.fault_rate, config.seed)
@@ -99,8 +106,13 @@ class Emulator:
         on_wait: Callable[[], None] | None = None,
     ) -> Emulator:
         """The ``--sandbox`` set-up: state in ``path``, the documentation prefixes onboarded
-        (approved, advertised, bound to Spectrum). ``on_wait``: see ``__init__``."""
-        config = EmulatorConfig(state_file=path, byoip_prefixes=DOCUMENTATION_PREFIXES)
+        (approved, advertised, bound to Spectrum), Cloudflare's IPv4 hostname quota.
+        ``on_wait``: see ``__init__``."""
+        config = EmulatorConfig(
+            state_file=path,
+            byoip_prefixes=DOCUMENTATION_PREFIXES,
+            ipv4_hostname_quota=CLOUDFLARE_IPV4_HOSTNAME_QUOTA,
+        )
         emulator = cls(config, on_wait=on_wait)
         for name in zones:
             emulator.ensure_zone(name)

@@ -28,4 +28,7 @@ class Backend:
     put_keeps_omitted: bool = False  # a PUT merges into the stored app (test-only guess)
     keep_unknown_fields: bool = False  # store fields the emulator does not know (test-only)
     binding_provisioning_s: float = 0.0
+    spectrum_records: bool = True  # list Spectrum's own DNS records (their shape is chosen)
+    ipv4_hostname_quota: int | None = None  # Cloudflare-IPv4 hostnames per account (12005)
+    dns_conflict_code: int = 81053  # Spectrum's code for a hostname with a manual record
     wall_clock: Callable[[], float] = field(default=time.time)  # binding provisioning

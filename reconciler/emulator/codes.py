@@ -1,5 +1,8 @@
 """Every error code the emulator sends, with its HTTP status and where the pairing comes from.
 
+Every module-level ``Code`` here is one the emulator can send: the refusal corpus
+(tests/test_preflight_corpus.py) enumerates them, so a code added later must be listed there.
+
 Codes marked *chosen here* are not documented by Cloudflare (the documented ones are at
 https://developers.cloudflare.com/spectrum/reference/error-codes/); they sit in the 119xx
 band, which no Cloudflare source uses, so nobody mistakes them for real ones.
@@ -41,8 +44,19 @@ VNET_MANY_ORIGINS = Code(11042, 400)
 VNET_PORT_RANGE = Code(11043, 400)
 VNET_NO_ROUTE = Code(11044, 400)
 VNET_NOT_UUID = Code(11045, 400)
-PROTOCOL_UNAVAILABLE = Code(13002, 400)
+PROTOCOL_UNAVAILABLE = Code(13002, 400)  # also: a protocol the zone's plan does not include
 HOSTNAME_OTHER_ZONE = Code(16001, 400)
+PAYGO_UNKNOWN_FIELD = Code(10012, 400)  # below Enterprise: a field beyond protocol/dns/origin
+PAYGO_ONE_PER_PROTOCOL = Code(11034, 400)
+ORIGIN_OTHER_ZONE = Code(11050, 400)  # origin_dns outside the permitted zones
+IPV4_EXHAUSTED = Code(12005, 400)  # the account's Cloudflare IPv4 hostnames are used up
+
+# The DNS records API (developers.cloudflare.com/dns/, codes from issue threads:
+# HermanMartinus/bearblog#105 quotes 81053 with the text below). Spectrum's refusal of a
+# hostname with a manual proxied record carries the same text; its code is undocumented, so
+# 81053 is the default and ``EmulatorConfig.dns_conflict_code`` changes it.
+RECORD_EXISTS = Code(81053, 400)
+RECORD_NOT_FOUND = Code(81044, 404)
 
 # Chosen here: Cloudflare documents no code for these.
 INVALID_REQUEST = Code(11900, 400)  # malformed JSON, missing/ill-typed field, bad query value
@@ -55,3 +69,4 @@ UDP_ON_MAGIC_TRANSIT = Code(11906, 400)  # the one real UDP limit: a Magic Trans
 BINDING_REFUSED = Code(11907, 400)  # a service binding the byoip/service-bindings rules forbid
 ADDRESSING_NOT_FOUND = Code(11908, 404)  # unknown prefix, binding or BGP prefix id
 HOSTNAME_OUTSIDE_ZONES = Code(11909, 400)  # dns.name in no zone of the account (not 16001)
+SPECTRUM_NOT_IN_PLAN = Code(11910, 403)  # a Free zone: Spectrum is not sold on that plan

@@ -11,18 +11,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.emulator.addressing.flags import parse_leased_prefix, parse_prefix_spec
+from reconciler.emulator.dns_records import parse_record_spec
+from reconciler.emulator.zones import parse_zone_spec
 
 # The IPv4 and IPv6 documentation ranges (RFC 5737, RFC 3849): what --sandbox onboards.
 DOCUMENTATION_PREFIXES = ("198.51.100.0/24", "203.0.113.0/24", "2001:db8::/48")
 # Per credential: https://developers.cloudflare.com/fundamentals/api/reference/limits/
 CLOUDFLARE_RATE_LIMIT = (1200, 300.0)
+# developers.cloudflare.com/spectrum/reference/limitations/: per account.
+CLOUDFLARE_IPV4_HOSTNAME_QUOTA = 10
 
 
 @dataclass(frozen=True)
 class EmulatorConfig:
     """Everything an ``Emulator`` is built from.
 
-    ``zones`` are created (id = md5 of the name) and ``byoip_prefixes`` onboarded at start, each
+    ``zones`` are created (id = md5 of the name), each ``NAME[,plan=free|pro|business|
+    enterprise]`` (``zones.parse_zone_spec``), and ``byoip_prefixes`` onboarded at start, each
     ``CIDR[,service=...][,advertised=...][,approved=...][,binding=...]``
     (``addressing.flags.parse_prefix_spec``);
     ``leased_prefixes`` are static IP space Cloudflare leases to the account. A service binding
@@ -32,6 +37,12 @@ class EmulatorConfig:
     ``state_file`` None keeps state in memory only. ``virtual_networks`` maps a virtual network
     UUID to the CIDRs routed through it (11044 otherwise). ``ip_firewall_default`` None leaves
     ``ip_firewall`` out of apps that did not send it.
+    ``dns_records`` are manual records (``NAME,type=...,content=...[,proxied=...]``) seeded in
+    the zone holding each name; ``ipv4_hostname_quota`` caps the account's unique hostnames on
+    Cloudflare IPv4 (12005; None: no cap, for tests of other things — the ``emulator`` command
+    and ``--sandbox`` use Cloudflare's 10); ``dns_conflict_code`` is the code of Spectrum's
+    refusal of a hostname with a manual record (undocumented; 81053 is the DNS API's for that text);
+    ``spectrum_records`` False leaves Spectrum's own records out of DNS record lists.
 
     Test-only switches for what the API documents nowhere (so tests can try every guess):
     ``ip_firewall_default`` True or False fills that default instead; ``put_keeps_omitted``
@@ -54,6 +65,10 @@ class EmulatorConfig:
     ip_firewall_default: bool | None = None
     put_keeps_omitted: bool = False
     keep_unknown_fields: bool = False
+    dns_records: Sequence[str] = ()
+    ipv4_hostname_quota: int | None = None
+    dns_conflict_code: int = 81053
+    spectrum_records: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -68,6 +83,14 @@ class EmulatorConfig:
             parse_prefix_spec(spec)  # ValueError: one line naming the value and the fix
         for cidr in self.leased_prefixes:
             parse_leased_prefix(cidr)
+        for zone in self.zones:
+            parse_zone_spec(zone)
+        for record in self.dns_records:
+            parse_record_spec(record)
+        if self.ipv4_hostname_quota is not None and self.ipv4_hostname_quota < 0:
+            raise ValueError(
+                f"ipv4_hostname_quota must not be negative, got {self.ipv4_hostname_quota}"
+            )
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must not be negative, got {self.latency_ms}")
 

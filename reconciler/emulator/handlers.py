@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import math
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +20,16 @@ import reconciler.emulator.codes as codes
 from reconciler.emulator.addressing.plane import has_static_space, locate_ip
 from reconciler.emulator.addressing.routes import ROUTES as ADDRESSING_ROUTES
 from reconciler.emulator.backend import Backend, Handler, Query
+from reconciler.emulator.codes import Code
+from reconciler.emulator.dns_records import ROUTES as DNS_ROUTES
+from reconciler.emulator.dns_records import manual_conflict
 from reconciler.emulator.envelope import EmulatorResponse, ErrorItem, Refusal, success, success_raw
 from reconciler.emulator.fields import IP, host_key, parse_ip, parse_protocol, refuse
+from reconciler.emulator.paging import enum_param, page_slice
+from reconciler.emulator.quota import ipv4_hostnames
 from reconciler.emulator.rules import RuleContext, build_app
-from reconciler.emulator.store import App, now_rfc3339
+from reconciler.emulator.store import App, Store, now_rfc3339
+from reconciler.emulator.zones import zone_plan
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 
@@ -86,41 +91,6 @@ def check_ids(backend: Backend, params: dict[str, str], path: str) -> None:
         raise no_route(path)
 
 
-# --- query parameters -----------------------------------------------------------------------
-def int_param(query: Query, name: str, default: int, lo: int, hi: int | None) -> int:
-    """An integer parameter, clamped into [lo, hi]; not a number is a 400."""
-    raw = query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(float(raw))
-    except ValueError:
-        raise refuse(codes.INVALID_REQUEST, f"{name} must be a number, got {raw!r}") from None
-    return max(lo, value if hi is None else min(hi, value))
-
-
-def enum_param(query: Query, name: str, allowed: Sequence[str]) -> str:
-    value = query.get(name, allowed[0])
-    if value not in allowed:
-        raise refuse(codes.INVALID_REQUEST, f"{name} must be one of {', '.join(allowed)}")
-    return value
-
-
-def _page(
-    total: int, query: Query, default: int, lo: int, hi: int
-) -> tuple[int, int, dict[str, int]]:
-    """(start, per_page, result_info without count) for a page-numbered list."""
-    page = int_param(query, "page", 1, 1, None)
-    per_page = int_param(query, "per_page", default, lo, hi)
-    info = {
-        "page": page,
-        "per_page": per_page,
-        "total_count": total,
-        "total_pages": math.ceil(total / per_page),
-    }
-    return (page - 1) * per_page, per_page, info
-
-
 # --- Spectrum apps --------------------------------------------------------------------------
 _APP_ORDER: dict[str, Callable[[App], Any]] = {
     "dns": lambda app: (host_key(app["dns"]["name"]), app["protocol"], app["id"]),
@@ -144,7 +114,7 @@ def list_apps(
     descending = enum_param(query, "direction", ("asc", "desc")) == "desc"
     zone_id = params["zone_id"].lower()
     ordered = backend.store.sorted_apps(zone_id, order, descending, _APP_ORDER[order])
-    start, per_page, info = _page(len(ordered), query, 20, 1, 100)
+    start, per_page, info = page_slice(len(ordered), query, 20, 1, 100)
     chunk = ordered[start : start + per_page]
     info["count"] = len(chunk)
     encoded = ",".join(backend.store.encoded(app["id"]) for app in chunk)
@@ -234,7 +204,23 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
         existing=existing,
         ip_firewall_default=backend.ip_firewall_default,
         keep_unknown=backend.keep_unknown_fields,
+        plan=zone_plan(store.zones[zone_id]),
+        ipv4_others=lambda: ipv4_hostnames(_account_apps(store, zone_id, existing)),
+        ipv4_quota=backend.ipv4_hostname_quota,
+        manual_record=lambda name: manual_conflict(store, zone_id, name),
+        conflict_code=Code(backend.dns_conflict_code, 400),
     )
+
+
+def _account_apps(store: Store, zone_id: str, existing: App | None) -> list[App]:
+    """Every app of the zone's account but ``existing`` (the one a PUT replaces)."""
+    accounts = {zid: zone["account"]["id"] for zid, zone in store.zones.items()}
+    account = accounts[zone_id]
+    return [
+        app
+        for owner, app in store.all_apps()
+        if app is not existing and accounts.get(owner) == account
+    ]
 
 
 # --- zones ----------------------------------------------------------------------------------
@@ -248,7 +234,7 @@ def list_zones(
         zones = [zone for zone in zones if zone["name"] == query["name"].lower()]
     if "status" in query:
         zones = [zone for zone in zones if zone["status"] == query["status"]]
-    start, per_page, info = _page(len(zones), query, 20, 5, 50)
+    start, per_page, info = page_slice(len(zones), query, 20, 5, 50)
     chunk = zones[start : start + per_page]
     info["count"] = len(chunk)
     return success(chunk, info)
@@ -268,6 +254,7 @@ _ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (
         {"GET": get_app, "PUT": update_app, "DELETE": delete_app},
     ),
     (("zones", "{zone_id}"), {"GET": get_zone}),
+    *DNS_ROUTES,
     *ADDRESSING_ROUTES,
 )
 WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})

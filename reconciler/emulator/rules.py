@@ -16,6 +16,8 @@ from typing import Any
 import reconciler.emulator.codes as codes
 from reconciler.emulator.addressing.plane import EdgeIP
 from reconciler.emulator.addressing.records import MAGIC_TRANSIT
+from reconciler.emulator.codes import Code
+from reconciler.emulator.dns_records import CONFLICT_TEXT, Record
 from reconciler.emulator.fields import (
     IP,
     OriginURI,
@@ -30,6 +32,8 @@ from reconciler.emulator.fields import (
     parse_protocol,
     refuse,
 )
+from reconciler.emulator.plans import check_plan
+from reconciler.emulator.quota import check_quota
 from reconciler.emulator.shape import shape_app, with_defaults, with_unknown
 from reconciler.emulator.store import App
 
@@ -51,12 +55,18 @@ class RuleContext:
     existing: App | None = None  # the stored app a PUT replaces
     ip_firewall_default: bool | None = None
     keep_unknown: bool = False  # store unknown fields as sent (a test-only switch)
+    plan: str = "enterprise"  # the zone's plan (``plans``)
+    ipv4_others: Callable[[], set[str]] = set  # the account's other Cloudflare-IPv4 hostnames
+    ipv4_quota: int | None = None  # None: no quota
+    manual_record: Callable[[str], Record | None] = lambda _name: None  # conflicting record
+    conflict_code: Code = codes.RECORD_EXISTS
 
 
 def build_app(body: Any, ctx: RuleContext) -> App:
     """Validate ``body`` and return the stored form (no id or timestamps yet)."""
     app = shape_app(body)
     protocol = parse_protocol(app["protocol"])
+    check_plan(body, protocol, ctx.plan, ctx.zone_apps)
     origins = _check_origins(app)
     _check_origin_not_edge(origins, ctx.edge_networks)
     _check_dns_type(app, ctx.existing)
@@ -66,6 +76,11 @@ def build_app(body: Any, ctx: RuleContext) -> App:
     _check_virtual_network(app, protocol, origins, ctx.virtual_networks)
     _check_hostname(app, ctx)
     _check_overlap(app, protocol, ctx.zone_apps)
+    _check_manual_record(app, ctx)
+    if ctx.ipv4_quota is not None:
+        check_quota(app, ctx.ipv4_others(), ctx.ipv4_quota)
+    if ctx.plan != "enterprise":
+        return app  # chosen: a paygo app is kept with the fields it was sent, no defaults
     app = with_defaults(app, ctx.ip_firewall_default)
     return with_unknown(app, body) if ctx.keep_unknown else app
 
@@ -264,3 +279,13 @@ def _check_overlap(app: App, protocol: Protocol, zone_apps: Sequence[App]) -> No
                 codes.HOSTNAME_PORT_OVERLAP,
                 f"{name} {other['protocol']} already exists (app {other['id']})",
             )
+
+
+def _check_manual_record(app: App, ctx: RuleContext) -> None:
+    """A manually created proxied A, AAAA or CNAME record holds the hostname (docs spectrum
+    troubleshooting, cloudflare-docs PR #30683); an app keeping its own hostname is past that."""
+    name = host_key(app["dns"]["name"])
+    if ctx.existing is not None and host_key(ctx.existing["dns"]["name"]) == name:
+        return
+    if ctx.manual_record(name) is not None:
+        raise refuse(ctx.conflict_code, CONFLICT_TEXT)

@@ -109,6 +109,8 @@ def run_from_cli(
     fault_rate: float = 0.0,
     seed: int = 0,
     rate_limit: tuple[int, float] | str = (1200, 300.0),
+    dns_records: Sequence[str] = (),
+    ipv4_hostname_quota: int | None = 10,
 ) -> int:
     """Serve until interrupted (Ctrl-C); prints ``listening on <base url>`` once accepting."""
     limit = parse_rate_limit(rate_limit) if isinstance(rate_limit, str) else rate_limit
@@ -123,6 +125,8 @@ def run_from_cli(
         seed=seed,
         rate_limit=limit,
         state_file=state,
+        dns_records=tuple(dns_records),
+        ipv4_hostname_quota=ipv4_hostname_quota,
     )
     emulator = Emulator(config)  # holds the state file's lock until closed
     try:

@@ -1,7 +1,8 @@
 """What a start puts in the store: the state file's contents, then what the flags ask for.
 
 In: the ``EmulatorConfig``. Out: the state file, opened and locked (None without ``state_file``),
-the ``Store`` it holds, and the store seeded with the flags' prefixes, leased space and zones.
+the ``Store`` it holds, and the store seeded with the flags' prefixes, leased space, zones and
+DNS records.
 Reads the state file; changes nothing on disk (the caller persists what ``seed`` changed).
 """
 
@@ -13,8 +14,10 @@ from pathlib import Path
 from reconciler.emulator.addressing.flags import parse_leased_prefix, parse_prefix_spec
 from reconciler.emulator.addressing.plane import complete_legacy_state, lease, onboard
 from reconciler.emulator.config import EmulatorConfig
+from reconciler.emulator.dns_records import parse_record_spec, seed_record
 from reconciler.emulator.persistence import StateFile
 from reconciler.emulator.store import Store
+from reconciler.emulator.zones import ZoneSeed, parse_zone_spec, plan_object
 
 
 def open_state(
@@ -39,11 +42,22 @@ def open_state(
 
 def seed(store: Store, config: EmulatorConfig) -> bool:
     """Complete a state file older than the address plane, onboard ``byoip_prefixes``, lease
-    ``leased_prefixes``, create ``zones``; True when any of it changed the store."""
+    ``leased_prefixes``, create ``zones`` (a flag's plan wins over a saved one: no API call
+    changes a plan), add ``dns_records``; True when any of it changed the store."""
     legacy = bool(store.prefixes) and not store.bindings
     complete_legacy_state(store)
     changed = [legacy]
     changed += [onboard(store, parse_prefix_spec(spec)) for spec in config.byoip_prefixes]
     changed += [lease(store, parse_leased_prefix(cidr)) for cidr in config.leased_prefixes]
-    changed += [store.ensure_zone(name)[1] for name in config.zones]
+    changed += [_zone(store, parse_zone_spec(spec)) for spec in config.zones]
+    changed += [seed_record(store, parse_record_spec(spec)) for spec in config.dns_records]
     return any(changed)
+
+
+def _zone(store: Store, seed: ZoneSeed) -> bool:
+    zone, created = store.ensure_zone(seed.name)
+    plan = plan_object(seed.plan)
+    if zone["plan"] == plan:
+        return created
+    zone["plan"] = plan
+    return True

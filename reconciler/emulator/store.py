@@ -1,4 +1,4 @@
-"""The emulator's state — account, zones, the address plane, apps — as one document.
+"""The emulator's state — account, zones, the address plane, DNS records, apps — as one document.
 
 In: calls from the router (already holding the emulator's lock). Out: plain JSON-shaped dicts.
 Each stored app also keeps its encoded JSON, made once per write, so listing a page joins
@@ -53,6 +53,7 @@ class Store:
         self.bindings: dict[str, list[dict[str, Any]]] = {}
         self.bgp_prefixes: dict[str, list[dict[str, Any]]] = {}
         self.leased: list[str] = []
+        self.dns_records: dict[str, list[dict[str, Any]]] = {}  # zone id -> manual records
         self._apps: dict[str, dict[str, App]] = {}
         self._encoded: dict[str, str] = {}  # app id -> its JSON, refreshed on every write
         # (zone id, order, descending) -> apps in that order; lists repeat far more than writes.
@@ -128,6 +129,7 @@ class Store:
             "bindings": self.bindings,
             "bgp_prefixes": self.bgp_prefixes,
             "leased": self.leased,
+            "dns_records": self.dns_records,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,6 +167,7 @@ class Store:
         store.bindings = doc.get("bindings", {})  # absent in files older than the address plane
         store.bgp_prefixes = doc.get("bgp_prefixes", {})
         store.leased = doc.get("leased", [])
+        store.dns_records = doc.get("dns_records", {})  # absent in files older than DNS records
         for zone_id, apps in doc["apps"].items():
             store._apps.setdefault(zone_id, {})
             for app in apps:
