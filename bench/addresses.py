@@ -2,9 +2,10 @@
 
 In: a number of apps (all with static edge IPs, spread over the zones and over the account's
 BYOIP prefixes) and zones. Out: the requests a plan makes with the address check and without it
-(``--skip-address-checks``: exactly the app minimum), and the check's budget, 2 + 2 x prefixes
-per account (services, prefixes, then each prefix's bindings and BGP prefixes). The zones are
-empty, so the plan creates every app and every static IP is checked.
+(``--skip-address-checks``: the app minimum plus the preflight's one DNS record listing per zone
+with creates), and the check's budget, 2 + 2 x prefixes per account (services, prefixes, then
+each prefix's bindings and BGP prefixes). The zones are empty, so the plan creates every app and
+every static IP is checked.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class AddressCost:
     skipped: Figure  # requests of the same plan with --skip-address-checks
     app_minimum: int
     budget: int  # 2 + 2 x prefixes (one account)
+    preflight: int  # one DNS record listing per zone with creates
 
 
 def static_app(zone_index: int, zone: str, index: int) -> dict[str, Any]:
@@ -65,7 +67,7 @@ def measure(apps: int, zones: int, runs: int) -> AddressCost:
         skipped = [_requests(desired, names, AddressChecks(skip=True)) for _ in range(runs)]
     return AddressCost(
         apps, zones, len(PREFIXES), Figure.of(checked), Figure.of(skipped),
-        minimum_requests(0, zones), 2 + 2 * len(PREFIXES),
+        minimum_requests(0, zones), 2 + 2 * len(PREFIXES), zones,
     )  # fmt: skip
 
 

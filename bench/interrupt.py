@@ -44,13 +44,17 @@ def measure(apps: int = 9_000, zones: int = 9, limit: str = "1200/300") -> Inter
         root = Path(name)
         desired = write_desired(root / "desired", apps, zones)  # the zones start empty
         flags = [f"--zone={zone_name(z)}" for z in range(zones)]
+        # Every app on its own hostname with dynamic IPv4: the account's quota is raised on
+        # both sides, as a customer with a raised quota would (the preflight counts it).
+        quota = str(apps)
         serve = cli("emulator", "--port", "0", "--latency-ms", str(LATENCY_MS),
-                    "--rate-limit", limit, *flags)  # fmt: skip
+                    "--rate-limit", limit, "--ipv4-hostname-quota", quota, *flags)  # fmt: skip
         with _start(serve, stderr=subprocess.DEVNULL) as emulator:
             try:
                 base_url = _listening(emulator)
                 command = cli("apply", "--auto-approve", "--base-url", base_url,
-                              "--rate-limit", limit, str(desired))  # fmt: skip
+                              "--rate-limit", limit, "--ipv4-hostname-quota", quota,
+                              str(desired))  # fmt: skip
                 return _interrupted(command, apps, limit)
             finally:
                 emulator.terminate()

@@ -4,7 +4,8 @@ The tree::
 
     ReconcilerError                 exit 1 unless a subclass says otherwise
     ├── ConfigError                 files that do not load or validate (carries Problems)
-    │   └── AddressRefusedError     static edge IPs the live address plane refuses (before writes)
+    │   ├── AddressRefusedError     static edge IPs the live address plane refuses (before writes)
+    │   └── PreflightRefusedError   writes Cloudflare would refuse (before writes)
     ├── PlanError                   live state the planner cannot reason about (duplicate identity)
     ├── PlanFileError               a saved plan that is truncated, edited or of another version
     ├── OutputFileError             a plan, journal or export file that cannot be written
@@ -63,6 +64,16 @@ class AddressRefusedError(ConfigError):
     Raised before any write; ``problems`` name each app's ``file:line:col``, the IP, its prefix,
     binding and advertisement state, and what to do.
     """
+
+    def __init__(self, problems: Sequence[Problem], summary: str) -> None:
+        super().__init__(problems)
+        self.args = (summary,)
+
+
+class PreflightRefusedError(ConfigError):
+    """Writes Cloudflare would refuse (a manual DNS record on the hostname, the IPv4 hostname
+    quota, the zone's plan), found by the preflight before any write; ``problems`` name each
+    app's ``file:line:col``, Cloudflare's answer and what to do."""
 
     def __init__(self, problems: Sequence[Problem], summary: str) -> None:
         super().__init__(problems)

@@ -113,13 +113,14 @@ class ZoneSnapshot:
 
 @dataclass(frozen=True)
 class PlanWarning:
-    """Something apply will do that probably does not work as meant (``checks.addressing``):
-    ``kind`` names it (``ip_not_byoip``, ``prefix_withdrawn``, ...), ``source`` is where the
-    app is declared."""
+    """A finding about an app the plan writes: a warning (``checks.addressing``, ``checks.
+    preflight``: apply goes on) or, in ``Plan.refusals``, what Cloudflare would refuse.
+    ``kind`` names it (``ip_not_byoip``, ``dns_record_conflict``, ...), ``ip`` is the static IP
+    it is about (None when it is about the app), ``source`` is where the app is declared."""
 
     kind: str
     key: AppKey
-    ip: str
+    ip: str | None
     message: str
     source: Location | None = None
 
@@ -144,6 +145,9 @@ class Plan:
     ``warnings``: what the address check found; ``address_checks``: ``checked``, ``skipped``
     (``--skip-address-checks``), ``not needed`` (no app to write has static edge IPs) or
     ``offline`` (``diff``: no live state was read; the checks that need it did not run).
+    ``refusals``: what Cloudflare would refuse (``checks.preflight``): apply writes nothing;
+    ``preflight``: ``checked``, ``not needed`` (nothing to write) or ``not checked`` (offline,
+    as ``diff``); ``preflight_notes``: what the checks could not count.
     """
 
     actions: tuple[Action, ...]
@@ -153,6 +157,9 @@ class Plan:
     made_at: str | None = None  # when it was planned (RFC 3339): what a freeze is judged against
     warnings: tuple[PlanWarning, ...] = ()
     address_checks: str = "not needed"
+    refusals: tuple[PlanWarning, ...] = ()
+    preflight: str = "not checked"
+    preflight_notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions, key=lambda a: a.sort_key)))

@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING
 
 from reconciler.applying.executor import Executor
 from reconciler.applying.report import ApplyReport
-from reconciler.checks import guardrails, static_ips
+from reconciler.checks import guardrails, preflight, static_ips
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.desired.configuration import load_configuration
 from reconciler.errors import (
     ConfigError,
     PlanFileError,
+    PreflightRefusedError,
     ReconcilerError,
     StalePlanError,
 )
-from reconciler.model import DesiredState, LiveZone, ZoneSpec
+from reconciler.model import DesiredState, LiveZone, Problem, ZoneSpec
 from reconciler.plan import Plan
 from reconciler.planning.gcpause import collector_paused
 from reconciler.planning.planner import Drift, build_plan, classify_drift
@@ -58,7 +59,9 @@ def plan_for(
     overrides: guardrails.Overrides | None = None,
 ) -> Plan:
     """Read every declared zone (concurrently) and plan desired against it; then check the
-    static edge IPs the plan would write against the live address plane (``static_ips``).
+    static edge IPs the plan would write against the live address plane (``static_ips``) and
+    what Cloudflare would refuse (``preflight``: the plan carries its refusals; the command
+    shows the plan, then refuses with ``raise_if_refused``).
 
     ``sources`` (the PATHs ``desired`` was loaded from) are recorded so that ``apply --plan``
     can re-read the guardrails; the time is recorded to judge freezes by. With ``overrides``
@@ -75,9 +78,22 @@ def check_addresses(
     checks: AddressChecks = DEFAULT_CHECKS,
     overrides: guardrails.Overrides | None = None,
 ) -> Plan:
-    """``static_ips.check_plan`` on the actions that will run (see ``plan_for``)."""
+    """The checks before any write, against live state read now (``apply --plan`` runs them
+    again: records, quota and bindings can move after review): the static edge IPs of the
+    actions that will run (see ``plan_for``), then what Cloudflare would refuse (``preflight``)."""
     idle = verdict_on(plan, overrides).idle_zone_ids if overrides else frozenset[str]()
-    return static_ips.check_plan(plan, client.addresses, checks, idle_zones=idle)
+    checked = static_ips.check_plan(plan, client.addresses, checks, idle_zones=idle)
+    return preflight.check_plan(checked, client.preflight, checks)
+
+
+def raise_if_refused(plan: Plan) -> None:
+    """``PreflightRefusedError`` (exit 1) naming every refusal, if the plan has any."""
+    if not plan.refusals:
+        return
+    problems = [Problem(r.source, f"{r.message} [{r.kind}]") for r in plan.refusals]
+    count = len(problems)
+    noun = "write Cloudflare would refuse" if count == 1 else "writes Cloudflare would refuse"
+    raise PreflightRefusedError(problems, f"{count} {noun} (preflight); nothing was written")
 
 
 def _plan(desired: DesiredState, client: CloudflareClient, sources: Sequence[str]) -> Plan:

@@ -36,10 +36,14 @@ Target = tuple[str, AppKey, Mapping[str, Any], Location | None]
 
 @dataclass(frozen=True)
 class AddressChecks:
-    """How a command checks addresses: ``strict`` refuses warnings, ``skip`` reads nothing."""
+    """How a command checks a plan before writing: ``strict`` refuses warnings, ``skip`` reads
+    no address plane; the preflight's ``account_wide`` counts the IPv4 hostname quota over the
+    account's undeclared zones too, against ``ipv4_hostname_quota``."""
 
     strict: bool = False
     skip: bool = False
+    account_wide: bool = False
+    ipv4_hostname_quota: int = 10
 
 
 DEFAULT_CHECKS = AddressChecks()

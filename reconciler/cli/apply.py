@@ -118,6 +118,7 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
             saved, desired, client, checks=run.checks, overrides=run.overrides()
         )
         output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
+        workflow.raise_if_refused(the_plan)
         _say_overridden(the_plan, run, err=True)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         return _execute(verdict, client, run)
@@ -139,6 +140,7 @@ def _apply_paths(
         )
         stream = stdout()
         output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
+        workflow.raise_if_refused(the_plan)
         if not the_plan.has_changes:
             return EXIT_OK
         _say_overridden(the_plan, run, err=False)

@@ -178,29 +178,56 @@ zone_option = click.option(
 
 
 def address_checks(command: F) -> F:
-    """--strict and --skip-address-checks, handed to the command as one ``checks``."""
+    """--strict, --skip-address-checks and the preflight's --account-wide and
+    --ipv4-hostname-quota, handed to the command as one ``checks``."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, strict: bool, skip_address_checks: bool, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any,
+        strict: bool,
+        skip_address_checks: bool,
+        account_wide: bool,
+        ipv4_hostname_quota: int,
+        **kwargs: Any,
+    ) -> Any:
         if strict and skip_address_checks:  # a green --strict run must mean "checked"
             raise click.UsageError(
                 "--strict refuses address warnings and --skip-address-checks skips the checks"
                 " that find them: give one of the two"
             )
-        checks = AddressChecks(strict=strict, skip=skip_address_checks)
+        checks = AddressChecks(
+            strict=strict,
+            skip=skip_address_checks,
+            account_wide=account_wide,
+            ipv4_hostname_quota=ipv4_hostname_quota,
+        )
         return command(*args, checks=checks, **kwargs)
 
     strict = click.option(
         "--strict",
         is_flag=True,
-        help="Refuse (exit 1, nothing written) on any static edge IP warning.",
+        help="Refuse (exit 1, nothing written) on any warning (static edge IPs, preflight).",
+    )
+    account_wide = click.option(
+        "--account-wide",
+        is_flag=True,
+        help="Count the IPv4 hostname quota over the account's undeclared zones too (reads"
+        " their apps).",
+    )
+    quota = click.option(
+        "--ipv4-hostname-quota",
+        type=click.IntRange(min=0),
+        default=10,
+        show_default=True,
+        help="The account's unique Spectrum hostnames on Cloudflare IPv4 (Cloudflare's is 10;"
+        " pass yours if it was raised).",
     )
     skip = click.option(
         "--skip-address-checks",
         is_flag=True,
         help="Do not read the account's address plane (IP Prefixes); the plan says so.",
     )
-    return strict(skip(wrapper))  # type: ignore[return-value]
+    return strict(skip(account_wide(quota(wrapper))))  # type: ignore[return-value]
 
 
 def use_color(stream: TextIO) -> bool:

@@ -99,6 +99,7 @@ def plan(
         write_atomically(out, output.plan_document_text(the_plan))
     stream = stdout()
     output.show_plan(the_plan, fmt, stream, color=use_color(stream), redact=redact_origins)
+    workflow.raise_if_refused(the_plan)  # after the plan: it is shown, then refused
     return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK
 
 

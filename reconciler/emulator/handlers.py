@@ -228,12 +228,15 @@ def list_zones(
     backend: Backend, params: dict[str, str], query: Query, body: bytes
 ) -> EmulatorResponse:
     """``name`` is an exact match but for case (chosen: names are stored in lower case);
-    ``per_page`` is clamped into 5-50 as the spec bounds it."""
+    ``status`` and ``account.id`` are exact matches; ``per_page`` is clamped into 5-50 as the
+    spec bounds it."""
     zones = sorted(backend.store.zones.values(), key=lambda zone: zone["name"])
     if "name" in query:
         zones = [zone for zone in zones if zone["name"] == query["name"].lower()]
     if "status" in query:
         zones = [zone for zone in zones if zone["status"] == query["status"]]
+    if "account.id" in query:
+        zones = [zone for zone in zones if zone["account"]["id"] == query["account.id"].lower()]
     start, per_page, info = page_slice(len(zones), query, 20, 5, 50)
     chunk = zones[start : start + per_page]
     info["count"] = len(chunk)

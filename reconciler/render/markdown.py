@@ -14,7 +14,7 @@ from reconciler.checks import guardrails
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.planner import Drift
-from reconciler.render import _warnings
+from reconciler.render import _preflight, _warnings
 from reconciler.render._common import (
     is_risky,
     kept_label,
@@ -95,6 +95,7 @@ def render_markdown(plan: Plan, stream: TextIO, *, redact_origins: bool) -> None
     if redact_origins:
         plan = redact_plan(plan)
     lines = [PLAN_MARKER, "### Spectrum plan", "", f"**{summary_line(plan)}**"]
+    lines += _preflight.markdown_lines(plan, STOP)
     lines += _warnings.markdown_lines(plan.warnings, plan.address_checks, RISK)
     lines += _guardrail_lines(guardrails.describe(plan), kept_label(plan, _KEPT))
     locked = guardrails.protected_keys(plan)

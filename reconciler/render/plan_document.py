@@ -107,6 +107,8 @@ def _content(plan: Plan) -> dict[str, Any]:
         **guardrails.plan_fields_to_dict(plan),
         "warnings": [warning.to_dict() for warning in plan.warnings],
         "address_checks": plan.address_checks,
+        "refusals": [refusal.to_dict() for refusal in plan.refusals],
+        "preflight": {"status": plan.preflight, "notes": list(plan.preflight_notes)},
     }
 
 
@@ -212,12 +214,16 @@ def plan_from_document(text: str, source: str, *, key: bytes | None = None) -> P
     document = _parse(text, source)
     _check(document, source)
     _check_signature(document, source, key)
+    preflight = document.get("preflight") or {}
     plan = Plan(
         actions=tuple(_action_from_dict(item) for item in document["actions"]),
         unchanged=document["summary"]["unchanged"],
         zones=tuple(_zone_from_dict(zone) for zone in document["live"]["zones"]),
         warnings=tuple(_warning_from_dict(item) for item in document.get("warnings", ())),
         address_checks=document.get("address_checks", "not needed"),
+        refusals=tuple(_warning_from_dict(item) for item in document.get("refusals", ())),
+        preflight=preflight.get("status", "not checked"),
+        preflight_notes=tuple(preflight.get("notes", ())),
     )
     return guardrails.plan_fields_from_dict(plan, document)
 

@@ -8,7 +8,7 @@ from typing import TextIO
 from reconciler.checks import guardrails
 from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.planner import Drift
-from reconciler.render import _warnings
+from reconciler.render import _preflight, _warnings
 from reconciler.render._common import (
     kept_label,
     outage_warning,
@@ -65,6 +65,7 @@ def render_text(plan: Plan, stream: TextIO, *, color: bool, redact_origins: bool
         lines.append("")
     lines = _warnings.text_lines(plan.warnings, plan.address_checks) + lines
     lines += _guardrail_lines(guardrails.describe(plan), color, kept_label(plan, _KEPT))
+    lines += [_paint(line, _WARN, color) if line else line for line in _preflight.text_lines(plan)]
     lines.append(summary_line(plan))
     stream.write("\n".join(lines) + "\n")
 

@@ -42,6 +42,7 @@ class AddressReader:
         self._transport = transport
         self._planes: dict[str, AddressPlane] = {}
         self._accounts: dict[str, str] = {}
+        self._zones: dict[str, Mapping[str, Any]] = {}  # zone objects seen: lookups and reads
         self._lock = threading.Lock()
 
     def account_of_zone(self, zone_id: str) -> str:
@@ -50,16 +51,35 @@ class AddressReader:
             known = self._accounts.get(zone_id)
         if known is not None:
             return known
-        path = f"/zones/{zone_id}"
-        zone = object_result(self._transport.request("GET", path), "GET", path)
-        account_id = account_id_of(zone)
+        account_id = account_id_of(self.zone_object(zone_id))
         if account_id is None:
+            path = f"/zones/{zone_id}"
             raise TransportError("GET", path, status=200, detail="the zone names no account")
         self.remember_account(zone_id, account_id)
         return account_id
 
+    def zone_object(self, zone_id: str) -> Mapping[str, Any]:
+        """The zone object (its account, its plan): the one a lookup returned, else read once
+        (``GET /zones/{id}``)."""
+        with self._lock:
+            known = self._zones.get(zone_id)
+        if known is not None:
+            return known
+        path = f"/zones/{zone_id}"
+        zone = object_result(self._transport.request("GET", path), "GET", path)
+        self.remember_zone(zone_id, zone)
+        return zone
+
+    def remember_zone(self, zone_id: str, zone: Mapping[str, Any]) -> None:
+        """A zone object read elsewhere (the zone lookup returns whole ones): no request more."""
+        account_id = account_id_of(zone)
+        with self._lock:
+            self._zones[zone_id] = zone
+            if account_id is not None:
+                self._accounts[zone_id] = account_id
+
     def remember_account(self, zone_id: str, account_id: str) -> None:
-        """A zone's account learnt elsewhere (the zone lookup carries it): no request needed."""
+        """A zone's account learnt elsewhere: no request needed."""
         with self._lock:
             self._accounts[zone_id] = account_id
 

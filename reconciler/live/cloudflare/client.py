@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 
 from reconciler.errors import ApiError, NotFoundError, TransportError
-from reconciler.live.cloudflare.addressing import AddressReader, account_id_of
+from reconciler.live.cloudflare.addressing import AddressReader
 from reconciler.live.cloudflare.envelope import list_result, object_result
 from reconciler.live.cloudflare.listing import read_apps
+from reconciler.live.cloudflare.preflight import PreflightReader
 from reconciler.live.cloudflare.settling import created_app, settle_delete
 from reconciler.live.cloudflare.transport import (
     DEFAULT_BASE_URL,
@@ -86,6 +87,7 @@ class CloudflareClient:
         self._zones: dict[str, ZoneRef] = {}
         self._lock = threading.Lock()
         self.addresses = AddressReader(self._transport)  # the address plane, read on demand
+        self.preflight = PreflightReader(self._transport, self.addresses)  # likewise
 
     @property
     def requests_sent(self) -> int:
@@ -133,9 +135,9 @@ class CloudflareClient:
                 detail=f"no zone named {name} is visible to this token",
                 hint="check the zone name, or that the token may read that zone",
             )
-        zone_id, account_id = str(matches[0]["id"]), account_id_of(matches[0])
-        if account_id is not None:  # the lookup names the account: no request later for it
-            self.addresses.remember_account(zone_id, account_id)
+        zone_id = str(matches[0]["id"])
+        # The lookup returns the whole zone (account, plan): no request later for either.
+        self.addresses.remember_zone(zone_id, matches[0])
         return ZoneRef(name, zone_id)
 
     def list_apps(self, zone_id: str) -> tuple[LiveApp, ...]:
