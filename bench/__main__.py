@@ -22,6 +22,7 @@ from bench import (
     memory,
     pacing,
     planning,
+    preflight,
     reads,
     reread,
     whole,
@@ -172,6 +173,17 @@ def address_rows(sizes: Sizes) -> list[Row]:
     return [(what, *fmt(c.checked), goal)]
 
 
+def preflight_rows(sizes: Sizes) -> list[Row]:
+    c = preflight.measure(sizes.plan_apps, sizes.plan_zones, sizes.runs)
+    met = c.updates_extra.high == 0 and c.creates_extra.high <= c.creates_budget
+    what = f"14. preflight requests beyond the minimum, {c.apps:,} apps / {c.zones} zones"
+    goal = (
+        f"all-update 0, all-create ≤ {c.creates_budget} (a read per zone with creates + one "
+        f"per account): {c.creates_extra.median:,.0f} ({'met' if met else 'MISSED'})"
+    )
+    return [(what, *fmt(c.updates_extra), goal)]
+
+
 def whole_plan_rows(sizes: Sizes) -> list[Row]:
     r = whole.plan_race(sizes.plan_apps, sizes.plan_zones, sizes.whole_runs)
     bound = r.critical_path_s + r.floor.median
@@ -269,6 +281,7 @@ SECTIONS: tuple[Callable[[Sizes], list[Row]], ...] = (
     paced_rows,
     reread_rows,
     interrupt_rows,
+    preflight_rows,
 )
 
 

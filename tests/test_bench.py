@@ -37,3 +37,11 @@ def test_the_interrupt_harness_measures_a_real_ctrl_c() -> None:
     result = measure(apps=40, zones=1, limit="12/60")  # waits after the twelfth request
     assert result.exit_code == 4 and "INTERRUPTED" in result.summary
     assert 0 < result.wrote < 40 and result.exit_s < 10  # a liveness bound; the row has the goal
+
+
+def test_the_preflight_reads_nothing_for_updates_and_a_listing_per_zone_for_creates() -> None:
+    from bench.preflight import measure
+
+    cost = measure(apps=250, zones=2, runs=1)
+    assert cost.updates_extra.high == 0
+    assert cost.creates_extra.high == 2 <= cost.creates_budget  # one DNS listing a zone

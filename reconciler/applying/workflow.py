@@ -182,9 +182,11 @@ def verdict_on(plan: Plan, overrides: guardrails.Overrides | None) -> guardrails
 
 
 def guard(plan: Plan, *, force: bool, break_glass: str | None = None) -> guardrails.Verdict:
-    """The guardrails' verdict on applying ``plan`` now. A refused zone's actions are held
-    (``verdict.held``) and the other zones' run; ``GuardrailError`` (exit 3) when refusals
-    leave nothing to run."""
+    """The guardrails' verdict on applying ``plan`` now. ``PreflightRefusedError`` (exit 1) if
+    Cloudflare would refuse a write: whatever path leads to a write passes here. A refused
+    zone's actions are held (``verdict.held``) and the other zones' run; ``GuardrailError``
+    (exit 3) when refusals leave nothing to run."""
+    raise_if_refused(plan)
     verdict = verdict_on(plan, overrides_of(force=force, break_glass=break_glass))
     verdict.raise_if_all_held()
     return verdict

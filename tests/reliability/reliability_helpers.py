@@ -27,6 +27,7 @@ import httpx
 from reconciler.applying import workflow
 from reconciler.applying.executor import Executor
 from reconciler.applying.report import ApplyReport
+from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.emulator import Emulator, EmulatorConfig
 from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
 from reconciler.live.connect import SANDBOX_BASE_URL
@@ -203,10 +204,13 @@ def plan_once(emulator: Emulator, config: str) -> Plan:
         return workflow.plan_for(workflow.load([config]), client)
 
 
-def apply_once(emulator: Emulator, config: str, parallelism: int = 8) -> ApplyReport:
-    """One apply run as the CLI does it: load, read, plan, safety gate, execute."""
+def apply_once(
+    emulator: Emulator, config: str, parallelism: int = 8, checks: AddressChecks = DEFAULT_CHECKS
+) -> ApplyReport:
+    """One apply run as the CLI does it: load, read, plan (with its checks), safety gate and
+    preflight, execute."""
     with make_client(emulator) as client:
-        plan = workflow.plan_for(workflow.load([config]), client)
+        plan = workflow.plan_for(workflow.load([config]), client, checks=checks)
         verdict = workflow.guard(plan, force=False)
         return workflow.run_verdict(verdict, Executor(client, parallelism=parallelism))
 

@@ -1,5 +1,12 @@
 """Fault soak: under a 20% fault rate, applying 100 apps converges in at most three runs, from an
-empty zone, a partly applied one and a drifted one, and nothing outside the config is touched."""
+empty zone, a partly applied one and a drifted one, and nothing outside the config is touched.
+
+The account also holds what the preflight judges: manual DNS records (a proxied one on a
+hostname no file declares, a DNS-only one on a declared hostname) and an IPv4 hostname quota
+exactly as large as the drifted start needs while its plan runs (every live hostname, other
+zones' included, plus the declared ones). A plan that passed preflight is never refused by the
+emulator for a reason the corpus lists as predictable; one hostname less of quota and the plan
+is refused before any write."""
 
 from __future__ import annotations
 
@@ -25,8 +32,10 @@ from reliability_helpers import (
     zone_id,
 )
 
-from reconciler.errors import ReconcilerError
+from reconciler.checks.static_ips import AddressChecks
+from reconciler.errors import PreflightRefusedError, ReconcilerError
 from reconciler.planning.normalize import request_body
+from tests.test_preflight_corpus import PREDICTED
 
 pytestmark = pytest.mark.reliability
 
@@ -35,6 +44,16 @@ DRIFT_CHANGED = 10  # declared apps edited outside git
 DRIFT_MISSING = 5  # declared apps deleted outside git
 DRIFT_EXTRA = 8  # undeclared apps created outside git: the config says delete them
 IGNORED = 5  # apps matching the ignore pattern: never touched
+OTHER_ZONE_APPS = 3
+DNS_RECORDS = (
+    f"www.{ZONE},type=A,content=192.0.2.9",  # proxied, on a hostname no file declares
+    f"svc001.{ZONE},type=CNAME,content=origin.example.org,proxied=no",  # DNS-only: no conflict
+)
+# The drifted start's peak: declared hostnames on Cloudflare IPv4 (every app but the static
+# ones, i % 7 == 3), the ignored, the other zone's and the stray ones (deletes run last).
+QUOTA = sum(1 for i in range(SCALE.apps) if i % 7 != 3) + IGNORED + OTHER_ZONE_APPS + DRIFT_EXTRA
+PREFLIGHT = {"dns_records": DNS_RECORDS, "ipv4_hostname_quota": QUOTA}
+CHECKS = AddressChecks(account_wide=True, ipv4_hostname_quota=QUOTA)
 
 
 def post(emulator: Any, zone: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -50,8 +69,8 @@ def _key(zone: str, body: dict[str, Any]) -> Any:
 
 def prepare(state: str, state_file: Path) -> None:
     """Write the starting state with a fault-free emulator; the soak emulator loads it."""
-    setup = make_emulator(state_file=state_file)
-    for i in range(3):  # another zone of the account that no config names
+    setup = make_emulator(state_file=state_file, **PREFLIGHT)
+    for i in range(OTHER_ZONE_APPS):  # another zone of the account that no config names
         post(setup, OTHER_ZONE, extra_app(f"keep{i}.{OTHER_ZONE}", 6000 + i))
     for i in range(IGNORED):
         post(setup, ZONE, extra_app(f"legacy-{i}.{ZONE}", 7000 + i))
@@ -99,16 +118,20 @@ def test_100_apps_under_20_percent_faults_converge_in_three_runs(
     state_file = tmp_path / "state.json"
     config = write_big_config(tmp_path / "config")
     prepare(start, state_file)
-    emulator = make_emulator(fault_rate=0.2, seed=seed, state_file=state_file)
+    emulator = make_emulator(fault_rate=0.2, seed=seed, state_file=state_file, **PREFLIGHT)
     before = untouchable(emulator)
-    assert len(before["ignored"]) == IGNORED and len(before["other-zone"]) == 3
+    assert len(before["ignored"]) == IGNORED and len(before["other-zone"]) == OTHER_ZONE_APPS
 
     runs = 0
     for runs in range(1, 4):  # noqa: B007 (the count is the figure)
         try:
-            report = apply_once(emulator, config)
+            report = apply_once(emulator, config, checks=CHECKS)
+        except PreflightRefusedError:
+            raise  # the quota and records are set so that this plan passes: a false refusal
         except ReconcilerError:  # a read that failed every retry: this run did nothing
             continue
+        predictable = [o for o in report.outcomes if set(o.codes) & set(PREDICTED)]
+        assert predictable == [], [f"{o.action.key}: {o.detail}" for o in predictable]
         if report.complete:
             break
 
@@ -137,3 +160,18 @@ def test_100_apps_under_20_percent_faults_converge_in_three_runs(
     note_max(soak_runs_max=runs)
     for kind, count in stats["faults_by_kind"].items():
         figures(**{f"soak_faults_{kind}": count})
+
+
+def test_one_hostname_over_the_quota_is_refused_before_any_write(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.json"
+    config = write_big_config(tmp_path / "config")
+    prepare("drifted", state_file)
+    emulator = make_emulator(
+        state_file=state_file, **{**PREFLIGHT, "ipv4_hostname_quota": QUOTA - 1}
+    )
+    emulator.reset_stats()
+    tight = AddressChecks(account_wide=True, ipv4_hostname_quota=QUOTA - 1)
+    with pytest.raises(PreflightRefusedError, match="preflight"):
+        apply_once(emulator, config, checks=tight)
+    writes = {k: n for k, n in emulator.stats()["requests"].items() if not k.startswith("GET")}
+    assert writes == {}
