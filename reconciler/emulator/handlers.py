@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import reconciler.emulator.codes as codes
-from reconciler.emulator.addressing.plane import has_static_space, locate_ip
+from reconciler.emulator.addressing.plane import (
+    has_static_space,
+    ingress_only_networks,
+    locate_ip,
+)
 from reconciler.emulator.addressing.routes import ROUTES as ADDRESSING_ROUTES
 from reconciler.emulator.backend import Backend, Handler, Query
 from reconciler.emulator.codes import Code
@@ -196,7 +200,7 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
         zone_id=zone_id,
         zones={zid: zone["name"] for zid, zone in store.zones.items()},
         zone_apps=others,
-        edge_networks=[*store.approved_networks(), *map(ipaddress.ip_network, store.leased)],
+        edge_networks=[*ingress_only_networks(store), *map(ipaddress.ip_network, store.leased)],
         ip_owner=static.get,
         locate=lambda ip: locate_ip(store, ip),
         static_space=has_static_space(store),

@@ -10,7 +10,6 @@ strings instead of encoding the apps again, and journaling a write appends that 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -71,9 +70,6 @@ class Store:
         self.zones[zid] = _zone(zid, name, self.account)
         self._apps.setdefault(zid, {})
         return self.zones[zid], True
-
-    def approved_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-        return [ipaddress.ip_network(p["cidr"]) for p in self.prefixes if p["approved"] == "V"]
 
     # apps -------------------------------------------------------------------------------
     def zone_apps(self, zone_id: str) -> dict[str, App]:

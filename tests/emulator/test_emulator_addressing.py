@@ -9,9 +9,17 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import apps_url, client_for, create, error_codes, make_emulator, static_app
+from emulator_helpers import (
+    apps_url,
+    client_for,
+    create,
+    error_codes,
+    make_emulator,
+    static_app,
+    tcp_app,
+)
 
-from reconciler.emulator import Emulator, EmulatorConfig, read_state
+from reconciler.emulator import Emulator, EmulatorConfig, read_state, serve
 from reconciler.emulator.addressing.flags import PrefixSpec, parse_prefix_spec
 
 UDP = {"protocol": "udp/53", "origin_direct": ["udp://192.0.2.1:53"]}
@@ -314,3 +322,21 @@ def test_the_emulator_command_refuses_a_bad_flag_in_one_line(flags: list[str]) -
     assert result.exit_code == 1 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"error: {flags[-2]} {flags[-1]!r}: ") and "Traceback" not in line
+
+
+def test_an_origin_inside_the_account_s_magic_transit_prefix_is_valid() -> None:
+    """Egress to an MT-onboarded prefix goes to Magic Transit: one IP may be ingress and origin
+    (developers.cloudflare.com/byoip/service-bindings/); other onboarded space stays refused."""
+    emu = make_emulator(byoip_prefixes=("100.64.0.0/24,service=magic_transit", "198.51.100.0/24"))
+    zone_id = str(emu.ensure_zone("example.com")["id"])
+    with (
+        serve(emu) as server,
+        httpx.Client(base_url=server.base_url, headers={"Authorization": "Bearer t"}) as client,
+    ):
+        mt = client.post(apps_url(zone_id), json=tcp_app(origin_direct=["tcp://100.64.0.5:22"]))
+        byoip = client.post(
+            apps_url(zone_id),
+            json=tcp_app("b.example.com", origin_direct=["tcp://198.51.100.5:22"]),
+        )
+    assert mt.status_code == 200, mt.text
+    assert error_codes(byoip) == [11002]

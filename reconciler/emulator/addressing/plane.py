@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from reconciler.emulator.addressing.flags import PrefixSpec
 from reconciler.emulator.addressing.records import (
+    MAGIC_TRANSIT,
     NEVER_ACTIVE,
     SERVICE_NAMES,
     SPECTRUM,
@@ -106,6 +107,20 @@ def locate_ip(store: Store, ip: IP) -> EdgeIP:
             )
             return EdgeIP(prefix, best["service_name"] if best else None, leased)
     return EdgeIP(None, None, leased)
+
+
+def ingress_only_networks(store: Store) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The approved prefixes an origin may not sit in. A prefix onboarded to Magic Transit is
+    left out: "traffic egressing to an IP in the prefix will always go to Magic Transit, even if
+    there is an overlapping binding for CDN or Spectrum", so the same IP may be ingress and
+    origin (developers.cloudflare.com/byoip/service-bindings/, 2026-04-30)."""
+
+    def magic_transit(prefix: Record) -> bool:
+        bindings = store.bindings.get(prefix["id"], ())
+        return any(b["service_name"] == MAGIC_TRANSIT for b in bindings)
+
+    approved = [p for p in store.prefixes if p["approved"] == "V"]
+    return [ipaddress.ip_network(p["cidr"]) for p in approved if not magic_transit(p)]
 
 
 def has_static_space(store: Store) -> bool:
