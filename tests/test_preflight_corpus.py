@@ -223,6 +223,7 @@ NOT_PREDICTED: dict[int, str] = {
 NOT_APP_WRITES: dict[int, str] = {
     11907: "service bindings API",
     11908: "address plane API (unknown prefix, binding or BGP prefix)",
+    11911: "BGP prefixes API (deleting one still advertised)",
     81044: "DNS records API (unknown record)",
 }
 

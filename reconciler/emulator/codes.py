@@ -69,3 +69,4 @@ BINDING_REFUSED = Code(11907, 400)  # a service binding the byoip/service-bindin
 ADDRESSING_NOT_FOUND = Code(11908, 404)  # unknown prefix, binding or BGP prefix id
 HOSTNAME_OUTSIDE_ZONES = Code(11909, 400)  # dns.name in no zone of the account (not 16001)
 SPECTRUM_NOT_IN_PLAN = Code(11910, 403)  # a Free zone: Spectrum is not sold on that plan
+BGP_PREFIX_ADVERTISED = Code(11911, 400)  # a BGP prefix must be withdrawn before deletion

@@ -340,3 +340,16 @@ def test_an_origin_inside_the_account_s_magic_transit_prefix_is_valid() -> None:
         )
     assert mt.status_code == 200, mt.text
     assert error_codes(byoip) == [11002]
+
+
+def test_an_advertised_bgp_prefix_must_be_withdrawn_before_it_is_deleted(
+    client: httpx.Client, emu: Emulator
+) -> None:
+    prefix = _prefix(client, emu, "198.51.100.0/24")
+    url = f"{_account(emu)}/prefixes/{prefix['id']}/bgp/prefixes"
+    (whole,) = _ok(client.get(url))
+    refused = client.delete(f"{url}/{whole['id']}")
+    assert (refused.status_code, error_codes(refused)) == (400, [11911])
+    withdraw = {"on_demand": {"advertised": False}}
+    _ok(client.patch(f"{url}/{whole['id']}", json=withdraw))
+    _ok(client.delete(f"{url}/{whole['id']}"))

@@ -142,7 +142,15 @@ def _status(prefix: Record) -> Record:
 def delete_bgp_prefix(
     backend: Backend, params: dict[str, str], query: Query, body: bytes
 ) -> EmulatorResponse:
+    """An advertised BGP prefix "must be withdrawn before it can be deleted" (SDK 5.9.0
+    docstring); the code is chosen here (11911)."""
     prefix = find_prefix(backend.store, params)
     records = backend.store.bgp_prefixes[prefix["id"]]
-    records.remove(find_record(records, params["bgp_prefix_id"], "BGP prefix"))
+    record = find_record(records, params["bgp_prefix_id"], "BGP prefix")
+    if record["on_demand"]["advertised"]:
+        raise refuse(
+            codes.BGP_PREFIX_ADVERTISED,
+            f"BGP prefix {record['cidr']} is advertised: withdraw it before deleting it",
+        )
+    records.remove(record)
     return success(None)
