@@ -464,7 +464,8 @@ class TestInterrupt:
             {**SSH_DYNAMIC, "dns": {"type": "CNAME", "name": f"a{i}.example.com"}} for i in range(8)
         ]
         config = write_config(tmp_path / "v1", apps)
-        hourly = RateLimit(4, 3600.0)  # the zone lookup, its page, then two creates an hour
+        # The zone lookup, its page, the preflight's DNS listing, then two creates an hour.
+        hourly = RateLimit(5, 3600.0)
         with make_client(emulator, rate_limit=hourly, sleep=None) as client:
             plan = workflow.plan_for(workflow.load([config]), client)
             executor = Executor(client, parallelism=4)

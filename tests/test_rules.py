@@ -377,6 +377,7 @@ def test_apps_on_one_hostname_with_different_static_sets_are_warned_once_each() 
     assert "declares static IPs [198.51.100.31]" in message
     assert "[198.51.100.30, 2001:db8::30]" in message
     assert " — declare one set on every app of the hostname" in message
+    assert message.endswith("[static_ips_differ_on_hostname]")  # the kind interface.md names
 
 
 def test_apps_sharing_one_static_set_get_no_advice() -> None:

@@ -21,11 +21,7 @@ import httpx
 
 from reconciler.emulator.auth import check_credentials, credential_fingerprint, credential_key
 from reconciler.emulator.backend import Backend
-from reconciler.emulator.config import (
-    CLOUDFLARE_IPV4_HOSTNAME_QUOTA,
-    DOCUMENTATION_PREFIXES,
-    EmulatorConfig,
-)
+from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
 from reconciler.emulator.faults import (
     FaultInjector,
@@ -106,13 +102,10 @@ class Emulator:
         on_wait: Callable[[], None] | None = None,
     ) -> Emulator:
         """The ``--sandbox`` set-up: state in ``path``, the documentation prefixes onboarded
-        (approved, advertised, bound to Spectrum), Cloudflare's IPv4 hostname quota.
-        ``on_wait``: see ``__init__``."""
-        config = EmulatorConfig(
-            state_file=path,
-            byoip_prefixes=DOCUMENTATION_PREFIXES,
-            ipv4_hostname_quota=CLOUDFLARE_IPV4_HOSTNAME_QUOTA,
-        )
+        (approved, advertised, bound to Spectrum). ``on_wait``: see ``__init__``."""
+        # No IPv4 hostname quota here: the sandbox account has whatever quota the command's
+        # --ipv4-hostname-quota says, and the preflight holds the plan to it.
+        config = EmulatorConfig(state_file=path, byoip_prefixes=DOCUMENTATION_PREFIXES)
         emulator = cls(config, on_wait=on_wait)
         for name in zones:
             emulator.ensure_zone(name)

@@ -39,9 +39,10 @@ class EmulatorConfig:
     ``ip_firewall`` out of apps that did not send it.
     ``dns_records`` are manual records (``NAME,type=...,content=...[,proxied=...]``) seeded in
     the zone holding each name; ``ipv4_hostname_quota`` caps the account's unique hostnames on
-    Cloudflare IPv4 (12005; None: no cap, for tests of other things — the ``emulator`` command
-    and ``--sandbox`` use Cloudflare's 10); ``dns_conflict_code`` is the code of Spectrum's
-    refusal of a hostname with a manual record (undocumented; 81053 is the DNS API's for that text);
+    Cloudflare IPv4 (12005; None: no cap — the ``emulator`` command uses Cloudflare's 10, and
+    ``--sandbox`` none: its account has the quota the command's ``--ipv4-hostname-quota``
+    says); ``dns_conflict_code`` is the code of Spectrum's refusal of a hostname with a manual
+    record (undocumented; 81053 is the DNS API's for that text);
     ``spectrum_records`` False leaves Spectrum's own records out of DNS record lists.
 
     Test-only switches for what the API documents nowhere (so tests can try every guess):

@@ -18,7 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.emulator.app import API_PREFIX, Emulator
-from reconciler.emulator.config import EmulatorConfig, parse_rate_limit
+from reconciler.emulator.config import (
+    CLOUDFLARE_IPV4_HOSTNAME_QUOTA,
+    EmulatorConfig,
+    parse_rate_limit,
+)
 from reconciler.emulator.envelope import DroppedConnection
 
 log = logging.getLogger(__name__)
@@ -110,7 +114,7 @@ def run_from_cli(
     seed: int = 0,
     rate_limit: tuple[int, float] | str = (1200, 300.0),
     dns_records: Sequence[str] = (),
-    ipv4_hostname_quota: int | None = 10,
+    ipv4_hostname_quota: int | None = CLOUDFLARE_IPV4_HOSTNAME_QUOTA,
 ) -> int:
     """Serve until interrupted (Ctrl-C); prints ``listening on <base url>`` once accepting."""
     limit = parse_rate_limit(rate_limit) if isinstance(rate_limit, str) else rate_limit

@@ -256,6 +256,19 @@ def crash_copy(state_file: Path, into: Path) -> Path:
 LISTENING = re.compile(r"listening on (http://\S+)")
 
 
+# The suite's configs hold about a hundred hostnames on Cloudflare IPv4, far past Cloudflare's
+# quota of 10: its emulator processes and commands say the account's quota was raised.
+QUOTA_FLAGS = ("--ipv4-hostname-quota", "100000")
+_TAKE_QUOTA = ("plan", "apply", "drift", "emulator")
+
+
+def with_quota(args: list[str]) -> list[str]:
+    """``args`` with ``QUOTA_FLAGS`` after a command that takes them."""
+    if args and args[0] in _TAKE_QUOTA:
+        return [args[0], *QUOTA_FLAGS, *args[1:]]
+    return args
+
+
 def python_env(token: str | None = TOKEN) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "CLOUDFLARE_API_TOKEN"}
     env["PYTHONPATH"] = str(ROOT)
@@ -290,7 +303,8 @@ class EmulatorProcess:
 @contextmanager
 def emulator_process(state: Path, *extra: str) -> Iterator[EmulatorProcess]:
     """``spectrum-reconciler emulator --port 0 --state FILE`` as its own process."""
-    args = [sys.executable, "-m", "reconciler", "emulator", "--port", "0", "--state", str(state)]
+    args = [sys.executable, "-m", "reconciler", "emulator", *QUOTA_FLAGS, "--port", "0"]
+    args += ["--state", str(state)]
     args += ["--zone", ZONE, "--zone", OTHER_ZONE, "--rate-limit", "1000000/1"]
     for prefix in DOC_PREFIXES:
         args += ["--byoip-prefix", prefix]
@@ -322,7 +336,7 @@ def run_reconciler(
     args: list[str], cwd: Path, token: str | None = TOKEN, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
+        [sys.executable, "-m", "reconciler", *with_quota(args)],
         cwd=cwd,
         env=python_env(token),
         capture_output=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from reliability_helpers import (
+    QUOTA_FLAGS,
     SCALE,
     app_config,
     identities,
@@ -43,7 +44,7 @@ def test_two_concurrent_applies_never_duplicate_and_a_third_converges(
                 key = AppKey.of("example.com", body["dns"]["name"], body["protocol"])
                 client.create_app(zone_id(emulator), key, body)
     with serve(emulator) as running:
-        api = ["--base-url", running.base_url, "--rate-limit", "1000000/1"]
+        api = ["--base-url", running.base_url, "--rate-limit", "1000000/1", *QUOTA_FLAGS]
         racers = [
             subprocess.Popen(
                 [sys.executable, "-m", "reconciler", "apply", "--auto-approve", *api, config],

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from reliability_helpers import (
+    QUOTA_FLAGS,
     SCALE,
     app_config,
     crash_copy,
@@ -38,7 +39,8 @@ def journal_events(path: Path) -> int:
 
 
 def start_apply(base_url: str, config: str, journal: Path, cwd: Path) -> subprocess.Popen[str]:
-    args = ["apply", "--auto-approve", "--base-url", base_url, "--rate-limit", "1000000/1"]
+    args = ["apply", *QUOTA_FLAGS, "--auto-approve", "--base-url", base_url]
+    args += ["--rate-limit", "1000000/1"]
     return subprocess.Popen(
         [sys.executable, "-m", "reconciler", *args, "--journal", str(journal), config],
         cwd=cwd,

@@ -33,7 +33,8 @@ def hostname_shares_one_static_set(context: RuleContext) -> Iterator[Problem]:
                 f"{app.dns_name} {app.protocol} declares static IPs {_show(ips)} but "
                 f"{earlier.protocol} on the same hostname (at {earlier.at()}) declares "
                 f"{_show(earlier_ips)}; Cloudflare gives all apps on a hostname the same static "
-                "IPs — declare one set on every app of the hostname",
+                "IPs — declare one set on every app of the hostname "
+                "[static_ips_differ_on_hostname]",
             )
 
 
