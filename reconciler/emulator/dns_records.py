@@ -16,7 +16,6 @@ False leaves them out of lists instead.
 from __future__ import annotations
 
 import ipaddress
-import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any
 import reconciler.emulator.codes as codes
 from reconciler.emulator.backend import Backend, Handler, Query
 from reconciler.emulator.envelope import EmulatorResponse, success
-from reconciler.emulator.fields import host_key, is_hostname, refuse
+from reconciler.emulator.fields import host_key, is_hostname, object_body, refuse
 from reconciler.emulator.paging import page_slice
 from reconciler.emulator.store import Store, md5_hex, now_rfc3339
 
@@ -154,7 +153,7 @@ def create_record(
     """``{type, name, content[, proxied]}``; a name Spectrum or a CNAME holds is 81053."""
     store, zone_id = backend.store, params["zone_id"].lower()
     zone = store.zones[zone_id]
-    doc = _object(body)
+    doc = object_body(body)
     kind, name, content = str(doc.get("type", "")).upper(), doc.get("name"), doc.get("content")
     if kind not in TYPES or not isinstance(content, str) or not isinstance(name, str):
         raise refuse(
@@ -245,16 +244,6 @@ def _check_content(kind: str, content: str, what: str) -> None:
 
 def _address_type(ip: str) -> str:
     return "AAAA" if ":" in ip else "A"
-
-
-def _object(body: bytes) -> dict[str, Any]:
-    try:
-        doc = json.loads(body) if body else {}
-    except ValueError:
-        raise refuse(codes.INVALID_REQUEST, "The request body is not valid JSON") from None
-    if not isinstance(doc, dict):
-        raise refuse(codes.INVALID_REQUEST, "The request body must be a JSON object")
-    return doc
 
 
 def _record(zone: dict[str, Any], name: str, kind: str, content: str, proxied: bool) -> Record:

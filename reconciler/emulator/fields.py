@@ -7,6 +7,7 @@ In: raw JSON values from a request body. Out: parsed values (port ranges, origin
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -159,3 +160,14 @@ def is_uuid(value: Any) -> bool:
 def host_key(name: str) -> str:
     """How hostnames compare: case-insensitive, trailing dot ignored."""
     return name.rstrip(".").lower()
+
+
+def object_body(body: bytes) -> dict[str, Any]:
+    """A request body that must be a JSON object, or the emulator's 400 saying why not."""
+    try:
+        doc = json.loads(body) if body else {}
+    except ValueError:
+        raise refuse(codes.INVALID_REQUEST, "The request body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise refuse(codes.INVALID_REQUEST, "The request body must be a JSON object")
+    return doc

@@ -13,13 +13,12 @@ import reconciler.emulator.codes as codes
 from reconciler.emulator.addressing.lookups import (
     find_prefix,
     find_record,
-    object_body,
     single_page,
 )
 from reconciler.emulator.addressing.records import Record, bgp_prefix_record
 from reconciler.emulator.backend import Backend, Query
 from reconciler.emulator.envelope import EmulatorResponse, success
-from reconciler.emulator.fields import refuse
+from reconciler.emulator.fields import object_body, refuse
 from reconciler.emulator.store import Store, now_rfc3339
 
 

@@ -7,7 +7,6 @@ as Cloudflare answers these: one page holding everything. Pure: no I/O.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 import reconciler.emulator.codes as codes
@@ -27,16 +26,6 @@ def find_record(records: Iterable[Record], record_id: str, what: str) -> Record:
         if record["id"] == wanted:
             return record
     raise refuse(codes.ADDRESSING_NOT_FOUND, f"{what} {wanted} not found")
-
-
-def object_body(body: bytes) -> Record:
-    try:
-        doc = json.loads(body) if body else {}
-    except ValueError:
-        raise refuse(codes.INVALID_REQUEST, "The request body is not valid JSON") from None
-    if not isinstance(doc, dict):
-        raise refuse(codes.INVALID_REQUEST, "The request body must be a JSON object")
-    return doc
 
 
 def single_page(items: list[Record]) -> EmulatorResponse:

@@ -13,7 +13,6 @@ import reconciler.emulator.codes as codes
 from reconciler.emulator.addressing.lookups import (
     find_prefix,
     find_record,
-    object_body,
     single_page,
 )
 from reconciler.emulator.addressing.records import (
@@ -26,7 +25,7 @@ from reconciler.emulator.addressing.records import (
 )
 from reconciler.emulator.backend import Backend, Query
 from reconciler.emulator.envelope import EmulatorResponse, success
-from reconciler.emulator.fields import refuse
+from reconciler.emulator.fields import object_body, refuse
 
 
 def list_services(
