@@ -186,6 +186,18 @@ class PermissionDeniedError(ApiError):
         "or ask for the entitlement named above"
     )
 
+    @classmethod
+    def needing(cls, refused: ApiError, hint: str) -> PermissionDeniedError:
+        """``refused`` (a 401 or 403) said with the permission a particular read needs."""
+        return cls(
+            refused.method,
+            refused.path,
+            status=refused.status,
+            errors=refused.errors,
+            detail=refused.detail,
+            hint=hint,
+        )
+
 
 class NotFoundError(ApiError):
     hint = "check the zone name or id in the desired-state file"

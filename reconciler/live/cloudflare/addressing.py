@@ -92,14 +92,7 @@ class AddressReader:
         try:
             plane = self._read(account_id)
         except (PermissionDeniedError, AuthError) as refused:
-            raise PermissionDeniedError(
-                refused.method,
-                refused.path,
-                status=refused.status,
-                errors=refused.errors,
-                detail=refused.detail,
-                hint=PERMISSION_HINT,
-            ) from None
+            raise PermissionDeniedError.needing(refused, PERMISSION_HINT) from None
         with self._lock:
             self._planes[account_id] = plane
         return plane

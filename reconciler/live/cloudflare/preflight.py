@@ -55,14 +55,7 @@ class PreflightReader:
         try:
             items = read_all(self._transport, path, RECORDS_PER_PAGE)
         except (PermissionDeniedError, AuthError) as refused:
-            raise PermissionDeniedError(
-                refused.method,
-                refused.path,
-                status=refused.status,
-                errors=refused.errors,
-                detail=refused.detail,
-                hint=DNS_HINT,
-            ) from None
+            raise PermissionDeniedError.needing(refused, DNS_HINT) from None
         records = host_records_from_api(items)
         with self._lock:
             self._records[zone_id] = records
