@@ -33,6 +33,12 @@ class SlowAndFailing(BaseHTTPRequestHandler):
         pass
 
 
+def _hears_ctrl_c() -> None:
+    """Undo an inherited "ignore SIGINT": bash starts a background job so (as .ci/run runs the
+    other Pythons' suites), and the child must hear Ctrl-C as a user's terminal would send it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_reads_is_one_line_and_nothing_is_retried() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), SlowAndFailing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -46,6 +52,7 @@ def test_ctrl_c_during_reads_is_one_line_and_nothing_is_retried() -> None:
             stderr=subprocess.PIPE,
             text=True,
             env=env,
+            preexec_fn=_hears_ctrl_c,
         )
         assert SlowAndFailing.arrived.wait(30), "a read is in flight"
         time.sleep(0.2)
