@@ -22,7 +22,7 @@ def int_param(query: Query, name: str, default: int, lo: int, hi: int | None) ->
         return default
     try:
         value = int(float(raw))
-    except ValueError:
+    except (ValueError, OverflowError):  # "x", "nan"; "inf", "1e400"
         raise refuse(codes.INVALID_REQUEST, f"{name} must be a number, got {raw!r}") from None
     return max(lo, value if hi is None else min(hi, value))
 
