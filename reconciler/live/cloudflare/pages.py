@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import TransportError
-from reconciler.live.cloudflare.envelope import list_result
+from reconciler.live.cloudflare.envelope import count_in, list_result, result_info, total_count
 from reconciler.live.cloudflare.transport import Transport
 
 MAX_PAGES = 1_000
@@ -29,11 +29,10 @@ def read_all(
         body = transport.request("GET", path, params=query)
         chunk = list_result(body, "GET", path)
         items += chunk
-        info = body.get("result_info") or {}
-        if info.get("total_count") is not None:
-            total = int(info["total_count"])
-        last = info.get("total_pages")
-        if not chunk or (page >= int(last) if last is not None else len(chunk) < per_page):
+        # The counts are the server's: checked as the apps' listing checks them, never trusted.
+        total = total_count(body, total, path)
+        last = count_in(result_info(body, "GET", path), "total_pages", "GET", path)
+        if not chunk or (page >= last if last is not None else len(chunk) < per_page):
             break
     else:
         raise TransportError(
