@@ -1,7 +1,7 @@
 """Peak memory of ``reconcile``, once and as a loop — what deploy/kubernetes' requests are sized by.
 
     .venv/bin/python -m bench.reconcile_memory [APPS] [ZONES] [CYCLES]
-    .venv/bin/python -m bench.reconcile_memory --write-docs README.md   # the defaults, stamped
+    .venv/bin/python -m bench.reconcile_memory --write-docs docs/running.md  # the defaults, stamped
 
 Same method and scenario as row 5 (``bench/memory.py``: the child's own ``VmHWM``, the
 emulator over loopback in this process, a tenth of the apps drifted): ``reconcile --once``, then

@@ -5,8 +5,7 @@ commit it ran on, date, machine, tests passed and seconds):
 
 - the ``suite`` block of README.md (tests passed and seconds), when the whole suite ran (no
   paths, ``-m`` or ``-k``);
-- the ``reliability`` block of README.md and docs/reliability.md, the same table in both, when
-  the reliability tests ran at CI size (tests/reliability/conftest.py calls
+- the ``reliability`` block of docs/reliability.md, when the reliability tests ran at CI size (tests/reliability/conftest.py calls
   ``write_reliability``).
 
 A run with a failure or an error writes nothing.
@@ -68,7 +67,7 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
 
 
 def write_reliability(terminalreporter, table: str, full: bool) -> None:  # type: ignore[no-untyped-def]
-    """The reliability table, stamped, into README.md and docs/reliability.md (same block)."""
+    """The reliability table, stamped, into docs/reliability.md."""
     if not (wanted() and passed(terminalreporter)):
         return
     if full:  # the docs show the CI size, the size every run of the suite measures
@@ -76,6 +75,5 @@ def write_reliability(terminalreporter, table: str, full: bool) -> None:  # type
         return
     name = "reliability"
     body = session_stamp(terminalreporter) + "\n\n" + table
-    for path in (ROOT / "README.md", ROOT / "docs" / "reliability.md"):
-        write_block(path, name, body)
-    terminalreporter.write_line(f"{ENV}: wrote the {name} block of README.md, docs/reliability.md")
+    write_block(ROOT / "docs" / "reliability.md", name, body)
+    terminalreporter.write_line(f"{ENV}: wrote the {name} block of docs/reliability.md")

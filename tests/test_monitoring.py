@@ -1,5 +1,5 @@
 """deploy/prometheus/rules.yml and deploy/grafana/dashboard.json: every metric they query is one
-the reconciler exports, and the alerts the README promises are there."""
+the reconciler exports, and the alerts docs/running.md promises are there."""
 
 from __future__ import annotations
 

@@ -209,21 +209,25 @@ def test_the_secret_comes_from_its_variable_and_is_scrubbed_from_output() -> Non
         webhook_secret({SECRET_ENV: ""})
 
 
-def readme_receiver_check() -> Callable[[bytes, str], bool]:
-    """The receiver check the README documents, run as written."""
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- webhook-receiver-check -->", 1)[1].split("```python\n", 1)[1]
+def documented_receiver_check() -> Callable[[bytes, str], bool]:
+    """The receiver check docs/running.md documents, run as written."""
+    page = Path(__file__).parents[1] / "docs" / "running.md"
+    block = (
+        page.read_text(encoding="utf-8")
+        .split("<!-- webhook-receiver-check -->", 1)[1]
+        .split("```python\n", 1)[1]
+    )
     code = textwrap.dedent(block.split("```", 1)[0])
     namespace: dict[str, Any] = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, "docs/running.md", "exec"), namespace)
     return namespace["signed_by_the_reconciler"]  # type: ignore[no-any-return]
 
 
-def test_the_readme_receiver_check_accepts_our_signature_and_no_other(
+def test_the_documented_receiver_check_accepts_our_signature_and_no_other(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, SECRET)
-    check = readme_receiver_check()
+    check = documented_receiver_check()
     request = signed_post(SECRET.encode())
     signature = request.headers["X-Spectrum-Reconciler-Signature"]
     assert check(request.content, signature)

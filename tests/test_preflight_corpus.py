@@ -5,7 +5,7 @@ The codes come from ``reconciler.emulator.codes`` itself, so a code added there 
 test until it is given a case or a reason. For each predicted code the test proves both halves
 over loopback: the emulator really refuses the write with that code, and ``plan`` refuses (or
 warns about) the same configuration first. ``python -m tests.test_preflight_corpus`` prints the
-table the README shows.
+table docs/preflight.md shows.
 """
 
 from __future__ import annotations
@@ -308,7 +308,7 @@ def test_the_emulator_refuses_and_plan_predicts_it(
 
 
 def corpus_table() -> str:
-    """The README's table: the count, then every code and how it is met."""
+    """docs/preflight.md's table: the count, then every code and how it is met."""
     total = len(PREDICTED) + len(NOT_PREDICTED)
     lines = [
         f"Refusals predicted by plan: **{len(PREDICTED)} of {total}** codes the emulator can "
@@ -322,9 +322,9 @@ def corpus_table() -> str:
     return "\n".join(lines)
 
 
-def test_the_readme_shows_this_table() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    shown = readme.split(BEGIN)[1].split(END)[0].strip()
+def test_the_preflight_page_shows_this_table() -> None:
+    page = (ROOT / "docs" / "preflight.md").read_text(encoding="utf-8")
+    shown = page.split(BEGIN)[1].split(END)[0].strip()
     assert shown == corpus_table(), "run: python -m tests.test_preflight_corpus"
 
 

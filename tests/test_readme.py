@@ -122,11 +122,16 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def page(name: str) -> str:
+    """A docs page, flattened: the README's set-up section links there for the rest."""
+    return _flat((ROOT / "docs" / name).read_text(encoding="utf-8"))
+
+
 def test_not_reliability_leaves_out_exactly_the_fault_and_hostile_input_suite() -> None:
-    """The README's fast part, ``-m "not reliability"``, is everything but tests/reliability:
+    """The documented fast part (docs/getting-started.md), ``-m "not reliability"``, is everything but tests/reliability:
     every test there carries the marker (tests/reliability/conftest.py checks it at collection)
     and no test elsewhere does. How long the whole suite takes: tests/test_figures.py."""
-    assert '.venv/bin/python -m pytest -q -m "not reliability"' in _flat(README)
+    assert '.venv/bin/python -m pytest -q -m "not reliability"' in page("getting-started.md")
     assert '"reliability:' in (ROOT / "pyproject.toml").read_text()  # the marker exists
     outside = [
         str(path.relative_to(ROOT))
@@ -136,13 +141,13 @@ def test_not_reliability_leaves_out_exactly_the_fault_and_hostile_input_suite() 
     assert outside == []
 
 
-def test_the_readme_says_to_activate_the_environment_for_later_examples() -> None:
-    text = _flat(README)
+def test_getting_started_says_to_activate_the_environment_for_later_examples() -> None:
+    text = page("getting-started.md")
     assert ". .venv/bin/activate" in text and ".venv/bin/spectrum-reconciler" in text
 
 
-def test_the_readme_tells_users_to_ignore_the_sandbox_file() -> None:
-    text = _flat(README)
+def test_getting_started_tells_users_to_ignore_the_sandbox_file() -> None:
+    text = page("getting-started.md")
     assert "add `.spectrum-sandbox.json*` to `.gitignore`" in text  # the state and its journal
     assert ".spectrum-sandbox.json" in (ROOT / ".gitignore").read_text()
 
@@ -155,7 +160,11 @@ def test_nothing_users_get_points_outside_the_repository() -> None:
 
 
 def _rev_lines() -> list[tuple[str, str]]:
-    files = [ROOT / "README.md", ROOT / "docs" / "ci.md", ROOT / ".pre-commit-hooks.yaml"]
+    files = [
+        ROOT / "README.md",
+        *sorted((ROOT / "docs").glob("*.md")),
+        ROOT / ".pre-commit-hooks.yaml",
+    ]
     found = []
     for path in files:
         for match in re.finditer(r"^\s*#?\s*rev:\s*(\S.*)$", path.read_text(), re.M):
@@ -178,12 +187,12 @@ def test_pre_commit_examples_name_a_revision_that_exists() -> None:
         )
 
 
-def test_the_readme_states_which_wins_sandbox_or_base_url() -> None:
-    text = _flat(README)
+def test_the_commands_page_states_which_wins_sandbox_or_base_url() -> None:
+    text = page("commands.md")
     assert "`--sandbox` and `--base-url` together are a usage error" in text
     assert "`--sandbox` wins over `CLOUDFLARE_BASE_URL`" in text
 
 
-def test_the_readme_documents_where_export_points_the_schema() -> None:
-    text = _flat(README)
+def test_the_file_format_page_documents_where_export_points_the_schema() -> None:
+    text = page("file-format.md")
     assert "--schema-ref URL|PATH" in text and "else no modeline" in text

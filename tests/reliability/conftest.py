@@ -26,11 +26,11 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     if target:
         with open(target, "w", encoding="utf-8") as stream:
             json.dump({"scale": size, **dict(sorted(FIGURES.items()))}, stream, indent=2)
-    # The README's table, from these figures (see figures_table.py).
+    # docs/reliability.md's table, from these figures (see figures_table.py).
     from figures_table import markdown
 
     table = markdown(FIGURES)
-    terminalreporter.section("reliability table (README)")
+    terminalreporter.section("reliability table (docs/reliability.md)")
     terminalreporter.write(table)
     target = os.environ.get("RELIABILITY_TABLE")
     if target:

@@ -1,4 +1,4 @@
-"""The README's reliability table, made from one run's figures (no number typed by hand).
+"""The reliability table of docs/reliability.md, from one run's figures (none typed by hand).
 
 Every run of the suite prints it at the end; ``RELIABILITY_TABLE=FILE`` also writes it to FILE.
 A row appears only when the tests it reports on ran; a figure no row reports is listed at the
@@ -284,7 +284,7 @@ def rows(figures: Figures) -> list[tuple[str, str]]:
 
 
 def markdown(figures: Figures) -> str:
-    """The table, in the README's form."""
+    """The table, in the form docs/reliability.md shows."""
     lines = ["| | |", "|---|---|"]
     lines += [f"| {label} | {value} |" for label, value in rows(figures)]
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""The README's reliability table is made from the figures alone, and hides none of them."""
+"""The reliability table (docs/reliability.md) is made from the figures alone; it hides none."""
 
 from __future__ import annotations
 

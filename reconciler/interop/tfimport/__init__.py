@@ -6,8 +6,8 @@ API's own field names (``export`` turns them into the desired-state file), the `
 that make Terraform forget the apps without destroying them, and notes on anything not carried
 over, each with the resource address Terraform prints.
 
-How the provider spells an app in state is its own schema (see the README's "Migrating from
-Terraform"): v4 (SDKv2) keeps blocks as single-item lists, v5 (Plugin Framework) as objects.
+How the provider spells an app in state is its own schema (see docs/terraform.md): v4 (SDKv2)
+keeps blocks as single-item lists, v5 (Plugin Framework) as objects.
 
 The package, from the file up: ``state`` reads either state format into resource instances and
 refuses a malformed one; ``v4`` and ``v5`` read one app in each provider's spelling, on the
