@@ -71,6 +71,9 @@ class VerifyOptions:
     poll_every: float = POLL_EVERY
 
 
+DEFAULT_OPTIONS = VerifyOptions()
+
+
 def carried_before(plan: Plan, traffic: TrafficReads | None) -> dict[str, bool | None]:
     """For each live app a recreate or replace will delete: did it carry traffic just now?
     (app id -> True/False, None when unknown). One read per zone; none without recreates."""
@@ -153,7 +156,7 @@ def targets_declared(plan: Plan, desired: DesiredState) -> list[Target]:
 def verify(
     client: CloudflareClient,
     targets: Sequence[Target],
-    options: VerifyOptions = VerifyOptions(),
+    options: VerifyOptions = DEFAULT_OPTIONS,
     *,
     traffic: TrafficReads | None = None,
     sleep: Callable[[float], None] = time.sleep,
