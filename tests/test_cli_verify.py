@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
 from reconciler.checks.verify import AppHealth, Check, Health, Target, Verification
@@ -19,6 +20,7 @@ from reconciler.emulator import Emulator, serve
 from reconciler.model import AppKey
 from tests.conftest import make_emulator
 
+SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "verify.schema.json").read_text())
 TOKEN = {"CLOUDFLARE_API_TOKEN": "test-token"}
 GOOD, WITHDRAWN = "198.51.100.0/24", "192.0.2.0/24,advertised=no"
 LOOPBACK_PREFIX = "127.0.0.0/24"  # the probe's edge IPs: a prefix onboarded in the emulator only
@@ -94,6 +96,7 @@ def test_a_missing_spectrum_dns_record_is_degraded(run_cli: Any, tmp_path: Path)
     assert applied.exit_code == 5 and "no Spectrum DNS record for ssh.example.com" in applied.stdout
     assert checked.exit_code == 5
     doc = json.loads(checked.stdout)
+    jsonschema.validate(doc, SCHEMA)
     assert doc["summary"] == {"healthy": 0, "degraded": 1, "unknown": 0}
     assert doc["apps"][0]["reasons"] == ["no Spectrum DNS record for ssh.example.com"]
 
@@ -172,6 +175,7 @@ class TestProbe:
             assert apply(run_cli, url, path).exit_code == 0
             checked = run_cli(["verify", path, "--probe", "--format", "json", *url], env=TOKEN)
         assert checked.exit_code == 0
+        jsonschema.validate(json.loads(checked.stdout), SCHEMA)
         probe = json.loads(checked.stdout)["apps"][0]["checks"][-1]
         assert probe == {
             "check": "probe",
