@@ -161,3 +161,17 @@ def test_the_seam_has_no_reader_yet_and_the_run_says_so(tmp_path: Path) -> None:
         result = verifying.verify(client, verifying.targets_after(plan, report, carried))
     assert result.notes == ("traffic not read: no analytics reader in this run",)
     assert result.apps[0].health is Health.HEALTHY
+
+
+def test_after_an_apply_it_costs_two_requests_per_zone_whatever_the_number_of_apps(
+    tmp_path: Path,
+) -> None:
+    apps = [app(f"a{i}", f"198.51.100.{i + 1}") for i in range(20)]
+    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
+        plan = workflow.plan_for(workflow.load([write(tmp_path, *apps)]), client)
+        report = Executor(client).apply(plan)
+        before = client.requests_sent
+        result = verifying.verify(client, verifying.targets_after(plan, report, {}))
+        # the zone's apps and its DNS records; the address plane was read for the plan
+        assert client.requests_sent - before == 2
+    assert result.counts() == {"healthy": 20, "degraded": 0, "unknown": 0}
