@@ -213,3 +213,14 @@ def test_a_bad_verify_timeout_is_a_located_usage_error(run_cli: Any, tmp_path: P
     done = run_cli(["apply", str(tmp_path), "--verify", "--verify-timeout", "soon", "--sandbox"])
     assert done.exit_code == 2 and "--verify-timeout" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_apply_of_a_saved_plan_verifies_too(run_cli: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(byoip_prefixes=(GOOD, WITHDRAWN))
+    with loopback(emulator) as url:
+        path = write(tmp_path / "files", app("192.0.2.10"))
+        saved = str(tmp_path / "plan.json")
+        assert run_cli(["plan", path, "--out", saved, *url], env=TOKEN).exit_code == 0
+        done = run_cli(["apply", "--plan", saved, "--verify", *url], env=TOKEN)
+    assert done.exit_code == 5, done.stdout + done.stderr
+    assert "192.0.2.0/24 is not advertised" in done.stdout
