@@ -26,7 +26,8 @@ The tree::
 
 Every message names what went wrong and ends with what to do. ``exit_code_for`` is the one place
 that turns an exception into a process exit code. A partly applied plan is not an exception: the
-executor reports every action, and ``apply`` exits ``EXIT_PARTIAL`` (4) from that report.
+executor reports every action, and ``apply`` exits ``EXIT_PARTIAL`` (4) from that report. Nor is
+a degraded app: ``verify`` and ``apply --verify`` exit ``EXIT_DEGRADED`` (5) from their result.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_REFUSED = 3
 EXIT_PARTIAL = 4
+EXIT_DEGRADED = 5  # verify: an app is degraded (after a successful apply, or verify PATHS)
 
 
 class ReconcilerError(Exception):

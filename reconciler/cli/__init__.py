@@ -34,6 +34,7 @@ _LAZY_COMMANDS = {
     "addresses": ("reconciler.cli.addresses", "addresses"),
     "reconcile": ("reconciler.cli.loop", "reconcile"),
     "adopt": ("reconciler.cli.adopt", "adopt"),
+    "verify": ("reconciler.cli.verify", "verify"),
 }
 
 

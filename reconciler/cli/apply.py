@@ -14,11 +14,13 @@ from reconciler.applying import workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.journal import Journal
 from reconciler.applying.report import ActionOutcome, ApplyReport, Status, Tally
+from reconciler.applying.verifying import VerifyOptions
 from reconciler.checks import guardrails
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.cli import output
 from reconciler.cli.options import address_checks, api, guarded, stdout, use_color, zone_option
 from reconciler.cli.read import loaded
+from reconciler.cli.verify import after_apply, before_apply, verify_options
 from reconciler.errors import (
     EXIT_ERROR,
     EXIT_OK,
@@ -56,6 +58,7 @@ from reconciler.plan import OFFLINE, Plan
 )
 @click.option("--journal", type=click.Path(dir_okay=False), help="Append every attempt as JSON.")
 @address_checks
+@verify_options
 @api
 @guarded
 def apply(
@@ -69,8 +72,10 @@ def apply(
     journal: str | None,
     connection: Connection,
     checks: AddressChecks,
+    verify: VerifyOptions | None,
 ) -> int:
-    """Make live match the files (or a saved plan): exit 0 applied, 3 refused, 4 partly applied.
+    """Make live match the files (or a saved plan): exit 0 applied, 3 refused, 4 partly applied;
+    with --verify, 5 when a written app is degraded.
 
     \b
     Examples:
@@ -83,7 +88,7 @@ def apply(
         )
     if break_glass is not None and not break_glass.strip():
         raise click.UsageError('--break-glass needs a reason: --break-glass "why"')
-    run = _Settings(force, parallelism, journal, break_glass, checks)
+    run = _Settings(force, parallelism, journal, break_glass, checks, verify)
     if plan_file:
         return _apply_saved(output.read_plan_file(plan_file), connection, run)
     return _apply_paths(paths, zones, connection, run, auto_approve=auto_approve)
@@ -98,6 +103,7 @@ class _Settings:
     journal: str | None
     break_glass: str | None = None
     checks: AddressChecks = DEFAULT_CHECKS
+    verify: VerifyOptions | None = None  # --verify
 
     def overrides(self) -> guardrails.Overrides:
         return workflow.overrides_of(force=self.force, break_glass=self.break_glass)
@@ -169,6 +175,7 @@ def _confirmed() -> bool:
 
 
 def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settings) -> int:
+    carried = before_apply(verdict.plan, client, run.verify)
     journal = Journal(run.journal)
     try:
         executor = Executor(
@@ -182,7 +189,8 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
         click.echo(line)
     for line in output.apply_summary(report, observed=len(verdict.skipped), held=verdict.held):
         click.echo(line)
-    return exit_code(report, held=verdict.refused)
+    code = exit_code(report, held=verdict.refused)
+    return after_apply(verdict.plan, report, client, run.verify, carried, code)
 
 
 def exit_code(report: ApplyReport, *, held: bool = False) -> int:

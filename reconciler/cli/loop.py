@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 import click
 
 from reconciler.applying.executor import DEFAULT_PARALLELISM
+from reconciler.applying.verifying import VerifyOptions
 from reconciler.cli.options import api, guarded, stdout
 from reconciler.live.accounts import Accounts
 from reconciler.live.connect import Connection
@@ -39,6 +40,20 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     help="Loop: a cycle, then sleep DURATION (30s, 5m, 1h); SIGTERM stops after the cycle.",
 )
 @click.option("--self-heal", is_flag=True, help="Apply the plan (safety gate and guardrails hold).")
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="After a --self-heal apply, check each written app serves (exit 5 when degraded).",
+)
+@click.option(
+    "--verify-timeout",
+    callback=_duration,
+    default="5m",
+    show_default=True,
+    metavar="DURATION",
+    help="How long to wait for traffic to resume on a recreated app.",
+)
 @click.option(
     "--parallelism", type=click.IntRange(1, 32), default=DEFAULT_PARALLELISM, show_default=True
 )
@@ -78,6 +93,8 @@ def reconcile(
     once: bool,
     every: float | None,
     self_heal: bool,
+    verify: bool,
+    verify_timeout: float,
     parallelism: int,
     metrics_file: str | None,
     metrics_port: int | None,
@@ -91,8 +108,8 @@ def reconcile(
 
     \b
     Exit codes (--once): 0 in sync, 2 drift; with --self-heal 0 healed, 3 refused,
-    4 partly applied; 1 when the cycle failed (bad files, API errors). --every exits 0
-    when stopped by SIGTERM.
+    4 partly applied, 5 healed but an app degraded; 1 when the cycle failed (bad files, API
+    errors). --every exits 0 when stopped by SIGTERM.
 
     \b
     Examples:
@@ -101,7 +118,8 @@ def reconcile(
     """
     if once and every is not None:
         raise click.UsageError("give --once or --every DURATION, not both")
-    settings = loop.Settings(tuple(paths), self_heal=self_heal, parallelism=parallelism)
+    checks = VerifyOptions(timeout=verify_timeout) if verify else None
+    settings = loop.Settings(tuple(paths), self_heal, parallelism, checks)
     metrics = Metrics(interval=every)
     if metrics_file:
         metrics.continue_from(metrics_file)

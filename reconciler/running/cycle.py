@@ -1,8 +1,9 @@
 """Pure: what one reconcile cycle found and did, as a value — and what follows from it.
 
-In: the drift a cycle's plan showed, the apply report (with ``--self-heal``), a refusal or an
-error, timings and request budgets. Out: ``CycleResult`` and the facts derived from it — the
-outcome, the exit code, the drift still standing per zone and kind, one JSON log record.
+In: the drift a cycle's plan showed, the apply report (with ``--self-heal``) and the
+verification of what it wrote, a refusal or an error, timings and request budgets. Out:
+``CycleResult`` and the facts derived from it — the outcome, the exit code, the drift still
+standing per zone and kind, one JSON log record.
 The loop computes this value first; metrics, notifications and logs are each derived from it by
 a separate step (the observe/act split of Kubernetes controllers and Argo CD).
 """
@@ -18,7 +19,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from reconciler.applying.report import ApplyReport, Status
-from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED
+from reconciler.checks.verify import Verification
+from reconciler.errors import (
+    EXIT_CHANGES,
+    EXIT_DEGRADED,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_REFUSED,
+)
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind
 from reconciler.planning.planner import Drift
@@ -98,6 +107,7 @@ class CycleResult:
     budget: Mapping[str, int] = field(default_factory=dict)  # requests left, per token_env
     unexpected: bool = False  # ``error`` is an exception nobody foresaw, not a known failure
     self_heal: bool = False
+    verification: Verification | None = None  # of the apps this cycle wrote (None: none)
 
     @functools.cached_property
     def found(self) -> tuple[DriftEntry, ...]:
@@ -164,8 +174,11 @@ _EXIT_CODES = {
 
 
 def exit_code(result: CycleResult) -> int:
-    """As ``drift`` (0 none, 2 drift) or, with --self-heal, as ``apply`` (0, 3, 4); 1 on error."""
-    return _EXIT_CODES[result.outcome]
+    """As ``drift`` (0 none, 2 drift) or, with --self-heal, as ``apply --verify`` (0, 3, 4, and
+    5 when the writes succeeded but a written app is degraded); 1 on error."""
+    code = _EXIT_CODES[result.outcome]
+    degraded = result.verification is not None and result.verification.degraded
+    return EXIT_DEGRADED if code == EXIT_OK and degraded else code
 
 
 def log_record(result: CycleResult) -> dict[str, Any]:
@@ -184,6 +197,7 @@ def log_record(result: CycleResult) -> dict[str, Any]:
         "refusal": result.refusal,
         "error": result.error,
         "rate_limit_remaining": dict(result.budget),
+        "health": None if result.verification is None else result.verification.counts(),
     }
 
 
@@ -194,5 +208,7 @@ def summary_line(result: CycleResult) -> str:
     line = f"cycle {result.number}: {result.outcome.value} ({drift}) in {result.duration:.2f}s"
     if result.report is not None:
         line += f"; applied {result.report.count(Status.DONE)}/{len(result.report.outcomes)}"
+    if result.verification is not None:
+        line += "; " + result.verification.summary_line()
     reason = result.refusal or result.error
     return f"{line}: {reason}" if reason else line

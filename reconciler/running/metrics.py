@@ -11,7 +11,7 @@ the loop case, with ``/healthz`` for a liveness probe). Every name of ours start
 
 A textfile run continues the counters, the histogram and the last success time of the file it
 replaces, so a CronJob's counters only ever grow and a failed run does not erase when the last
-good one was.
+good one was; ``apps{health}`` (the last verification) carries on too, until a run verifies.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from prometheus_client import (
 from prometheus_client.parser import text_string_to_metric_families
 
 import reconciler
+from reconciler.checks.verify.values import STATES as HEALTH_STATES
 from reconciler.errors import ReconcilerError
 from reconciler.files import write_atomically
 from reconciler.running.cycle import CycleResult
@@ -49,6 +50,7 @@ _BUILD = ("version", "python")
 
 PREFIX = "spectrum_reconciler_"
 _LAST_SUCCESS = PREFIX + "last_success_timestamp_seconds"
+_APPS = PREFIX + "apps"  # apps per health state: the last verification's
 StartResponse = Callable[..., Any]
 # A cycle takes from well under a second (a few zones) to past a 5-minute rate-limit window
 # (a big shard, or a paced retry); the bounds are chosen to tell those apart, in seconds.
@@ -94,6 +96,13 @@ class Metrics:
         self.drift = gauge(
             "drift_apps", "Apps differing from git at the end of the last cycle.", ("zone", "kind")
         )
+        self.health = gauge(
+            "apps",
+            "Apps per verdict of the last verification (the apps a --self-heal apply wrote).",
+            ("health",),
+        )
+        for state in HEALTH_STATES:
+            self.health.labels(health=state).set(0)
         self.budget = gauge(
             "rate_limit_remaining",
             "Requests left in the token's 5-minute budget after the last cycle.",
@@ -140,6 +149,9 @@ class Metrics:
             self.actions.labels(action=action, outcome=outcome).inc(count)
         for env, left in result.budget.items():
             self.budget.labels(token_env=env).set(left)
+        if result.verification is not None:  # a cycle that wrote nothing keeps the last one
+            for state, count in result.verification.counts().items():
+                self.health.labels(health=state).set(count)
         if result.drift is not None:  # a failed cycle saw nothing: keep what was last seen
             self.drift.clear()
             for (zone, kind), count in result.drift_counts().items():
@@ -183,6 +195,8 @@ class Metrics:
                     target.inc(sample.value)
                 elif sample.name == _LAST_SUCCESS:
                     self.last_success.set(sample.value)
+                elif sample.name == _APPS and sample.labels.get("health") in HEALTH_STATES:
+                    self.health.labels(health=sample.labels["health"]).set(sample.value)
 
     def write(self, path: str) -> None:
         """Replace ``path`` whole (``files.write_atomically``), readable by the textfile

@@ -2,8 +2,9 @@
 
 In: cycle results. Out: JSON POSTs to ``--notify-webhook`` — ``{"text": ...}``, which is what a
 Slack incoming webhook needs, plus ``event`` and ``apps`` for receivers that read fields.
-Announced are: drift that appears, drift that clears, drift repaired by ``--self-heal``, a cycle
-that fails (or is refused, or partly applied) and the first good cycle after. The same drift or
+Announced are: drift that appears, drift that clears, drift repaired by ``--self-heal``, apps a
+verification finds degraded, a cycle that fails (or is refused, or partly applied) and the
+first good cycle after. The same drift or
 failure is announced once, not every cycle: what was announced is kept in a small JSON state
 file, so a restart does not announce it again. Origins are shown as ``origin-<hash>`` unless
 asked otherwise; the webhook URL (a secret for Slack) is never logged.
@@ -28,6 +29,7 @@ from typing import Any
 import httpx
 
 from reconciler.applying.report import Status
+from reconciler.checks.verify import AppHealth, Health
 from reconciler.errors import ReconcilerError
 from reconciler.files import write_atomically
 from reconciler.live.urls import https_or_loopback, unreadable
@@ -49,13 +51,15 @@ class Announced:
 
     drift: frozenset[str] = frozenset()
     failure: str | None = None
+    degraded: frozenset[str] = frozenset()  # apps announced degraded (zone, hostname, protocol)
 
 
 @dataclass(frozen=True)
 class Event:
     """One notification."""
 
-    kind: str  # drift_appeared | drift_cleared | drift_repaired | cycle_failed | cycle_recovered
+    kind: str  # drift_appeared | drift_cleared | drift_repaired | apps_degraded | cycle_failed |
+    # cycle_recovered
     text: str
     apps: tuple[str, ...] = ()
 
@@ -86,8 +90,11 @@ def events(
         found.append(Event("cycle_failed", f"spectrum-reconciler: cycle {problem}"))
     if problem is None and before.failure is not None:
         found.append(Event("cycle_recovered", "spectrum-reconciler: cycles succeed again"))
+    degraded, newly = _degraded(before.degraded, result)
+    if newly:
+        found.append(newly)
     if result.drift is None:  # nothing was seen: what was announced still stands
-        return found, Announced(before.drift, problem)
+        return found, Announced(before.drift, problem, degraded)
     standing = {entry.ident: entry for entry in result.standing}
     repaired = _repaired(result)
     if repaired:
@@ -100,7 +107,28 @@ def events(
     if cleared:
         text = "spectrum-reconciler: drift cleared:\n" + "\n".join(cleared)
         found.append(Event("drift_cleared", text, tuple(cleared)))
-    return found, Announced(frozenset(standing), problem)
+    return found, Announced(frozenset(standing), problem, degraded)
+
+
+def _degraded(before: frozenset[str], result: CycleResult) -> tuple[frozenset[str], Event | None]:
+    """Apps degraded now (the verified ones as found, the others as before), and an event for
+    those not announced yet: an app is announced once, again only after it was healthy."""
+    if result.verification is None:
+        return before, None
+    verdicts = {_app_ident(a): a for a in result.verification.apps}
+    bad = {i for i, a in verdicts.items() if a.health is Health.DEGRADED}
+    now = frozenset((before - verdicts.keys()) | bad)
+    new = sorted(bad - before)
+    if not new:
+        return now, None
+    lines = [verdicts[i].line() for i in new]
+    text = f"spectrum-reconciler: apps degraded ({len(new)}):\n" + "\n".join(lines)
+    return now, Event("apps_degraded", text, tuple(new))
+
+
+def _app_ident(app: AppHealth) -> str:
+    key = app.target.key
+    return f"{key.zone} {key.dns_name} {key.protocol}"
 
 
 def _repaired(result: CycleResult) -> list[DriftEntry]:
@@ -221,7 +249,12 @@ def load_state(path: str | None) -> Announced:
         return Announced()
     failure = data.get("failure")
     drift = data.get("drift") or []
-    return Announced(frozenset(str(i) for i in drift), str(failure) if failure else None)
+    degraded = data.get("degraded") or []  # absent in files written before verification
+    return Announced(
+        frozenset(str(i) for i in drift),
+        str(failure) if failure else None,
+        frozenset(str(i) for i in degraded),
+    )
 
 
 def save_state(path: str, announced: Announced) -> None:
@@ -229,5 +262,6 @@ def save_state(path: str, announced: Announced) -> None:
         "version": STATE_VERSION,
         "drift": sorted(announced.drift),
         "failure": announced.failure,
+        "degraded": sorted(announced.degraded),
     }
     write_atomically(path, json.dumps(document, indent=1) + "\n")

@@ -1,6 +1,7 @@
 """Shell: reconcile on a schedule — one cycle (``--once``, for a CronJob) or a loop (``--every``).
 
-One cycle = load -> plan -> (apply, with ``--self-heal``) -> a ``CycleResult`` value. A separate
+One cycle = load -> plan -> (apply, with ``--self-heal``, then verify what was written unless
+``verify`` is off) -> a ``CycleResult`` value. A separate
 step acts on that value: metrics, notifications, one log line (``Reporter``). A file that fails
 validation fails the cycle before anything is read, so it can never plan deletions; a refusal by
 the safety gate or a guardrail is reported and counted, never forced. The loop runs its cycles
@@ -21,10 +22,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
-from reconciler.applying import workflow
+from reconciler.applying import verifying, workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.report import ActionOutcome, ApplyReport
 from reconciler.checks import preflight, static_ips
+from reconciler.checks.verify import Verification
 from reconciler.desired.times import parse_duration
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError
 from reconciler.live.accounts import Accounts
@@ -46,6 +48,7 @@ class Settings:
     paths: tuple[str, ...]
     self_heal: bool = False
     parallelism: int = DEFAULT_PARALLELISM
+    verify: verifying.VerifyOptions | None = verifying.DEFAULT_OPTIONS  # None: --no-verify
 
 
 def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResult:
@@ -55,7 +58,9 @@ def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResul
         desired = workflow.load(settings.paths)
         live = accounts.fetch_live(desired.zones)
         plan = workflow.plan_against(desired, live, sources=settings.paths)
-        report, refusal = _heal(plan, accounts, settings) if settings.self_heal else (None, None)
+        report, refusal, verification = (
+            _heal(plan, accounts, settings) if settings.self_heal else (None, None, None)
+        )
     except ConfigError as error:
         for problem in error.problems:
             log.error("%s", problem)
@@ -77,6 +82,7 @@ def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResul
         refusal=refusal,
         budget=accounts.budget(),
         self_heal=settings.self_heal,
+        verification=verification,
     )
 
 
@@ -89,17 +95,17 @@ def _failed(
 
 def _heal(
     plan: Plan, accounts: Accounts, settings: Settings
-) -> tuple[ApplyReport | None, str | None]:
+) -> tuple[ApplyReport | None, str | None, Verification | None]:
     """Apply the plan as ``apply`` would, never forced (no --force, no --break-glass).
 
     The guardrails and the safety gate judge the whole plan first: a refusal holds its own
     zone, and is reported. Then each token's part has the static edge IPs it will write checked
     against its account's address plane (a held or observe zone's findings only warn) and its
     writes against what Cloudflare would refuse (``preflight``); a refusal fails the cycle.
-    What they allow is written, each part through its own client.
+    What they allow is written, each part through its own client, and then verified (``verify``).
     """
     if not plan.has_changes:
-        return None, None
+        return None, None, None
     verdict = workflow.verdict_on(plan, workflow.overrides_of(force=False))
     for part in accounts.split(plan):
         if part.plan.has_changes:  # raises AddressRefusedError or PreflightRefusedError
@@ -109,13 +115,30 @@ def _heal(
             workflow.raise_if_refused(preflight.check_plan(checked, part.client.preflight))
     refusal = "; ".join(f"{r.message} — {r.hint}" for r in verdict.refusals) or None
     outcomes: list[ActionOutcome] = []
+    verified: list[Verification] = []
     for part in accounts.split(verdict.plan):
         if part.plan.has_changes:
             executor = Executor(part.client, parallelism=settings.parallelism)
             one_token = dataclasses.replace(verdict, plan=part.plan)
-            outcomes.extend(workflow.run_verdict(one_token, executor).outcomes)
+            traffic = verifying.traffic_reader_for(part.client)
+            carried = verifying.carried_before(part.plan, traffic) if settings.verify else {}
+            done = workflow.run_verdict(one_token, executor)
+            outcomes.extend(done.outcomes)
+            if settings.verify is not None:
+                targets = verifying.targets_after(part.plan, done, carried)
+                verified.append(
+                    verifying.verify(part.client, targets, settings.verify, traffic=traffic)
+                )
     report = ApplyReport(tuple(outcomes)) if outcomes else None
-    return report, scrub(refusal) if refusal else None
+    return report, scrub(refusal) if refusal else None, _joined(verified)
+
+
+def _joined(parts: list[Verification]) -> Verification | None:
+    """One verification of every token's part; None when nothing was verified."""
+    if not parts:
+        return None
+    notes = tuple(dict.fromkeys(n for part in parts for n in part.notes))
+    return Verification(tuple(a for part in parts for a in part.apps), notes)
 
 
 @dataclass

@@ -51,15 +51,20 @@ class PreflightReader:
             known = self._records.get(zone_id)
         if known is not None:
             return known
+        records = self.read_host_records(zone_id)
+        with self._lock:
+            self._records[zone_id] = records
+        return records
+
+    def read_host_records(self, zone_id: str) -> tuple[HostRecord, ...]:
+        """The zone's A, AAAA and CNAME records as they are now (not cached: ``verify`` reads
+        them after the writes that made Spectrum's own)."""
         path = f"/zones/{zone_id}/dns_records"
         try:
             items = read_all(self._transport, path, RECORDS_PER_PAGE)
         except (PermissionDeniedError, AuthError) as refused:
             raise PermissionDeniedError.needing(refused, DNS_HINT) from None
-        records = host_records_from_api(items)
-        with self._lock:
-            self._records[zone_id] = records
-        return records
+        return host_records_from_api(items)
 
     def account_zones(self, account_id: str) -> tuple[str, ...]:
         """Every zone id of the account (``--account-wide``); the objects are kept."""

@@ -1,0 +1,177 @@
+"""The verification shell (``applying.verifying``): targets of an apply, traffic before and
+after a recreate, the paced wait for traffic to resume — against the emulator in-process, with
+a fake analytics reader behind the ``TrafficReads`` seam."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from reconciler.applying import verifying, workflow
+from reconciler.applying.executor import Executor
+from reconciler.checks.verify import Health
+from reconciler.live.cloudflare import CloudflareClient
+from tests.conftest import make_client, make_emulator
+
+PREFIXES = ("198.51.100.0/24", "192.0.2.0/24,advertised=no")
+
+
+def app(name: str, ip: str | None, protocol: str = "tcp/22") -> dict[str, Any]:
+    made: dict[str, Any] = {
+        "dns": {"type": "ADDRESS" if ip else "CNAME", "name": f"{name}.example.com"},
+        "protocol": protocol,
+        "origin_direct": ["tcp://10.0.0.1:22"],
+    }
+    if ip:
+        made["edge_ips"] = {"type": "static", "ips": [ip]}
+    return made
+
+
+def write(tmp_path: Path, *apps: dict[str, Any]) -> str:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "apps.yaml").write_text(json.dumps({"zone": "example.com", "apps": list(apps)}))
+    return str(tmp_path)
+
+
+class FakeTraffic:
+    """The seam's protocol: connections per app id, set by the test; counts its reads."""
+
+    def __init__(self, by_app: Mapping[str, int] | None = None) -> None:
+        self.by_app: dict[str, int] | None = dict(by_app or {})
+        self.reads = 0
+        self.after_reads: dict[int, dict[str, int]] = {}  # on the n-th read, traffic becomes
+
+    def current_connections(self, zone_id: str) -> Mapping[str, int] | None:
+        self.reads += 1
+        if self.reads in self.after_reads and self.by_app is not None:
+            self.by_app.update(self.after_reads[self.reads])
+        return None if self.by_app is None else dict(self.by_app)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def recreate(
+    tmp_path: Path, client: CloudflareClient, new_ip: str, traffic: FakeTraffic | None
+) -> tuple[Any, ...]:
+    """Create a dynamic app, then recreate it onto a static ``new_ip`` (edge_ips.type)."""
+    first = workflow.plan_for(workflow.load([write(tmp_path / "a", app("ssh", None))]), client)
+    old_id = Executor(client).apply(first).outcomes[0].new_app_id
+    assert old_id
+    if traffic is not None and traffic.by_app is not None:
+        traffic.by_app[old_id] = 40
+    plan = workflow.plan_for(workflow.load([write(tmp_path / "b", app("ssh", new_ip))]), client)
+    assert [a.kind.value for a in plan.actions] == ["recreate"]
+    carried = verifying.carried_before(plan, traffic)
+    report = Executor(client).apply(plan)
+    return plan, report, carried, old_id
+
+
+def test_traffic_before_is_read_once_per_zone_only_for_recreates(tmp_path: Path) -> None:
+    traffic = FakeTraffic()
+    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
+        plan, _report, carried, old_id = recreate(tmp_path, client, "198.51.100.10", traffic)
+        assert carried == {old_id: True} and traffic.reads == 1
+        create = workflow.plan_for(workflow.load([write(tmp_path / "c", app("new", None))]), client)
+        assert verifying.carried_before(create, traffic) == {} and traffic.reads == 1
+        assert verifying.carried_before(plan, None) == {}
+
+
+def test_a_recreated_app_waits_until_traffic_resumes_under_its_new_id(tmp_path: Path) -> None:
+    traffic, clock = FakeTraffic(), Clock()
+    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
+        plan, report, carried, _old = recreate(tmp_path, client, "198.51.100.10", traffic)
+        new_id = report.outcomes[0].new_app_id
+        traffic.after_reads[4] = {new_id: 3}  # the third poll after the first look
+        targets = verifying.targets_after(plan, report, carried)
+        assert [(t.app_id, t.recreated, t.carried) for t in targets] == [(new_id, True, True)]
+        options = verifying.VerifyOptions(timeout=300, poll_every=15)
+        result = verifying.verify(
+            client, targets, options, traffic=traffic, sleep=clock.sleep, clock=lambda: clock.now
+        )
+    assert result.apps[0].health is Health.HEALTHY
+    assert clock.sleeps == [15, 15]
+
+
+def test_traffic_that_never_resumes_is_degraded_after_the_timeout(tmp_path: Path) -> None:
+    traffic, clock = FakeTraffic(), Clock()
+    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
+        plan, report, carried, _old = recreate(tmp_path, client, "198.51.100.10", traffic)
+        targets = verifying.targets_after(plan, report, carried)
+        options = verifying.VerifyOptions(timeout=60, poll_every=25)
+        result = verifying.verify(
+            client, targets, options, traffic=traffic, sleep=clock.sleep, clock=lambda: clock.now
+        )
+    assert result.apps[0].reasons == ("traffic has not resumed",)
+    assert clock.sleeps == [25, 25, 10] and clock.now == 60
+
+
+def test_onto_a_withdrawn_prefix_it_does_not_wait_and_says_why(tmp_path: Path) -> None:
+    traffic, clock = FakeTraffic(), Clock()
+    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
+        plan, report, carried, _old = recreate(tmp_path, client, "192.0.2.10", traffic)
+        targets = verifying.targets_after(plan, report, carried)
+        result = verifying.verify(
+            client, targets, traffic=traffic, sleep=clock.sleep, clock=lambda: clock.now
+        )
+    assert clock.sleeps == []
+    assert "traffic has not resumed: 192.0.2.0/24 is not advertised" in result.apps[0].reasons
+
+
+def test_analytics_refused_gives_unknown(tmp_path: Path) -> None:
+    traffic = FakeTraffic()
+    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
+        plan, report, _carried, _old = recreate(tmp_path, client, "198.51.100.10", traffic)
+        traffic.by_app = None
+        targets = verifying.targets_after(plan, report, {})
+        result = verifying.verify(client, targets, traffic=traffic)
+    assert result.apps[0].health is Health.UNKNOWN
+
+
+def test_a_replace_is_verified_as_its_create_with_the_deleted_apps_traffic(tmp_path: Path) -> None:
+    traffic = FakeTraffic()
+    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
+        first = workflow.load([write(tmp_path / "a", app("ssh", None, "tcp/22"))])
+        old_id = Executor(client).apply(workflow.plan_for(first, client)).outcomes[0].new_app_id
+        assert old_id and traffic.by_app is not None
+        traffic.by_app[old_id] = 5
+        wider = workflow.load([write(tmp_path / "b", app("ssh", None, "tcp/22-23"))])
+        plan = workflow.plan_for(wider, client)
+        carried = verifying.carried_before(plan, traffic)
+        report = Executor(client).apply(plan)
+        targets = verifying.targets_after(plan, report, carried)
+    assert [(str(t.key), t.recreated, t.carried) for t in targets] == [
+        ("ssh.example.com tcp/22-23", True, True)
+    ]
+
+
+def test_the_seam_has_no_reader_yet_and_the_run_says_so(tmp_path: Path) -> None:
+    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
+        assert verifying.traffic_reader_for(client) is None
+        plan, report, carried, _old = recreate(tmp_path, client, "198.51.100.10", None)
+        result = verifying.verify(client, verifying.targets_after(plan, report, carried))
+    assert result.notes == ("traffic not read: no analytics reader in this run",)
+    assert result.apps[0].health is Health.HEALTHY
+
+
+def test_after_an_apply_it_costs_two_requests_per_zone_whatever_the_number_of_apps(
+    tmp_path: Path,
+) -> None:
+    apps = [app(f"a{i}", f"198.51.100.{i + 1}") for i in range(20)]
+    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
+        plan = workflow.plan_for(workflow.load([write(tmp_path, *apps)]), client)
+        report = Executor(client).apply(plan)
+        before = client.requests_sent
+        result = verifying.verify(client, verifying.targets_after(plan, report, {}))
+        # the zone's apps and its DNS records; the address plane was read for the plan
+        assert client.requests_sent - before == 2
+    assert result.counts() == {"healthy": 20, "degraded": 0, "unknown": 0}
