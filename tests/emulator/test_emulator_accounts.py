@@ -189,3 +189,15 @@ def test_a_bad_account_flag_is_one_located_line(field: str, value: str, says: st
         EmulatorConfig(byoip_prefixes=prefixes, **{field: (value,)})
     (line,) = str(caught.value).splitlines()
     assert line.startswith("--") and value in line and says in line
+
+
+def test_a_hostname_of_another_account_s_zone_is_11909(client: httpx.Client, emu: Emulator) -> None:
+    answer = client.post(
+        f"/zones/{_zone(emu, 'example.com')}/spectrum/apps", json=tcp_app("ssh.other.org")
+    )
+    assert error_codes(answer) == [11909]
+
+
+def test_an_account_the_state_names_nowhere_has_no_route(client: httpx.Client) -> None:
+    answer = client.get("/accounts/0123456789abcdef0123456789abcdef/addressing/prefixes")
+    assert error_codes(answer) == [7003, 7000]
