@@ -314,6 +314,7 @@ def client(emu: Emulator) -> Any:
     [
         ["--byoip-prefix", "198.51.100.0/25"],
         ["--byoip-prefix", "198.51.100.0/24", "--leased-prefix", "not-a-cidr"],
+        ["--byoip-prefix", "198.51.100.0/24", "--delegation", "192.0.2.0/28,to=" + "ab" * 16],
     ],
 )
 def test_the_emulator_command_refuses_a_bad_flag_in_one_line(flags: list[str]) -> None:
