@@ -6,6 +6,7 @@ is at stake."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -201,3 +202,25 @@ def test_a_hostname_of_another_account_s_zone_is_11909(client: httpx.Client, emu
 def test_an_account_the_state_names_nowhere_has_no_route(client: httpx.Client) -> None:
     answer = client.get("/accounts/0123456789abcdef0123456789abcdef/addressing/prefixes")
     assert error_codes(answer) == [7003, 7000]
+
+
+def test_delegations_and_leases_survive_a_restart(tmp_path: Path) -> None:
+    """A delegation made through the API, and each lease's account, are in the state file."""
+    path = tmp_path / "state.json"
+    config = EmulatorConfig(
+        zones=(f"other.org,account={OTHER}",),
+        byoip_prefixes=(f"203.0.113.0/24,account={OTHER}",),
+        leased_prefixes=(f"172.65.65.0/31,account={OTHER}",),
+        state_file=path,
+    )
+    with Emulator(config) as first, client_for(first) as c:
+        prefix_id = c.get(f"/accounts/{OTHER}/addressing/prefixes").json()["result"][0]["id"]
+        url = f"/accounts/{OTHER}/addressing/prefixes/{prefix_id}/delegations"
+        made = c.post(url, json={"cidr": "203.0.113.0/28", "delegated_account_id": THIRD})
+        assert made.status_code == 200, made.text
+    with Emulator(config) as again, client_for(again) as c:
+        (kept,) = c.get(url).json()["result"]
+        assert kept["id"] == made.json()["result"]["id"]
+        (leased,) = c.get(f"/accounts/{OTHER}/addressing/address_maps").json()["result"]
+        assert c.get(f"/accounts/{THIRD}/addressing/address_maps").json()["result"] != []
+        assert leased["can_modify_ips"] is False
