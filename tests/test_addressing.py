@@ -216,6 +216,7 @@ def test_maps_that_could_not_be_read_are_said_in_the_warning() -> None:
 
 
 def test_only_ips_outside_the_account_s_prefixes_ask_for_its_maps() -> None:
-    outside = outside_prefixes([use("198.51.100.7", "172.65.64.13")], {ACCOUNT: plane()})
+    used = [(ACCOUNT, "198.51.100.7"), (ACCOUNT, "172.65.64.13")]
+    outside = outside_prefixes(used, {ACCOUNT: plane()})
     assert outside == {ACCOUNT: frozenset({ipaddress.ip_address("172.65.64.13")})}
-    assert outside_prefixes([use("198.51.100.7")], {ACCOUNT: plane()}) == {}
+    assert outside_prefixes([(ACCOUNT, "198.51.100.7")], {ACCOUNT: plane()}) == {}

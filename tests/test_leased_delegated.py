@@ -166,3 +166,21 @@ def test_maps_the_token_may_not_read_leave_the_warning_saying_so() -> None:
     reader = AddressMapReader(_Refusing(), lambda path: _Refusing().request("GET", path))  # type: ignore[arg-type]
     wanted = frozenset({ipaddress.ip_address("172.65.64.13")})
     assert reader.mapped("acc", wanted) == MappedIPs(unread=UNREADABLE)
+
+
+def test_the_addresses_view_says_which_outside_ips_the_maps_list(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    emulator = accounts_emulator()
+    directory = tmp_path / "c"
+    directory.mkdir()
+    apps = [
+        static_app("a.mine.example", "172.65.64.13"),
+        static_app("b.mine.example", "192.0.2.10"),
+    ]
+    (directory / "apps.yaml").write_text(json.dumps({"zone": "mine.example", "apps": apps}))
+    env = {"CLOUDFLARE_API_TOKEN": TOKEN}
+    with loopback(emulator) as url:
+        result = run_cli(["addresses", *url, "--format", "json", str(directory)], env=env)
+    assert result.exit_code == 0, result.stderr
+    (account,) = json.loads(result.stdout)["accounts"]
+    outside = {o["ip"]: o["in_address_map"] for o in account["outside_prefixes"]}
+    assert outside == {"172.65.64.13": True, "192.0.2.10": False}

@@ -386,7 +386,12 @@ class TestAddressesCommand:
         assert prefixes["100.64.1.0/24"]["approved"] == "P"
         states = {b["cidr"]: b["state"] for b in prefixes["2001:db8::/48"]["bindings"]}
         assert states == {"2001:db8::/48": "active", "2001:db8::/64": "provisioning"}
-        assert [o["ip"] for o in account["outside_prefixes"]] == ["172.65.64.13"]
+        assert [(o["ip"], o["in_address_map"]) for o in account["outside_prefixes"]] == [
+            ("172.65.64.13", True)
+        ]
+        assert "172.65.64.13 (in the account's address maps: leased or delegated to it)" in (
+            text.stdout
+        )
         assert "prefix 203.0.113.0/24 (approved, advertised): 1 in use, 255 of 256 free" in (
             text.stdout
         )

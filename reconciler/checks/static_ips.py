@@ -123,7 +123,7 @@ def _checked(
     uses = [_use(t, planes.account_of_zone(t[0])) for t in with_ips]
     read = {acc: planes.plane(acc) for acc in sorted({u.account_id for u in uses})}
     # Leased and delegated IPs are in no prefix of the account: its address maps vouch for them.
-    outside = outside_prefixes(uses, read)
+    outside = outside_prefixes(((u.account_id, ip) for u in uses for ip in u.ips), read)
     mapped = {acc: planes.address_maps(acc, ips) for acc, ips in sorted(outside.items())}
     findings = check_addresses(uses, read, mapped)
     idle_zones |= {z.zone_id for z in plan.zones if z.guardrails.mode == OBSERVE}

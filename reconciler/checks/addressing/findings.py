@@ -75,17 +75,17 @@ def check_addresses(
 
 
 def outside_prefixes(
-    uses: Iterable[AddressUse], planes: Mapping[str, AddressPlane]
+    used: Iterable[tuple[str, str]], planes: Mapping[str, AddressPlane]
 ) -> dict[str, frozenset[Address]]:
-    """Per account, the static IPs in no BYOIP prefix of its own: what only its address maps
-    can vouch for (accounts with none are left out, so their maps are never read)."""
+    """Per account, of the (account id, IP) pairs ``used``, the IPs in no BYOIP prefix of its
+    own: what only its address maps can vouch for (accounts with none are left out, so their
+    maps are never read)."""
     outside: dict[str, set[Address]] = {}
-    for use in uses:
-        plane = planes.get(use.account_id, AddressPlane(use.account_id))
-        for text in use.ips:
-            ip = address_of(text)
-            if ip is not None and plane.prefix_for(ip) is None:
-                outside.setdefault(use.account_id, set()).add(ip)
+    for account, text in used:
+        plane = planes.get(account, AddressPlane(account))
+        ip = address_of(text)
+        if ip is not None and plane.prefix_for(ip) is None:
+            outside.setdefault(account, set()).add(ip)
     return {account: frozenset(ips) for account, ips in outside.items()}
 
 
