@@ -20,7 +20,7 @@ from reconciler.applying import workflow
 from reconciler.checks.addressing import MappedIPs
 from reconciler.emulator import Emulator, serve
 from reconciler.emulator.store import DEFAULT_ACCOUNT_ID
-from reconciler.errors import PermissionDeniedError
+from reconciler.errors import NotFoundError, PermissionDeniedError
 from reconciler.live.cloudflare.address_maps import UNREADABLE, AddressMapReader
 from tests.conftest import make_client, make_emulator
 
@@ -184,3 +184,12 @@ def test_the_addresses_view_says_which_outside_ips_the_maps_list(run_cli, tmp_pa
     (account,) = json.loads(result.stdout)["accounts"]
     outside = {o["ip"]: o["in_address_map"] for o in account["outside_prefixes"]}
     assert outside == {"172.65.64.13": True, "192.0.2.10": False}
+
+
+def test_an_api_without_address_maps_vouches_for_nothing_and_says_nothing() -> None:
+    def missing(path: str) -> Any:
+        raise NotFoundError("GET", path, status=404)
+
+    reader = AddressMapReader(_Refusing(), missing)  # type: ignore[arg-type]
+    wanted = frozenset({ipaddress.ip_address("172.65.64.13")})
+    assert reader.mapped("acc", wanted) == MappedIPs()
