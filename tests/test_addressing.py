@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import pytest
@@ -10,7 +11,9 @@ from reconciler.checks.addressing import (
     AddressPlane,
     AddressPlaneError,
     AddressUse,
+    MappedIPs,
     check_addresses,
+    outside_prefixes,
     plane_from_api,
 )
 from reconciler.model import AppKey, Location
@@ -85,10 +88,10 @@ def test_an_ip_of_a_prefix_pending_approval_is_refused() -> None:
     assert "pending approval (P)" in found.message
 
 
-def test_an_ip_outside_every_prefix_is_warned_as_maybe_leased() -> None:
+def test_an_ip_outside_every_prefix_and_every_address_map_is_warned() -> None:
     (found,) = check_addresses([use("172.65.64.13")], {ACCOUNT: plane()})
     assert (found.kind, found.refused) == ("ip_not_byoip", False)
-    assert "leases" in found.message
+    assert "leased or delegated" in found.message
     assert kinds(check_addresses([use("172.65.64.13")], {})) == [("ip_not_byoip", "172.65.64.13")]
 
 
@@ -194,3 +197,26 @@ def test_only_a_validated_prefix_is_approved(approval: str) -> None:
     """Cloudflare's `approved` is "V" once validated; anything else (not only "P") refuses."""
     (found,) = check_addresses([use("198.51.100.10")], {ACCOUNT: plane(approved=approval)})
     assert found.kind == "prefix_not_approved"
+
+
+def test_an_ip_an_address_map_lists_is_not_warned() -> None:
+    """Leased or delegated to the account: its Cloudflare-made address maps vouch for it."""
+    leased = ipaddress.ip_address("172.65.64.13")
+    mapped = {ACCOUNT: MappedIPs(frozenset({leased}))}
+    assert check_addresses([use("172.65.64.13", "10.0.0.9")], {ACCOUNT: plane()}, mapped)[0].ip == (
+        "10.0.0.9"
+    )
+    assert check_addresses([use("172.65.64.13")], {ACCOUNT: plane()}, mapped) == []
+
+
+def test_maps_that_could_not_be_read_are_said_in_the_warning() -> None:
+    mapped = {ACCOUNT: MappedIPs(unread="the token lacks Account > Address Maps > Read")}
+    (found,) = check_addresses([use("172.65.64.13")], {ACCOUNT: plane()}, mapped)
+    assert "could not be read: the token lacks Account > Address Maps > Read" in found.message
+
+
+def test_only_ips_outside_the_account_s_prefixes_ask_for_its_maps() -> None:
+    used = [(ACCOUNT, "198.51.100.7"), (ACCOUNT, "172.65.64.13")]
+    outside = outside_prefixes(used, {ACCOUNT: plane()})
+    assert outside == {ACCOUNT: frozenset({ipaddress.ip_address("172.65.64.13")})}
+    assert outside_prefixes([(ACCOUNT, "198.51.100.7")], {ACCOUNT: plane()}) == {}

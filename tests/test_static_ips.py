@@ -27,7 +27,7 @@ PLANE = (
     "100.64.1.0/24,approved=no",  # refused
     "2001:db8::/48,service=cdn",  # gets a provisioning Spectrum binding below
 )
-LEASED = ("172.65.64.0/24",)  # ip_not_byoip
+LEASED = ("172.65.64.0/24",)  # in the account's leased address map: no warning
 
 
 def static_app(name: str, ip: str, protocol: str = "tcp/22") -> dict[str, Any]:
@@ -88,7 +88,6 @@ EVERY_WARNING = [
 WARNED = {
     "cdn.example.com": "binding_not_spectrum",
     "withdrawn.example.com": "prefix_withdrawn",
-    "leased.example.com": "ip_not_byoip",
     "pending.example.com": "binding_provisioning",
 }
 
@@ -125,7 +124,7 @@ class TestWarnings:
             assert f"[{warning['kind']}] {warning['source']}" in text.stdout
             assert f"`{warning['kind']}` `{warning['source']}`" in markdown.stdout
         head = markdown.stdout.split("| | Action |")[0]
-        assert "#### ⚠️ 4 address warnings" in head, "the warnings come before the actions"
+        assert "#### ⚠️ 3 address warnings" in head, "the warnings come before the actions"
         assert text.stdout.index("! warning [") < text.stdout.index("+ cdn.example.com")
 
     def test_warnings_do_not_stop_apply_and_the_next_plan_is_empty(self, tmp_path: Path) -> None:
@@ -134,7 +133,7 @@ class TestWarnings:
         with make_client(emulator) as client:
             plan = workflow.plan_for(desired, client)
             assert {w.kind for w in plan.warnings} == {
-                "binding_not_spectrum", "prefix_withdrawn", "ip_not_byoip"
+                "binding_not_spectrum", "prefix_withdrawn"
             }  # fmt: skip
             from reconciler.applying.executor import Executor
 
@@ -166,9 +165,7 @@ def test_udp_on_byoip_and_static_ssh_rdp_validate_apply_and_plan_empty(tmp_path:
     desired = workflow.load([write(tmp_path / "c", apps)])
     with make_client(emulator) as client:
         plan = workflow.plan_for(desired, client)
-        assert [(w.key.dns_name, w.kind) for w in plan.warnings] == [
-            ("leased.example.com", "ip_not_byoip")
-        ]
+        assert plan.warnings == (), "a leased IP is recognized from the account's address map"
         from reconciler.applying.executor import Executor
 
         assert Executor(client).apply(plan).complete
@@ -389,7 +386,12 @@ class TestAddressesCommand:
         assert prefixes["100.64.1.0/24"]["approved"] == "P"
         states = {b["cidr"]: b["state"] for b in prefixes["2001:db8::/48"]["bindings"]}
         assert states == {"2001:db8::/48": "active", "2001:db8::/64": "provisioning"}
-        assert [o["ip"] for o in account["outside_prefixes"]] == ["172.65.64.13"]
+        assert [(o["ip"], o["in_address_map"]) for o in account["outside_prefixes"]] == [
+            ("172.65.64.13", True)
+        ]
+        assert "172.65.64.13 (in the account's address maps: leased or delegated to it)" in (
+            text.stdout
+        )
         assert "prefix 203.0.113.0/24 (approved, advertised): 1 in use, 255 of 256 free" in (
             text.stdout
         )

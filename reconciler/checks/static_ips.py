@@ -11,7 +11,9 @@ observe``, or a zone the guardrails hold, given as ``idle_zones``) are warnings 
 never stop another zone.
 
 The address plane is read only when an app to check has static edge IPs, once per account
-(``client.addresses`` caches it); ``skip`` reads nothing and the plan says so.
+(``client.addresses`` caches it), and an account's address maps only when some of those IPs are
+in no prefix of its own (leased or delegated IPs sit there, and are not warned); ``skip`` reads
+nothing and the plan says so.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from reconciler.checks.addressing import AddressPlane, AddressUse, Finding, check_addresses
+from reconciler.checks.addressing import (
+    Address,
+    AddressPlane,
+    AddressUse,
+    Finding,
+    MappedIPs,
+    check_addresses,
+    outside_prefixes,
+)
 from reconciler.desired.policy import OBSERVE
 from reconciler.desired.ports import protocol_ports
 from reconciler.errors import AddressRefusedError
@@ -56,6 +66,8 @@ class AddressPlanes(Protocol):
     def account_of_zone(self, zone_id: str) -> str: ...
 
     def plane(self, account_id: str) -> AddressPlane: ...
+
+    def address_maps(self, account_id: str, wanted: frozenset[Address]) -> MappedIPs: ...
 
 
 def check_plan(
@@ -110,7 +122,10 @@ def _checked(
         return dataclasses.replace(plan, warnings=(), address_checks="skipped")
     uses = [_use(t, planes.account_of_zone(t[0])) for t in with_ips]
     read = {acc: planes.plane(acc) for acc in sorted({u.account_id for u in uses})}
-    findings = check_addresses(uses, read)
+    # Leased and delegated IPs are in no prefix of the account: its address maps vouch for them.
+    outside = outside_prefixes(((u.account_id, ip) for u in uses for ip in u.ips), read)
+    mapped = {acc: planes.address_maps(acc, ips) for acc, ips in sorted(outside.items())}
+    findings = check_addresses(uses, read, mapped)
     idle_zones |= {z.zone_id for z in plan.zones if z.guardrails.mode == OBSERVE}
     idle = {key for zone_id, key, _, _ in with_ips if zone_id in idle_zones}
     refused = [f for f in findings if (f.refused or checks.strict) and f.key not in idle]

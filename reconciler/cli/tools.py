@@ -135,20 +135,30 @@ def zone_seeds(
     "zones",
     multiple=True,
     callback=zone_seeds,
-    help="Create an active zone: NAME[,plan=free|pro|business|enterprise] (repeatable).",
+    help="Create an active zone: NAME[,plan=free|pro|business|enterprise][,account=ID]"
+    " (repeatable; default account: the emulator's one).",
 )
 @click.option(
     "--byoip-prefix",
     "prefixes",
     multiple=True,
     help="Onboard a BYOIP prefix: CIDR[,service=spectrum|cdn|magic_transit|none]"
-    "[,advertised=yes|no][,approved=yes|no][,binding=active|provisioning] (repeatable).",
+    "[,advertised=yes|no][,approved=yes|no][,binding=active|provisioning][,account=ID]"
+    " (repeatable).",
 )
 @click.option(
     "--leased-prefix",
     "leased",
     multiple=True,
-    help="Static IP space Cloudflare leases to the account (repeatable).",
+    help="Static IP space Cloudflare leases to an account, shown in an address map it cannot"
+    " edit: CIDR[,account=ID] (repeatable).",
+)
+@click.option(
+    "--delegation",
+    "delegations",
+    multiple=True,
+    help="Lend a CIDR of another account's --byoip-prefix to an account, which may then use"
+    " it as static edge IPs: CIDR,to=ID (repeatable).",
 )
 @click.option(
     "--binding-provisioning-s",
@@ -202,6 +212,7 @@ def emulator(
     zones: Sequence[str],
     prefixes: Sequence[str],
     leased: Sequence[str],
+    delegations: Sequence[str],
     binding_provisioning_s: float,
     dns_records: Sequence[str],
     ipv4_hostname_quota: int,
@@ -225,7 +236,7 @@ def emulator(
     )
 
     try:
-        check_address_flags(prefixes, leased)
+        check_address_flags(prefixes, leased, delegations)
         check_record_flags(dns_records)
     except ValueError as error:
         raise ReconcilerError(str(error)) from None
@@ -236,6 +247,7 @@ def emulator(
             zones=tuple(zones),
             byoip_prefixes=tuple(prefixes),
             leased_prefixes=tuple(leased),
+            delegations=tuple(delegations),
             binding_provisioning_s=binding_provisioning_s,
             state=state,
             token=token,

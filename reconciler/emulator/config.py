@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from reconciler.emulator.addressing.flags import parse_leased_prefix, parse_prefix_spec
+from reconciler.emulator.addressing.flags import check_address_flags
 from reconciler.emulator.dns_records import parse_record_spec
 from reconciler.emulator.zones import parse_zone_spec
 
@@ -27,10 +27,13 @@ class EmulatorConfig:
     """Everything an ``Emulator`` is built from.
 
     ``zones`` are created (id = md5 of the name), each ``NAME[,plan=free|pro|business|
-    enterprise]`` (``zones.parse_zone_spec``), and ``byoip_prefixes`` onboarded at start, each
-    ``CIDR[,service=...][,advertised=...][,approved=...][,binding=...]``
+    enterprise][,account=ID]`` (``zones.parse_zone_spec``), and ``byoip_prefixes`` onboarded at
+    start, each ``CIDR[,service=...][,advertised=...][,approved=...][,binding=...][,account=ID]``
     (``addressing.flags.parse_prefix_spec``);
-    ``leased_prefixes`` are static IP space Cloudflare leases to the account. A service binding
+    ``leased_prefixes`` (``CIDR[,account=ID]``) are static IP space Cloudflare leases to an
+    account, shown in an address map Cloudflare made; ``delegations`` (``CIDR,to=ID``) lend a
+    CIDR of one account's prefix to another. ``account=`` defaults to the emulator's one
+    account (``Emulator.account_id``). A service binding
     made through the API stays ``provisioning`` for ``binding_provisioning_s`` seconds.
     ``token`` None accepts any non-empty Bearer token. ``fault_rate`` with
     ``seed`` injects faults; ``rate_limit`` is (requests, seconds) per credential.
@@ -55,6 +58,7 @@ class EmulatorConfig:
     zones: Sequence[str] = ()
     byoip_prefixes: Sequence[str] = ()
     leased_prefixes: Sequence[str] = ()
+    delegations: Sequence[str] = ()
     binding_provisioning_s: float = 0.0
     token: str | None = None
     latency_ms: float = 0.0
@@ -80,10 +84,8 @@ class EmulatorConfig:
             raise ValueError(
                 f"binding_provisioning_s must not be negative, got {self.binding_provisioning_s}"
             )
-        for spec in self.byoip_prefixes:
-            parse_prefix_spec(spec)  # ValueError: one line naming the value and the fix
-        for cidr in self.leased_prefixes:
-            parse_leased_prefix(cidr)
+        # ValueError: one line naming the value and the fix.
+        check_address_flags(self.byoip_prefixes, self.leased_prefixes, self.delegations)
         for zone in self.zones:
             parse_zone_spec(zone)
         for record in self.dns_records:

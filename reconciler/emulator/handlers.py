@@ -8,7 +8,6 @@ Out: an ``EmulatorResponse``; refusals are raised as ``Refusal`` and enveloped b
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import uuid
@@ -17,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import reconciler.emulator.codes as codes
+from reconciler.emulator.accounts import known_accounts
 from reconciler.emulator.addressing.plane import (
     has_static_space,
     ingress_only_networks,
+    leased_networks,
     locate_ip,
 )
 from reconciler.emulator.addressing.routes import ROUTES as ADDRESSING_ROUTES
@@ -91,7 +92,7 @@ def check_ids(backend: Backend, params: dict[str, str], path: str) -> None:
     if zone_id is not None and zone_id.lower() not in backend.store.zones:
         raise no_route(path)
     account_id = params.get("account_id")
-    if account_id is not None and account_id.lower() != backend.store.account["id"]:
+    if account_id is not None and account_id.lower() not in known_accounts(backend.store):
         raise no_route(path)
 
 
@@ -196,14 +197,19 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
     for owner, app in store.all_apps():
         if app.get("edge_ips", {}).get("type") == "static":
             static.update({parse_ip(ip): owner for ip in app["edge_ips"]["ips"]})
+    account = store.zones[zone_id]["account"]["id"]
     return RuleContext(
         zone_id=zone_id,
-        zones={zid: zone["name"] for zid, zone in store.zones.items()},
+        zones={
+            zid: zone["name"]
+            for zid, zone in store.zones.items()
+            if zone["account"]["id"] == account
+        },
         zone_apps=others,
-        edge_networks=[*ingress_only_networks(store), *map(ipaddress.ip_network, store.leased)],
+        edge_networks=[*ingress_only_networks(store), *leased_networks(store)],
         ip_owner=static.get,
-        locate=lambda ip: locate_ip(store, ip),
-        static_space=has_static_space(store),
+        locate=lambda ip: locate_ip(store, ip, account),
+        static_space=has_static_space(store, account),
         virtual_networks={k.lower(): v for k, v in backend.virtual_networks.items()},
         existing=existing,
         ip_firewall_default=backend.ip_firewall_default,

@@ -200,7 +200,8 @@ def _check_transport(app: App, protocol: Protocol, origins: list[OriginURI]) -> 
 
 
 def _check_edge_ips(app: App, protocol: Protocol, ctx: RuleContext) -> None:
-    """11018 no static IP space at all; 11019 neither in an approved prefix nor leased;
+    """11018 no static IP space at all; 11019 neither in an approved prefix of the account's
+    own or lent to it (a delegation) nor leased to it;
     11033 used by another zone; a UDP app on an IP whose most specific binding is Magic Transit.
     """
     if app.get("edge_ips", {}).get("type") != "static":
@@ -210,8 +211,7 @@ def _check_edge_ips(app: App, protocol: Protocol, ctx: RuleContext) -> None:
     for text in app["edge_ips"]["ips"]:
         ip = parse_ip(text)
         where = ctx.locate(ip)
-        allowed = where.approved if where.prefix is not None else where.leased
-        if not allowed:
+        if not where.usable:
             raise refuse(
                 codes.EDGE_IPS_NOT_ALLOWED,
                 "The authenticated account is not authorized to use the provided edge_ips.",

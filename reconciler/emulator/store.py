@@ -37,21 +37,28 @@ def now_rfc3339(after: str | None = None) -> str:
     return now.strftime(TIME_FORMAT)
 
 
+DEFAULT_ACCOUNT_ID = hashlib.md5(
+    b"spectrum-reconciler emulator account", usedforsecurity=False
+).hexdigest()
+
+
 class Store:
     """Everything Cloudflare would remember, keyed the way the routes look it up."""
 
     def __init__(self) -> None:
         self.account: dict[str, str] = {
-            "id": md5_hex("spectrum-reconciler emulator account"),
+            "id": DEFAULT_ACCOUNT_ID,
             "name": ACCOUNT_NAME,
         }
         self.zones: dict[str, dict[str, Any]] = {}
         self.prefixes: list[dict[str, Any]] = []
         # The address plane (its rules live in ``addressing``): prefix id -> its service
-        # bindings / BGP prefixes, and the CIDRs of static IP space leased to the account.
+        # bindings / BGP prefixes / delegations to other accounts, and the static IP space
+        # Cloudflare leases to each account (``{cidr, account_id, created_at}``).
         self.bindings: dict[str, list[dict[str, Any]]] = {}
         self.bgp_prefixes: dict[str, list[dict[str, Any]]] = {}
-        self.leased: list[str] = []
+        self.delegations: dict[str, list[dict[str, Any]]] = {}
+        self.leased: list[dict[str, Any]] = []
         self.dns_records: dict[str, list[dict[str, Any]]] = {}  # zone id -> manual records
         self._apps: dict[str, dict[str, App]] = {}
         self._encoded: dict[str, str] = {}  # app id -> its JSON, refreshed on every write
@@ -60,14 +67,17 @@ class Store:
         self._app_changes: list[str] = []  # journal changes not yet taken by persistence
 
     # zones and prefixes -------------------------------------------------------------------
-    def ensure_zone(self, name: str, zone_id: str | None = None) -> tuple[dict[str, Any], bool]:
-        """The zone called ``name`` (id = md5(name) unless given), and whether it was created.
+    def ensure_zone(
+        self, name: str, zone_id: str | None = None, account: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """The zone called ``name`` (id = md5(name) unless given), and whether it was created;
+        a new zone belongs to ``account`` (``{id, name}``; default: the emulator's account).
         Names are kept in lower case: DNS compares them without case (RFC 4343)."""
         name = name.lower()
         zid = zone_id or md5_hex(name)
         if zid in self.zones:
             return self.zones[zid], False
-        self.zones[zid] = _zone(zid, name, self.account)
+        self.zones[zid] = _zone(zid, name, account or self.account)
         self._apps.setdefault(zid, {})
         return self.zones[zid], True
 
@@ -124,6 +134,7 @@ class Store:
             "prefixes": self.prefixes,
             "bindings": self.bindings,
             "bgp_prefixes": self.bgp_prefixes,
+            "delegations": self.delegations,
             "leased": self.leased,
             "dns_records": self.dns_records,
         }
@@ -162,7 +173,12 @@ class Store:
         store.prefixes = doc["prefixes"]
         store.bindings = doc.get("bindings", {})  # absent in files older than the address plane
         store.bgp_prefixes = doc.get("bgp_prefixes", {})
-        store.leased = doc.get("leased", [])
+        store.delegations = doc.get("delegations", {})  # absent before delegations
+        # Before several accounts a lease was a bare CIDR of the one account.
+        store.leased = [
+            lease if isinstance(lease, dict) else _legacy_lease(lease, store.account["id"])
+            for lease in doc.get("leased", [])
+        ]
         store.dns_records = doc.get("dns_records", {})  # absent in files older than DNS records
         for zone_id, apps in doc["apps"].items():
             store._apps.setdefault(zone_id, {})
@@ -187,6 +203,10 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, KeyError):
         return f"no {error.args[0]} field" if error.args else "a field is missing"
     return str(error) or type(error).__name__
+
+
+def _legacy_lease(cidr: str, account_id: str) -> dict[str, Any]:
+    return {"cidr": str(cidr), "account_id": account_id, "created_at": now_rfc3339()}
 
 
 def _zone(zone_id: str, name: str, account: dict[str, str]) -> dict[str, Any]:

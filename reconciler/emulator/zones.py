@@ -1,4 +1,4 @@
-"""Zones as ``--zone`` seeds them: ``NAME[,plan=free|pro|business|enterprise]``.
+"""Zones as ``--zone`` seeds them: ``NAME[,plan=free|pro|business|enterprise][,account=ID]``.
 
 In: the flag value as typed. Out: a ``ZoneSeed`` (or ``ValueError``, one line naming the value
 and the fix), and the ``plan`` object ``GET /zones/{id}`` carries for each plan
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.emulator.accounts import parse_account
 from reconciler.emulator.store import md5_hex
 
 PLANS = {
@@ -23,14 +24,15 @@ ENTERPRISE = "enterprise"
 
 @dataclass(frozen=True)
 class ZoneSeed:
-    """One ``--zone`` value: the name and its plan."""
+    """One ``--zone`` value: the name, its plan and its account (None: the emulator's)."""
 
     name: str
     plan: str = ENTERPRISE
+    account: str | None = None
 
 
 def parse_zone_spec(text: str) -> ZoneSeed:
-    """``NAME[,plan=...]``; ``ValueError`` with one line naming the fix."""
+    """``NAME[,plan=...][,account=ID]``; ``ValueError`` with one line naming the fix."""
     flag = f"--zone {text!r}"
     name, *options = [part.strip() for part in text.split(",")]
     if not name:
@@ -38,13 +40,14 @@ def parse_zone_spec(text: str) -> ZoneSeed:
     settings: dict[str, str] = {}
     for option in options:
         key, sep, value = option.partition("=")
-        if not sep or key != "plan" or not value:
-            raise ValueError(f"{flag}: unknown option {option!r} — use plan=")
+        if not sep or key not in ("plan", "account") or not value:
+            raise ValueError(f"{flag}: unknown option {option!r} — use plan= or account=")
         settings[key] = value
     plan = settings.get("plan", ENTERPRISE).lower()
     if plan not in PLANS:
         raise ValueError(f"{flag}: plan={plan} — use free, pro, business or enterprise")
-    return ZoneSeed(name.lower(), plan)
+    account = settings.get("account")
+    return ZoneSeed(name.lower(), plan, None if account is None else parse_account(account, flag))
 
 
 def plan_object(plan: str) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """The ``addresses`` view — for each BYOIP prefix of the accounts a config touches, its
 approval, advertisement and bindings, which Spectrum apps (live and declared) use which of its
-IPs, and how many addresses are still free.
+IPs, and how many addresses are still free; an IP outside every prefix says whether the account's
+address maps list it (leased to it, or delegated to it by another account).
 
-In: each account's ``AddressPlane`` and the static IP uses of live and declared apps. Out: a
+In: each account's ``AddressPlane``, the static IP uses of live and declared apps, and what the
+address maps say of the IPs outside every prefix. Out: a
 JSON-shaped report (``report``) and its text form (``report_lines``). It answers the question a
 BYOIP operator asks before every change: which IPs can I use, and will traffic to them reach
 Spectrum? ``address_view`` gathers it from the live client.
@@ -15,7 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from reconciler.checks.addressing import AddressPlane, Prefix, describe
+from reconciler.checks.addressing import (
+    AddressPlane,
+    MappedIPs,
+    Prefix,
+    address_of,
+    describe,
+    outside_prefixes,
+)
 from reconciler.checks.static_ips import static_ips_of
 from reconciler.model import DesiredState
 from reconciler.planning.normalize import app_key, normalize_app
@@ -59,12 +68,21 @@ def _ip_key(text: str) -> tuple[int, int]:
     return (ip.version, int(ip))
 
 
-def report(planes: Sequence[AddressPlane], uses: Sequence[IpUse]) -> dict[str, Any]:
+def report(
+    planes: Sequence[AddressPlane],
+    uses: Sequence[IpUse],
+    mapped: Mapping[str, MappedIPs] | None = None,
+) -> dict[str, Any]:
     """The whole view as JSON: one entry per account, one per prefix, one per IP in use."""
-    return {"accounts": [_account(plane, uses) for plane in planes]}
+    maps = mapped or {}
+    return {
+        "accounts": [
+            _account(plane, uses, maps.get(plane.account_id, MappedIPs())) for plane in planes
+        ]
+    }
 
 
-def _account(plane: AddressPlane, uses: Sequence[IpUse]) -> dict[str, Any]:
+def _account(plane: AddressPlane, uses: Sequence[IpUse], maps: MappedIPs) -> dict[str, Any]:
     mine = [u for u in uses if u.account_id == plane.account_id]
     placed: dict[str, list[IpUse]] = {}
     outside: dict[str, list[IpUse]] = {}
@@ -76,7 +94,12 @@ def _account(plane: AddressPlane, uses: Sequence[IpUse]) -> dict[str, Any]:
         "account_id": plane.account_id,
         "prefixes": [_prefix(p, placed.get(p.prefix_id, [])) for p in plane.prefixes],
         "outside_prefixes": [
-            {"ip": ip, "apps": [_app(u) for u in group]} for ip, group in outside.items()
+            {
+                "ip": ip,
+                "in_address_map": address_of(ip) in maps.ips,
+                "apps": [_app(u) for u in group],
+            }
+            for ip, group in outside.items()
         ],
     }
 
@@ -157,9 +180,14 @@ def report_lines(document: Mapping[str, Any]) -> list[str]:
         for prefix in account["prefixes"]:
             lines += _prefix_lines(prefix)
         if account["outside_prefixes"]:
-            lines.append("  outside every BYOIP prefix (fine only if Cloudflare leases them):")
+            lines.append("  outside every BYOIP prefix:")
             for item in account["outside_prefixes"]:
-                lines += [f"    {item['ip']}", *_app_lines(item["apps"])]
+                where = (
+                    "in the account's address maps: leased or delegated to it"
+                    if item["in_address_map"]
+                    else "in no address map of the account: neither leased nor delegated to it"
+                )
+                lines += [f"    {item['ip']} ({where})", *_app_lines(item["apps"])]
         lines.append("")
     return lines or ["No accounts: the files declare no zone."]
 
@@ -260,4 +288,8 @@ def address_view(desired: DesiredState, client: CloudflareClient) -> dict[str, A
         for zone in [zones[app.key.zone.lower()]]
         for ip in static_ips_of(normalize_app(app.config))
     ]
-    return report(planes, merge_uses(live_uses, declared_uses))
+    uses = merge_uses(live_uses, declared_uses)
+    by_account = {plane.account_id: plane for plane in planes}
+    outside = outside_prefixes(((u.account_id, u.ip) for u in uses), by_account)
+    mapped = {acc: client.addresses.address_maps(acc, ips) for acc, ips in sorted(outside.items())}
+    return report(planes, uses, mapped)

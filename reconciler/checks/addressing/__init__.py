@@ -14,7 +14,8 @@ traffic (developers.cloudflare.com/byoip/service-bindings/, spectrum/about/byoip
 refused   ``udp_on_magic_transit``  a UDP app on an IP whose most specific binding is Magic Transit
                                      (cloudflare-docs PR #31366: UDP works with BYOIP, not on MT)
           ``prefix_not_approved``   an IP inside a BYOIP prefix that is not validated (``V``)
-warned    ``ip_not_byoip``          in no BYOIP prefix of the account: fine only if it is leased
+warned    ``ip_not_byoip``          in no BYOIP prefix of the account, and in none of its address
+                                     maps (leased or delegated IPs are there, and not warned)
           ``binding_not_spectrum``  its most specific binding is CDN or Magic Transit (or none)
           ``binding_provisioning``  its binding is not active yet
           ``prefix_withdrawn``      its prefix (or the BGP prefix covering it) is not advertised
@@ -31,7 +32,9 @@ from reconciler.checks.addressing.findings import (
     WARNING_KINDS,
     AddressUse,
     Finding,
+    address_of,
     check_addresses,
+    outside_prefixes,
 )
 from reconciler.checks.addressing.from_api import plane_from_api
 from reconciler.checks.addressing.plane import (
@@ -40,6 +43,7 @@ from reconciler.checks.addressing.plane import (
     AddressPlaneError,
     Advertisement,
     Binding,
+    MappedIPs,
     Network,
     Prefix,
     describe,
@@ -56,9 +60,12 @@ __all__ = [
     "Advertisement",
     "Binding",
     "Finding",
+    "MappedIPs",
     "Network",
     "Prefix",
+    "address_of",
     "check_addresses",
     "describe",
+    "outside_prefixes",
     "plane_from_api",
 ]

@@ -11,6 +11,7 @@ from reconciler.checks.addressing.plane import (
     AddressPlane,
     Advertisement,
     Binding,
+    MappedIPs,
     describe,
 )
 from reconciler.model import AppKey, Location
@@ -54,27 +55,48 @@ class Finding:
 
 
 def check_addresses(
-    uses: Iterable[AddressUse], planes: Mapping[str, AddressPlane]
+    uses: Iterable[AddressUse],
+    planes: Mapping[str, AddressPlane],
+    mapped: Mapping[str, MappedIPs] | None = None,
 ) -> list[Finding]:
-    """Every refusal and warning for every static IP of ``uses``, in app then IP order."""
+    """Every refusal and warning for every static IP of ``uses``, in app then IP order.
+
+    ``mapped``: per account, the addresses in no prefix of its own that Cloudflare's address
+    maps show it may use (leased to it, or lent to it by a delegation): those are not warned."""
     found: list[Finding] = []
     for use in sorted(uses, key=lambda u: (u.key, str(u.source or ""))):
         plane = planes.get(use.account_id, AddressPlane(use.account_id))
+        maps = (mapped or {}).get(use.account_id, MappedIPs())
         for text in use.ips:
-            ip = _address(text)
-            if ip is not None:
-                found.extend(_judge(use, ip, plane))
+            ip = address_of(text)
+            if ip is not None and ip not in maps.ips:
+                found.extend(_judge(use, ip, plane, maps))
     return found
 
 
-def _address(text: str) -> Address | None:
+def outside_prefixes(
+    used: Iterable[tuple[str, str]], planes: Mapping[str, AddressPlane]
+) -> dict[str, frozenset[Address]]:
+    """Per account, of the (account id, IP) pairs ``used``, the IPs in no BYOIP prefix of its
+    own: what only its address maps can vouch for (accounts with none are left out, so their
+    maps are never read)."""
+    outside: dict[str, set[Address]] = {}
+    for account, text in used:
+        plane = planes.get(account, AddressPlane(account))
+        ip = address_of(text)
+        if ip is not None and plane.prefix_for(ip) is None:
+            outside.setdefault(account, set()).add(ip)
+    return {account: frozenset(ips) for account, ips in outside.items()}
+
+
+def address_of(text: str) -> Address | None:
     try:
         return ipaddress.ip_address(str(text).strip())
     except ValueError:
         return None
 
 
-def _judge(use: AddressUse, ip: Address, plane: AddressPlane) -> Iterator[Finding]:
+def _judge(use: AddressUse, ip: Address, plane: AddressPlane, maps: MappedIPs) -> Iterator[Finding]:
     prefix = plane.prefix_for(ip)
     app = f"{use.key} edge IP {ip}"
 
@@ -84,9 +106,9 @@ def _judge(use: AddressUse, ip: Address, plane: AddressPlane) -> Iterator[Findin
     if prefix is None:
         yield finding(
             "ip_not_byoip",
-            f"in no BYOIP prefix of account {plane.account_id} — fine if Cloudflare leases it to "
-            "the account (Address space > Leased IPs); otherwise use an address of an onboarded "
-            "prefix",
+            f"in no BYOIP prefix of account {plane.account_id}, and no address map of it holds "
+            f"it (neither leased to it nor delegated to it){maps.caveat} — use an address of an "
+            "onboarded prefix, or have it leased or delegated to the account",
         )
         return
     binding, advert = prefix.binding_for(ip), prefix.advertisement_for(ip)

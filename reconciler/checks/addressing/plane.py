@@ -88,6 +88,20 @@ class AddressPlane:
         return _most_specific((p for p in self.prefixes if ip in p.cidr), lambda p: p.cidr)
 
 
+@dataclass(frozen=True)
+class MappedIPs:
+    """The addresses an account's Cloudflare-made address maps list — static IPs leased to it
+    or lent to it by another account's delegation — among those it was asked about.
+    ``unread`` says why the maps could not be read (then ``ips`` is empty)."""
+
+    ips: frozenset[Address] = frozenset()
+    unread: str | None = None
+
+    @property
+    def caveat(self) -> str:
+        return f" (its address maps could not be read: {self.unread})" if self.unread else ""
+
+
 def _most_specific(items: Iterable[T], cidr: Callable[[T], Network]) -> T | None:
     return max(items, key=lambda item: cidr(item).prefixlen, default=None)
 

@@ -1,7 +1,8 @@
-"""The address plane's start-up flags: ``--byoip-prefix`` and ``--leased-prefix``.
+"""The address plane's start-up flags: ``--byoip-prefix``, ``--leased-prefix``, ``--delegation``.
 
-In: the flag values as typed. Out: a ``PrefixSpec`` or a normalized CIDR, or ``ValueError`` with
-one line naming the value and the fix. Pure: no I/O.
+In: the flag values as typed. Out: a ``PrefixSpec``, ``LeaseSpec`` or ``DelegationSpec``, or
+``ValueError`` with one line naming the value and the fix. ``account=`` names the account a
+prefix or lease belongs to (default: the emulator's account). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reconciler.emulator.accounts import parse_account
 from reconciler.emulator.addressing.records import SERVICE_NAMES, Network
+from reconciler.emulator.store import DEFAULT_ACCOUNT_ID
 
 # Cloudflare's smallest BYOIP prefixes (developers.cloudflare.com/byoip/, spectrum/about/byoip).
 MIN_PREFIX_LENGTH = {4: 24, 6: 48}
+# An address map lists addresses one by one: leases and delegations the emulator lists in one
+# hold at most this many (chosen: an emulator limit, not Cloudflare's).
+MAX_MAPPED_ADDRESSES = 256
 
 
 @dataclass(frozen=True)
@@ -25,10 +31,28 @@ class PrefixSpec:
     advertised: bool = True
     approved: bool = True
     binding_active: bool = True  # False: ``binding=provisioning``, waiting on Cloudflare for good
+    account: str | None = None  # None: the emulator's account
+
+
+@dataclass(frozen=True)
+class LeaseSpec:
+    """One ``--leased-prefix`` value: static IP space Cloudflare leases to an account."""
+
+    cidr: str
+    account: str | None = None  # None: the emulator's account
+
+
+@dataclass(frozen=True)
+class DelegationSpec:
+    """One ``--delegation`` value: a CIDR of some account's prefix, lent to account ``to``."""
+
+    cidr: str
+    to: str
 
 
 def parse_prefix_spec(text: str) -> PrefixSpec:
-    """``CIDR[,service=...][,advertised=yes|no][,approved=yes|no][,binding=active|provisioning]``.
+    """``CIDR[,service=...][,advertised=yes|no][,approved=yes|no][,binding=active|provisioning]
+    [,account=ID]``.
 
     ``service`` is spectrum, cdn, magic_transit or none.
 
@@ -43,15 +67,7 @@ def parse_prefix_spec(text: str) -> PrefixSpec:
             f"{flag}: /{network.prefixlen} is smaller than Cloudflare onboards "
             f"(/{wanted} for IPv{network.version}) — give a /{wanted} or larger prefix"
         )
-    settings: dict[str, str] = {}
-    for option in options:
-        key, sep, value = option.partition("=")
-        if not sep or key not in ("service", "advertised", "approved", "binding"):
-            raise ValueError(
-                f"{flag}: unknown option {option!r} — use service=, advertised=, approved= "
-                "or binding="
-            )
-        settings[key] = value.lower()
+    settings = _options(options, ("service", "advertised", "approved", "binding", "account"), flag)
     service = settings.get("service", "spectrum")
     if service not in (*SERVICE_NAMES, "none"):
         raise ValueError(f"{flag}: service={service} — use spectrum, cdn, magic_transit or none")
@@ -75,20 +91,87 @@ def parse_prefix_spec(text: str) -> PrefixSpec:
         advertised,
         approved,
         binding_active=binding == "active",
+        account=_account(settings, flag),
     )
 
 
-def check_address_flags(byoip: Iterable[str], leased: Iterable[str]) -> None:
-    """Parse every ``--byoip-prefix`` and ``--leased-prefix`` value; the first bad one raises."""
-    for text in byoip:
-        parse_prefix_spec(text)
+def check_address_flags(
+    byoip: Iterable[str], leased: Iterable[str], delegations: Iterable[str] = ()
+) -> None:
+    """Parse every ``--byoip-prefix``, ``--leased-prefix`` and ``--delegation`` value, and place
+    each delegation in a prefix of another account; the first bad one raises."""
+    prefixes = [parse_prefix_spec(text) for text in byoip]
     for text in leased:
         parse_leased_prefix(text)
+    for text in delegations:
+        delegation_parent(parse_delegation(text), prefixes, f"--delegation {text!r}")
 
 
-def parse_leased_prefix(text: str) -> str:
-    """A ``--leased-prefix`` CIDR, normalized; ``ValueError`` (one line) when it is not one."""
-    return str(_network(text.strip(), f"--leased-prefix {text!r}"))
+def parse_leased_prefix(text: str) -> LeaseSpec:
+    """``CIDR[,account=ID]``, normalized; ``ValueError`` (one line) when it is not one."""
+    flag = f"--leased-prefix {text!r}"
+    cidr_text, *options = [part.strip() for part in text.split(",")]
+    network = _network(cidr_text, flag)
+    _check_listable(network, flag)
+    return LeaseSpec(str(network), _account(_options(options, ("account",), flag), flag))
+
+
+def parse_delegation(text: str) -> DelegationSpec:
+    """``CIDR,to=ACCOUNT``; ``ValueError`` (one line) naming the fix."""
+    flag = f"--delegation {text!r}"
+    cidr_text, *options = [part.strip() for part in text.split(",")]
+    network = _network(cidr_text, flag)
+    _check_listable(network, flag)
+    to = _options(options, ("to",), flag).get("to")
+    if to is None:
+        raise ValueError(f"{flag}: name the receiving account — CIDR,to=ACCOUNT_ID")
+    return DelegationSpec(str(network), parse_account(to, flag))
+
+
+def delegation_parent(
+    spec: DelegationSpec, prefixes: Iterable[PrefixSpec], flag: str
+) -> PrefixSpec:
+    """The ``--byoip-prefix`` holding the delegated CIDR; it must belong to another account."""
+    network = ipaddress.ip_network(spec.cidr)
+    for prefix in prefixes:
+        whole = ipaddress.ip_network(prefix.cidr)
+        if network.version == whole.version and network.subnet_of(whole):  # type: ignore[arg-type]
+            owner = prefix.account or DEFAULT_ACCOUNT_ID
+            if owner == spec.to:
+                raise ValueError(
+                    f"{flag}: {prefix.cidr} already belongs to account {spec.to} — delegate to "
+                    "another account"
+                )
+            return prefix
+    raise ValueError(
+        f"{flag}: {spec.cidr} is inside no --byoip-prefix — delegate a CIDR of an onboarded prefix"
+    )
+
+
+def _options(options: Iterable[str], known: tuple[str, ...], flag: str) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep or key not in known:
+            names = [f"{name}=" for name in known]
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+            raise ValueError(f"{flag}: unknown option {option!r} — use {listed}")
+        settings[key] = value if key in ("account", "to") else value.lower()
+    return settings
+
+
+def _account(settings: dict[str, str], flag: str) -> str | None:
+    value = settings.get("account")
+    return None if value is None else parse_account(value, flag)
+
+
+def _check_listable(network: Network, flag: str) -> None:
+    if network.num_addresses > MAX_MAPPED_ADDRESSES:
+        raise ValueError(
+            f"{flag}: {network} holds {network.num_addresses} addresses; the emulator lists "
+            f"each in an address map, so give at most {MAX_MAPPED_ADDRESSES} (a /24 or an "
+            "IPv6 /120)"
+        )
 
 
 def _network(text: str, flag: str) -> Network:

@@ -16,8 +16,14 @@ from reconciler.emulator.fields import refuse
 from reconciler.emulator.store import Store
 
 
+def account_prefixes(store: Store, params: dict[str, str]) -> list[Record]:
+    """The prefixes of the account the path names: another account's are not seen."""
+    account = params["account_id"].lower()
+    return [prefix for prefix in store.prefixes if prefix["account_id"] == account]
+
+
 def find_prefix(store: Store, params: dict[str, str]) -> Record:
-    return find_record(store.prefixes, params["prefix_id"], "Prefix")
+    return find_record(account_prefixes(store, params), params["prefix_id"], "Prefix")
 
 
 def find_record(records: Iterable[Record], record_id: str, what: str) -> Record:

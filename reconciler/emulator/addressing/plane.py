@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from reconciler.emulator.addressing.flags import PrefixSpec
+from reconciler.emulator.accounts import account_of
+from reconciler.emulator.addressing.flags import DelegationSpec, LeaseSpec, PrefixSpec
 from reconciler.emulator.addressing.records import (
     MAGIC_TRANSIT,
     NEVER_ACTIVE,
@@ -20,11 +21,12 @@ from reconciler.emulator.addressing.records import (
     Record,
     bgp_prefix_record,
     binding_record,
+    delegation_record,
     prefix_record,
     stable_id,
 )
 from reconciler.emulator.fields import IP
-from reconciler.emulator.store import Store
+from reconciler.emulator.store import Store, now_rfc3339
 
 
 def onboard(store: Store, spec: PrefixSpec) -> bool:
@@ -35,9 +37,11 @@ def onboard(store: Store, spec: PrefixSpec) -> bool:
     network = ipaddress.ip_network(spec.cidr)
     if any(ipaddress.ip_network(p["cidr"]) == network for p in store.prefixes):
         return False
-    prefix = prefix_record(spec.cidr, store.account["id"], spec.approved, spec.advertised)
+    account = account_of(store, spec.account)
+    prefix = prefix_record(spec.cidr, account, spec.approved, spec.advertised)
     store.prefixes.append(prefix)
     store.bindings[prefix["id"]] = []
+    store.delegations[prefix["id"]] = []
     if spec.service is not None:
         store.bindings[prefix["id"]].append(
             binding_record(
@@ -53,12 +57,40 @@ def onboard(store: Store, spec: PrefixSpec) -> bool:
     return True
 
 
-def lease(store: Store, cidr: str) -> bool:
-    """Record leased static IP space for the account; False when already there."""
-    if cidr in store.leased:
+def lease(store: Store, spec: LeaseSpec) -> bool:
+    """Record static IP space leased to the account; False when already there."""
+    account = account_of(store, spec.account)
+    if any(lease["cidr"] == spec.cidr and lease["account_id"] == account for lease in store.leased):
         return False
-    store.leased.append(cidr)
+    store.leased.append({"cidr": spec.cidr, "account_id": account, "created_at": now_rfc3339()})
     return True
+
+
+def delegate(store: Store, spec: DelegationSpec) -> bool:
+    """Lend ``spec.cidr`` of its prefix to ``spec.to``; False when that delegation exists.
+
+    Raises ``ValueError`` when no prefix of another account holds the CIDR (a state file whose
+    prefixes differ from the flags')."""
+    network = ipaddress.ip_network(spec.cidr)
+    parent = _parent(store, network)
+    if parent is None or parent["account_id"] == spec.to:
+        raise ValueError(
+            f"--delegation {spec.cidr},to={spec.to}: no prefix of another account holds "
+            f"{spec.cidr} — delegate a CIDR of an onboarded prefix"
+        )
+    existing = store.delegations.setdefault(parent["id"], [])
+    if any(d["cidr"] == spec.cidr and d["delegated_account_id"] == spec.to for d in existing):
+        return False
+    existing.append(delegation_record(spec.cidr, spec.to, parent["id"], stable=True))
+    return True
+
+
+def _parent(store: Store, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Record | None:
+    for prefix in store.prefixes:
+        whole = ipaddress.ip_network(prefix["cidr"])
+        if network.version == whole.version and network.subnet_of(whole):  # type: ignore[arg-type]
+            return prefix
+    return None
 
 
 def complete_legacy_state(store: Store) -> None:
@@ -68,6 +100,7 @@ def complete_legacy_state(store: Store) -> None:
             store.bindings[prefix["id"]] = [
                 binding_record(prefix["cidr"], SPECTRUM, 0.0, stable_id("binding", prefix["cidr"]))
             ]
+        store.delegations.setdefault(prefix["id"], [])
         if prefix["id"] not in store.bgp_prefixes:
             advertised = bool(prefix.get("advertised"))
             store.bgp_prefixes[prefix["id"]] = [
@@ -81,22 +114,38 @@ def complete_legacy_state(store: Store) -> None:
 
 @dataclass(frozen=True)
 class EdgeIP:
-    """Where a static edge IP sits in the account's address space."""
+    """Where a static edge IP sits in an account's address space."""
 
     prefix: Record | None  # the BYOIP prefix holding it (None: in none)
     service: str | None  # the service of its most specific binding (None: no binding)
-    leased: bool  # inside a leased prefix of the account
+    leased: bool  # inside space leased to the account
+    mine: bool = False  # the prefix is the account's, or a delegation lends the IP to it
 
     @property
     def approved(self) -> bool:
         return self.prefix is not None and self.prefix["approved"] == "V"
 
+    @property
+    def usable(self) -> bool:
+        """The account may put the IP on an app: an approved prefix of its own or lent to it
+        (a delegation: bindings stay the owner's), or space leased to it."""
+        return (self.mine and self.approved) or self.leased
 
-def locate_ip(store: Store, ip: IP) -> EdgeIP:
-    """The prefix, most specific binding and lease covering ``ip``."""
-    leased = any(ip in ipaddress.ip_network(cidr) for cidr in store.leased)
+
+def locate_ip(store: Store, ip: IP, account: str) -> EdgeIP:
+    """The prefix, most specific binding and lease covering ``ip``, seen from ``account``. The
+    owner keeps the use of a CIDR it delegated (chosen: a delegation grants, it does not move)."""
+    leased = any(
+        ip in ipaddress.ip_network(lease["cidr"])
+        for lease in store.leased
+        if lease["account_id"] == account
+    )
     for prefix in store.prefixes:
         if ip in ipaddress.ip_network(prefix["cidr"]):
+            lent = any(
+                ip in ipaddress.ip_network(d["cidr"]) and d["delegated_account_id"] == account
+                for d in store.delegations.get(prefix["id"], ())
+            )
             covering = [
                 b
                 for b in store.bindings.get(prefix["id"], [])
@@ -105,7 +154,8 @@ def locate_ip(store: Store, ip: IP) -> EdgeIP:
             best = max(
                 covering, key=lambda b: ipaddress.ip_network(b["cidr"]).prefixlen, default=None
             )
-            return EdgeIP(prefix, best["service_name"] if best else None, leased)
+            mine = prefix["account_id"] == account or lent
+            return EdgeIP(prefix, best["service_name"] if best else None, leased, mine)
     return EdgeIP(None, None, leased)
 
 
@@ -123,6 +173,17 @@ def ingress_only_networks(store: Store) -> list[ipaddress.IPv4Network | ipaddres
     return [ipaddress.ip_network(p["cidr"]) for p in approved if not magic_transit(p)]
 
 
-def has_static_space(store: Store) -> bool:
-    """BYOIP (or leased static IPs) is enabled for the account: it holds some such space."""
-    return bool(store.prefixes or store.leased)
+def leased_networks(store: Store) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Every account's leased space: Cloudflare's own addresses, never an origin."""
+    return [ipaddress.ip_network(lease["cidr"]) for lease in store.leased]
+
+
+def has_static_space(store: Store, account: str) -> bool:
+    """BYOIP (or leased static IPs) is enabled for the account: it holds some such space, of its
+    own, leased, or lent to it."""
+    lent = (d for ds in store.delegations.values() for d in ds)
+    return (
+        any(p["account_id"] == account for p in store.prefixes)
+        or any(lease["account_id"] == account for lease in store.leased)
+        or any(d["delegated_account_id"] == account for d in lent)
+    )

@@ -11,6 +11,7 @@ import ipaddress
 
 import reconciler.emulator.codes as codes
 from reconciler.emulator.addressing.lookups import (
+    account_prefixes,
     find_prefix,
     find_record,
     single_page,
@@ -37,7 +38,7 @@ def list_services(
 def list_prefixes(
     backend: Backend, params: dict[str, str], query: Query, body: bytes
 ) -> EmulatorResponse:
-    return single_page(backend.store.prefixes)
+    return single_page(account_prefixes(backend.store, params))
 
 
 def get_prefix(

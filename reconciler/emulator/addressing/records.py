@@ -92,6 +92,19 @@ def bgp_prefix_record(cidr: str, advertised: bool, bgp_id: str | None = None) ->
     }
 
 
+def delegation_record(cidr: str, to: str, parent_prefix_id: str, *, stable: bool = False) -> Record:
+    """SDK 5.9.0 ``Delegations``; a seeded one gets an id derived from its CIDR and receiver."""
+    stamp = now_rfc3339()
+    return {
+        "id": stable_id("delegation", f"{cidr} {to}") if stable else uuid.uuid4().hex,
+        "cidr": cidr,
+        "created_at": stamp,
+        "delegated_account_id": to,
+        "modified_at": stamp,
+        "parent_prefix_id": parent_prefix_id,
+    }
+
+
 def render_binding(binding: Record, now: float) -> Record:
     shown = {key: value for key, value in binding.items() if key != "active_after"}
     state = "active" if now >= binding["active_after"] else "provisioning"

@@ -15,6 +15,12 @@ from reconciler.emulator.addressing.bgp import (
     get_bgp_status,
     list_bgp_prefixes,
 )
+from reconciler.emulator.addressing.delegations import (
+    create_delegation,
+    delete_delegation,
+    list_delegations,
+)
+from reconciler.emulator.addressing.maps import get_address_map, list_address_maps
 from reconciler.emulator.addressing.prefixes import (
     create_binding,
     delete_binding,
@@ -42,4 +48,8 @@ ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (
         {"GET": get_bgp_prefix, "PATCH": edit_bgp_prefix, "DELETE": delete_bgp_prefix},
     ),
     ((*_PREFIX, "bgp", "status"), {"GET": get_bgp_status, "PATCH": edit_bgp_status}),
+    ((*_PREFIX, "delegations"), {"GET": list_delegations, "POST": create_delegation}),
+    ((*_PREFIX, "delegations", "{delegation_id}"), {"DELETE": delete_delegation}),
+    ((*_ACCOUNT, "address_maps"), {"GET": list_address_maps}),
+    ((*_ACCOUNT, "address_maps", "{address_map_id}"), {"GET": get_address_map}),
 )

@@ -3,7 +3,8 @@ advertisements — complete or failed, once per account per run, under the clien
 
 Requests per account: ``GET /services`` and ``GET /prefixes``, then per prefix its bindings and
 its BGP prefixes (2 + 2 x prefixes). Only a prefix without BGP prefixes (an account still on the
-legacy advertisement) costs one more: its ``bgp/status``.
+legacy advertisement) costs one more: its ``bgp/status``. Static IPs in no prefix of the account
+cost its address maps (``address_maps``: the list, then the maps until every IP is found).
 
 A token without the account's IP Prefixes permission is told so in one line, with the way to
 plan without these checks (``--skip-address-checks``).
@@ -16,13 +17,20 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.checks.addressing import AddressPlane, AddressPlaneError, plane_from_api
+from reconciler.checks.addressing import (
+    Address,
+    AddressPlane,
+    AddressPlaneError,
+    MappedIPs,
+    plane_from_api,
+)
 from reconciler.errors import (
     AuthError,
     NotFoundError,
     PermissionDeniedError,
     TransportError,
 )
+from reconciler.live.cloudflare.address_maps import AddressMapReader
 from reconciler.live.cloudflare.envelope import count_in, list_result, object_result, result_info
 from reconciler.live.cloudflare.transport import Transport
 
@@ -44,6 +52,7 @@ class AddressReader:
         self._accounts: dict[str, str] = {}
         self._zones: dict[str, Mapping[str, Any]] = {}  # zone objects seen: lookups and reads
         self._lock = threading.Lock()
+        self._maps = AddressMapReader(transport, self._list)
 
     def account_of_zone(self, zone_id: str) -> str:
         """The account that owns a zone (``GET /zones/{id}``), read once per zone."""
@@ -96,6 +105,10 @@ class AddressReader:
         with self._lock:
             self._planes[account_id] = plane
         return plane
+
+    def address_maps(self, account_id: str, wanted: frozenset[Address]) -> MappedIPs:
+        """Which of ``wanted`` (IPs in no prefix of the account) its address maps list."""
+        return self._maps.mapped(account_id, wanted)
 
     def _read(self, account_id: str) -> AddressPlane:
         base = f"/accounts/{account_id}/addressing"
