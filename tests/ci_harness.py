@@ -9,6 +9,7 @@ the few expressions the recipes use, and replaces each ``uses:`` step by its doc
 * ``actions/setup-python``: puts a Python first on ``PATH`` (one virtual environment per test
   session, which sees the test environment's packages, so installing the tool needs no index).
 * ``actions/upload-artifact``: copies ``path`` into ``artifacts/<name>/``.
+* ``actions/cache``: restores nothing (a cold cache, as on a job's first run).
 * ``actions/github-script``: its JavaScript is syntax-checked with ``node --check``, as the body
   of the async function github-script wraps it in; it is not run (it talks to GitHub's API).
 * ``OWNER/spectrum-reconciler@…`` (this repository's ``action.yml``): its own steps, run the same
@@ -224,6 +225,8 @@ class Runner:
             return StepResult(name, True, effect=f"{self.python_bin} first on PATH")
         if action == "actions/upload-artifact":
             return self._upload(name, inputs)
+        if action == "actions/cache":
+            return StepResult(name, True, effect=f"nothing restored for {inputs['key']} (cold)")
         if action == "actions/github-script":
             return self._check_script(name, inputs["script"])
         if THIS_ACTION.fullmatch(uses):

@@ -314,6 +314,25 @@ def run_drift(world: World) -> JobResult:
     return runner.run_job(load_yaml(GITHUB / "drift.yml"), "drift")
 
 
+# ---- GitHub: the action alone ----
+
+
+def test_the_action_runs_a_command_it_gives_no_ci_treatment(world: World) -> None:
+    """Every command is accepted: `addresses` runs as `spectrum-reconciler addresses ARGS PATHS`."""
+    runner = world.github("workflow_dispatch", {}, secrets={"CLOUDFLARE_API_TOKEN": TOKEN})
+    step = {
+        "id": "look",
+        "uses": "OWNER/spectrum-reconciler@v0.1.0",
+        "env": {"CLOUDFLARE_API_TOKEN": "${{ secrets.CLOUDFLARE_API_TOKEN }}"},
+        "with": {"command": "addresses", "args": "--format json"},
+    }
+    job = runner.run_job({"jobs": {"look": {"steps": [step]}}}, "look")
+    assert not job.failed, job.log
+    assert job.outputs["look"]["exit-code"] == "0"
+    printed = job.steps[0].stdout  # the install step's --version line, then the command's
+    assert json.loads(printed[printed.index("{") :])["accounts"]
+
+
 # ---- GitHub: plan ----
 
 
