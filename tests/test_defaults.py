@@ -111,12 +111,22 @@ def test_a_bad_file_is_one_located_line_and_exit_1(  # type: ignore[no-untyped-d
     assert "Traceback" not in result.stderr
 
 
-def test_paths_under_two_roots_with_different_files_are_refused(run_cli, config, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    other = tmp_path / "other"
-    shutil.copytree(config / "example.net", other / "example.net")
-    write_defaults(other, '[defaults]\nformat = "json"\n')
-    result = run_cli(["plan", "--sandbox", str(config / "example.com"), str(other)])
-    assert result.exit_code == 1 and "different files" in result.stderr
+def test_paths_under_two_roots_with_different_files_take_the_current_directorys(  # type: ignore[no-untyped-def]
+    run_cli, config, tmp_path
+) -> None:
+    old = tmp_path / "old"  # diff OLD NEW of two checkouts
+    shutil.copytree(config, old)
+    write_defaults(config, '[defaults]\nformat = "json"\n')
+    write_defaults(old, '[defaults]\nformat = "markdown"\n')
+
+    def diff_prints() -> str:
+        result = run_cli(["diff", str(old), str(config)])
+        assert result.exit_code == 0, result.stderr
+        return result.stdout[:1]
+
+    assert diff_prints() not in ("{", "<")  # run from tmp_path: neither file, text
+    (tmp_path / "spectrum-reconciler.toml").write_text('[defaults.diff]\nformat = "json"\n')
+    assert diff_prints() == "{"
 
 
 def every_command() -> dict[str, click.Command]:

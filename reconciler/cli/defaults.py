@@ -247,13 +247,8 @@ def _header(stripped: str) -> tuple[str, ...]:
     return tuple(part.strip().strip("\"'") for part in inside.split("."))
 
 
-def file_for(paths: Iterable[str]) -> Path | None:
-    """The one defaults file of the given paths' configuration roots (None: there is none)."""
+def file_for(paths: Iterable[str], cwd: str = ".") -> Path | None:
+    """The defaults file of the given paths' configuration root; when their roots hold
+    different ones (``diff OLD NEW`` of two checkouts), the current directory's."""
     found = {defaults_file(Path(p)) for p in paths}
-    if len(found) > 1:
-        named = ", ".join(sorted(str(f or "none") for f in found))
-        raise DefaultsError(
-            f"the given paths take their defaults from different files ({named}): "
-            "run each configuration on its own"
-        )
-    return found.pop() if found else None
+    return found.pop() if len(found) == 1 else defaults_file(Path(cwd))
