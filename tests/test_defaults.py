@@ -111,6 +111,18 @@ def test_a_bad_file_is_one_located_line_and_exit_1(  # type: ignore[no-untyped-d
     assert "Traceback" not in result.stderr
 
 
+def test_pyproject_refuses_other_keys_in_its_tool_table(run_cli, config) -> None:  # type: ignore[no-untyped-def]
+    (config / "spectrum-reconciler.toml").unlink()
+    (config / ".git").mkdir()
+    pyproject = config / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "x"\n\n[tool.spectrum-reconciler]\nformat = "json"\n')
+    result = run_cli(["plan", "--sandbox", str(config)])
+    assert result.exit_code == 1
+    assert f"{pyproject}:5:1: unknown key 'format' (this file holds a [defaults] table)" in (
+        result.stderr
+    )
+
+
 def test_paths_under_two_roots_with_different_files_take_the_current_directorys(  # type: ignore[no-untyped-def]
     run_cli, config, tmp_path
 ) -> None:

@@ -109,16 +109,21 @@ def load(path: Path, commands: Callable[[], Mapping[str, click.Command]]) -> Def
 
 
 def _defaults_table(path: Path, document: dict[str, Any]) -> tuple[tuple[str, ...], Any]:
-    if path.name != PYPROJECT:
-        unknown = sorted(set(document) - {TABLE})
-        if unknown:
-            where = _locate(path.read_text("utf-8"), (), unknown[0])
-            raise DefaultsError(
-                f"{path}:{where}: unknown key {unknown[0]!r} (this file holds a [{TABLE}] table)"
-            )
-        return (TABLE,), document.get(TABLE, {})
-    tool = document.get("tool", {}).get("spectrum-reconciler", {})
-    return ("tool", "spectrum-reconciler", TABLE), tool.get(TABLE, {}) if tool else {}
+    """Where the defaults table is (``[defaults]``, or pyproject's
+    ``[tool.spectrum-reconciler.defaults]``) and what it holds; any other key there is refused."""
+    ours: tuple[str, ...] = () if path.name != PYPROJECT else ("tool", "spectrum-reconciler")
+    section: Any = document
+    for part in ours:
+        section = section.get(part, {}) if isinstance(section, dict) else {}
+    if not isinstance(section, dict):
+        section = {}
+    unknown = sorted(set(section) - {TABLE})
+    if unknown:
+        where = _locate(path.read_text("utf-8"), ours, unknown[0])
+        raise DefaultsError(
+            f"{path}:{where}: unknown key {unknown[0]!r} (this file holds a [{TABLE}] table)"
+        )
+    return (*ours, TABLE), section.get(TABLE, {})
 
 
 def _where_toml_failed(message: str) -> tuple[int, int]:
