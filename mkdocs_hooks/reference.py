@@ -16,6 +16,7 @@ before it are pure and tested in tests/test_docs_site.py.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -70,7 +71,17 @@ def schema_page(path: Path) -> str:
         f"[`schemas/{path.name}`]({_repository_file(path.name)}) "
         f"(JSON Schema {_draft(schema)}): the schema `validate` and editors check against.\n\n"
     )
-    return "".join([title, "\n", source, *rest])
+    return linked_across_schemas("".join([title, "\n", source, *rest]))
+
+
+# jsonschema2md renders a ``$ref`` into another schema file as a link to ``:///NAME.schema.json``.
+_OTHER_SCHEMA = re.compile(r"\(:///([\w.-]+)\.schema\.json#[^)]*\)")
+
+
+def linked_across_schemas(page: str) -> str:
+    """Links into another schema file point at that schema's page (the drift schema borrows the
+    plan document's ``action``, for one)."""
+    return _OTHER_SCHEMA.sub(lambda found: f"({found[1]}.md)", page)
 
 
 # Keywords whose values are maps of name -> subschema; `items` holds one subschema.

@@ -9,10 +9,12 @@ the few expressions the recipes use, and replaces each ``uses:`` step by its doc
 * ``actions/setup-python``: puts a Python first on ``PATH`` (one virtual environment per test
   session, which sees the test environment's packages, so installing the tool needs no index).
 * ``actions/upload-artifact``: copies ``path`` into ``artifacts/<name>/``.
+* ``actions/cache``: restores nothing (a cold cache, as on a job's first run).
 * ``actions/github-script``: its JavaScript is syntax-checked with ``node --check``, as the body
   of the async function github-script wraps it in; it is not run (it talks to GitHub's API).
 * ``OWNER/spectrum-reconciler@…`` (this repository's ``action.yml``): its own steps, run the same
-  way with ``inputs`` from ``with:`` and the action's defaults, and its outputs mapped back.
+  way with ``inputs`` from ``with:`` and the action's defaults, and its outputs mapped back. Its
+  sticky comment talks to ``GITHUB_API_URL``: a fake GitHub on loopback (tests/fake_github.py).
 
 Nothing here knows what the recipes do; the tests say what must happen.
 """
@@ -72,6 +74,8 @@ def evaluate(expression: str, contexts: Mapping[str, Any]) -> Any:
 
 
 def interpolate(text: Any, contexts: Mapping[str, Any]) -> str:
+    if isinstance(text, bool):  # `with: {comment: true}` reaches the action as "true"
+        return _text(text)
     return _EXPRESSION.sub(lambda m: _text(evaluate(m.group(1), contexts)), str(text))
 
 
@@ -221,6 +225,8 @@ class Runner:
             return StepResult(name, True, effect=f"{self.python_bin} first on PATH")
         if action == "actions/upload-artifact":
             return self._upload(name, inputs)
+        if action == "actions/cache":
+            return StepResult(name, True, effect=f"nothing restored for {inputs['key']} (cold)")
         if action == "actions/github-script":
             return self._check_script(name, inputs["script"])
         if THIS_ACTION.fullmatch(uses):
@@ -261,8 +267,9 @@ class Runner:
         unknown = set(inputs) - set(declared)
         assert not unknown, f"{name}: the action has no inputs {sorted(unknown)}"
         caller_steps, caller_failed = self.contexts["steps"], self.failed
-        self.contexts["inputs"] = {
-            k: inputs.get(k, str(v.get("default", ""))) for k, v in declared.items()
+        self.contexts["inputs"] = {  # a default may be an expression: ${{ github.token }}
+            k: inputs.get(k, interpolate(str(v.get("default", "")), self.contexts))
+            for k, v in declared.items()
         }
         self.contexts["github"] = {**self.contexts["github"], "action_path": str(ROOT)}
         self.contexts["steps"] = {}

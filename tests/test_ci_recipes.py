@@ -120,8 +120,12 @@ def action_as_workflow(directory: Path, action_text: str) -> Path:
 class TestTheAction:
     def test_inputs_outputs_and_composite(self) -> None:
         action = yaml.safe_load(ACTION.read_text())
-        assert set(action["inputs"]) == {"command", "paths", "args", "python-version"}
-        assert set(action["outputs"]) == {"exit-code", "changes", "plan-file", "markdown-file"}
+        assert set(action["inputs"]) == {
+            *("command", "paths", "args", "python-version", "comment", "github-token"),
+        }
+        assert set(action["outputs"]) == {
+            *("exit-code", "changes", "plan-file", "markdown-file", "comment-url"),
+        }
         assert action["runs"]["using"] == "composite"
         assert "github.action_path" in ACTION.read_text()  # installs its own checkout
 
@@ -184,8 +188,9 @@ class TestTheRecipes:
 
     def test_plan_keeps_one_sticky_comment_and_uploads_the_plan(self) -> None:
         text = (RECIPES / "plan.yml").read_text()
-        assert "<!-- spectrum-reconciler:plan -->" in text
-        assert "updateComment" in text and "createComment" in text
+        (planning,) = [s for s in steps(load("plan.yml")) if s.get("id") == "plan"]
+        assert planning["with"]["comment"] is True  # the action keeps the sticky comment
+        assert "github-script" not in text and "createComment" not in text  # no copy of it here
         uploads = [s for s in steps(load("plan.yml")) if "upload-artifact" in s.get("uses", "")]
         assert len(uploads) == 1 and uploads[0]["with"]["path"] == "spectrum-plan/"
         assert 'cp "$PLAN_FILE" spectrum-plan/plan.json' in text

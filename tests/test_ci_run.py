@@ -34,6 +34,7 @@ from tests.ci_harness import (
     run_gitlab_job,
 )
 from tests.conftest import ROOT, make_client
+from tests.fake_github import fake_github
 from tests.tool_skips import need
 
 # Each test runs a recipe's steps with bash against an emulator: seconds each, version-blind.
@@ -144,6 +145,7 @@ class World:
         self.fake_bin.mkdir()
         self.gh_log = tmp / "gh.log"
         write_fake_gh(self.fake_bin / "gh")
+        self.github_api = "http://127.0.0.1:9"  # nothing listens: a test that comments sets it
 
     def open_pr(self) -> str:
         """The PR branch: one app added. Returns its head commit."""
@@ -193,6 +195,7 @@ class World:
             "GITHUB_REF": "refs/heads/main",
             "GITHUB_RUN_ID": "4242",
             "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_API_URL": self.github_api,
             "RUNNER_TEMP": str(temp),
             "CLOUDFLARE_BASE_URL": self.base_url,
             "FAKE_GH_LOG": str(self.gh_log),
@@ -311,12 +314,39 @@ def run_drift(world: World) -> JobResult:
     return runner.run_job(load_yaml(GITHUB / "drift.yml"), "drift")
 
 
+# ---- GitHub: the action alone ----
+
+
+def test_the_action_runs_a_command_it_gives_no_ci_treatment(world: World) -> None:
+    """Every command is accepted: `addresses` runs as `spectrum-reconciler addresses ARGS PATHS`."""
+    runner = world.github("workflow_dispatch", {}, secrets={"CLOUDFLARE_API_TOKEN": TOKEN})
+    step = {
+        "id": "look",
+        "uses": "OWNER/spectrum-reconciler@v0.1.0",
+        "env": {"CLOUDFLARE_API_TOKEN": "${{ secrets.CLOUDFLARE_API_TOKEN }}"},
+        "with": {"command": "addresses", "args": "--format json"},
+    }
+    job = runner.run_job({"jobs": {"look": {"steps": [step]}}}, "look")
+    assert not job.failed, job.log
+    assert job.outputs["look"]["exit-code"] == "0"
+    printed = job.steps[0].stdout  # the install step's --version line, then the command's
+    assert json.loads(printed[printed.index("{") :])["accounts"]
+
+
 # ---- GitHub: plan ----
 
 
 def test_plan_on_a_pr_writes_the_summary_the_plan_file_and_the_artifact(world: World) -> None:
     world.open_pr()
-    job = run_plan(world)
+    with fake_github() as (world.github_api, github):
+        job = run_plan(world)
+        again = run_plan(world)  # the next push: the same comment, edited
+    assert not again.failed, again.log
+    (comment,) = github.comments[7]
+    assert comment["body"].startswith("<!-- spectrum-reconciler:plan -->")
+    assert "game.example.com" in comment["body"] and "192.0.2.3" not in comment["body"]
+    assert job.outputs["plan"]["comment-url"] == comment["html_url"]
+    assert [method for method, _, _ in github.requests] == ["GET", "POST", "GET", "PATCH"]
     assert not job.failed, job.log
     plan = job.outputs["plan"]
     assert plan["exit-code"] == "2" and plan["changes"] == "true"
@@ -333,8 +363,6 @@ def test_plan_on_a_pr_writes_the_summary_the_plan_file_and_the_artifact(world: W
         world.workspace, "rev-parse", "HEAD:config"
     )
     assert job.step("Validate (annotations on the diff)").code == 0
-    assert job.step("Post or update the sticky plan comment").effect == "node --check"
-    assert job.step("Post or update the sticky plan comment").code == 0
     assert not job.step("Offline review of the config change (fork PR)").ran
     assert world.live_names() == {"ssh.example.com", "db.example.com"}  # a plan writes nothing
 

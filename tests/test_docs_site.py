@@ -26,6 +26,7 @@ from mkdocs_hooks.links import repository_links
 from mkdocs_hooks.reference import (
     commands_page,
     help_text,
+    linked_across_schemas,
     schema_pages,
     without_boolean_subschemas,
 )
@@ -126,3 +127,8 @@ def test_boolean_subschemas_are_spelled_as_objects_but_additional_properties_sta
 )
 def test_links_out_of_docs_point_at_the_repository(link: str, page: str, expected: str) -> None:
     assert repository_links(link, page, ROOT, REPO) == expected
+
+
+def test_a_reference_into_another_schema_links_to_that_schemas_page() -> None:
+    rendered = "- [action](:///plan.schema.json#/%24defs/action) and [key](#/%24defs/key)"
+    assert linked_across_schemas(rendered) == ("- [action](plan.md) and [key](#/%24defs/key)")

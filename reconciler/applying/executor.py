@@ -17,9 +17,10 @@ import contextlib
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from reconciler.applying.failure import StepFailed
@@ -139,6 +140,7 @@ class Executor:
 
     def apply(self, plan: Plan) -> ApplyReport:
         run = _Run(Tally(len(plan.actions)), self.progress, self.stopping)
+        started_at, start = time.time(), time.monotonic()
         self.journal.write("apply-start", summary=plan.summary)
         with (
             _ctrl_c_stops(self._interrupt),
@@ -154,6 +156,8 @@ class Executor:
                 for a in plan.actions
             ),
             interrupted=self.stopping.is_set(),
+            started_at=started_at,
+            seconds=time.monotonic() - start,
         )
         try:
             self.journal.write(
@@ -180,12 +184,23 @@ class Executor:
         actions = _actions_of(work)
         try:
             reason = run.blocked(actions[0].key.zone)
-            outcomes = [self._skip(a, reason) for a in actions] if reason else self._write(work)
+            outcomes = [self._skip(a, reason) for a in actions] if reason else self._timed(work)
             for outcome in outcomes:
                 run.record(outcome)
         except Exception as error:  # our own bookkeeping failed (a journal write): still report
             for action in actions:
                 run.record(ActionOutcome(action, Status.FAILED, StepFailed.of(error).detail))
+
+    def _timed(self, work: Work) -> list[ActionOutcome]:
+        """``_write``, each outcome carrying when the work began and how long it took (the
+        actions of a replace unit share theirs); one dropped before it sent anything has none."""
+        started_at, start = time.time(), time.monotonic()
+        outcomes = self._write(work)
+        seconds = time.monotonic() - start
+        return [
+            o if o.status is Status.SKIPPED else replace(o, started_at=started_at, seconds=seconds)
+            for o in outcomes
+        ]
 
     def _write(self, work: Work) -> list[ActionOutcome]:
         """The outcomes of writing ``work``; all skipped if Ctrl-C came before it sent anything."""

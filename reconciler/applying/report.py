@@ -31,12 +31,16 @@ class ActionOutcome:
     detail: str = ""
     new_app_id: str | None = None
     codes: tuple[int, ...] = ()
+    started_at: float | None = None  # epoch seconds its writes began (None: it sent nothing)
+    seconds: float | None = None  # how long its writes (and any undo) took
 
 
 @dataclass(frozen=True)
 class ApplyReport:
     outcomes: tuple[ActionOutcome, ...]
     interrupted: bool = False  # Ctrl-C stopped it: the actions not yet started are skipped
+    started_at: float | None = None  # epoch seconds the apply began
+    seconds: float | None = None  # how long the whole apply took
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status is status)

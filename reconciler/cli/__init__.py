@@ -16,6 +16,7 @@ import sys
 import click
 
 from reconciler import DISTRIBUTION
+from reconciler.cli import defaults
 from reconciler.errors import EXIT_ERROR
 from reconciler.logs import configure_logging, line
 
@@ -50,7 +51,33 @@ class _LazyGroup(click.Group):
         module_name, attribute = _LAZY_COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(command, click.Command)
+        defaults.name_envvars(cmd_name, command)
         return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command, with the defaults of the file at its paths' configuration root (or
+        the current directory's) set as the group's ``default_map`` before it parses."""
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and name is not None and not ctx.resilient_parsing:
+            path = defaults.file_for(_paths_in(ctx, name, command, rest) or ["."])
+            if path is not None:
+                ctx.default_map = defaults.load(path, lambda: self._every_command(ctx))
+        return name, command, rest
+
+    def _every_command(self, ctx: click.Context) -> dict[str, click.Command]:
+        found = {name: self.get_command(ctx, name) for name in self.list_commands(ctx)}
+        return {name: command for name, command in found.items() if command is not None}
+
+
+def _paths_in(ctx: click.Context, name: str, command: click.Command, args: list[str]) -> list[str]:
+    """The PATHs the command was given, read without checking anything else."""
+    try:
+        probe = command.make_context(name, list(args), parent=ctx, resilient_parsing=True)
+    except click.ClickException:
+        return []
+    return [str(p) for p in probe.params.get("paths") or ()]
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from reconciler.applying import workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.journal import Journal
 from reconciler.applying.report import ActionOutcome, ApplyReport, Status, Tally
+from reconciler.applying.result import apply_result
 from reconciler.applying.verifying import VerifyOptions
 from reconciler.checks import guardrails
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
@@ -57,6 +59,14 @@ from reconciler.plan import OFFLINE, Plan
     help="Concurrent writes (they share one rate limit).",
 )
 @click.option("--journal", type=click.Path(dir_okay=False), help="Append every attempt as JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the result document on stdout (the plan and progress go to stderr).",
+)
 @address_checks
 @verify_options
 @api
@@ -70,6 +80,7 @@ def apply(
     break_glass: str | None,
     parallelism: int,
     journal: str | None,
+    fmt: str,
     connection: Connection,
     checks: AddressChecks,
     verify: VerifyOptions | None,
@@ -88,7 +99,7 @@ def apply(
         )
     if break_glass is not None and not break_glass.strip():
         raise click.UsageError('--break-glass needs a reason: --break-glass "why"')
-    run = _Settings(force, parallelism, journal, break_glass, checks, verify)
+    run = _Settings(force, parallelism, journal, break_glass, checks, verify, as_json=fmt == "json")
     if plan_file:
         return _apply_saved(output.read_plan_file(plan_file), connection, run)
     return _apply_paths(paths, zones, connection, run, auto_approve=auto_approve)
@@ -104,6 +115,7 @@ class _Settings:
     break_glass: str | None = None
     checks: AddressChecks = DEFAULT_CHECKS
     verify: VerifyOptions | None = None  # --verify
+    as_json: bool = False  # the result document on stdout, every other line on stderr
 
     def overrides(self) -> guardrails.Overrides:
         return workflow.overrides_of(force=self.force, break_glass=self.break_glass)
@@ -144,14 +156,15 @@ def _apply_paths(
         the_plan = workflow.plan_for(
             desired, client, sources=sources, checks=run.checks, overrides=run.overrides()
         )
-        stream = stdout()
+        stream = sys.stderr if run.as_json else stdout()
         output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
         workflow.raise_if_refused(the_plan)
         if not the_plan.has_changes:
+            _say_result(run, ApplyReport(()), EXIT_OK)
             return EXIT_OK
-        _say_overridden(the_plan, run, err=False)
+        _say_overridden(the_plan, run, err=run.as_json)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
-        if verdict.plan.has_changes and not auto_approve and not _confirmed():
+        if verdict.plan.has_changes and not auto_approve and not _confirmed(err=run.as_json):
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
         return _execute(verdict, client, run)
@@ -166,12 +179,12 @@ def _say_overridden(plan: Plan, run: _Settings, *, err: bool) -> None:
             click.echo(f"! overridden by --force: {refusal.message}", err=err)
 
 
-def _confirmed() -> bool:
+def _confirmed(*, err: bool) -> bool:
     if not sys.stdin.isatty():
         raise ReconcilerError(
             "apply needs a terminal to ask for approval — pass --auto-approve in CI"
         )
-    return click.confirm("Apply these changes?", default=False)
+    return click.confirm("Apply these changes?", default=False, err=err)
 
 
 def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settings) -> int:
@@ -186,11 +199,33 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
         journal.close()
     said = [*verdict.skipped_lines(), *verdict.held_lines()]
     for line in [*said, *(b.line() for b in verdict.broken_freezes)]:
-        click.echo(line)
+        click.echo(line, err=run.as_json)
+    code = exit_code(report, held=verdict.refused)
+    if run.as_json:
+        # The verification's lines go to stderr: stdout holds the result document alone.
+        code = after_apply(verdict.plan, report, client, run.verify, carried, code, err=True)
+        _say_result(run, report, code, verdict)
+        return code
     for line in output.apply_summary(report, observed=len(verdict.skipped), held=verdict.held):
         click.echo(line)
-    code = exit_code(report, held=verdict.refused)
     return after_apply(verdict.plan, report, client, run.verify, carried, code)
+
+
+def _say_result(
+    run: _Settings, report: ApplyReport, code: int, verdict: guardrails.Verdict | None = None
+) -> None:
+    """With ``--format json``: the result document, alone on stdout."""
+    if not run.as_json:
+        return
+    document = apply_result(
+        report,
+        exit_code=code,
+        observed=verdict.skipped if verdict else (),
+        held=verdict.held if verdict else (),
+        refusals=verdict.refusals if verdict else (),
+        broken_freezes=verdict.broken_freezes if verdict else (),
+    )
+    stdout().write(json.dumps(document, sort_keys=True, indent=2) + "\n")
 
 
 def exit_code(report: ApplyReport, *, held: bool = False) -> int:

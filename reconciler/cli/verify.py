@@ -121,9 +121,11 @@ def after_apply(
     options: verifying.VerifyOptions | None,
     carried: dict[str, bool | None],
     code: int,
+    *,
+    err: bool = False,
 ) -> int:
-    """Verify what the apply wrote and print it; exit 5 replaces a 0 when any app is degraded
-    (a failed or held apply keeps its own code)."""
+    """Verify what the apply wrote and print it (to stderr with ``err``); exit 5 replaces a 0
+    when any app is degraded (a failed or held apply keeps its own code)."""
     if options is None or report.interrupted:
         return code
     targets = verifying.targets_after(plan, report, carried)
@@ -131,7 +133,7 @@ def after_apply(
         return code
     traffic = verifying.traffic_reader_for(client)
     result = verifying.verify(client, targets, options, traffic=traffic)
-    show(result, "text", stdout())
+    show(result, "text", click.get_text_stream("stderr") if err else stdout())
     return verified_exit(code, result)
 
 
