@@ -163,6 +163,25 @@ def test_self_heal_in_an_observe_zone_writes_nothing_and_the_drift_stands(
     ]
 
 
+def test_self_heal_that_applied_its_fix_is_healed_though_prune_false_keeps_an_app(
+    run_cli, api, server, config, tmp_path
+):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    (config / "example.yaml").write_text(zone_file("example.com", apps=2, extra="prune: false"))
+    metrics = tmp_path / "spectrum.prom"
+    once = ["reconcile", "--once", "--self-heal", str(config), *api, "--metrics-file", str(metrics)]
+    result = run_cli(once)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("cycle 1: healed (1 changed, 1 unmanaged"), result.stdout
+    assert samples(metrics, "spectrum_reconciler_cycles_total") == {(("outcome", "healed"),): 1}
+    assert drift_gauge(metrics, "example.com", "unmanaged") == 1  # db: kept, still reported
+    assert live_app(server.emulator, "example.com", "ssh")["origin_direct"] == [
+        "tcp://192.0.2.1:22"
+    ]
+    assert live_app(server.emulator, "example.com", "db")
+
+
 def test_a_file_that_fails_validation_fails_the_cycle_and_plans_nothing(
     run_cli, api, server, config, tmp_path
 ):

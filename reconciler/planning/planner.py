@@ -221,18 +221,20 @@ class Drift:
     """Every difference between live and git, by kind.
 
     ``changed``: apps edited outside git (update or recreate actions, with their fields);
-    ``unmanaged``: live apps nobody declared (deletes); ``missing``: declared apps absent (creates).
+    ``unmanaged``: live apps nobody declared (deletes); ``missing``: declared apps absent (creates);
+    ``kept``: live apps nobody declared that ``prune: false`` keeps (never deleted, still drift).
     """
 
     changed: tuple[Action, ...] = ()
     unmanaged: tuple[Action, ...] = ()
     missing: tuple[Action, ...] = ()
+    kept: tuple[Action, ...] = ()
     warnings: tuple[PlanWarning, ...] = ()  # the address check's, as on the plan
     address_checks: str = "not needed"
 
     @property
     def has_drift(self) -> bool:
-        return bool(self.changed or self.unmanaged or self.missing)
+        return bool(self.changed or self.unmanaged or self.missing or self.kept)
 
 
 def classify_drift(plan: Plan) -> Drift:

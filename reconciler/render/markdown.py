@@ -24,7 +24,7 @@ from reconciler.render._common import (
     spell,
     summary_line,
 )
-from reconciler.render.text import drift_summary_line
+from reconciler.render.text import KEPT, drift_summary_line
 
 PLAN_MARKER = "<!-- spectrum-reconciler:plan -->"
 DRIFT_MARKER = "<!-- spectrum-reconciler:drift -->"
@@ -136,4 +136,8 @@ def render_drift_markdown(drift: Drift, stream: TextIO, *, redact_origins: bool)
             lines += ["", f"#### {title}", "", *_summary_rows(actions)]
             for action in actions:
                 lines += ["", *_details(action)]
+    if drift.kept:
+        lines += ["", "#### Live apps no file declares, kept (`prune: false`)", ""]
+        lines += ["| | Action | App | Zone | App id |", "|---|---|---|---|---|"]
+        lines += [f"| | {KEPT} | `{a.key}` | {a.key.zone} | `{a.app_id}` |" for a in drift.kept]
     stream.write("\n".join(lines) + "\n")

@@ -85,13 +85,23 @@ _DRIFT_SECTIONS = (
     ("unmanaged", "Live apps no file declares:"),
     ("missing", "Declared apps missing from live:"),
 )
+KEPT_TITLE = "Live apps no file declares, kept (prune: false):"
+KEPT = "unmanaged (kept)"
 
 
 def drift_summary_line(drift: Drift) -> str:
     if not drift.has_drift:
         return "No drift. Live state matches git."
     changed, unmanaged, missing = len(drift.changed), len(drift.unmanaged), len(drift.missing)
-    return f"Drift: {changed} changed outside git, {unmanaged} not declared, {missing} missing."
+    kept = f", {len(drift.kept)} {KEPT}" if drift.kept else ""
+    return (
+        f"Drift: {changed} changed outside git, {unmanaged} not declared{kept}, {missing} missing."
+    )
+
+
+def _kept_lines(kept: tuple[Action, ...]) -> list[str]:
+    """An app prune: false keeps is no delete: it is named as what it is, with its app id."""
+    return [f"  = {a.key} ({KEPT} in {a.key.zone}) [app {a.app_id}]" for a in kept]
 
 
 def render_drift_text(drift: Drift, stream: TextIO, *, color: bool, redact_origins: bool) -> None:
@@ -103,5 +113,7 @@ def render_drift_text(drift: Drift, stream: TextIO, *, color: bool, redact_origi
             actions = tuple(redact_action(a) for a in actions)
         if actions:
             lines += [title, *_action_lines(actions, color), ""]
+    if drift.kept:
+        lines += [KEPT_TITLE, *_kept_lines(drift.kept), ""]
     lines.append(drift_summary_line(drift))
     stream.write("\n".join(lines) + "\n")
