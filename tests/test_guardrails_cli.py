@@ -285,8 +285,21 @@ def test_force_says_it_overrode_the_gate(  # type: ignore[no-untyped-def]
     result = run_cli(["apply", "--sandbox", "--auto-approve", "--force", config])
     assert result.exit_code == 0, result.stderr
     assert "! overridden by --force: zone example.com: 2 of 4 managed apps" in result.stdout
+    assert "will refuse" not in result.stdout  # issue 25 item 11: the gate was lifted, say so
     plain = run_cli(["plan", "--sandbox", config]).stdout
     assert "overridden" not in plain
+
+
+def test_a_saved_plan_applied_with_force_says_the_gate_was_overridden(  # type: ignore[no-untyped-def]
+    run_cli, four: Emulator, tmp_path: Path
+) -> None:
+    config = write_zone(tmp_path / "v2", FOUR[:2])
+    saved = str(tmp_path / "plan.json")
+    run_cli(["plan", "--sandbox", "--out", saved, config])
+    result = run_cli(["apply", "--sandbox", "--auto-approve", "--force", "--plan", saved])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("overridden by --force: zone example.com: 2 of 4") == 1
+    assert "will refuse" not in result.stderr
 
 
 def test_a_plan_with_every_guardrail_is_a_valid_plan_document(  # type: ignore[no-untyped-def]

@@ -117,9 +117,15 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
         the_plan = saved_plans.replan(
             saved, desired, client, checks=run.checks, overrides=run.overrides()
         )
-        output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
+        output.show_plan(
+            the_plan,
+            "text",
+            sys.stderr,
+            color=use_color(sys.stderr),
+            redact=False,
+            overrides=run.overrides(),
+        )
         workflow.raise_if_refused(the_plan)
-        _say_overridden(the_plan, run, err=True)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         return _execute(verdict, client, run)
 
@@ -139,25 +145,22 @@ def _apply_paths(
             desired, client, sources=sources, checks=run.checks, overrides=run.overrides()
         )
         stream = stdout()
-        output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
+        output.show_plan(
+            the_plan,
+            "text",
+            stream,
+            color=use_color(stream),
+            redact=False,
+            overrides=run.overrides(),
+        )
         workflow.raise_if_refused(the_plan)
         if not the_plan.has_changes:
             return EXIT_OK
-        _say_overridden(the_plan, run, err=False)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         if verdict.plan.has_changes and not auto_approve and not _confirmed():
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
         return _execute(verdict, client, run)
-
-
-def _say_overridden(plan: Plan, run: _Settings, *, err: bool) -> None:
-    """Under the plan's "apply will refuse this without --force": that --force lifted it."""
-    if not run.force:
-        return
-    for refusal in workflow.verdict_on(plan, None).refusals:
-        if refusal.override == "--force":
-            click.echo(f"! overridden by --force: {refusal.message}", err=err)
 
 
 def _confirmed() -> bool:

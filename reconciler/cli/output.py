@@ -9,6 +9,7 @@ from typing import TextIO
 
 from reconciler import render
 from reconciler.applying.report import ApplyReport, Status, outcome_line
+from reconciler.checks import guardrails
 from reconciler.errors import PlanFileError
 from reconciler.files import read_capped_text
 from reconciler.logs import register_secret, scrub
@@ -20,13 +21,22 @@ from reconciler.render.plan_document import plan_from_document, plan_to_document
 MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 
 
-def show_plan(plan: Plan, fmt: str, stream: TextIO, *, color: bool, redact: bool) -> None:
+def show_plan(
+    plan: Plan,
+    fmt: str,
+    stream: TextIO,
+    *,
+    color: bool,
+    redact: bool,
+    overrides: guardrails.Overrides | None = None,
+) -> None:
+    """The plan in ``fmt``; ``overrides`` (an apply's --force, --break-glass) are said lifted."""
     if fmt == "json":
         render.render_json(plan, stream, redact_origins=redact)
     elif fmt == "markdown":
-        render.render_markdown(plan, stream, redact_origins=redact)
+        render.render_markdown(plan, stream, redact_origins=redact, overrides=overrides)
     else:
-        render.render_text(plan, stream, color=color, redact_origins=redact)
+        render.render_text(plan, stream, color=color, redact_origins=redact, overrides=overrides)
 
 
 def show_drift(drift: Drift, fmt: str, stream: TextIO, *, color: bool, redact: bool) -> None:

@@ -40,6 +40,10 @@ class Refusal:
         without = f" without {self.override}" if self.override else ""
         return f"apply will refuse this{without}: {self.message}"
 
+    def overridden_line(self) -> str:
+        """How an apply given the flag says it: ``overridden by --force: zone …``."""
+        return f"overridden by {self.override}: {self.message}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "zone": self.zone,
