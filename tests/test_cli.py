@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
+from reconciler.cli.output import github_annotation
 from reconciler.emulator import serve
+from reconciler.model import Location, Problem
 from tests.conftest import EXAMPLES, ROOT, make_emulator
 
 PLAN_SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
@@ -55,6 +58,26 @@ class TestValidate:
         result = run_cli(["validate", "--format", "github", str(bad)])
         assert result.exit_code == 1
         assert result.stdout.startswith(f"::error file={bad},line=")
+
+
+@pytest.mark.parametrize(
+    ("file", "message", "expected"),
+    [
+        (
+            "a,b:c.yaml",
+            "50% off\r\nnext",
+            "::error file=a%2Cb%3Ac.yaml,line=3,col=7::50%25 off%0D%0Anext",
+        ),
+        ("dir/100%.yaml", "x: y, z", "::error file=dir/100%25.yaml,line=3,col=7::x: y, z"),
+        ("new\nline.yaml", "m", "::error file=new%0Aline.yaml,line=3,col=7::m"),
+    ],
+)
+def test_github_annotations_escape_as_actions_core_does(
+    file: str, message: str, expected: str
+) -> None:
+    # issue 25 item 22: @actions/core's escapeProperty / escapeData (toolkit command.ts)
+    problem = Problem(Location(file, 3, 7), message)
+    assert github_annotation(problem) == expected
 
 
 class TestSandboxLifecycle:

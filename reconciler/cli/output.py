@@ -81,16 +81,22 @@ def read_plan_file(path: str) -> Plan:
 
 
 def github_annotation(problem: Problem, level: str = "error") -> str:
-    """``::error file=…,line=…,col=…::message`` (or ``::warning``) for GitHub Actions."""
-    message = _escape(problem.message)
+    """``::error file=…,line=…,col=…::message`` (or ``::warning``) for GitHub Actions, escaped
+    as ``@actions/core`` escapes them (toolkit ``packages/core/src/command.ts``)."""
+    message = _escape_data(problem.message)
     if problem.location is None:
         return f"::{level}::{message}"
     where = problem.location
-    return f"::{level} file={where.file},line={where.line},col={where.col}::{message}"
+    file = _escape_property(where.file)
+    return f"::{level} file={file},line={where.line},col={where.col}::{message}"
 
 
-def _escape(text: str) -> str:
+def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def apply_summary(
