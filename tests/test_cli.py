@@ -162,6 +162,21 @@ class TestSandboxLifecycle:
         result = run_cli(["plan", "--sandbox", "--detailed-exitcode", str(out)])
         assert result.exit_code == 0, result.stdout
 
+    def test_export_never_replaces_a_file_without_force(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        # issue 25 item 18: it overwrote a zone's hand-written file silently
+        assert run_cli(["apply", "--sandbox", "--auto-approve", str(EXAMPLES)]).exit_code == 0
+        out = tmp_path / "example.com.yaml"
+        out.write_text("# my zone, by hand\n")
+        export = ["export", "--sandbox", "--zone", "example.com", "--out", str(out)]
+        refused = run_cli(export)
+        assert refused.exit_code == 1 and out.read_text() == "# my zone, by hand\n"
+        assert refused.stderr == (
+            f"error: {out} already exists — nothing was written; pass --force to replace it, "
+            "or choose another --out\n"
+        )
+        assert run_cli([*export, "--force"]).exit_code == 0
+        assert "apps:" in out.read_text()
+
     def test_apply_without_a_terminal_needs_auto_approve(self, run_cli) -> None:  # type: ignore[no-untyped-def]
         result = run_cli(["apply", "--sandbox", str(EXAMPLES)])
         assert result.exit_code == 1 and "--auto-approve" in result.stderr
