@@ -114,17 +114,11 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
     desired = saved_plans.declared_part(saved, workflow.check_policies_unchanged(saved))
     token_env = one_token_env(desired.zones)  # the token the plan was made with
     with open_client(conn, desired.zones, token_env=token_env) as client:
-        the_plan = saved_plans.replan(
-            saved, desired, client, checks=run.checks, overrides=run.overrides()
-        )
-        output.show_plan(
-            the_plan,
-            "text",
-            sys.stderr,
-            color=use_color(sys.stderr),
-            redact=False,
-            overrides=run.overrides(),
-        )
+        with output.shown_if_refused(lambda refused: _show(refused, sys.stderr, run)):
+            the_plan = saved_plans.replan(
+                saved, desired, client, checks=run.checks, overrides=run.overrides()
+            )
+        _show(the_plan, sys.stderr, run)
         workflow.raise_if_refused(the_plan)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         return _execute(verdict, client, run)
@@ -139,20 +133,14 @@ def _apply_paths(
     auto_approve: bool,
 ) -> int:
     desired = loaded(paths, zones)
+    stream = stdout()
     with open_client(conn, desired.zones) as client:
         sources = workflow.sources_of(paths, desired)
-        the_plan = workflow.plan_for(
-            desired, client, sources=sources, checks=run.checks, overrides=run.overrides()
-        )
-        stream = stdout()
-        output.show_plan(
-            the_plan,
-            "text",
-            stream,
-            color=use_color(stream),
-            redact=False,
-            overrides=run.overrides(),
-        )
+        with output.shown_if_refused(lambda refused: _show(refused, stream, run)):
+            the_plan = workflow.plan_for(
+                desired, client, sources=sources, checks=run.checks, overrides=run.overrides()
+            )
+        _show(the_plan, stream, run)
         workflow.raise_if_refused(the_plan)
         if not the_plan.has_changes:
             return EXIT_OK
@@ -161,6 +149,12 @@ def _apply_paths(
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
         return _execute(verdict, client, run)
+
+
+def _show(plan: Plan, stream: TextIO, run: _Settings) -> None:
+    """The plan as apply shows it: text, with what --force / --break-glass lift said so."""
+    color = use_color(stream)
+    output.show_plan(plan, "text", stream, color=color, redact=False, overrides=run.overrides())
 
 
 def _confirmed() -> bool:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TextIO
 
 from reconciler import render
 from reconciler.applying.report import ApplyReport, Status, outcome_line
 from reconciler.checks import guardrails
-from reconciler.errors import PlanFileError
+from reconciler.errors import AddressRefusedError, PlanFileError
 from reconciler.files import read_capped_text
 from reconciler.logs import register_secret, scrub
 from reconciler.model import Problem
@@ -37,6 +38,18 @@ def show_plan(
         render.render_markdown(plan, stream, redact_origins=redact, overrides=overrides)
     else:
         render.render_text(plan, stream, color=color, redact_origins=redact, overrides=overrides)
+
+
+@contextlib.contextmanager
+def shown_if_refused(show: Callable[[Plan], None]) -> Iterator[None]:
+    """Inside, an address refusal shows the plan it refused, then goes on up (its findings are
+    the error lines): the plan first, then the refusals, as for a preflight refusal."""
+    try:
+        yield
+    except AddressRefusedError as refused:
+        if isinstance(refused.plan, Plan):
+            show(refused.plan)
+        raise
 
 
 def show_drift(drift: Drift, fmt: str, stream: TextIO, *, color: bool, redact: bool) -> None:
