@@ -272,3 +272,11 @@ def test_validate_shows_advice_as_warnings_and_still_passes(run_cli) -> None:  #
     github = run_cli(["validate", "--format", "github", str(fixture)])
     assert github.exit_code == 0
     assert github.stdout.startswith(f"::warning file={fixture},line=14,col=35::")
+
+
+def test_a_github_annotation_of_a_path_names_the_file_and_no_line() -> None:
+    # a directory with no YAML in it has no line 1 column 1 to point at
+    problem = Problem(Location("empty,dir", 0, 0), "a directory with no *.yaml files")
+    assert (
+        github_annotation(problem) == "::error file=empty%2Cdir::a directory with no *.yaml files"
+    )

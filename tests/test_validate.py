@@ -382,3 +382,15 @@ def test_a_protect_warning_is_located_at_its_pattern() -> None:
         'f0.yaml:4:5: protect pattern "typo.*"',
         'f1.yaml:2:19: protect pattern "other.*"',
     ]
+
+
+def test_counts_in_rule_and_schema_messages_take_the_right_plural() -> None:
+    # issue 25 item 20: "2 port(s)", "1 item(s)"
+    _, problems = validate_texts(
+        "zone: example.com\nbreak_glass: []\napps:\n"
+        "  - dns: {type: CNAME, name: a.example.com}\n    protocol: tcp/1000-1050\n"
+        "    origin_direct: ['tcp://192.0.2.1:2000-2001']\n"
+    )
+    messages = " ".join(p.message for p in problems)
+    assert "(s)" not in messages
+    assert "hold 2 ports but the edge" in messages and "list at least 1 item or" in messages

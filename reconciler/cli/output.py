@@ -101,6 +101,8 @@ def github_annotation(problem: Problem, level: str = "error") -> str:
         return f"::{level}::{message}"
     where = problem.location
     file = _escape_property(where.file)
+    if not where.line:  # the path itself (a directory, a missing file): no line to point at
+        return f"::{level} file={file}::{message}"
     return f"::{level} file={file},line={where.line},col={where.col}::{message}"
 
 

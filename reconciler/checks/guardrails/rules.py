@@ -15,6 +15,7 @@ from reconciler.desired.policy import (
     may_break_glass,
 )
 from reconciler.plan import Action, ActionKind, ZoneSnapshot
+from reconciler.wording import count
 
 
 def protected(zone: ZoneSnapshot, actions: Sequence[Action], _: Context) -> Refusal | None:
@@ -64,7 +65,7 @@ def frozen(zone: ZoneSnapshot, actions: Sequence[Action], context: Context) -> R
         return None
     message = (
         f"zone {zone.name} is frozen {describe_window(freeze)} ({freeze.reason}); "
-        f"the plan would make {len(actions)} change(s)"
+        f"the plan would make {count(len(actions), 'change')}"
     )
     hint = (
         'wait until the freeze ends, or re-run with --break-glass "why" (recorded in the '
