@@ -59,7 +59,8 @@ class DriftEntry:
     @property
     def ident(self) -> str:
         """A stable name for this piece of drift (what notifications deduplicate on)."""
-        return f"{self.zone} {self.kind} {self.dns_name} {self.protocol} {','.join(self.fields)}"
+        name = f"{self.zone} {self.kind} {self.dns_name} {self.protocol}"
+        return f"{name} {','.join(self.fields)}" if self.fields else name
 
 
 def drift_entries(actions: tuple[Action, ...]) -> tuple[DriftEntry, ...]:

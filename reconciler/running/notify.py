@@ -221,7 +221,8 @@ def load_state(path: str | None) -> Announced:
         return Announced()
     failure = data.get("failure")
     drift = data.get("drift") or []
-    return Announced(frozenset(str(i) for i in drift), str(failure) if failure else None)
+    # .strip(): an older version's idents of apps with no changed field ended with a space
+    return Announced(frozenset(str(i).strip() for i in drift), str(failure) if failure else None)
 
 
 def save_state(path: str, announced: Announced) -> None:
