@@ -111,7 +111,7 @@ def drift_summary_line(drift: Drift) -> str:
 
 def _kept_lines(kept: tuple[Action, ...]) -> list[str]:
     """An app prune: false keeps is no delete: it is named as what it is, with its app id."""
-    return [f"  = {a.key} ({KEPT} in {a.key.zone}) [app {a.app_id}]" for a in kept]
+    return [f"  = {a.key} in {a.key.zone}: {KEPT} [app {a.app_id}]" for a in kept]
 
 
 def render_drift_text(drift: Drift, stream: TextIO, *, color: bool, redact_origins: bool) -> None:
