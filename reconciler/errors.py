@@ -64,12 +64,14 @@ class AddressRefusedError(ConfigError):
     """Static edge IPs the live address plane refuses (or, with ``--strict``, warns about).
 
     Raised before any write; ``problems`` name each app's ``file:line:col``, the IP, its prefix,
-    binding and advertisement state, and what to do.
+    binding and advertisement state, and what to do. ``plan`` is the plan it refused (a
+    ``reconciler.plan.Plan``), for the command to show first, as it shows a preflight refusal's.
     """
 
-    def __init__(self, problems: Sequence[Problem], summary: str) -> None:
+    def __init__(self, problems: Sequence[Problem], summary: str, plan: object = None) -> None:
         super().__init__(problems)
         self.args = (summary,)
+        self.plan = plan
 
 
 class PreflightRefusedError(ConfigError):

@@ -19,14 +19,15 @@ AppConfig = Mapping[str, Any]
 
 @dataclass(frozen=True, order=True)
 class Location:
-    """Where something was written: ``file:line:col``, both numbers 1-based."""
+    """Where something was written: ``file:line:col``, both numbers 1-based; line and col 0
+    locate the path itself (a directory, a missing file), shown as the path alone."""
 
     file: str
     line: int
     col: int
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+        return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+FILE_FORMAT_DOCS = "https://github.com/OWNER/spectrum-reconciler/blob/main/docs/file-format.md"
+"""Where the desired-state format is described (pyproject's Documentation URL, at its section):
+pip users have no examples/ directory to look at."""
+
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """``1 app``, ``2 apps``, ``0 zones``; ``plural`` for nouns that do not just add an s."""

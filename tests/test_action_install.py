@@ -133,6 +133,7 @@ def test_the_command_input_accepts_every_command_of_the_cli() -> None:
     accepted = sorted(c.strip() for case in cases for c in case.split("|"))
     assert accepted == cli_commands()
     described = yaml.safe_load(ACTION.read_text())["inputs"]["command"]["description"]
-    unknown = re.search(r"unknown command '\$\{COMMAND\}' \(([^)]*)\)", script)
+    # The message is escaped for the annotation; the list of commands follows it.
+    unknown = re.search(r"unknown command '\$\{COMMAND\}'\"\)\s*\(([^)]*)\)", script)
     assert unknown and unknown[1].split(", ") == cli_commands()
     assert all(command in described for command in cli_commands())

@@ -10,6 +10,7 @@ command line's --help. tests/test_ci_run.py runs them; here ``pre-commit try-rep
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -424,3 +425,78 @@ def test_pre_commit_try_repo_fails_a_bad_file_and_passes_a_good_one(
     good = try_repo(hook_repo, sample, "good.yaml")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
+
+
+# ---- action.yml's run step, with a stand-in for the tool that records its arguments ----
+
+FAKE_TOOL = """#!/usr/bin/env python3
+import json, os, sys
+with open(os.environ["ARGV_FILE"], "w") as out:
+    json.dump(sys.argv[1:], out)
+if os.environ.get("FAKE_STDERR"):
+    sys.stderr.write(os.environ["FAKE_STDERR"] + "\\n")
+sys.exit(int(os.environ.get("FAKE_EXIT", "0")))
+"""
+
+
+def run_action_step(tmp_path: Path, command: str, args: str, **fake: str) -> tuple[int, str, Any]:
+    """action.yml's ``run`` step with bash, as the runner runs it: (exit code, stdout, argv)."""
+    (step,) = [
+        s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"] if s.get("id") == "run"
+    ]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake_tool = bin_dir / "spectrum-reconciler"
+    fake_tool.write_text(FAKE_TOOL.replace("python3", sys.executable, 1))
+    fake_tool.chmod(0o755)
+    if not (bin_dir / "python").exists():
+        (bin_dir / "python").symlink_to(sys.executable)
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "COMMAND": command,
+        "PATHS": "config/",
+        "ARGS": args,
+        "ARGV_FILE": str(tmp_path / "argv.json"),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "RUNNER_TEMP": str(tmp_path),
+        **fake,
+    }
+    argv_file = tmp_path / "argv.json"
+    argv_file.unlink(missing_ok=True)
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=60
+    )
+    argv = json.loads(argv_file.read_text()) if argv_file.exists() else None
+    return done.returncode, done.stdout, argv
+
+
+def test_the_action_keeps_the_quoting_of_args(tmp_path: Path) -> None:
+    # issue 25 item 22: `--break-glass "holiday fix"` became three words
+    args = """--break-glass "holiday fix" --journal 'my journal.jsonl' --zone a\\ b --force"""
+    code, _, argv = run_action_step(tmp_path, "apply", args)
+    assert code == 0
+    assert argv == [
+        "apply", "--break-glass", "holiday fix", "--journal", "my journal.jsonl", "--zone", "a b",
+        "--force", "config/",
+    ]  # fmt: skip
+
+
+def test_the_action_runs_nothing_from_args_and_refuses_an_unclosed_quote(tmp_path: Path) -> None:
+    code, _, argv = run_action_step(tmp_path, "apply", "--break-glass $(touch pwned) `touch x`")
+    assert code == 0 and argv == ["apply", "--break-glass", "$(touch", "pwned)", "`touch", "x`",
+                                  "config/"]  # fmt: skip
+    assert not (tmp_path / "pwned").exists()
+    code, stdout, argv = run_action_step(tmp_path, "apply", '--break-glass "holiday fix')
+    assert code == 1 and argv is None
+    assert stdout.startswith("::error title=spectrum-reconciler::args: ")
+
+
+def test_the_actions_refusal_annotation_says_error_once_and_escapes_it(tmp_path: Path) -> None:
+    refusal = "error: zone a,b: 100% frozen"
+    code, stdout, _ = run_action_step(tmp_path, "apply", "", FAKE_EXIT="3", FAKE_STDERR=refusal)
+    assert code == 3
+    assert (
+        "::error title=spectrum-reconciler apply refused::zone a,b: 100%25 frozen — nothing was "
+        "changed" in stdout.splitlines()
+    )

@@ -424,8 +424,7 @@ def test_apply_refuses_a_stale_plan_and_changes_nothing(world: World) -> None:
     refused = job.step("Apply the reviewed plan")
     assert refused.code == 3
     assert (
-        "::error title=spectrum-reconciler apply refused::error: the saved plan is stale"
-        in refused.stdout
+        "::error title=spectrum-reconciler apply refused::the saved plan is stale" in refused.stdout
     )
     assert "ssh.example.com" in refused.stdout
     assert world.live_names() == {"ssh.example.com", "db.example.com"}

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
+from reconciler.cli.output import github_annotation
 from reconciler.emulator import serve
+from reconciler.model import Location, Problem
 from tests.conftest import EXAMPLES, ROOT, make_emulator
 
 PLAN_SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
@@ -55,6 +58,26 @@ class TestValidate:
         result = run_cli(["validate", "--format", "github", str(bad)])
         assert result.exit_code == 1
         assert result.stdout.startswith(f"::error file={bad},line=")
+
+
+@pytest.mark.parametrize(
+    ("file", "message", "expected"),
+    [
+        (
+            "a,b:c.yaml",
+            "50% off\r\nnext",
+            "::error file=a%2Cb%3Ac.yaml,line=3,col=7::50%25 off%0D%0Anext",
+        ),
+        ("dir/100%.yaml", "x: y, z", "::error file=dir/100%25.yaml,line=3,col=7::x: y, z"),
+        ("new\nline.yaml", "m", "::error file=new%0Aline.yaml,line=3,col=7::m"),
+    ],
+)
+def test_github_annotations_escape_as_actions_core_does(
+    file: str, message: str, expected: str
+) -> None:
+    # issue 25 item 22: @actions/core's escapeProperty / escapeData (toolkit command.ts)
+    problem = Problem(Location(file, 3, 7), message)
+    assert github_annotation(problem) == expected
 
 
 class TestSandboxLifecycle:
@@ -138,6 +161,21 @@ class TestSandboxLifecycle:
         assert run_cli(["validate", str(out)]).exit_code == 0
         result = run_cli(["plan", "--sandbox", "--detailed-exitcode", str(out)])
         assert result.exit_code == 0, result.stdout
+
+    def test_export_never_replaces_a_file_without_force(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        # issue 25 item 18: it overwrote a zone's hand-written file silently
+        assert run_cli(["apply", "--sandbox", "--auto-approve", str(EXAMPLES)]).exit_code == 0
+        out = tmp_path / "example.com.yaml"
+        out.write_text("# my zone, by hand\n")
+        export = ["export", "--sandbox", "--zone", "example.com", "--out", str(out)]
+        refused = run_cli(export)
+        assert refused.exit_code == 1 and out.read_text() == "# my zone, by hand\n"
+        assert refused.stderr == (
+            f"error: {out} already exists — nothing was written; pass --force to replace it, "
+            "or choose another --out\n"
+        )
+        assert run_cli([*export, "--force"]).exit_code == 0
+        assert "apps:" in out.read_text()
 
     def test_apply_without_a_terminal_needs_auto_approve(self, run_cli) -> None:  # type: ignore[no-untyped-def]
         result = run_cli(["apply", "--sandbox", str(EXAMPLES)])
@@ -234,3 +272,11 @@ def test_validate_shows_advice_as_warnings_and_still_passes(run_cli) -> None:  #
     github = run_cli(["validate", "--format", "github", str(fixture)])
     assert github.exit_code == 0
     assert github.stdout.startswith(f"::warning file={fixture},line=14,col=35::")
+
+
+def test_a_github_annotation_of_a_path_names_the_file_and_no_line() -> None:
+    # a directory with no YAML in it has no line 1 column 1 to point at
+    problem = Problem(Location("empty,dir", 0, 0), "a directory with no *.yaml files")
+    assert (
+        github_annotation(problem) == "::error file=empty%2Cdir::a directory with no *.yaml files"
+    )

@@ -80,6 +80,7 @@ class TestFreeze:
         frozen = plan(snapshot, act(ActionKind.UPDATE, "app1"))
         refused = assess(frozen, now=NOW, overrides=Overrides(force=True))
         assert rules_of(refused) == ["freeze"] and refused.refusals[0].override == "--break-glass"
+        assert refused.refusals[0].message.endswith("the plan would make 1 change")  # no "(s)"
         broken = assess(frozen, now=NOW, overrides=Overrides(break_glass="outage", user="alice"))
         assert broken.refusals == ()
         record = broken.broken_freezes[0]

@@ -158,6 +158,33 @@ class TestPrune:
         assert drift.exit_code == 2 and "a.example.com tcp/23" in drift.stdout
         assert "prune: false" in drift.stdout and "b.example.com" not in drift.stdout
 
+    @pytest.mark.parametrize("output", ["text", "markdown", "json"])
+    def test_drift_shows_a_kept_app_as_unmanaged_kept_never_as_a_delete(  # type: ignore[no-untyped-def]
+        self, run_cli, four: Emulator, tmp_path: Path, output: str
+    ) -> None:
+        config = write_zone(tmp_path / "v2", FOUR[1:], prune=False)  # db-1: undeclared, kept
+        drift = run_cli(["drift", "--sandbox", "--format", output, config])
+        assert drift.exit_code == 2, drift.stdout + drift.stderr
+        if output == "json":
+            document = json.loads(drift.stdout)
+            assert document["unmanaged"] == [] and document["has_drift"] is True
+            [kept] = document["kept"]
+            assert kept["key"]["dns_name"] == "db-1.example.com" and kept["action"] == "kept"
+            return
+        kept_line = next(line for line in drift.stdout.splitlines() if "db-1.example.com" in line)
+        assert "unmanaged (kept)" in kept_line and "delete" not in kept_line
+        assert "delete" not in drift.stdout.lower().replace("never deletes", "")
+
+    def test_adopt_still_declares_a_kept_app(  # type: ignore[no-untyped-def]
+        self, run_cli, four: Emulator, tmp_path: Path
+    ) -> None:
+        config = write_zone(tmp_path / "v2", FOUR[1:], prune=False)
+        into = str(tmp_path / "v2" / "adopted.yaml")
+        adopted = run_cli(["adopt", "--sandbox", "--into", into, config])
+        assert adopted.exit_code == 0, adopted.stdout + adopted.stderr
+        assert "db-1.example.com" in Path(into).read_text()
+        assert run_cli(["drift", "--sandbox", config]).exit_code == 0
+
 
 class TestIgnore:
     def test_a_pattern_written_with_a_trailing_dot_keeps_the_live_app_it_names(  # type: ignore[no-untyped-def]
@@ -258,8 +285,21 @@ def test_force_says_it_overrode_the_gate(  # type: ignore[no-untyped-def]
     result = run_cli(["apply", "--sandbox", "--auto-approve", "--force", config])
     assert result.exit_code == 0, result.stderr
     assert "! overridden by --force: zone example.com: 2 of 4 managed apps" in result.stdout
+    assert "will refuse" not in result.stdout  # issue 25 item 11: the gate was lifted, say so
     plain = run_cli(["plan", "--sandbox", config]).stdout
     assert "overridden" not in plain
+
+
+def test_a_saved_plan_applied_with_force_says_the_gate_was_overridden(  # type: ignore[no-untyped-def]
+    run_cli, four: Emulator, tmp_path: Path
+) -> None:
+    config = write_zone(tmp_path / "v2", FOUR[:2])
+    saved = str(tmp_path / "plan.json")
+    run_cli(["plan", "--sandbox", "--out", saved, config])
+    result = run_cli(["apply", "--sandbox", "--auto-approve", "--force", "--plan", saved])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("overridden by --force: zone example.com: 2 of 4") == 1
+    assert "will refuse" not in result.stderr
 
 
 def test_a_plan_with_every_guardrail_is_a_valid_plan_document(  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import tracemalloc
 from pathlib import Path
@@ -137,9 +138,11 @@ def test_a_missing_path_and_an_empty_directory_are_located(tmp_path: Path) -> No
     missing = tmp_path / "missing.yaml"
     docs, problems = load_documents([missing, tmp_path])
     assert docs == []
-    assert [(p.location, p.message.split(" — ")[0]) for p in problems] == [
-        (Location(str(missing), 1, 1), "no such file or directory"),
-        (Location(str(tmp_path), 1, 1), "no *.yaml or *.yml files in this directory"),
+    # issue 25 item 20: a path is located as a path, not at line 1 column 1 of a directory
+    assert [str(p) for p in problems] == [
+        f"{missing}: no such file or directory — check the path",
+        f"{tmp_path}: a directory with no *.yaml or *.yml files in it (nor below) — give a file,"
+        " or a directory that holds some",
     ]
 
 
@@ -254,3 +257,13 @@ class TestTheLibyamlPath:
         big = b"zone: example.com\n" + b"#" * MAX_FILE_BYTES
         _docs, problems = load_documents_from_texts([("big.yaml", big)])
         assert "larger than" in problems[0].message and parsers == []
+
+
+def test_a_top_level_that_is_no_mapping_links_the_docs_not_a_checkout(tmp_path: Path) -> None:
+    # issue 25 item 20: "see the examples/" — pip users have no examples/ directory
+    (tmp_path / "list.yaml").write_text("- zone: example.com\n")
+    _, (problem,) = load_documents([tmp_path / "list.yaml"])
+    assert "examples/" not in problem.message
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    docs = re.search(r'^Documentation = "([^"#]+)/index.md"', pyproject, re.MULTILINE)[1]  # type: ignore[index]
+    assert f"{docs}/file-format.md" in problem.message

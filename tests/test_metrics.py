@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import httpx
@@ -149,6 +150,19 @@ def test_the_server_serves_metrics_and_a_health_probe_that_goes_stale() -> None:
         assert httpx.get(base + "/healthz").status_code == 503
         health.beat()
         assert httpx.get(base + "/healthz").status_code == 200
+    finally:
+        server.close()
+
+
+def test_a_client_that_stalls_mid_request_does_not_block_the_health_probe() -> None:
+    # issue 25 item 21: one thread meant a half-sent request held /healthz, and Kubernetes
+    # restarted the pod
+    server = Metrics().serve(0, Health(60.0), host="127.0.0.1")
+    try:
+        with socket.create_connection(("127.0.0.1", server.port)) as stalled:
+            stalled.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+            probe = httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=1.0)
+            assert probe.status_code == 200
     finally:
         server.close()
 

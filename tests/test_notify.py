@@ -22,6 +22,7 @@ from reconciler.planning.planner import Drift
 from reconciler.running.cycle import CycleResult
 from reconciler.running.notify import (
     SECRET_ENV,
+    STATE_VERSION,
     Announced,
     Notifier,
     check_webhook_url,
@@ -103,6 +104,17 @@ def test_drift_repaired_by_self_heal_is_announced_as_repaired_not_as_drift() -> 
     assert kinds(found) == ["drift_repaired"] and after == Announced()
 
 
+def test_an_app_without_changed_fields_is_named_without_a_trailing_space(tmp_path: Path) -> None:
+    # issue 25 item 20: a created or deleted app's entry in "apps" ended with a space
+    (event,), announced = events(Announced(), result(Action(ActionKind.CREATE, SSH, "z" * 32)))
+    assert event.payload()["apps"] == ["example.com missing ssh.example.com tcp/22"]
+    assert not any(line.endswith(" ") for line in event.text.splitlines())
+    state = tmp_path / "state.json"
+    old = {"version": STATE_VERSION, "drift": ["example.com missing ssh.example.com tcp/22 "]}
+    state.write_text(json.dumps(old))
+    assert load_state(str(state)) == announced  # as an older version wrote it: not new drift
+
+
 def test_payload_is_slack_compatible() -> None:
     (event,), _ = events(Announced(), result(action(ActionKind.UPDATE, SSH)))
     payload = event.payload()
@@ -136,7 +148,7 @@ def test_webhook_urls_are_https_or_loopback(url: str, ok: bool) -> None:
 def test_the_state_file_round_trips_and_a_bad_one_is_ignored(tmp_path: Path) -> None:
     path = str(tmp_path / "notified.json")
     announced = Announced(
-        frozenset({"example.com changed ssh.example.com tcp/22 tls"}), "failed: x"
+        frozenset({"example.com missing ssh.example.com tcp/22 tls"}), "failed: x"
     )
     save_state(path, announced)
     assert load_state(path) == announced

@@ -127,6 +127,8 @@ def test_self_heal_refused_by_the_safety_gate_exits_3_counts_it_and_deletes_noth
     )
     assert result.exit_code == 3, result.stdout + result.stderr
     assert "refused" in result.stdout
+    assert "re-run with" not in result.stdout  # reconcile has no --force (issue 25 item 7)
+    assert "reconcile never overrides this: run `apply --force` by hand" in result.stdout
     assert samples(metrics, "spectrum_reconciler_safety_refusals_total")[()] == 1
     assert drift_gauge(metrics, "example.com", "unmanaged") == 1
     assert live_app(server.emulator, "example.com", "db")  # still there: nothing forced
@@ -146,6 +148,17 @@ def test_self_heal_holds_every_guardrail_protect_included(run_cli, api, server, 
     assert live_app(server.emulator, "example.com", "db")
 
 
+def test_self_heal_in_a_frozen_zone_hints_what_works_there(run_cli, api, server, config):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    frozen = 'freeze: [{until: "2999-01-01T00:00:00Z", reason: release}]'
+    (config / "example.yaml").write_text(zone_file("example.com", extra=frozen))
+    result = run_cli(["reconcile", "--once", "--self-heal", str(config), *api])
+    assert result.exit_code == 3, result.stdout + result.stderr
+    assert "re-run with" not in result.stdout
+    assert 'run `apply --break-glass "why"` by hand' in result.stdout
+
+
 def test_self_heal_in_an_observe_zone_writes_nothing_and_the_drift_stands(
     run_cli, api, server, config, tmp_path
 ):
@@ -161,6 +174,25 @@ def test_self_heal_in_an_observe_zone_writes_nothing_and_the_drift_stands(
     assert live_app(server.emulator, "example.com", "ssh")["origin_direct"] == [
         "tcp://192.0.2.99:22"
     ]
+
+
+def test_self_heal_that_applied_its_fix_is_healed_though_prune_false_keeps_an_app(
+    run_cli, api, server, config, tmp_path
+):
+    converge(server.emulator, config)
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    (config / "example.yaml").write_text(zone_file("example.com", apps=2, extra="prune: false"))
+    metrics = tmp_path / "spectrum.prom"
+    once = ["reconcile", "--once", "--self-heal", str(config), *api, "--metrics-file", str(metrics)]
+    result = run_cli(once)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("cycle 1: healed (1 changed, 1 unmanaged"), result.stdout
+    assert samples(metrics, "spectrum_reconciler_cycles_total") == {(("outcome", "healed"),): 1}
+    assert drift_gauge(metrics, "example.com", "unmanaged") == 1  # db: kept, still reported
+    assert live_app(server.emulator, "example.com", "ssh")["origin_direct"] == [
+        "tcp://192.0.2.1:22"
+    ]
+    assert live_app(server.emulator, "example.com", "db")
 
 
 def test_a_file_that_fails_validation_fails_the_cycle_and_plans_nothing(

@@ -50,19 +50,19 @@ BROKEN = [
     (
         "bad-origin-range-size.yaml",
         [
-            ("bad-origin-range-size.yaml", 5, 21, "3000-3999 hold 1000 port(s) but the edge"),
+            ("bad-origin-range-size.yaml", 5, 21, "3000-3999 hold 1000 ports but the edge"),
         ],
     ),
     (
         "bad-origin-port-range-size.yaml",
         [
-            ("bad-origin-port-range-size.yaml", 6, 18, "3000-3010 hold 11 port(s)"),
+            ("bad-origin-port-range-size.yaml", 6, 18, "3000-3010 hold 11 ports"),
         ],
     ),
     (
         "bad-origin-range-for-single-edge-port.yaml",
         [
-            ("bad-origin-range-for-single-edge-port.yaml", 5, 21, "22-23 hold 2 port(s)"),
+            ("bad-origin-range-for-single-edge-port.yaml", 5, 21, "22-23 hold 2 ports"),
         ],
     ),
     (

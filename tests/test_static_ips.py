@@ -198,6 +198,23 @@ class TestRefusals:
         lines = result.stderr.strip().splitlines()
         assert lines[0].startswith(f"{config}/apps.yaml:1:") and f"[{kind}]" in lines[0]
         assert "nothing was written" in lines[-1]
+        # issue 25 item 19: the plan first (as for a preflight refusal), then the refusals
+        assert "+ other.example.com" in result.stdout and "Plan: 2 to create" in result.stdout
+
+    @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+    def test_plan_shows_the_plan_then_the_address_refusals(  # type: ignore[no-untyped-def]
+        self, run_cli, tmp_path: Path, fmt: str
+    ) -> None:
+        emulator = plane_emulator()
+        app = static_app("unapproved", "100.64.1.10")
+        config = write(tmp_path / "c", [dynamic_app("other"), app])
+        with loopback(emulator) as url:
+            result = run_cli(
+                ["plan", *url, "--format", fmt, config], env={"CLOUDFLARE_API_TOKEN": TOKEN}
+            )
+        assert result.exit_code == 1
+        assert "other.example.com" in result.stdout and "unapproved.example.com" in result.stdout
+        assert "[prefix_not_approved]" in result.stderr
 
     def test_tcp_on_magic_transit_is_a_warning_udp_a_refusal(self, tmp_path: Path) -> None:
         emulator = plane_emulator()
@@ -224,7 +241,9 @@ class TestRefusals:
             )
         assert result.exit_code == 1, result.stdout + result.stderr
         assert "[binding_not_spectrum]" in result.stderr and "--strict" in result.stderr
-        assert result.stdout == "" and live_count(emulator) == 0
+        assert live_count(emulator) == 0
+        shown = "cdn.example.com" in result.stdout  # plan and apply show the plan they refuse
+        assert shown is (command != "drift")
 
     def test_apply_of_a_saved_plan_checks_the_plane_again(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
         emulator = plane_emulator()

@@ -473,3 +473,45 @@ def test_terraform_itself_accepts_removed_tf(name: str, tmp_path: Path) -> None:
     assert terraform("init", "-backend=false", "-input=false").returncode == 0
     checked = terraform("validate", "-no-color")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+ZONE_ID = "fedcba9876543210fedcba9876543210"
+
+
+def zone_by_id_only(directory: Path, *names: str) -> str:
+    """A sandbox zone example.com, and a file that declares it by id only, as an import of a
+    state with no zone name writes it."""
+    config = EmulatorConfig(state_file=directory / ".spectrum-sandbox.json")
+    with Emulator(config) as emulator:
+        emulator.ensure_zone("example.com", ZONE_ID)
+    apps = "".join(
+        f"  - dns: {{type: CNAME, name: {name}}}\n    protocol: tcp/22\n"
+        f"    origin_direct: ['tcp://192.0.2.1:22']\n"
+        for name in names
+    )
+    (directory / "config").mkdir()
+    (directory / "config" / "zone.yaml").write_text(f"zone_id: {ZONE_ID}\napps:\n{apps}")
+    return str(directory / "config")
+
+
+def test_a_zone_declared_by_id_only_is_planned_under_its_name(tmp_path: Path, run_cli: Any) -> None:
+    # issue 25 item 17: the plan said "create in fedcba98…" and named no zone
+    config = zone_by_id_only(tmp_path, "ssh.example.com")
+    plan = run_cli(["plan", "--sandbox", config])
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    assert "ssh.example.com tcp/22 (create in example.com)" in plan.stdout
+
+
+def test_a_name_outside_the_zone_read_by_id_is_refused_at_plan_time(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    # before, apply sent the create, Cloudflare refused it (11909) and apply said INCOMPLETE
+    config = zone_by_id_only(tmp_path, "ssh.example.com", "ssh.example.org")
+    for command in (["plan"], ["apply", "--auto-approve"]):
+        result = run_cli([*command, "--sandbox", config])
+        assert result.exit_code == 1, result.stdout + result.stderr
+        assert f"{config}/zone.yaml:6:5: ssh.example.org" in result.stderr
+        assert "ssh.example.org is not in zone example.com" in result.stderr
+        assert "INCOMPLETE" not in result.stdout + result.stderr
+    with Emulator(EmulatorConfig(state_file=tmp_path / ".spectrum-sandbox.json")) as emulator:
+        assert emulator.apps(ZONE_ID) == []

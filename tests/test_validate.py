@@ -366,4 +366,31 @@ def test_a_protect_pattern_warns_only_when_no_app_of_its_own_zone_matches() -> N
     assert problems == []
     warned = [str(w) for w in state.warnings if "protect pattern" in str(w)]
     # a's db app is its own; b has no db app (a's does not count for b), so only b warns.
-    assert [w.split(" matches")[0] for w in warned] == ['f1.yaml:1:7: protect pattern "db.*"']
+    assert [w.split(" matches")[0] for w in warned] == ['f1.yaml:2:11: protect pattern "db.*"']
+
+
+def test_a_protect_warning_is_located_at_its_pattern() -> None:
+    # issue 25 item 12: it was located at the zone (1:7) though the pattern is on line 3
+    app = "apps:\n  - dns: {type: CNAME, name: db.a.example}\n    protocol: tcp/22\n"
+    app += "    origin_direct: ['tcp://192.0.2.1:22']\n"
+    state, _ = validate_texts(
+        "zone: a.example\nprotect:\n  - db.*\n  - typo.*\n" + app,
+        "zone: a.example\nprotect: [typo.*, other.*]\n",  # the same pattern again: warned once
+    )
+    warned = [str(w).split(" matches")[0] for w in state.warnings if "protect pattern" in str(w)]
+    assert warned == [
+        'f0.yaml:4:5: protect pattern "typo.*"',
+        'f1.yaml:2:19: protect pattern "other.*"',
+    ]
+
+
+def test_counts_in_rule_and_schema_messages_take_the_right_plural() -> None:
+    # issue 25 item 20: "2 port(s)", "1 item(s)"
+    _, problems = validate_texts(
+        "zone: example.com\nbreak_glass: []\napps:\n"
+        "  - dns: {type: CNAME, name: a.example.com}\n    protocol: tcp/1000-1050\n"
+        "    origin_direct: ['tcp://192.0.2.1:2000-2001']\n"
+    )
+    messages = " ".join(p.message for p in problems)
+    assert "(s)" not in messages
+    assert "hold 2 ports but the edge" in messages and "list at least 1 item or" in messages

@@ -121,9 +121,8 @@ def drift_for(
 
 
 def drift_of(plan: Plan) -> Drift:
-    """A plan's differences sorted by kind, with the apps prune: false keeps as unmanaged."""
-    drift = classify_drift(plan)
-    return dataclasses.replace(drift, unmanaged=drift.unmanaged + guardrails.kept_apps(plan))
+    """A plan's differences sorted by kind, with the apps prune: false keeps as ``kept``."""
+    return dataclasses.replace(classify_drift(plan), kept=guardrails.kept_apps(plan))
 
 
 def zones_of(plan: Plan) -> tuple[ZoneSpec, ...]:

@@ -129,10 +129,12 @@ def _checked(
     idle_zones |= {z.zone_id for z in plan.zones if z.guardrails.mode == OBSERVE}
     idle = {key for zone_id, key, _, _ in with_ips if zone_id in idle_zones}
     refused = [f for f in findings if (f.refused or checks.strict) and f.key not in idle]
+    warnings = tuple(_warning(f, idle) for f in findings if f not in refused)
+    checked = dataclasses.replace(plan, warnings=warnings, address_checks="checked")
     if refused:
-        raise AddressRefusedError([_problem(f) for f in refused], _summary(refused, checks))
-    warnings = tuple(_warning(f, idle) for f in findings)
-    return dataclasses.replace(plan, warnings=warnings, address_checks="checked")
+        problems = [_problem(f) for f in refused]
+        raise AddressRefusedError(problems, _summary(refused, checks), plan=checked)
+    return checked
 
 
 def _warning(finding: Finding, idle: set[AppKey]) -> PlanWarning:

@@ -132,12 +132,12 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
     desired = saved_plans.declared_part(saved, workflow.check_policies_unchanged(saved))
     token_env = one_token_env(desired.zones)  # the token the plan was made with
     with open_client(conn, desired.zones, token_env=token_env) as client:
-        the_plan = saved_plans.replan(
-            saved, desired, client, checks=run.checks, overrides=run.overrides()
-        )
-        output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
+        with output.shown_if_refused(lambda refused: _show(refused, sys.stderr, run)):
+            the_plan = saved_plans.replan(
+                saved, desired, client, checks=run.checks, overrides=run.overrides()
+            )
+        _show(the_plan, sys.stderr, run)
         workflow.raise_if_refused(the_plan)
-        _say_overridden(the_plan, run, err=True)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         return _execute(verdict, client, run)
 
@@ -151,18 +151,18 @@ def _apply_paths(
     auto_approve: bool,
 ) -> int:
     desired = loaded(paths, zones)
+    stream = sys.stderr if run.as_json else stdout()
     with open_client(conn, desired.zones) as client:
         sources = workflow.sources_of(paths, desired)
-        the_plan = workflow.plan_for(
-            desired, client, sources=sources, checks=run.checks, overrides=run.overrides()
-        )
-        stream = sys.stderr if run.as_json else stdout()
-        output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
+        with output.shown_if_refused(lambda refused: _show(refused, stream, run)):
+            the_plan = workflow.plan_for(
+                desired, client, sources=sources, checks=run.checks, overrides=run.overrides()
+            )
+        _show(the_plan, stream, run)
         workflow.raise_if_refused(the_plan)
         if not the_plan.has_changes:
             _say_result(run, ApplyReport(()), EXIT_OK)
             return EXIT_OK
-        _say_overridden(the_plan, run, err=run.as_json)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
         if verdict.plan.has_changes and not auto_approve and not _confirmed(err=run.as_json):
             click.echo("Apply cancelled; nothing was changed.", err=True)
@@ -170,13 +170,10 @@ def _apply_paths(
         return _execute(verdict, client, run)
 
 
-def _say_overridden(plan: Plan, run: _Settings, *, err: bool) -> None:
-    """Under the plan's "apply will refuse this without --force": that --force lifted it."""
-    if not run.force:
-        return
-    for refusal in workflow.verdict_on(plan, None).refusals:
-        if refusal.override == "--force":
-            click.echo(f"! overridden by --force: {refusal.message}", err=err)
+def _show(plan: Plan, stream: TextIO, run: _Settings) -> None:
+    """The plan as apply shows it: text, with what --force / --break-glass lift said so."""
+    color = use_color(stream)
+    output.show_plan(plan, "text", stream, color=color, redact=False, overrides=run.overrides())
 
 
 def _confirmed(*, err: bool) -> bool:

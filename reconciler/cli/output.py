@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TextIO
 
 from reconciler import render
 from reconciler.applying.report import ApplyReport, Status, outcome_line
-from reconciler.errors import PlanFileError
+from reconciler.checks import guardrails
+from reconciler.errors import AddressRefusedError, PlanFileError
 from reconciler.files import read_capped_text
 from reconciler.logs import register_secret, scrub
 from reconciler.model import Problem
@@ -20,13 +22,34 @@ from reconciler.render.plan_document import plan_from_document, plan_to_document
 MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 
 
-def show_plan(plan: Plan, fmt: str, stream: TextIO, *, color: bool, redact: bool) -> None:
+def show_plan(
+    plan: Plan,
+    fmt: str,
+    stream: TextIO,
+    *,
+    color: bool,
+    redact: bool,
+    overrides: guardrails.Overrides | None = None,
+) -> None:
+    """The plan in ``fmt``; ``overrides`` (an apply's --force, --break-glass) are said lifted."""
     if fmt == "json":
         render.render_json(plan, stream, redact_origins=redact)
     elif fmt == "markdown":
-        render.render_markdown(plan, stream, redact_origins=redact)
+        render.render_markdown(plan, stream, redact_origins=redact, overrides=overrides)
     else:
-        render.render_text(plan, stream, color=color, redact_origins=redact)
+        render.render_text(plan, stream, color=color, redact_origins=redact, overrides=overrides)
+
+
+@contextlib.contextmanager
+def shown_if_refused(show: Callable[[Plan], None]) -> Iterator[None]:
+    """Inside, an address refusal shows the plan it refused, then goes on up (its findings are
+    the error lines): the plan first, then the refusals, as for a preflight refusal."""
+    try:
+        yield
+    except AddressRefusedError as refused:
+        if isinstance(refused.plan, Plan):
+            show(refused.plan)
+        raise
 
 
 def show_drift(drift: Drift, fmt: str, stream: TextIO, *, color: bool, redact: bool) -> None:
@@ -71,16 +94,24 @@ def read_plan_file(path: str) -> Plan:
 
 
 def github_annotation(problem: Problem, level: str = "error") -> str:
-    """``::error file=…,line=…,col=…::message`` (or ``::warning``) for GitHub Actions."""
-    message = _escape(problem.message)
+    """``::error file=…,line=…,col=…::message`` (or ``::warning``) for GitHub Actions, escaped
+    as ``@actions/core`` escapes them (toolkit ``packages/core/src/command.ts``)."""
+    message = _escape_data(problem.message)
     if problem.location is None:
         return f"::{level}::{message}"
     where = problem.location
-    return f"::{level} file={where.file},line={where.line},col={where.col}::{message}"
+    file = _escape_property(where.file)
+    if not where.line:  # the path itself (a directory, a missing file): no line to point at
+        return f"::{level} file={file}::{message}"
+    return f"::{level} file={file},line={where.line},col={where.col}::{message}"
 
 
-def _escape(text: str) -> str:
+def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def apply_summary(

@@ -24,6 +24,7 @@ from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
 from reconciler.files import write_atomically
 from reconciler.live.connect import Connection, open_client
 from reconciler.model import DesiredState
+from reconciler.plan import Plan
 from reconciler.wording import count
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
@@ -92,13 +93,17 @@ def plan(
     Example: spectrum-reconciler plan examples/ --format markdown --out plan.json
     """
     desired = loaded(paths, zones)
-    with open_client(connection, desired.zones) as client:
+    stream = stdout()
+
+    def show(plan: Plan) -> None:
+        output.show_plan(plan, fmt, stream, color=use_color(stream), redact=redact_origins)
+
+    with open_client(connection, desired.zones) as client, output.shown_if_refused(show):
         sources = workflow.sources_of(paths, desired)
         the_plan = workflow.plan_for(desired, client, sources=sources, checks=checks)
     if out:
         write_atomically(out, output.plan_document_text(the_plan))
-    stream = stdout()
-    output.show_plan(the_plan, fmt, stream, color=use_color(stream), redact=redact_origins)
+    show(the_plan)
     workflow.raise_if_refused(the_plan)  # after the plan: it is shown, then refused
     return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -42,12 +43,14 @@ if TYPE_CHECKING:
     help="Written as the file's $schema modeline (default: a schemas/desired-state.schema.json"
     " found beside --out or above it, else none).",
 )
+@click.option("--force", is_flag=True, help="Replace --out if it exists (else refused).")
 @api
 @guarded
 def export(
     zone: str,
     out: str | None,
     schema_ref: str | None,
+    force: bool,
     connection: Connection,
 ) -> int:
     """Write a zone's live apps as a desired-state file that plans to nothing.
@@ -56,6 +59,11 @@ def export(
     """
     from reconciler.interop.export import export_document
 
+    if out and not force and os.path.lexists(out):  # checked before the API is asked anything
+        raise ReconcilerError(
+            f"{out} already exists — nothing was written; pass --force to replace it, or choose"
+            " another --out"
+        )
     spec = ZoneSpec(name=zone, zone_id=None)
     with open_client(connection, [spec]) as client:
         (live,) = client.fetch_live([spec])

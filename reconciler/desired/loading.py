@@ -135,11 +135,15 @@ def _expand(path: Path) -> tuple[list[Path], list[Problem]]:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
         if not files:
-            return [], [_at_start(str(path), "no *.yaml or *.yml files in this directory")]
+            message = (
+                "a directory with no *.yaml or *.yml files in it (nor below) — give a file, or a "
+                "directory that holds some"
+            )
+            return [], [Problem(Location(str(path), 0, 0), message)]
         return files, []
     if path.is_file():
         return [path], []
-    return [], [_at_start(str(path), "no such file or directory — check the path")]
+    return [], [Problem(Location(str(path), 0, 0), "no such file or directory — check the path")]
 
 
 def _read_file(path: Path) -> tuple[bytes | None, Problem | None]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.desired import freezes as windows
 from reconciler.desired.patterns import matches
-from reconciler.model import AppKey, DesiredState, Freeze, Guardrails, Problem
+from reconciler.model import AppKey, DesiredState, Freeze, Guardrails, Location, Problem
 from reconciler.plan import ZoneSnapshot
 
 OBSERVE = "observe"
@@ -94,8 +94,11 @@ def _allowed(lists: Sequence[Sequence[str]]) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(n for n in lists[0] if n.casefold() in everyone_names))
 
 
-def unmatched_protect(desired: DesiredState) -> list[Problem]:
-    """A warning per ``protect`` pattern that matches no declared app of its zone.
+def unmatched_protect(
+    desired: DesiredState, written_at: Mapping[tuple[str, str], Location] | None = None
+) -> list[Problem]:
+    """A warning per ``protect`` pattern that matches no declared app of its zone, located
+    where ``written_at`` says (zone label, pattern) it was first written, else at the zone.
 
     Not an error: protecting a live app that no file declares (yet) is a legitimate use; a typo
     in a pattern is the other reason, and then the app is not protected.
@@ -108,9 +111,10 @@ def unmatched_protect(desired: DesiredState) -> list[Problem]:
         names = names_by_zone.get(zone.label, [])
         for pattern in zone.guardrails.protect:
             if not any(matches(pattern, name) for name in names):
+                first = zone.sources[0] if zone.sources else None
                 warnings.append(
                     Problem(
-                        zone.sources[0] if zone.sources else None,
+                        (written_at or {}).get((zone.label, pattern), first),
                         f"protect pattern {json.dumps(pattern)} matches no declared app "
                         f"of zone {zone.label} — fine if it guards a live app on purpose, "
                         "else check its spelling",

@@ -17,6 +17,7 @@ from typing import Any
 
 from reconciler.desired.document import Document, PathKey
 from reconciler.model import Problem
+from reconciler.wording import count
 
 ValidationError = Any  # jsonschema's, imported only when a document fails (import time)
 
@@ -63,7 +64,7 @@ def _generic_message(error: ValidationError, path: PathKey) -> str:
         side = "at least" if error.validator == "minimum" else "at most"
         return f"{field} is {value} — it must be {side} {expected}"
     if error.validator == "minItems":
-        return f"{field} is empty — list at least {expected} item(s) or remove the field"
+        return f"{field} is empty — list at least {count(expected, 'item')} or remove the field"
     return f"{field} is not valid ({error.message}) — see schemas/desired-state.schema.json"
 
 

@@ -175,7 +175,20 @@ def _desired_state(context: rules.RuleContext) -> DesiredState:
         for entry in sorted(context.apps, key=lambda a: a.at())
     )
     state = DesiredState(zones=zones, apps=apps, warnings=tuple(rules.advise(context)))
-    return replace(state, warnings=state.warnings + tuple(policy.unmatched_protect(state)))
+    unmatched = policy.unmatched_protect(state, _protect_locations(context, zones))
+    return replace(state, warnings=state.warnings + tuple(unmatched))
+
+
+def _protect_locations(
+    context: rules.RuleContext, zones: Sequence[ZoneSpec]
+) -> dict[tuple[str, str], Location]:
+    """Where each zone's ``protect`` patterns were first written: (zone label, pattern) -> at."""
+    located: dict[tuple[str, str], Location] = {}
+    for zone, entries in zip(zones, context.zone_groups().values(), strict=True):
+        for entry in entries:
+            for index, pattern in enumerate((entry.guardrails or {}).get("protect") or ()):
+                located.setdefault((zone.label, pattern), entry.at("protect", index))
+    return located
 
 
 def _zone_spec(entries: Sequence[rules.ZoneEntry]) -> ZoneSpec:

@@ -28,6 +28,7 @@ import yaml
 
 from reconciler.desired.document import Document, PathKey
 from reconciler.model import Location, Problem
+from reconciler.wording import FILE_FORMAT_DOCS
 
 MAX_DEPTH = 32
 
@@ -72,7 +73,9 @@ _DEPTH_MESSAGE = (
     "check the file's indentation and brackets"
 )
 _EMPTY_MESSAGE = "the file is empty — declare a zone and apps"
-_TOP_LEVEL_MESSAGE = "the top level must be a mapping (zone:, apps:, ...) — see the examples/"
+_TOP_LEVEL_MESSAGE = (
+    f"the top level must be a mapping (zone:, apps:, ...) — see the file format: {FILE_FORMAT_DOCS}"
+)
 
 
 class _Builder:

@@ -141,6 +141,7 @@ def _plan_desired(
                 f"{app.source}: app {app.key} names zone {app.key.zone}, which no file "
                 "declares; declare the zone"
             )
+        _check_in_zone(app, index)
         key = AppKey.of(index.zone.name, app.key.dns_name, app.key.protocol)
         after = normalize_app(app.config)
         twin = index.apps.get(key)
@@ -154,6 +155,19 @@ def _plan_desired(
         else:
             actions.append(_change(key, index.zone.zone_id, app, live, before, after))
     return actions, matched, unchanged
+
+
+def _check_in_zone(app: DesiredApp, index: _LiveIndex) -> None:
+    """A zone declared by id only has its name from the API: the hostname check ``validate``
+    makes for a named zone is made here, before anything is written (Cloudflare: 11909)."""
+    zone, name = index.zone.name.lower(), app.key.dns_name.lower()
+    if index.spec.name or "." not in zone or name == zone or name.endswith("." + zone):
+        return
+    raise PlanError(
+        f"{app.source}: {app.key.dns_name} is not in zone {zone} (zone_id "
+        f"{index.zone.zone_id}) — use a name under {zone}, or move the app to a file for its "
+        "own zone; nothing was written"
+    )
 
 
 _Undeclared = list[tuple[AppKey, LiveApp, dict[str, Any]]]
@@ -221,18 +235,20 @@ class Drift:
     """Every difference between live and git, by kind.
 
     ``changed``: apps edited outside git (update or recreate actions, with their fields);
-    ``unmanaged``: live apps nobody declared (deletes); ``missing``: declared apps absent (creates).
+    ``unmanaged``: live apps nobody declared (deletes); ``missing``: declared apps absent (creates);
+    ``kept``: live apps nobody declared that ``prune: false`` keeps (never deleted, still drift).
     """
 
     changed: tuple[Action, ...] = ()
     unmanaged: tuple[Action, ...] = ()
     missing: tuple[Action, ...] = ()
+    kept: tuple[Action, ...] = ()
     warnings: tuple[PlanWarning, ...] = ()  # the address check's, as on the plan
     address_checks: str = "not needed"
 
     @property
     def has_drift(self) -> bool:
-        return bool(self.changed or self.unmanaged or self.missing)
+        return bool(self.changed or self.unmanaged or self.missing or self.kept)
 
 
 def classify_drift(plan: Plan) -> Drift:

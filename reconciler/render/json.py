@@ -26,10 +26,14 @@ def render_json(plan: Plan, stream: TextIO, *, redact_origins: bool) -> None:
 
 
 def drift_to_document(drift: Drift, *, redact_origins: bool = False) -> dict[str, Any]:
-    """The drift report as JSON: three lists of actions in the plan document's action form."""
+    """The drift report as JSON: three lists of actions in the plan document's action form,
+    and ``kept``: the apps prune: false keeps, in that form with ``"action": "kept"``."""
 
     def actions(group: tuple[Any, ...]) -> list[Any]:
         return [(redact_action(a) if redact_origins else a).to_dict() for a in group]
+
+    def kept(group: tuple[Any, ...]) -> list[Any]:
+        return [entry | {"action": "kept"} for entry in actions(group)]
 
     return {
         "format_version": FORMAT_VERSION,
@@ -37,6 +41,7 @@ def drift_to_document(drift: Drift, *, redact_origins: bool = False) -> dict[str
         "changed": actions(drift.changed),
         "unmanaged": actions(drift.unmanaged),
         "missing": actions(drift.missing),
+        "kept": kept(drift.kept),
         "warnings": [warning.to_dict() for warning in drift.warnings],
         "address_checks": drift.address_checks,
     }

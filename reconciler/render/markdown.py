@@ -24,7 +24,7 @@ from reconciler.render._common import (
     spell,
     summary_line,
 )
-from reconciler.render.text import drift_summary_line
+from reconciler.render.text import KEPT, drift_summary_line
 
 PLAN_MARKER = "<!-- spectrum-reconciler:plan -->"
 DRIFT_MARKER = "<!-- spectrum-reconciler:drift -->"
@@ -90,14 +90,21 @@ def _details(action: Action, locked: Collection[AppKey] = ()) -> list[str]:
     return [*head, *_notes(action), *_field_rows(action), "", "</details>"]
 
 
-def render_markdown(plan: Plan, stream: TextIO, *, redact_origins: bool) -> None:
-    """Write the plan as a PR comment (see the module docstring for its shape)."""
+def render_markdown(
+    plan: Plan,
+    stream: TextIO,
+    *,
+    redact_origins: bool,
+    overrides: guardrails.Overrides | None = None,
+) -> None:
+    """Write the plan as a PR comment (see the module docstring for its shape); with an
+    apply's ``overrides``, what they lift is said overridden, not refused."""
     if redact_origins:
         plan = redact_plan(plan)
     lines = [PLAN_MARKER, "### Spectrum plan", "", f"**{summary_line(plan)}**"]
     lines += _preflight.markdown_lines(plan, STOP)
     lines += _warnings.markdown_lines(plan.warnings, plan.address_checks, RISK)
-    lines += _guardrail_lines(guardrails.describe(plan), kept_label(plan, _KEPT))
+    lines += _guardrail_lines(guardrails.describe(plan, overrides), kept_label(plan, _KEPT))
     locked = guardrails.protected_keys(plan)
     if plan.actions:
         lines += ["", *_summary_rows(plan.actions, locked)]
@@ -111,6 +118,7 @@ _KEPT = "unmanaged (`prune: false`, kept)"
 
 def _guardrail_lines(described: guardrails.Description, kept: str) -> list[str]:
     lines = [f"> {STOP} **{r.plan_line()}**" for r in described.refusals]
+    lines += [f"> {RISK} **{r.overridden_line()}**" for r in described.overridden]
     lines += [f"> {note}" for note in described.notes]
     lines += [f"- {kept}: `{key}` in {zone}" for zone, key, _ in described.unmanaged]
     lines += [f"- {LOCK} protected: `{key}` in {zone}" for zone, key in described.protected]
@@ -136,4 +144,8 @@ def render_drift_markdown(drift: Drift, stream: TextIO, *, redact_origins: bool)
             lines += ["", f"#### {title}", "", *_summary_rows(actions)]
             for action in actions:
                 lines += ["", *_details(action)]
+    if drift.kept:
+        lines += ["", "#### Live apps no file declares, kept (`prune: false`)", ""]
+        lines += ["| | Action | App | Zone | App id |", "|---|---|---|---|---|"]
+        lines += [f"| | {KEPT} | `{a.key}` | {a.key.zone} | `{a.app_id}` |" for a in drift.kept]
     stream.write("\n".join(lines) + "\n")

@@ -56,15 +56,24 @@ def _action_lines(actions: Iterable[Action], color: bool) -> list[str]:
     return lines
 
 
-def render_text(plan: Plan, stream: TextIO, *, color: bool, redact_origins: bool) -> None:
-    """Write the plan for a terminal: one line per action, its changes, then the summary."""
+def render_text(
+    plan: Plan,
+    stream: TextIO,
+    *,
+    color: bool,
+    redact_origins: bool,
+    overrides: guardrails.Overrides | None = None,
+) -> None:
+    """Write the plan for a terminal: one line per action, its changes, then the summary;
+    with an apply's ``overrides``, what they lift is said overridden, not refused."""
     if redact_origins:
         plan = redact_plan(plan)
     lines = _action_lines(plan.actions, color)
     if lines:
         lines.append("")
     lines = _warnings.text_lines(plan.warnings, plan.address_checks) + lines
-    lines += _guardrail_lines(guardrails.describe(plan), color, kept_label(plan, _KEPT))
+    described = guardrails.describe(plan, overrides)
+    lines += _guardrail_lines(described, color, kept_label(plan, _KEPT))
     lines += [_paint(line, _WARN, color) if line else line for line in _preflight.text_lines(plan)]
     lines.append(summary_line(plan))
     stream.write("\n".join(lines) + "\n")
@@ -75,6 +84,7 @@ _KEPT = "unmanaged (prune: false)"
 
 def _guardrail_lines(described: guardrails.Description, color: bool, kept: str) -> list[str]:
     refusals = [_paint(f"! {r.plan_line()}", _WARN, color) for r in described.refusals]
+    refusals += [_paint(f"! {r.overridden_line()}", _WARN, color) for r in described.overridden]
     others = [f"! {line}" for line in described.lines(kept)[len(described.refusals) :]]
     lines = refusals + others
     return [*lines, ""] if lines else []
@@ -85,13 +95,23 @@ _DRIFT_SECTIONS = (
     ("unmanaged", "Live apps no file declares:"),
     ("missing", "Declared apps missing from live:"),
 )
+KEPT_TITLE = "Live apps no file declares, kept (prune: false):"
+KEPT = "unmanaged (kept)"
 
 
 def drift_summary_line(drift: Drift) -> str:
     if not drift.has_drift:
         return "No drift. Live state matches git."
     changed, unmanaged, missing = len(drift.changed), len(drift.unmanaged), len(drift.missing)
-    return f"Drift: {changed} changed outside git, {unmanaged} not declared, {missing} missing."
+    kept = f", {len(drift.kept)} {KEPT}" if drift.kept else ""
+    return (
+        f"Drift: {changed} changed outside git, {unmanaged} not declared{kept}, {missing} missing."
+    )
+
+
+def _kept_lines(kept: tuple[Action, ...]) -> list[str]:
+    """An app prune: false keeps is no delete: it is named as what it is, with its app id."""
+    return [f"  = {a.key} in {a.key.zone}: {KEPT} [app {a.app_id}]" for a in kept]
 
 
 def render_drift_text(drift: Drift, stream: TextIO, *, color: bool, redact_origins: bool) -> None:
@@ -103,5 +123,7 @@ def render_drift_text(drift: Drift, stream: TextIO, *, color: bool, redact_origi
             actions = tuple(redact_action(a) for a in actions)
         if actions:
             lines += [title, *_action_lines(actions, color), ""]
+    if drift.kept:
+        lines += [KEPT_TITLE, *_kept_lines(drift.kept), ""]
     lines.append(drift_summary_line(drift))
     stream.write("\n".join(lines) + "\n")

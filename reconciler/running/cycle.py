@@ -47,7 +47,7 @@ class Outcome(enum.Enum):
     IN_SYNC = "in_sync"  # nothing differs
     DRIFT = "drift"  # differences found and reported (not healed)
     HEALED = "healed"  # differences found and every one applied
-    HELD = "held"  # self-heal on, but a guardrail holds the drift (mode: observe, prune: false)
+    HELD = "held"  # self-heal on, a guardrail holds drift: observe, or prune: false and no fix
     REFUSED = "refused"  # a safety rule or guardrail held a zone's writes (the others ran)
     PARTIAL = "partial"  # some writes failed
     FAILED = "failed"  # the cycle could not plan: bad files, API errors; nothing written
@@ -68,7 +68,8 @@ class DriftEntry:
     @property
     def ident(self) -> str:
         """A stable name for this piece of drift (what notifications deduplicate on)."""
-        return f"{self.zone} {self.kind} {self.dns_name} {self.protocol} {','.join(self.fields)}"
+        name = f"{self.zone} {self.kind} {self.dns_name} {self.protocol}"
+        return f"{name} {','.join(self.fields)}" if self.fields else name
 
 
 def drift_entries(actions: tuple[Action, ...]) -> tuple[DriftEntry, ...]:
@@ -115,7 +116,7 @@ class CycleResult:
         if self.drift is None:
             return ()
         d = self.drift
-        return drift_entries((*d.changed, *d.unmanaged, *d.missing))
+        return drift_entries((*d.changed, *d.unmanaged, *d.kept, *d.missing))
 
     @functools.cached_property
     def standing(self) -> tuple[DriftEntry, ...]:
@@ -136,9 +137,15 @@ class CycleResult:
             return Outcome.REFUSED
         if not self.found:
             return Outcome.IN_SYNC
-        if not self.standing:
-            return Outcome.HEALED
+        if not self.standing or (self.report is not None and not self._unhealed):
+            return Outcome.HEALED  # what prune: false keeps is reported, never a fix held back
         return Outcome.HELD if self.self_heal else Outcome.DRIFT
+
+    @property
+    def _unhealed(self) -> tuple[DriftEntry, ...]:
+        """The standing drift besides the apps prune: false keeps (self-heal never deletes)."""
+        kept = {_ident(a) for a in self.drift.kept} if self.drift is not None else set()
+        return tuple(e for e in self.standing if e.action is None or _ident(e.action) not in kept)
 
     @property
     def succeeded(self) -> bool:

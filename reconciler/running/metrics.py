@@ -22,6 +22,7 @@ import platform
 import threading
 import time
 from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -232,19 +233,28 @@ class Health:
 
 
 class _QuietHandler(WSGIRequestHandler):
+    timeout = 30  # seconds: a client that stalls mid-request is dropped, its thread freed
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # a scrape every few seconds is not news
 
 
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    """One thread per request: a stalled client never holds the liveness probe."""
+
+    daemon_threads = True
+
+
 class MetricsServer:
-    """``/healthz`` (200 while the loop beats, else 503) and Prometheus' app for the rest."""
+    """``/healthz`` (200 while the loop beats, else 503) and Prometheus' app for the rest, each
+    request in its own thread."""
 
     def __init__(self, metrics: Metrics, health: Health, host: str, port: int) -> None:
         self._metrics_app = make_wsgi_app(metrics.served())
         self._health = health
         try:
             self._server: WSGIServer = make_server(
-                host, port, self._app, handler_class=_QuietHandler
+                host, port, self._app, server_class=_ThreadingServer, handler_class=_QuietHandler
             )
         except OSError as error:
             raise ReconcilerError(

@@ -250,8 +250,9 @@ def load_state(path: str | None) -> Announced:
     failure = data.get("failure")
     drift = data.get("drift") or []
     degraded = data.get("degraded") or []  # absent in files written before verification
+    # .strip(): an older version's idents of apps with no changed field ended with a space
     return Announced(
-        frozenset(str(i) for i in drift),
+        frozenset(str(i).strip() for i in drift),
         str(failure) if failure else None,
         frozenset(str(i) for i in degraded),
     )

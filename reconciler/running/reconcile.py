@@ -113,7 +113,7 @@ def _heal(
                 part.plan, part.client.addresses, idle_zones=verdict.idle_zone_ids
             )
             workflow.raise_if_refused(preflight.check_plan(checked, part.client.preflight))
-    refusal = "; ".join(f"{r.message} — {r.hint}" for r in verdict.refusals) or None
+    refusal = "; ".join(f"{r.message} — {r.unforced_hint()}" for r in verdict.refusals) or None
     outcomes: list[ActionOutcome] = []
     verified: list[Verification] = []
     for part in accounts.split(verdict.plan):

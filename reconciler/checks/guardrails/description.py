@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.checks.guardrails.assessment import assess
-from reconciler.checks.guardrails.verdict import Refusal
+from reconciler.checks.guardrails.verdict import Overrides, Refusal
 from reconciler.desired.policy import is_protected
 from reconciler.desired.times import parse_time
 from reconciler.model import AppKey
@@ -22,6 +22,7 @@ class Description:
     unmanaged: tuple[tuple[str, AppKey, str], ...]  # (zone, key, app id) kept by prune: false
     refusals: tuple[Refusal, ...]
     notes: tuple[str, ...]
+    overridden: tuple[Refusal, ...] = ()  # refusals the apply's --force / --break-glass lift
 
     def lines(self, kept: str = "unmanaged (prune: false)") -> list[str]:
         """Plain sentences for a terminal or a PR comment; ``kept`` names a kept app."""
@@ -42,10 +43,12 @@ class Description:
         }
 
 
-def describe(plan: Plan) -> Description:
-    """What ``apply`` will make of this plan (without overrides), judged at ``plan.made_at``."""
+def describe(plan: Plan, overrides: Overrides | None = None) -> Description:
+    """What ``apply`` will make of this plan, judged at ``plan.made_at``: without overrides
+    (``plan``), or with an apply's (a refusal they lift is ``overridden``, not a refusal)."""
     now = parse_time(plan.made_at) if plan.made_at else None
     verdict = assess(plan, now=now)
+    standing = assess(plan, now=now, overrides=overrides).refusals if overrides else None
     return Description(
         zones=tuple(_zone_policy(zone) for zone in plan.zones),
         protected=tuple(
@@ -60,9 +63,20 @@ def describe(plan: Plan) -> Description:
             for app_id in zone.unmanaged
             if app_id in zone.apps
         ),
-        refusals=verdict.refusals,
+        refusals=verdict.refusals if standing is None else standing,
         notes=verdict.notes,
+        overridden=_lifted(verdict.refusals, standing),
     )
+
+
+def _lifted(
+    refusals: tuple[Refusal, ...], standing: tuple[Refusal, ...] | None
+) -> tuple[Refusal, ...]:
+    """The refusals no longer standing (by zone and rule: a standing one's wording may differ)."""
+    if standing is None:
+        return ()
+    still = {(r.zone, r.rule) for r in standing}
+    return tuple(r for r in refusals if (r.zone, r.rule) not in still)
 
 
 def _zone_policy(zone: ZoneSnapshot) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from reconciler.desired.policy import (
     may_break_glass,
 )
 from reconciler.plan import Action, ActionKind, ZoneSnapshot
+from reconciler.wording import count
 
 
 def protected(zone: ZoneSnapshot, actions: Sequence[Action], _: Context) -> Refusal | None:
@@ -64,7 +65,7 @@ def frozen(zone: ZoneSnapshot, actions: Sequence[Action], context: Context) -> R
         return None
     message = (
         f"zone {zone.name} is frozen {describe_window(freeze)} ({freeze.reason}); "
-        f"the plan would make {len(actions)} change(s)"
+        f"the plan would make {count(len(actions), 'change')}"
     )
     hint = (
         'wait until the freeze ends, or re-run with --break-glass "why" (recorded in the '
@@ -77,7 +78,9 @@ def frozen(zone: ZoneSnapshot, actions: Sequence[Action], context: Context) -> R
         )
     if overrides.break_glass and not allowed:
         message += f"; --break-glass was given by {overrides.user}, whom break_glass does not name"
-    return Refusal(zone.name, "freeze", message, hint, "--break-glass")
+    return Refusal(
+        zone.name, "freeze", message, hint, "--break-glass", "wait until the freeze ends"
+    )
 
 
 def too_destructive(
@@ -95,13 +98,15 @@ def too_destructive(
     )
     if count >= total and not policy.allow_delete_all:
         message = f"{what}, which is all of them"
-        hint = "re-run with --force, or set safety.allow_delete_all: true for the zone"
+        setting = "set safety.allow_delete_all: true for the zone"
     elif count * 100 > policy.max_destructive_percent * total:
         message = f"{what}, more than the {policy.max_destructive_percent:g}% allowed"
-        hint = "re-run with --force, or raise safety.max_destructive_percent for the zone"
+        setting = "raise safety.max_destructive_percent for the zone"
     else:
         return None
-    return Refusal(zone.name, "safety", message, hint, "--force")
+    return Refusal(
+        zone.name, "safety", message, f"re-run with --force, or {setting}", "--force", setting
+    )
 
 
 RULES: tuple[Rule, ...] = (protected, not_pruned, frozen, too_destructive)

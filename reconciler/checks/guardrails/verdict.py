@@ -27,18 +27,32 @@ class Overrides:
 
 @dataclass(frozen=True)
 class Refusal:
-    """One zone refused by one rule: what and why, what to do, and the flag that lifts it."""
+    """One zone refused by one rule: what and why, what to do, and the flag that lifts it;
+    ``alternative`` is what to do without that flag (``reconcile`` has none)."""
 
     zone: str
     rule: str
     message: str
     hint: str
     override: str | None = None
+    alternative: str = ""
 
     def plan_line(self) -> str:
         """How a plan says it: ``apply will refuse this without --force: zone …``."""
         without = f" without {self.override}" if self.override else ""
         return f"apply will refuse this{without}: {self.message}"
+
+    def unforced_hint(self) -> str:
+        """The hint for a run that takes no overrides (``reconcile``): what works there."""
+        if self.override is None:
+            return self.hint
+        flag = '--break-glass "why"' if self.override == "--break-glass" else self.override
+        otherwise = f", or {self.alternative}" if self.alternative else ""
+        return f"reconcile never overrides this: run `apply {flag}` by hand{otherwise}"
+
+    def overridden_line(self) -> str:
+        """How an apply given the flag says it: ``overridden by --force: zone …``."""
+        return f"overridden by {self.override}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

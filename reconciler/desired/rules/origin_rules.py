@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from reconciler.desired.ports import Ports, parse_ports
 from reconciler.desired.rules.entries import ORIGIN_URI, AppEntry, ip_address_of, origin_uri_ports
 from reconciler.model import Problem
+from reconciler.wording import count
 
 # --- ports and origins ---------------------------------------------------------------------
 
@@ -63,9 +64,9 @@ def origin_ports_match_edge(app: AppEntry) -> Iterator[Problem]:
         if origin.is_range and origin.size != edge.size:
             yield app.problem(
                 path,
-                f"origin ports {origin} hold {origin.size} port(s) but the edge {app.protocol} "
-                f"holds {edge.size} — make the origin range the same size as the edge range, "
-                "or give one origin port",
+                f"origin ports {origin} hold {count(origin.size, 'port')} but the edge "
+                f"{app.protocol} holds {edge.size} — make the origin range the same size as the "
+                "edge range, or give one origin port",
             )
 
 

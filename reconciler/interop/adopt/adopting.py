@@ -180,5 +180,5 @@ def _check(
 
 
 def _differences(drift: Drift) -> set[tuple[str, AppKey]]:
-    actions = (*drift.changed, *drift.unmanaged, *drift.missing)
+    actions = (*drift.changed, *drift.unmanaged, *drift.kept, *drift.missing)
     return {(action.kind.value, action.key) for action in actions}

@@ -72,7 +72,8 @@ def choose(drift: Drift, zones: Sequence[ZoneSpec], selection: Selection) -> Cho
         for a in missing
         if not selection.remove_missing
     )
-    return Chosen(picked(drift.changed), picked(drift.unmanaged), removed, left)
+    unmanaged = picked((*drift.unmanaged, *drift.kept))  # prune: false keeps, adopt may declare
+    return Chosen(picked(drift.changed), unmanaged, removed, left)
 
 
 def _selected(key: AppKey, selection: Selection) -> bool:
@@ -91,7 +92,7 @@ def _check_zones(zones: Sequence[ZoneSpec], selection: Selection) -> None:
 def _check_apps(drift: Drift, zones: Sequence[ZoneSpec], selection: Selection) -> None:
     drifted = {
         (a.key.dns_name, a.key.protocol)
-        for a in (*drift.changed, *drift.unmanaged, *drift.missing)
+        for a in (*drift.changed, *drift.unmanaged, *drift.kept, *drift.missing)
         if _selected(a.key, Selection(zones=selection.zones))
     }
     for host, protocol in selection.apps:

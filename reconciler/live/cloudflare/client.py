@@ -109,11 +109,13 @@ class CloudflareClient:
     # -- reads -------------------------------------------------------------------------------
 
     def resolve_zone(self, spec: ZoneSpec) -> ZoneRef:
-        """The zone's name and id: taken as given when both are known, else one cached lookup."""
+        """The zone's name and id: taken as given when both are known, else one cached lookup
+        (by name, or ``GET /zones/{id}`` for a zone given by id only: plans name the zone, and
+        its apps' hostnames are checked against the name)."""
         if spec.zone_id and spec.name:
             return ZoneRef(spec.name.lower(), spec.zone_id)
         if spec.zone_id:
-            return ZoneRef(spec.zone_id, spec.zone_id)
+            return ZoneRef(self._name_of(spec.zone_id), spec.zone_id)
         assert spec.name, "a ZoneSpec names a zone or a zone id"
         name = spec.name.lower()
         with self._lock:
@@ -123,6 +125,13 @@ class CloudflareClient:
             with self._lock:
                 self._zones[name] = cached
         return cached
+
+    def _name_of(self, zone_id: str) -> str:
+        name = self.addresses.zone_object(zone_id).get("name")  # read once, shared with checks
+        if not isinstance(name, str) or not name.strip():
+            path = f"/zones/{zone_id}"
+            raise TransportError("GET", path, status=200, detail="the zone object has no name")
+        return name.strip().rstrip(".").lower()
 
     def _lookup_zone(self, name: str) -> ZoneRef:
         result = self._transport.request("GET", "/zones", params={"name": name, "per_page": 5})
