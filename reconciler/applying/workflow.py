@@ -83,7 +83,7 @@ def check_addresses(
     actions that will run (see ``plan_for``), then what Cloudflare would refuse (``preflight``)."""
     idle = verdict_on(plan, overrides).idle_zone_ids if overrides else frozenset[str]()
     checked = static_ips.check_plan(plan, client.addresses, checks, idle_zones=idle)
-    return preflight.check_plan(checked, client.preflight, checks)
+    return preflight.check_plan(checked, client.preflight, checks, idle_zones=idle)
 
 
 def raise_if_refused(plan: Plan) -> None:

@@ -106,7 +106,11 @@ def _heal(
             checked = static_ips.check_plan(
                 part.plan, part.client.addresses, idle_zones=verdict.idle_zone_ids
             )
-            workflow.raise_if_refused(preflight.check_plan(checked, part.client.preflight))
+            workflow.raise_if_refused(
+                preflight.check_plan(
+                    checked, part.client.preflight, idle_zones=verdict.idle_zone_ids
+                )
+            )
     refusal = "; ".join(f"{r.message} — {r.hint}" for r in verdict.refusals) or None
     outcomes: list[ActionOutcome] = []
     for part in accounts.split(verdict.plan):

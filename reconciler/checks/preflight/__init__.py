@@ -24,7 +24,7 @@ refused  ``dns_record_conflict``   a manual proxied A/AAAA/CNAME record holds th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from reconciler.checks.preflight.facts import (
     HostRecord,
@@ -43,7 +43,12 @@ from reconciler.checks.preflight.rules import (
     uses_cloudflare_ipv4,
     writes_hostname,
 )
-from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
+from reconciler.checks.static_ips import (
+    DEFAULT_CHECKS,
+    AddressChecks,
+    idle_zone_ids,
+    not_written_note,
+)
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind, Plan, PlanWarning
 from reconciler.planning.replace import replace_units
@@ -62,8 +67,16 @@ __all__ = [
 _WRITES = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.RECREATE)
 
 
-def check_plan(plan: Plan, reads: PreflightReads, checks: AddressChecks = DEFAULT_CHECKS) -> Plan:
-    """The plan with every preflight finding; warnings become refusals with ``strict``."""
+def check_plan(
+    plan: Plan,
+    reads: PreflightReads,
+    checks: AddressChecks = DEFAULT_CHECKS,
+    *,
+    idle_zones: Iterable[str] = (),
+) -> Plan:
+    """The plan with every preflight finding; warnings become refusals with ``strict``. The
+    findings of a zone nothing is written to (``mode: observe``, or ``idle_zones``: the
+    guardrails hold it) are warnings that say so, and never stop another zone."""
     earlier = tuple(w for w in plan.warnings if w.kind not in WARNING_KINDS)  # address check's
     writes = [a for a in plan.actions if a.kind in _WRITES]
     if not writes:
@@ -72,8 +85,11 @@ def check_plan(plan: Plan, reads: PreflightReads, checks: AddressChecks = DEFAUL
     found = [*_entitlements(plan, writes, facts), *_dns_conflicts(plan, writes, reads)]
     quota, notes = _quota(plan, writes, facts, reads, checks)
     found += quota
-    refused = tuple(f for f in found if f.kind in REFUSED_KINDS or checks.strict)
-    warned = tuple(f for f in found if f not in refused)
+    idle = idle_zone_ids(plan, idle_zones)
+    idle_keys = {a.key for a in writes if a.zone_id in idle}
+    refusing = [f for f in found if f.kind in REFUSED_KINDS or checks.strict]
+    refused = tuple(f for f in refusing if f.key not in idle_keys)
+    warned = tuple(_not_refused(f) if f in refusing else f for f in found if f not in refused)
     return dataclasses.replace(
         plan,
         warnings=earlier + warned,
@@ -81,6 +97,10 @@ def check_plan(plan: Plan, reads: PreflightReads, checks: AddressChecks = DEFAUL
         preflight="checked",
         preflight_notes=tuple(notes),
     )
+
+
+def _not_refused(found: PlanWarning) -> PlanWarning:
+    return dataclasses.replace(found, message=f"{found.message}{not_written_note(found.key.zone)}")
 
 
 def _held(plan: Plan) -> dict[str, list[AppKey]]:
