@@ -171,6 +171,13 @@ def zone_seeds(
     show_default=True,
     help="Unique Spectrum hostnames on Cloudflare IPv4 per account (12005 past it).",
 )
+@click.option(
+    "--origin-dns-policy",
+    type=click.Choice(["any", "account"]),
+    default="any",
+    show_default=True,
+    help="account: refuse an origin_dns name outside the account's zones (11050).",
+)
 @click.option("--state", type=click.Path(dir_okay=False), help="Persist state in this file.")
 @click.option("--token", help="Accept only this token (default: any non-empty token).")
 @click.option(
@@ -205,6 +212,7 @@ def emulator(
     binding_provisioning_s: float,
     dns_records: Sequence[str],
     ipv4_hostname_quota: int,
+    origin_dns_policy: str,
     state: str | None,
     token: str | None,
     latency_ms: float,
@@ -245,6 +253,7 @@ def emulator(
             rate_limit=(rate_limit.requests, rate_limit.seconds),
             dns_records=tuple(dns_records),
             ipv4_hostname_quota=ipv4_hostname_quota,
+            origin_dns_policy=origin_dns_policy,
         )
     except StateLocked as error:  # another emulator or --sandbox run has the file
         raise ReconcilerError(str(error)) from None

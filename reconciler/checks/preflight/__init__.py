@@ -8,9 +8,12 @@ raised here: the command shows the plan, then its refusals, and exits 1 before a
 
 Reads, each once and only when the plan needs it: a zone's facts for every zone with a write
 (free when the zone was looked up by name: the lookup carries them); the DNS records of each
-zone with a create or recreate; with ``--account-wide`` and a new IPv4 hostname, the account's
-zone list and its undeclared zones' apps. An all-update plan reads nothing more.
+zone with a create or recreate; the zone list of each account with an ``origin_dns`` write;
+with ``--account-wide`` and a new IPv4 hostname, the account's zone list and its undeclared
+zones' apps. An all-update plan reads nothing more.
 
+warned   ``origin_dns_outside_account``  an origin_dns name in no zone of the account (11050;
+                                   which zones Cloudflare permits is not documented)
 refused  ``dns_record_conflict``   a manual proxied A/AAAA/CNAME record holds the hostname
          ``ipv4_hostname_quota``   the account's unique hostnames on Cloudflare IPv4 pass the
                                    quota (12005)
@@ -40,6 +43,8 @@ from reconciler.checks.preflight.rules import (
     entitlement,
     ipv4_hostname_quota,
     one_app_per_protocol,
+    origin_dns_name,
+    origin_dns_outside_account,
     uses_cloudflare_ipv4,
     writes_hostname,
 )
@@ -83,6 +88,7 @@ def check_plan(
         return dataclasses.replace(plan, warnings=earlier, refusals=(), preflight="not needed")
     facts = {zid: reads.zone_facts(zid) for zid in sorted({a.zone_id for a in writes})}
     found = [*_entitlements(plan, writes, facts), *_dns_conflicts(plan, writes, reads)]
+    found += _origin_zones(writes, facts, reads)
     quota, notes = _quota(plan, writes, facts, reads, checks)
     found += quota
     idle = idle_zone_ids(plan, idle_zones)
@@ -131,6 +137,20 @@ def _dns_conflicts(
     held = {zid: {key.dns_name for key in keys} for zid, keys in _held(plan).items()}
     records = {zid: reads.host_records(zid) for zid in sorted({a.zone_id for a in creating})}
     found = [dns_record_conflict(a, records[a.zone_id], held.get(a.zone_id, ())) for a in creating]
+    return [f for f in found if f is not None]
+
+
+def _origin_zones(
+    writes: Sequence[Action], facts: Mapping[str, ZoneFacts], reads: PreflightReads
+) -> list[PlanWarning]:
+    """Each account's zone names, read once and only when a write carries an origin_dns."""
+    with_origin = [a for a in writes if origin_dns_name(a) is not None]
+    accounts = sorted({facts[a.zone_id].account_id for a in with_origin})
+    names = {acc: [reads.zone_facts(z).name for z in reads.account_zones(acc)] for acc in accounts}
+    found = []
+    for action in with_origin:
+        account = facts[action.zone_id].account_id
+        found.append(origin_dns_outside_account(action, names[account], account))
     return [f for f in found if f is not None]
 
 
