@@ -35,7 +35,9 @@ def onboard(store: Store, spec: PrefixSpec) -> bool:
     network = ipaddress.ip_network(spec.cidr)
     if any(ipaddress.ip_network(p["cidr"]) == network for p in store.prefixes):
         return False
-    prefix = prefix_record(spec.cidr, store.account["id"], spec.approved, spec.advertised)
+    prefix = prefix_record(
+        spec.cidr, store.account["id"], spec.approved, spec.advertised, spec.on_demand
+    )
     store.prefixes.append(prefix)
     store.bindings[prefix["id"]] = []
     if spec.service is not None:
@@ -45,10 +47,16 @@ def onboard(store: Store, spec: PrefixSpec) -> bool:
                 SERVICE_NAMES[spec.service],
                 0.0 if spec.binding_active else NEVER_ACTIVE,
                 stable_id("binding", spec.cidr),
+                route_missing=spec.route_missing,
             )
         )
     store.bgp_prefixes[prefix["id"]] = [
-        bgp_prefix_record(spec.cidr, spec.advertised, stable_id("bgp prefix", spec.cidr))
+        bgp_prefix_record(
+            spec.cidr,
+            spec.advertised,
+            stable_id("bgp prefix", spec.cidr),
+            on_demand=spec.on_demand,
+        )
     ]
     return True
 
