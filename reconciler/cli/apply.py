@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ from reconciler.errors import (
     PlanFileError,
     ReconcilerError,
 )
-from reconciler.live.cloudflare import CloudflareClient
-from reconciler.live.connect import Connection, one_token_env, open_client
+from reconciler.live.accounts import Accounts
+from reconciler.live.connect import Connection
 from reconciler.plan import OFFLINE, Plan
 
 
@@ -112,16 +113,15 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
             "made by `spectrum-reconciler plan PATH... --out FILE`"
         )
     desired = saved_plans.declared_part(saved, workflow.check_policies_unchanged(saved))
-    token_env = one_token_env(desired.zones)  # the token the plan was made with
-    with open_client(conn, desired.zones, token_env=token_env) as client:
+    with Accounts(conn) as accounts:  # each zone's token as the files name it
         the_plan = saved_plans.replan(
-            saved, desired, client, checks=run.checks, overrides=run.overrides()
+            saved, desired, accounts, checks=run.checks, overrides=run.overrides()
         )
         output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
         workflow.raise_if_refused(the_plan)
         _say_overridden(the_plan, run, err=True)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
-        return _execute(verdict, client, run)
+        return _execute(verdict, accounts, run)
 
 
 def _apply_paths(
@@ -133,10 +133,10 @@ def _apply_paths(
     auto_approve: bool,
 ) -> int:
     desired = loaded(paths, zones)
-    with open_client(conn, desired.zones) as client:
+    with Accounts(conn) as accounts:
         sources = workflow.sources_of(paths, desired)
         the_plan = workflow.plan_for(
-            desired, client, sources=sources, checks=run.checks, overrides=run.overrides()
+            desired, accounts, sources=sources, checks=run.checks, overrides=run.overrides()
         )
         stream = stdout()
         output.show_plan(the_plan, "text", stream, color=use_color(stream), redact=False)
@@ -148,7 +148,7 @@ def _apply_paths(
         if verdict.plan.has_changes and not auto_approve and not _confirmed():
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
-        return _execute(verdict, client, run)
+        return _execute(verdict, accounts, run)
 
 
 def _say_overridden(plan: Plan, run: _Settings, *, err: bool) -> None:
@@ -168,13 +168,10 @@ def _confirmed() -> bool:
     return click.confirm("Apply these changes?", default=False)
 
 
-def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settings) -> int:
+def _execute(verdict: guardrails.Verdict, accounts: Accounts, run: _Settings) -> int:
     journal = Journal(run.journal)
     try:
-        executor = Executor(
-            client, parallelism=run.parallelism, journal=journal, progress=ApplyProgress()
-        )
-        report = workflow.run_verdict(verdict, executor)
+        report = _run_parts(verdict, accounts, run, journal)
     finally:
         journal.close()
     said = [*verdict.skipped_lines(), *verdict.held_lines()]
@@ -183,6 +180,34 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
     for line in output.apply_summary(report, observed=len(verdict.skipped), held=verdict.held):
         click.echo(line)
     return exit_code(report, held=verdict.refused)
+
+
+def _run_parts(
+    verdict: guardrails.Verdict, accounts: Accounts, run: _Settings, journal: Journal
+) -> ApplyReport:
+    """Each token's part through its own client (and rate limiter), one after another, as
+    ``reconcile --self-heal`` does; a Ctrl-C in one part leaves the later ones not started.
+    The first part journals the verdict's break-glass and observe skips (once for the run)."""
+    every = accounts.split(verdict.plan)
+    parts = [part for part in every if part.plan.actions] or every[:1]
+    outcomes: list[ActionOutcome] = []
+    interrupted = False
+    for number, part in enumerate(parts):
+        if interrupted:
+            outcomes += [ActionOutcome(a, Status.SKIPPED, STOPPED) for a in part.plan.actions]
+            continue
+        said = {} if number == 0 else {"skipped": (), "broken_freezes": ()}
+        one = dataclasses.replace(verdict, plan=part.plan, **said)
+        executor = Executor(
+            part.client, parallelism=run.parallelism, journal=journal, progress=ApplyProgress()
+        )
+        report = workflow.run_verdict(one, executor)
+        outcomes += report.outcomes
+        interrupted = report.interrupted
+    return ApplyReport(tuple(outcomes), interrupted=interrupted)
+
+
+STOPPED = "not started: the apply was interrupted (Ctrl-C)"
 
 
 def exit_code(report: ApplyReport, *, held: bool = False) -> int:

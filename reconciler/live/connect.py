@@ -19,7 +19,7 @@ from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
 from reconciler.live.readprogress import ReadProgress
 from reconciler.live.retrynotice import RateLimitWaits, RetryNotices
 from reconciler.logs import register_secret, say
-from reconciler.model import ZoneSpec
+from reconciler.model import DEFAULT_TOKEN_ENV, ZoneSpec
 
 if TYPE_CHECKING:
     from reconciler.emulator import Emulator, StateFileError
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 SANDBOX_STATE = ".spectrum-sandbox.json"
 SANDBOX_BASE_URL = "https://sandbox.spectrum-reconciler.invalid/client/v4"
 SANDBOX_TOKEN = "sandbox-token"  # the in-process emulator accepts any non-empty token
-DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 
 
 @dataclass(frozen=True)
