@@ -131,3 +131,10 @@ def test_the_sandbox_takes_files_of_several_tokens_without_any(run_cli, tmp_path
     assert plan.exit_code == 0, plan.stderr
     assert applied.exit_code == 0, applied.stdout + applied.stderr
     assert again.exit_code == 0 and drift.exit_code == 0, again.stdout + drift.stdout
+
+
+def test_one_token_commands_take_several_in_the_sandbox(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = two_teams(tmp_path / "cfg")
+    assert run_cli(["apply", "--sandbox", "--auto-approve", config]).exit_code == 0
+    view = run_cli(["addresses", "--sandbox", config])
+    assert view.exit_code == 0, view.stderr
