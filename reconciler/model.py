@@ -131,6 +131,9 @@ class Guardrails:
         return recorded
 
 
+DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"  # where a zone without token_env takes its token
+
+
 @dataclass(frozen=True)
 class ZoneSpec:
     """A zone the desired state declares (and therefore fully manages)."""

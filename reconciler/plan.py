@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.model import AppConfig, AppKey, Guardrails, Location, SafetyPolicy
+from reconciler.model import (
+    DEFAULT_TOKEN_ENV,
+    AppConfig,
+    AppKey,
+    Guardrails,
+    Location,
+    SafetyPolicy,
+)
 
 JSON = Any
 
@@ -100,6 +107,7 @@ class ZoneSnapshot:
 
     ``ignore`` and ``guardrails`` are the zone's settings when planned; ``unmanaged`` holds the
     ids of undeclared live apps that ``prune: false`` keeps (ignored apps are not listed).
+    ``token_env`` names the variable whose token reads and writes the zone (never the token).
     """
 
     name: str
@@ -109,6 +117,7 @@ class ZoneSnapshot:
     ignore: tuple[str, ...] = ()
     guardrails: Guardrails = field(default_factory=Guardrails)
     unmanaged: tuple[str, ...] = ()
+    token_env: str = DEFAULT_TOKEN_ENV
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 
 from reconciler.applying.report import ActionOutcome, ApplyReport, Status, Tally
-from reconciler.cli.apply import INTERRUPTED_LINE, ApplyProgress, exit_code
+from reconciler.cli.apply import exit_code
 from reconciler.cli.output import apply_summary
+from reconciler.cli.progress import INTERRUPTED_LINE, ApplyProgress
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind
 

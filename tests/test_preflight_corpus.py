@@ -178,6 +178,12 @@ PREDICTED: dict[int, Case] = {
         [app(protocol="ssh")],
         {"zones": ("example.com,plan=free",)},
     ),
+    11050: Case(
+        "warned: origin_dns_outside_account",
+        "an origin_dns name in no zone of the account (emulator --origin-dns-policy account)",
+        [app(origin_direct=None, origin_dns={"name": "origin.example.org"}, origin_port=22)],
+        {"origin_dns_policy": "account"},
+    ),
     12005: Case(
         "preflight: ipv4_hostname_quota",
         "the account's hostname past its IPv4 quota",

@@ -289,8 +289,8 @@ class TestReads:
         config = write(tmp_path / "c", [static_app("fine", "198.51.100.10")])
         refusing = _refusing_addressing(emulator.transport())
         monkeypatch.setattr(
-            "reconciler.cli.read.open_client",
-            lambda connection, zones=(): make_client(emulator, transport=refusing),
+            "reconciler.live.accounts.open_client",
+            lambda connection, zones=(), **_: make_client(emulator, transport=refusing),
         )
         result = run_cli(["plan", config])
         assert result.exit_code == 1

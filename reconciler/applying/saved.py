@@ -10,9 +10,7 @@ the files and the live state; the document only has to agree with them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from reconciler.applying.workflow import check_addresses, plan_against
+from reconciler.applying.workflow import LiveReader, check_addresses, plan_against
 from reconciler.checks import guardrails, integrity
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.desired.selection import names_zone, select_zones
@@ -20,9 +18,6 @@ from reconciler.errors import PlanMismatchError, StalePlanError
 from reconciler.model import DesiredState
 from reconciler.plan import Plan
 from reconciler.planning.stale import stale_reasons
-
-if TYPE_CHECKING:
-    from reconciler.live.cloudflare import CloudflareClient
 
 _AGAIN = "run plan again, review it, and apply the new one"
 
@@ -42,7 +37,7 @@ def declared_part(saved: Plan, files: DesiredState) -> DesiredState:
 def replan(
     saved: Plan,
     desired: DesiredState,
-    client: CloudflareClient,
+    client: LiveReader,
     *,
     checks: AddressChecks = DEFAULT_CHECKS,
     overrides: guardrails.Overrides | None = None,

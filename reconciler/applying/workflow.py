@@ -11,11 +11,11 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from reconciler.applying.executor import Executor
 from reconciler.applying.report import ApplyReport
-from reconciler.checks import guardrails, preflight, static_ips
+from reconciler.checks import guardrails, integrity, preflight, static_ips
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.desired.configuration import load_configuration
 from reconciler.errors import (
@@ -31,8 +31,18 @@ from reconciler.planning.gcpause import collector_paused
 from reconciler.planning.planner import Drift, build_plan, classify_drift
 from reconciler.planning.stale import stale_reasons
 
-if TYPE_CHECKING:  # the client (and httpx) only for plan/apply, not validate
-    from reconciler.live.cloudflare import CloudflareClient
+
+class LiveReader(Protocol):
+    """What planning reads through: one ``CloudflareClient``, or ``live.accounts.Accounts``
+    (several tokens: each zone read, and its checks' reads made, with its own token)."""
+
+    def fetch_live(self, zones: Sequence[ZoneSpec]) -> tuple[LiveZone, ...]: ...
+
+    @property
+    def addresses(self) -> static_ips.AddressPlanes: ...
+
+    @property
+    def preflight(self) -> preflight.PreflightReads: ...
 
 
 def load(paths: Sequence[str], *, zones: Sequence[str] = ()) -> DesiredState:
@@ -52,7 +62,7 @@ def sources_of(paths: Sequence[str], desired: DesiredState) -> tuple[str, ...]:
 
 def plan_for(
     desired: DesiredState,
-    client: CloudflareClient,
+    client: LiveReader,
     *,
     sources: Sequence[str] = (),
     checks: AddressChecks = DEFAULT_CHECKS,
@@ -74,7 +84,7 @@ def plan_for(
 
 def check_addresses(
     plan: Plan,
-    client: CloudflareClient,
+    client: LiveReader,
     checks: AddressChecks = DEFAULT_CHECKS,
     overrides: guardrails.Overrides | None = None,
 ) -> Plan:
@@ -83,7 +93,7 @@ def check_addresses(
     actions that will run (see ``plan_for``), then what Cloudflare would refuse (``preflight``)."""
     idle = verdict_on(plan, overrides).idle_zone_ids if overrides else frozenset[str]()
     checked = static_ips.check_plan(plan, client.addresses, checks, idle_zones=idle)
-    return preflight.check_plan(checked, client.preflight, checks)
+    return preflight.check_plan(checked, client.preflight, checks, idle_zones=idle)
 
 
 def raise_if_refused(plan: Plan) -> None:
@@ -96,7 +106,7 @@ def raise_if_refused(plan: Plan) -> None:
     raise PreflightRefusedError(problems, f"{count} {noun} (preflight); nothing was written")
 
 
-def _plan(desired: DesiredState, client: CloudflareClient, sources: Sequence[str]) -> Plan:
+def _plan(desired: DesiredState, client: LiveReader, sources: Sequence[str]) -> Plan:
     return plan_against(desired, client.fetch_live(desired.zones), sources=sources)
 
 
@@ -112,7 +122,7 @@ def plan_against(
 
 
 def drift_for(
-    desired: DesiredState, client: CloudflareClient, checks: AddressChecks = DEFAULT_CHECKS
+    desired: DesiredState, client: LiveReader, checks: AddressChecks = DEFAULT_CHECKS
 ) -> Drift:
     """Every difference between live and git, sorted by kind (apps prune: false keeps count);
     every declared app's static edge IPs are checked against the live address plane."""
@@ -130,7 +140,7 @@ def zones_of(plan: Plan) -> tuple[ZoneSpec, ...]:
     return tuple(ZoneSpec(name=z.name, zone_id=z.zone_id) for z in plan.zones)
 
 
-def check_not_stale(plan: Plan, client: CloudflareClient) -> None:
+def check_not_stale(plan: Plan, client: LiveReader) -> None:
     """Refuse a saved plan when any app of its zones changed, appeared or vanished since."""
     reasons = stale_reasons(plan, client.fetch_live(zones_of(plan)))
     if reasons:
@@ -161,6 +171,7 @@ def check_policies_unchanged(plan: Plan) -> DesiredState:
             f"load ({first}) — run apply --plan where plan ran, with the reviewed files"
         ) from None
     changes = guardrails.policy_changes(plan, desired.zones)
+    changes += integrity.token_changes(plan, desired.zones)
     if changes:
         raise StalePlanError(
             f"the saved plan is stale: {'; '.join(changes)} since it was made — run plan "

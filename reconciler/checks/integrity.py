@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.desired.selection import names_zone
-from reconciler.model import AppKey, LiveZone, ZoneSpec
+from reconciler.model import DEFAULT_TOKEN_ENV, AppKey, LiveZone, ZoneSpec
 from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.normalize import app_key, canonical_json
 
@@ -103,3 +103,20 @@ def _essence(action: Action) -> str:
             "after": action.after,
         }
     )
+
+
+def token_changes(saved: Plan, declared: Sequence[ZoneSpec]) -> list[str]:
+    """A line per zone whose files now name another token variable than the plan recorded:
+    the plan was reviewed as made with one token, and is applied with the same."""
+    changes = []
+    for zone in saved.zones:
+        spec = next(
+            (s for s in declared if names_zone(s, name=zone.name, zone_id=zone.zone_id)), None
+        )
+        now = (spec.token_env if spec else None) or DEFAULT_TOKEN_ENV
+        if spec is not None and now != zone.token_env:
+            changes.append(
+                f"zone {zone.name} was planned with the token in {zone.token_env} and the files "
+                f"now name {now}"
+            )
+    return changes

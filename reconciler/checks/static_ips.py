@@ -126,7 +126,7 @@ def _checked(
     outside = outside_prefixes(((u.account_id, ip) for u in uses for ip in u.ips), read)
     mapped = {acc: planes.address_maps(acc, ips) for acc, ips in sorted(outside.items())}
     findings = check_addresses(uses, read, mapped)
-    idle_zones |= {z.zone_id for z in plan.zones if z.guardrails.mode == OBSERVE}
+    idle_zones = idle_zone_ids(plan, idle_zones)
     idle = {key for zone_id, key, _, _ in with_ips if zone_id in idle_zones}
     refused = [f for f in findings if (f.refused or checks.strict) and f.key not in idle]
     warnings = tuple(_warning(f, idle) for f in findings if f not in refused)
@@ -139,12 +139,21 @@ def _checked(
 
 def _warning(finding: Finding, idle: set[AppKey]) -> PlanWarning:
     if finding.refused and finding.key in idle:
-        message = (
-            f"{finding.message} (not refused: zone {finding.key.zone} is not written to in this "
-            "run — fix it before it is)"
-        )
+        message = f"{finding.message}{not_written_note(finding.key.zone)}"
         return dataclasses.replace(finding, message=message).as_warning()
     return finding.as_warning()
+
+
+def not_written_note(zone: str) -> str:
+    """What a refusal demoted to a warning adds: its zone is not written to in this run."""
+    return f" (not refused: zone {zone} is not written to in this run — fix it before it is)"
+
+
+def idle_zone_ids(plan: Plan, idle_zones: Iterable[str] = ()) -> frozenset[str]:
+    """The zones nothing is written to: ``idle_zones`` (the guardrails hold them) and every
+    ``mode: observe`` zone."""
+    observed = {z.zone_id for z in plan.zones if z.guardrails.mode == OBSERVE}
+    return frozenset(idle_zones) | observed
 
 
 def static_ips_of(config: Mapping[str, Any]) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """The command line: parse flags, call the pipeline stages, map errors to exit codes.
 
 Nothing imports this package. Commands live beside it, each module imported only when one of its
-commands runs (``read``: validate, plan, drift; ``apply``; ``tools``: export, diff, emulator;
+commands runs (``read``: validate, plan, drift; ``apply``; ``export``; ``tools``: diff, emulator;
 ``adopt``; ...), and share the guard in ``options``. Usage errors exit 1, never 2, so that 2
 always means "changes" or "drift" to a CI script.
 
@@ -28,7 +28,7 @@ _LAZY_COMMANDS = {
     "plan": ("reconciler.cli.read", "plan"),
     "drift": ("reconciler.cli.read", "drift"),
     "apply": ("reconciler.cli.apply", "apply"),
-    "export": ("reconciler.cli.tools", "export"),
+    "export": ("reconciler.cli.export", "export"),
     "diff": ("reconciler.cli.tools", "diff"),
     "emulator": ("reconciler.cli.tools", "emulator"),
     "import-terraform": ("reconciler.cli.tfimport", "import_terraform"),

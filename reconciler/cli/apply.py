@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -14,13 +15,14 @@ from reconciler.applying import saved as saved_plans
 from reconciler.applying import workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.journal import Journal
-from reconciler.applying.report import ActionOutcome, ApplyReport, Status, Tally
+from reconciler.applying.report import ActionOutcome, ApplyReport, Status
 from reconciler.applying.result import apply_result
 from reconciler.applying.verifying import VerifyOptions
 from reconciler.checks import guardrails
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.cli import output
 from reconciler.cli.options import address_checks, api, guarded, stdout, use_color, zone_option
+from reconciler.cli.progress import ApplyProgress
 from reconciler.cli.read import loaded
 from reconciler.cli.verify import after_apply, before_apply, verify_options
 from reconciler.errors import (
@@ -31,8 +33,8 @@ from reconciler.errors import (
     PlanFileError,
     ReconcilerError,
 )
-from reconciler.live.cloudflare import CloudflareClient
-from reconciler.live.connect import Connection, one_token_env, open_client
+from reconciler.live.accounts import Accounts, PlanPart
+from reconciler.live.connect import Connection
 from reconciler.plan import OFFLINE, Plan
 
 
@@ -130,16 +132,15 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
             "made by `spectrum-reconciler plan PATH... --out FILE`"
         )
     desired = saved_plans.declared_part(saved, workflow.check_policies_unchanged(saved))
-    token_env = one_token_env(desired.zones)  # the token the plan was made with
-    with open_client(conn, desired.zones, token_env=token_env) as client:
+    with Accounts(conn) as accounts:  # each zone's token as the files name it
         with output.shown_if_refused(lambda refused: _show(refused, sys.stderr, run)):
             the_plan = saved_plans.replan(
-                saved, desired, client, checks=run.checks, overrides=run.overrides()
+                saved, desired, accounts, checks=run.checks, overrides=run.overrides()
             )
         _show(the_plan, sys.stderr, run)
         workflow.raise_if_refused(the_plan)
         verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
-        return _execute(verdict, client, run)
+        return _execute(verdict, accounts, run)
 
 
 def _apply_paths(
@@ -152,11 +153,11 @@ def _apply_paths(
 ) -> int:
     desired = loaded(paths, zones)
     stream = sys.stderr if run.as_json else stdout()
-    with open_client(conn, desired.zones) as client:
+    with Accounts(conn) as accounts:
         sources = workflow.sources_of(paths, desired)
         with output.shown_if_refused(lambda refused: _show(refused, stream, run)):
             the_plan = workflow.plan_for(
-                desired, client, sources=sources, checks=run.checks, overrides=run.overrides()
+                desired, accounts, sources=sources, checks=run.checks, overrides=run.overrides()
             )
         _show(the_plan, stream, run)
         workflow.raise_if_refused(the_plan)
@@ -167,7 +168,7 @@ def _apply_paths(
         if verdict.plan.has_changes and not auto_approve and not _confirmed(err=run.as_json):
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
-        return _execute(verdict, client, run)
+        return _execute(verdict, accounts, run)
 
 
 def _show(plan: Plan, stream: TextIO, run: _Settings) -> None:
@@ -184,14 +185,14 @@ def _confirmed(*, err: bool) -> bool:
     return click.confirm("Apply these changes?", default=False, err=err)
 
 
-def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settings) -> int:
-    carried = before_apply(verdict.plan, client, run.verify)
+def _execute(verdict: guardrails.Verdict, accounts: Accounts, run: _Settings) -> int:
+    parts = _written_parts(verdict.plan, accounts)
+    carried: dict[str, bool | None] = {}
+    for part in parts:
+        carried |= before_apply(part.plan, part.client, run.verify)
     journal = Journal(run.journal)
     try:
-        executor = Executor(
-            client, parallelism=run.parallelism, journal=journal, progress=ApplyProgress()
-        )
-        report = workflow.run_verdict(verdict, executor)
+        report = _run_parts(verdict, accounts, run, journal)
     finally:
         journal.close()
     said = [*verdict.skipped_lines(), *verdict.held_lines()]
@@ -200,12 +201,38 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
     code = exit_code(report, held=verdict.refused)
     if run.as_json:
         # The verification's lines go to stderr: stdout holds the result document alone.
-        code = after_apply(verdict.plan, report, client, run.verify, carried, code, err=True)
+        code = _verify(parts, report, run, carried, code, err=True)
         _say_result(run, report, code, verdict)
         return code
     for line in output.apply_summary(report, observed=len(verdict.skipped), held=verdict.held):
         click.echo(line)
-    return after_apply(verdict.plan, report, client, run.verify, carried, code)
+    return _verify(parts, report, run, carried, code)
+
+
+def _written_parts(plan: Plan, accounts: Accounts) -> list[PlanPart]:
+    """Each token's part of the plan that has something to write."""
+    return [part for part in accounts.split(plan) if part.plan.actions]
+
+
+def _verify(
+    parts: Sequence[PlanPart],
+    report: ApplyReport,
+    run: _Settings,
+    carried: dict[str, bool | None],
+    code: int,
+    *,
+    err: bool = False,
+) -> int:
+    """``--verify``: each token's written apps through its own client; 5 when any is degraded
+    after a successful apply."""
+    for part in parts:
+        zones = {action.zone_id for action in part.plan.actions}
+        mine = ApplyReport(
+            tuple(o for o in report.outcomes if o.action.zone_id in zones),
+            interrupted=report.interrupted,
+        )
+        code = after_apply(part.plan, mine, part.client, run.verify, carried, code, err=err)
+    return code
 
 
 def _say_result(
@@ -225,6 +252,34 @@ def _say_result(
     stdout().write(json.dumps(document, sort_keys=True, indent=2) + "\n")
 
 
+def _run_parts(
+    verdict: guardrails.Verdict, accounts: Accounts, run: _Settings, journal: Journal
+) -> ApplyReport:
+    """Each token's part through its own client (and rate limiter), one after another, as
+    ``reconcile --self-heal`` does; a Ctrl-C in one part leaves the later ones not started.
+    The first part journals the verdict's break-glass and observe skips (once for the run)."""
+    every = accounts.split(verdict.plan)
+    parts = [part for part in every if part.plan.actions] or every[:1]
+    outcomes: list[ActionOutcome] = []
+    interrupted = False
+    for number, part in enumerate(parts):
+        if interrupted:
+            outcomes += [ActionOutcome(a, Status.SKIPPED, STOPPED) for a in part.plan.actions]
+            continue
+        said = {} if number == 0 else {"skipped": (), "broken_freezes": ()}
+        one = dataclasses.replace(verdict, plan=part.plan, **said)
+        executor = Executor(
+            part.client, parallelism=run.parallelism, journal=journal, progress=ApplyProgress()
+        )
+        report = workflow.run_verdict(one, executor)
+        outcomes += report.outcomes
+        interrupted = report.interrupted
+    return ApplyReport(tuple(outcomes), interrupted=interrupted)
+
+
+STOPPED = "not started: the apply was interrupted (Ctrl-C)"
+
+
 def exit_code(report: ApplyReport, *, held: bool = False) -> int:
     """0 all done; 4 partly applied, or interrupted after a write (even when every action got
     done: the run was stopped); 1 when Ctrl-C stopped it before anything was written; 3 when a
@@ -237,40 +292,3 @@ def exit_code(report: ApplyReport, *, held: bool = False) -> int:
     if report.wrote:
         return EXIT_PARTIAL
     return EXIT_REFUSED if report.count(Status.STALE) else EXIT_PARTIAL
-
-
-_STEPS_OFF_TERMINAL = 10  # a long apply reports each tenth; a short one only its end
-
-
-class ApplyProgress:
-    """Progress on stderr while applying: done, failed and skipped counts, which only grow.
-
-    The outcome of every action is printed once, in the summary on stdout. On a terminal the
-    count is one line rewritten in place; off it (CI logs) a line every tenth of the way.
-    """
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.on_terminal = self.stream.isatty()
-
-    def recorded(self, outcome: ActionOutcome, tally: Tally) -> None:
-        line = f"applying: {tally.line()}"
-        last = tally.recorded == tally.total
-        if self.on_terminal:
-            self._write(f"\r{line}" + ("\n" if last else ""))
-            return
-        short = tally.total < 2 * _STEPS_OFF_TERMINAL
-        step = tally.total if short else tally.total // _STEPS_OFF_TERMINAL
-        if last or tally.recorded % step == 0:
-            self._write(line + "\n")
-
-    def interrupted(self) -> None:
-        start = "\n" if self.on_terminal else ""  # after the ^C the terminal echoed
-        self._write(f"{start}{INTERRUPTED_LINE}\n")
-
-    def _write(self, text: str) -> None:
-        self.stream.write(text)
-        self.stream.flush()
-
-
-INTERRUPTED_LINE = "interrupted (Ctrl-C): actions that have written finish, nothing new starts"

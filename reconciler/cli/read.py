@@ -22,7 +22,7 @@ from reconciler.cli.options import (
 from reconciler.desired.loading import load_desired_state
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
 from reconciler.files import write_atomically
-from reconciler.live.connect import Connection, open_client
+from reconciler.live.connect import Connection
 from reconciler.model import DesiredState
 from reconciler.plan import Plan
 from reconciler.wording import count
@@ -92,15 +92,18 @@ def plan(
 
     Example: spectrum-reconciler plan examples/ --format markdown --out plan.json
     """
+    from reconciler.live.accounts import Accounts  # brings httpx, which validate never needs
+
     desired = loaded(paths, zones)
     stream = stdout()
 
     def show(plan: Plan) -> None:
         output.show_plan(plan, fmt, stream, color=use_color(stream), redact=redact_origins)
 
-    with open_client(connection, desired.zones) as client, output.shown_if_refused(show):
+    # one client per token_env the files name
+    with Accounts(connection) as accounts, output.shown_if_refused(show):
         sources = workflow.sources_of(paths, desired)
-        the_plan = workflow.plan_for(desired, client, sources=sources, checks=checks)
+        the_plan = workflow.plan_for(desired, accounts, sources=sources, checks=checks)
     if out:
         write_atomically(out, output.plan_document_text(the_plan))
     show(the_plan)
@@ -128,9 +131,11 @@ def drift(
 
     Example: spectrum-reconciler drift examples/ --format markdown
     """
+    from reconciler.live.accounts import Accounts
+
     desired = loaded(paths, zones)
-    with open_client(connection, desired.zones) as client:
-        found = workflow.drift_for(desired, client, checks)
+    with Accounts(connection) as accounts:
+        found = workflow.drift_for(desired, accounts, checks)
     stream = stdout()
     output.show_drift(found, fmt, stream, color=use_color(stream), redact=redact_origins)
     return EXIT_CHANGES if found.has_drift else EXIT_OK

@@ -1,8 +1,7 @@
-"""``export`` (live apps -> a desired-state file), ``diff`` (offline review) and ``emulator``."""
+"""``diff`` (offline review) and ``emulator`` (the API emulator over HTTP)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -11,69 +10,18 @@ import click
 from reconciler.cli import output
 from reconciler.cli.options import (
     FORMATS,
-    api,
-    guarded,
     guarded_offline,
     guarded_server,
     rate_limit_option,
     stdout,
     use_color,
-    zone_name,
 )
 from reconciler.desired.zonenames import zone_name_problem
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, ReconcilerError
-from reconciler.files import write_atomically
-from reconciler.live.connect import Connection, open_client
 from reconciler.live.ratelimit import RateLimit
-from reconciler.model import ZoneSpec
-from reconciler.wording import count
 
 if TYPE_CHECKING:
     from reconciler.emulator import StateFileError
-
-
-@click.command()
-@click.option(
-    "--zone", "zone", required=True, callback=zone_name, help="The zone (domain name) to export."
-)
-@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-@click.option(
-    "--schema-ref",
-    metavar="URL|PATH",
-    help="Written as the file's $schema modeline (default: a schemas/desired-state.schema.json"
-    " found beside --out or above it, else none).",
-)
-@click.option("--force", is_flag=True, help="Replace --out if it exists (else refused).")
-@api
-@guarded
-def export(
-    zone: str,
-    out: str | None,
-    schema_ref: str | None,
-    force: bool,
-    connection: Connection,
-) -> int:
-    """Write a zone's live apps as a desired-state file that plans to nothing.
-
-    Example: spectrum-reconciler export --zone example.com --out apps/example.com.yaml
-    """
-    from reconciler.interop.export import export_document
-
-    if out and not force and os.path.lexists(out):  # checked before the API is asked anything
-        raise ReconcilerError(
-            f"{out} already exists — nothing was written; pass --force to replace it, or choose"
-            " another --out"
-        )
-    spec = ZoneSpec(name=zone, zone_id=None)
-    with open_client(connection, [spec]) as client:
-        (live,) = client.fetch_live([spec])
-    text = export_document(live, out_path=out, schema_ref=schema_ref)
-    if out:
-        write_atomically(out, text)
-        click.echo(f"exported {count(len(live.apps), 'app')} of {live.name} to {out}", err=True)
-    else:
-        stdout().write(text)
-    return EXIT_OK
 
 
 @click.command()
@@ -189,6 +137,13 @@ def zone_seeds(
     show_default=True,
     help="Unique Spectrum hostnames on Cloudflare IPv4 per account (12005 past it).",
 )
+@click.option(
+    "--origin-dns-policy",
+    type=click.Choice(["any", "account"]),
+    default="any",
+    show_default=True,
+    help="account: refuse an origin_dns name outside the account's zones (11050).",
+)
 @click.option("--state", type=click.Path(dir_okay=False), help="Persist state in this file.")
 @click.option("--token", help="Accept only this token (default: any non-empty token).")
 @click.option(
@@ -224,6 +179,7 @@ def emulator(
     binding_provisioning_s: float,
     dns_records: Sequence[str],
     ipv4_hostname_quota: int,
+    origin_dns_policy: str,
     state: str | None,
     token: str | None,
     latency_ms: float,
@@ -265,6 +221,7 @@ def emulator(
             rate_limit=(rate_limit.requests, rate_limit.seconds),
             dns_records=tuple(dns_records),
             ipv4_hostname_quota=ipv4_hostname_quota,
+            origin_dns_policy=origin_dns_policy,
         )
     except StateLocked as error:  # another emulator or --sandbox run has the file
         raise ReconcilerError(str(error)) from None

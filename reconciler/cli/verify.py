@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO, TypeVar
 
@@ -133,7 +134,8 @@ def after_apply(
         return code
     traffic = verifying.traffic_reader_for(client)
     result = verifying.verify(client, targets, options, traffic=traffic)
-    show(result, "text", click.get_text_stream("stderr") if err else stdout())
+    stream: TextIO = sys.stderr if err else stdout()
+    show(result, "text", stream)
     return verified_exit(code, result)
 
 

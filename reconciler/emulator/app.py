@@ -67,6 +67,7 @@ class Emulator:
             spectrum_records=config.spectrum_records,
             ipv4_hostname_quota=config.ipv4_hostname_quota,
             dns_conflict_code=config.dns_conflict_code,
+            origin_dns_policy=config.origin_dns_policy,
         )
         self._limiter = RateLimiter(*config.rate_limit, clock=clock)
         self._faults = FaultInjector(config.fault_rate, config.seed)

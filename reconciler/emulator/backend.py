@@ -31,4 +31,5 @@ class Backend:
     spectrum_records: bool = True  # list Spectrum's own DNS records (their shape is chosen)
     ipv4_hostname_quota: int | None = None  # Cloudflare-IPv4 hostnames per account (12005)
     dns_conflict_code: int = 81053  # Spectrum's code for a hostname with a manual record
+    origin_dns_policy: str = "any"  # 11050: any, or account (``origin_zone``)
     wall_clock: Callable[[], float] = field(default=time.time)  # binding provisioning

@@ -48,6 +48,7 @@ PROTOCOL_UNAVAILABLE = Code(13002, 400)  # also: a protocol the zone's plan does
 HOSTNAME_OTHER_ZONE = Code(16001, 400)
 PAYGO_UNKNOWN_FIELD = Code(10012, 400)  # below Enterprise: a field beyond protocol/dns/origin
 PAYGO_ONE_PER_PROTOCOL = Code(11034, 400)
+ORIGIN_CROSS_ZONE = Code(11050, 400)  # origin_dns outside the permitted zones (origin_zone)
 IPV4_EXHAUSTED = Code(12005, 400)  # the account's Cloudflare IPv4 hostnames are used up
 
 # The DNS records API (developers.cloudflare.com/dns/, codes from issue threads:

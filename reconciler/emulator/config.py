@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from reconciler.emulator.addressing.flags import check_address_flags
 from reconciler.emulator.dns_records import parse_record_spec
+from reconciler.emulator.origin_zone import parse_policy
 from reconciler.emulator.zones import parse_zone_spec
 
 # The IPv4 and IPv6 documentation ranges (RFC 5737, RFC 3849): what --sandbox onboards.
@@ -46,7 +47,9 @@ class EmulatorConfig:
     ``--sandbox`` none: its account has the quota the command's ``--ipv4-hostname-quota``
     says); ``dns_conflict_code`` is the code of Spectrum's refusal of a hostname with a manual
     record (undocumented; 81053 is the DNS API's for that text);
-    ``spectrum_records`` False leaves Spectrum's own records out of DNS record lists.
+    ``spectrum_records`` False leaves Spectrum's own records out of DNS record lists;
+    ``origin_dns_policy`` ``account`` refuses an ``origin_dns`` name outside every zone of the
+    app's account (11050; ``any``, the default, permits every name: ``origin_zone``).
 
     Test-only switches for what the API documents nowhere (so tests can try every guess):
     ``ip_firewall_default`` True or False fills that default instead; ``put_keeps_omitted``
@@ -74,6 +77,7 @@ class EmulatorConfig:
     ipv4_hostname_quota: int | None = None
     dns_conflict_code: int = 81053
     spectrum_records: bool = True
+    origin_dns_policy: str = "any"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -94,6 +98,7 @@ class EmulatorConfig:
             raise ValueError(
                 f"ipv4_hostname_quota must not be negative, got {self.ipv4_hostname_quota}"
             )
+        parse_policy(self.origin_dns_policy)
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must not be negative, got {self.latency_ms}")
 

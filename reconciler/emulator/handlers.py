@@ -219,7 +219,14 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
         ipv4_quota=backend.ipv4_hostname_quota,
         manual_record=lambda name: manual_conflict(store, zone_id, name),
         conflict_code=Code(backend.dns_conflict_code, 400),
+        origin_dns_policy=backend.origin_dns_policy,
+        account_zones=_account_zone_names(store, zone_id),
     )
+
+
+def _account_zone_names(store: Store, zone_id: str) -> list[str]:
+    account = store.zones[zone_id]["account"]["id"]
+    return [zone["name"] for zone in store.zones.values() if zone["account"]["id"] == account]
 
 
 def _account_apps(store: Store, zone_id: str, existing: App | None) -> list[App]:

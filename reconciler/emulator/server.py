@@ -116,6 +116,7 @@ def run_from_cli(
     rate_limit: tuple[int, float] | str = (1200, 300.0),
     dns_records: Sequence[str] = (),
     ipv4_hostname_quota: int | None = CLOUDFLARE_IPV4_HOSTNAME_QUOTA,
+    origin_dns_policy: str = "any",
 ) -> int:
     """Serve until interrupted (Ctrl-C); prints ``listening on <base url>`` once accepting."""
     limit = parse_rate_limit(rate_limit) if isinstance(rate_limit, str) else rate_limit
@@ -133,6 +134,7 @@ def run_from_cli(
         state_file=state,
         dns_records=tuple(dns_records),
         ipv4_hostname_quota=ipv4_hostname_quota,
+        origin_dns_policy=origin_dns_policy,
     )
     emulator = Emulator(config)  # holds the state file's lock until closed
     try:

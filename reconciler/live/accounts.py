@@ -22,7 +22,8 @@ from reconciler.live.connect import (
     open_sandbox,
     token_env_of,
 )
-from reconciler.model import LiveZone, ZoneSpec
+from reconciler.live.routing import AddressRouter, Owners, PreflightRouter
+from reconciler.model import DEFAULT_TOKEN_ENV, LiveZone, ZoneSpec
 from reconciler.plan import Plan
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ class Accounts:
         self.clients: dict[str, CloudflareClient] = {}
         self._sandbox: Emulator | None = None
         self._owner: dict[str, str] = {}  # zone id -> token_env, learnt from the reads
+        owners = Owners(self._client_of_zone, self._first_client)
+        self.addresses = AddressRouter(owners)  # the address check's reads, by zone's token
+        self.preflight = PreflightRouter(owners)  # the preflight's reads, likewise
 
     def fetch_live(self, zones: Sequence[ZoneSpec]) -> tuple[LiveZone, ...]:
         """Every zone's live apps; the zones of each token read by its own client, in parallel.
@@ -63,9 +67,32 @@ class Accounts:
         whole, naming the variable."""
         groups = by_token(zones)
         self._open(groups, zones)
-        with ThreadPoolExecutor(max_workers=len(groups) or 1, thread_name_prefix="token") as pool:
+        if len(groups) <= 1:  # in this thread: Ctrl-C reaches the client's own handling
+            return tuple(zone for group in groups.items() for zone in self._fetch(group))
+        pool = ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="token")
+        try:
             reads = list(pool.map(self._fetch, groups.items()))
+        except KeyboardInterrupt:  # stop every token's retries now, as one client does
+            for client in self.clients.values():
+                client.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return tuple(zone for group in reads for zone in group)
+
+    def _client_of_zone(self, zone_id: str) -> CloudflareClient | None:
+        env = self._owner.get(zone_id)
+        return self.clients.get(env) if env else None
+
+    def _first_client(self) -> CloudflareClient:
+        if not self.clients:
+            self.clients[DEFAULT_TOKEN_ENV] = open_client(
+                self.connection,
+                token_env=DEFAULT_TOKEN_ENV,
+                sandbox=self._sandbox,
+                observer=self.observer,
+            )
+        return next(iter(self.clients.values()))
 
     def _open(self, groups: Mapping[str, Sequence[ZoneSpec]], zones: Sequence[ZoneSpec]) -> None:
         if self.connection.sandbox:

@@ -19,7 +19,7 @@ from reconciler.live.ratelimit import CLOUDFLARE_DEFAULT, RateLimit
 from reconciler.live.readprogress import ReadProgress
 from reconciler.live.retrynotice import RateLimitWaits, RetryNotices
 from reconciler.logs import register_secret, say
-from reconciler.model import ZoneSpec
+from reconciler.model import DEFAULT_TOKEN_ENV, ZoneSpec
 
 if TYPE_CHECKING:
     from reconciler.emulator import Emulator, StateFileError
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 SANDBOX_STATE = ".spectrum-sandbox.json"
 SANDBOX_BASE_URL = "https://sandbox.spectrum-reconciler.invalid/client/v4"
 SANDBOX_TOKEN = "sandbox-token"  # the in-process emulator accepts any non-empty token
-DEFAULT_TOKEN_ENV = "CLOUDFLARE_API_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,15 @@ def open_client(
     """A client for the real API, or for the sandbox with ``zones`` present in it.
 
     The token comes from the variable ``token_env``, else the one ``zones`` name (they must
-    agree: one client has one token); each client has its own rate limiter. ``sandbox``: an
+    agree: one client has one token — but the sandbox accepts any, so there they need not);
+    each client has its own rate limiter. ``sandbox``: an
     emulator already opened, so that several clients share one. ``observer`` hears every request.
     The sandbox wins over ``CLOUDFLARE_BASE_URL`` (the flag is explicit, the variable may just be
     exported in the shell); ``--sandbox`` with ``--base-url`` is refused before this (usage error).
     """
     zones = tuple(zones)
+    if connection.sandbox:  # the sandbox takes any token: files of several token_env pass
+        token_env = token_env or min((token_env_of(z) for z in zones), default=DEFAULT_TOKEN_ENV)
     token_env = token_env or one_token_env(zones)
     if connection.sandbox:
         if sandbox is not None:  # the caller's: it closes it

@@ -17,7 +17,15 @@ from typing import Any
 
 from reconciler.desired.patterns import matches
 from reconciler.errors import PlanError
-from reconciler.model import AppKey, DesiredApp, DesiredState, LiveApp, LiveZone, ZoneSpec
+from reconciler.model import (
+    DEFAULT_TOKEN_ENV,
+    AppKey,
+    DesiredApp,
+    DesiredState,
+    LiveApp,
+    LiveZone,
+    ZoneSpec,
+)
 from reconciler.plan import Action, ActionKind, LiveAppStamp, Plan, PlanWarning, ZoneSnapshot
 from reconciler.planning.diff import diff_apps
 from reconciler.planning.normalize import (
@@ -91,7 +99,7 @@ def _snapshot(index: _LiveIndex, matched: set[AppKey]) -> ZoneSnapshot:
     kept = [] if spec.guardrails.prune else [a.app_id for _, a, _ in _undeclared(index, matched)]
     return ZoneSnapshot(
         index.zone.name, index.zone.zone_id, stamps, spec.safety, spec.ignore, spec.guardrails,
-        tuple(sorted(kept)),
+        tuple(sorted(kept)), spec.token_env or DEFAULT_TOKEN_ENV,
     )  # fmt: skip
 
 

@@ -11,9 +11,9 @@ from reconciler.plan import ActionKind, Plan, PlanWarning
 
 NOT_CHECKED = (
     "preflight not checked (no live state was read): DNS record conflicts, the IPv4 hostname "
-    "quota and the zones' plans (dns_record_conflict, ipv4_hostname_quota, "
-    "spectrum_not_in_plan, field_not_in_plan, protocol_not_in_plan, one_app_per_protocol) are "
-    "checked by plan and apply"
+    "quota, the zones' plans and the origins' zones (dns_record_conflict, ipv4_hostname_quota, "
+    "spectrum_not_in_plan, field_not_in_plan, protocol_not_in_plan, one_app_per_protocol, "
+    "origin_dns_outside_account) are checked by plan and apply"
 )
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler import __version__
 from reconciler.checks import guardrails
 from reconciler.errors import PlanFileError
-from reconciler.model import AppKey, Location, SafetyPolicy
+from reconciler.model import DEFAULT_TOKEN_ENV, AppKey, Location, SafetyPolicy
 from reconciler.plan import (
     Action,
     ActionKind,
@@ -75,6 +75,7 @@ def _zone_to_dict(zone: ZoneSnapshot) -> dict[str, Any]:
     return {
         "zone": zone.name,
         "zone_id": zone.zone_id,
+        "token_env": zone.token_env,
         "safety": zone.safety.to_dict(),
         "apps": apps,
         **guardrails.snapshot_policy_to_dict(zone),
@@ -201,7 +202,13 @@ def _zone_from_dict(item: Mapping[str, Any]) -> ZoneSnapshot:
         return LiveAppStamp(key, app["modified_on"], app["digest"], app.get("config"))
 
     apps = {app_id: stamp(app) for app_id, app in item["apps"].items()}
-    zone = ZoneSnapshot(item["zone"], item["zone_id"], apps, SafetyPolicy(**item["safety"]))
+    zone = ZoneSnapshot(
+        item["zone"],
+        item["zone_id"],
+        apps,
+        SafetyPolicy(**item["safety"]),
+        token_env=item.get("token_env", DEFAULT_TOKEN_ENV),
+    )
     return guardrails.snapshot_policy_from_dict(zone, item)
 
 

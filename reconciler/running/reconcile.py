@@ -25,7 +25,6 @@ from typing import TextIO
 from reconciler.applying import verifying, workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.report import ActionOutcome, ApplyReport
-from reconciler.checks import preflight, static_ips
 from reconciler.checks.verify import Verification
 from reconciler.desired.times import parse_duration
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError
@@ -99,20 +98,18 @@ def _heal(
     """Apply the plan as ``apply`` would, never forced (no --force, no --break-glass).
 
     The guardrails and the safety gate judge the whole plan first: a refusal holds its own
-    zone, and is reported. Then each token's part has the static edge IPs it will write checked
-    against its account's address plane (a held or observe zone's findings only warn) and its
-    writes against what Cloudflare would refuse (``preflight``); a refusal fails the cycle.
-    What they allow is written, each part through its own client, and then verified (``verify``).
+    zone, and is reported. Then the static edge IPs it will write are checked against their
+    accounts' address planes (a held or observe zone's findings only warn) and its writes
+    against what Cloudflare would refuse (``preflight``), each zone's reads made with its own
+    token (``Accounts``' routers); a refusal fails the cycle. What they allow is written, each
+    token's part through its own client, and then verified (``verify``).
     """
     if not plan.has_changes:
         return None, None, None
-    verdict = workflow.verdict_on(plan, workflow.overrides_of(force=False))
-    for part in accounts.split(plan):
-        if part.plan.has_changes:  # raises AddressRefusedError or PreflightRefusedError
-            checked = static_ips.check_plan(
-                part.plan, part.client.addresses, idle_zones=verdict.idle_zone_ids
-            )
-            workflow.raise_if_refused(preflight.check_plan(checked, part.client.preflight))
+    overrides = workflow.overrides_of(force=False)
+    verdict = workflow.verdict_on(plan, overrides)
+    # raises AddressRefusedError or PreflightRefusedError; each zone's reads with its token
+    workflow.raise_if_refused(workflow.check_addresses(plan, accounts, overrides=overrides))
     refusal = "; ".join(f"{r.message} — {r.unforced_hint()}" for r in verdict.refusals) or None
     outcomes: list[ActionOutcome] = []
     verified: list[Verification] = []

@@ -113,9 +113,9 @@ def test_binding_provisioning_flag_sets_up_a_binding_that_stays_provisioning() -
         ("198.51.100.0/24,advertised=maybe", "use advertised=yes or advertised=no"),
         (
             "198.51.100.0/24,colour=blue",
-            "use service=, advertised=, approved=, binding= or account=",
+            "use service=, advertised=, approved=, binding=, on_demand= or account=",
         ),
-        ("198.51.100.0/24,binding=maybe", "use binding=active or binding=provisioning"),
+        ("198.51.100.0/24,binding=maybe", "use binding=active, provisioning or route_missing"),
         ("198.51.100.0/24,service=none,binding=provisioning", "no binding to provision"),
         ("198.51.100.0/24,approved=no,advertised=yes", "pending approval cannot be advertised"),
     ],

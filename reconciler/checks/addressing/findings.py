@@ -18,7 +18,13 @@ from reconciler.model import AppKey, Location
 from reconciler.plan import PlanWarning
 
 REFUSED_KINDS = ("udp_on_magic_transit", "prefix_not_approved")
-WARNING_KINDS = ("ip_not_byoip", "binding_not_spectrum", "binding_provisioning", "prefix_withdrawn")
+WARNING_KINDS = (
+    "ip_not_byoip",
+    "binding_not_spectrum",
+    "binding_provisioning",
+    "binding_route_missing",
+    "prefix_withdrawn",
+)
 PROPAGATION = "4-6 h to propagate"
 
 
@@ -148,6 +154,13 @@ def _routing_warnings(
         yield finding(
             "binding_not_spectrum",
             f"{where} — {goes}; create a Spectrum service binding for {_host(ip)}: {PROPAGATION}",
+        )
+    elif binding.route_missing:
+        yield finding(
+            "binding_route_missing",
+            f"{where} — its Spectrum binding is held in {binding.state}: it carries no traffic, "
+            "and waiting will not change that; add the Magic Transit route the binding needs "
+            f"for {binding.cidr}, or recreate the binding",
         )
     elif not binding.active:
         yield finding(

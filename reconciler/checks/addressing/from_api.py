@@ -53,7 +53,7 @@ def _prefix(
     if not adverts:
         status = bgp_status.get(prefix_id) or {}
         advertised = status.get("advertised", item.get("advertised"))
-        adverts = (Advertisement(cidr, advertised if isinstance(advertised, bool) else None),)
+        adverts = (_advertisement(cidr, advertised, item.get("on_demand_enabled"), None),)
     return Prefix(
         prefix_id=prefix_id,
         cidr=cidr,
@@ -77,12 +77,24 @@ def _binding(item: Mapping[str, Any], names: Mapping[str, str]) -> Binding:
 
 def _bgp_prefix(item: Mapping[str, Any]) -> Advertisement:
     on_demand = item.get("on_demand") or {}
-    advertised = on_demand.get("advertised")
-    return Advertisement(
+    return _advertisement(
         _network(item.get("cidr"), f"BGP prefix {item.get('id')}"),
-        advertised if isinstance(advertised, bool) else None,
+        on_demand.get("advertised"),
+        on_demand.get("on_demand_enabled"),
         str(item.get("id") or "") or None,
     )
+
+
+def _advertisement(
+    cidr: Network, advertised: Any, on_demand_enabled: Any, bgp_prefix_id: str | None
+) -> Advertisement:
+    """``advertised`` "is only not null if on demand is enabled" (SDK 5.9.0): null with
+    on-demand off is a prefix Cloudflare announces itself, read as advertised; null otherwise
+    says nothing."""
+    if advertised is None and on_demand_enabled is False:
+        return Advertisement(cidr, True, bgp_prefix_id, on_demand=False)
+    known = advertised if isinstance(advertised, bool) else None
+    return Advertisement(cidr, known, bgp_prefix_id)
 
 
 def _network(value: Any, what: str) -> Network:

@@ -11,6 +11,7 @@ from typing import TypeVar
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 T = TypeVar("T")
+ROUTE_MISSING = "magic_transit_route_missing"
 
 
 class AddressPlaneError(ValueError):
@@ -35,17 +36,26 @@ class Binding:
     def active(self) -> bool:
         return self.state == "active"
 
+    @property
+    def route_missing(self) -> bool:
+        """Held in ``magic_transit_route_missing``: it carries no traffic, and waiting does not
+        change that (unlike ``provisioning``)."""
+        return self.state == ROUTE_MISSING
+
     def __str__(self) -> str:
         return f"{self.cidr} -> {self.service} ({self.state})"
 
 
 @dataclass(frozen=True)
 class Advertisement:
-    """Whether ``cidr`` is announced over BGP (a BGP prefix, or the legacy ``bgp/status``)."""
+    """Whether ``cidr`` is announced over BGP (a BGP prefix, or the legacy ``bgp/status``).
+    ``on_demand`` False: the API leaves ``advertised`` null because on-demand advertisement is
+    off; Cloudflare announces such a prefix itself, so it counts as advertised."""
 
     cidr: Network
     advertised: bool | None
     bgp_prefix_id: str | None = None
+    on_demand: bool = True
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,8 @@ def describe(prefix: Prefix, binding: Binding | None, advert: Advertisement | No
     """``prefix 198.51.100.0/24 (approved, advertised), binding 198.51.100.0/24 -> CDN (active)``"""
     approval = "approved" if prefix.is_approved else f"pending approval ({prefix.approved})"
     state = _advertised_word(advert.advertised if advert else None)
+    if advert is not None and not advert.on_demand:
+        state = "advertised, not on demand"
     bound = f"binding {binding}" if binding else "no binding"
     return f"prefix {prefix.cidr} ({approval}, {state}), {bound}"
 

@@ -8,9 +8,12 @@ raised here: the command shows the plan, then its refusals, and exits 1 before a
 
 Reads, each once and only when the plan needs it: a zone's facts for every zone with a write
 (free when the zone was looked up by name: the lookup carries them); the DNS records of each
-zone with a create or recreate; with ``--account-wide`` and a new IPv4 hostname, the account's
-zone list and its undeclared zones' apps. An all-update plan reads nothing more.
+zone with a create or recreate; the zone list of each account with an ``origin_dns`` write;
+with ``--account-wide`` and a new IPv4 hostname, the account's zone list and its undeclared
+zones' apps. An all-update plan reads nothing more.
 
+warned   ``origin_dns_outside_account``  an origin_dns name in no zone of the account (11050;
+                                   which zones Cloudflare permits is not documented)
 refused  ``dns_record_conflict``   a manual proxied A/AAAA/CNAME record holds the hostname
          ``ipv4_hostname_quota``   the account's unique hostnames on Cloudflare IPv4 pass the
                                    quota (12005)
@@ -24,7 +27,7 @@ refused  ``dns_record_conflict``   a manual proxied A/AAAA/CNAME record holds th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from reconciler.checks.preflight.facts import (
     HostRecord,
@@ -40,10 +43,17 @@ from reconciler.checks.preflight.rules import (
     entitlement,
     ipv4_hostname_quota,
     one_app_per_protocol,
+    origin_dns_name,
+    origin_dns_outside_account,
     uses_cloudflare_ipv4,
     writes_hostname,
 )
-from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
+from reconciler.checks.static_ips import (
+    DEFAULT_CHECKS,
+    AddressChecks,
+    idle_zone_ids,
+    not_written_note,
+)
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind, Plan, PlanWarning
 from reconciler.planning.replace import replace_units
@@ -62,18 +72,30 @@ __all__ = [
 _WRITES = (ActionKind.CREATE, ActionKind.UPDATE, ActionKind.RECREATE)
 
 
-def check_plan(plan: Plan, reads: PreflightReads, checks: AddressChecks = DEFAULT_CHECKS) -> Plan:
-    """The plan with every preflight finding; warnings become refusals with ``strict``."""
+def check_plan(
+    plan: Plan,
+    reads: PreflightReads,
+    checks: AddressChecks = DEFAULT_CHECKS,
+    *,
+    idle_zones: Iterable[str] = (),
+) -> Plan:
+    """The plan with every preflight finding; warnings become refusals with ``strict``. The
+    findings of a zone nothing is written to (``mode: observe``, or ``idle_zones``: the
+    guardrails hold it) are warnings that say so, and never stop another zone."""
     earlier = tuple(w for w in plan.warnings if w.kind not in WARNING_KINDS)  # address check's
     writes = [a for a in plan.actions if a.kind in _WRITES]
     if not writes:
         return dataclasses.replace(plan, warnings=earlier, refusals=(), preflight="not needed")
     facts = {zid: reads.zone_facts(zid) for zid in sorted({a.zone_id for a in writes})}
     found = [*_entitlements(plan, writes, facts), *_dns_conflicts(plan, writes, reads)]
+    found += _origin_zones(writes, facts, reads)
     quota, notes = _quota(plan, writes, facts, reads, checks)
     found += quota
-    refused = tuple(f for f in found if f.kind in REFUSED_KINDS or checks.strict)
-    warned = tuple(f for f in found if f not in refused)
+    idle = idle_zone_ids(plan, idle_zones)
+    idle_keys = {a.key for a in writes if a.zone_id in idle}
+    refusing = [f for f in found if f.kind in REFUSED_KINDS or checks.strict]
+    refused = tuple(f for f in refusing if f.key not in idle_keys)
+    warned = tuple(_not_refused(f) if f in refusing else f for f in found if f not in refused)
     return dataclasses.replace(
         plan,
         warnings=earlier + warned,
@@ -81,6 +103,10 @@ def check_plan(plan: Plan, reads: PreflightReads, checks: AddressChecks = DEFAUL
         preflight="checked",
         preflight_notes=tuple(notes),
     )
+
+
+def _not_refused(found: PlanWarning) -> PlanWarning:
+    return dataclasses.replace(found, message=f"{found.message}{not_written_note(found.key.zone)}")
 
 
 def _held(plan: Plan) -> dict[str, list[AppKey]]:
@@ -111,6 +137,20 @@ def _dns_conflicts(
     held = {zid: {key.dns_name for key in keys} for zid, keys in _held(plan).items()}
     records = {zid: reads.host_records(zid) for zid in sorted({a.zone_id for a in creating})}
     found = [dns_record_conflict(a, records[a.zone_id], held.get(a.zone_id, ())) for a in creating]
+    return [f for f in found if f is not None]
+
+
+def _origin_zones(
+    writes: Sequence[Action], facts: Mapping[str, ZoneFacts], reads: PreflightReads
+) -> list[PlanWarning]:
+    """Each account's zone names, read once and only when a write carries an origin_dns."""
+    with_origin = [a for a in writes if origin_dns_name(a) is not None]
+    accounts = sorted({facts[a.zone_id].account_id for a in with_origin})
+    names = {acc: [reads.zone_facts(z).name for z in reads.account_zones(acc)] for acc in accounts}
+    found = []
+    for action in with_origin:
+        account = facts[action.zone_id].account_id
+        found.append(origin_dns_outside_account(action, names[account], account))
     return [f for f in found if f is not None]
 
 

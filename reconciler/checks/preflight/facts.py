@@ -18,11 +18,12 @@ HOST_TYPES = ("A", "AAAA", "CNAME")
 @dataclass(frozen=True)
 class ZoneFacts:
     """A zone's account and Cloudflare plan (``plan.legacy_id``: free, pro, business,
-    enterprise; ``unknown`` when the API names none of these)."""
+    enterprise; ``unknown`` when the API names none of these), and its name."""
 
     zone_id: str
     account_id: str
     plan: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ def zone_facts_from_api(zone: Mapping[str, Any]) -> ZoneFacts:
     plan = zone.get("plan")
     legacy = str(plan.get("legacy_id") or "").lower() if isinstance(plan, Mapping) else ""
     known = legacy if legacy in PLANS else "unknown"
-    return ZoneFacts(str(zone.get("id") or ""), account_id, known)
+    name = str(zone.get("name") or "").lower().rstrip(".")
+    return ZoneFacts(str(zone.get("id") or ""), account_id, known, name)
 
 
 def host_records_from_api(items: Iterable[Mapping[str, Any]]) -> tuple[HostRecord, ...]:

@@ -29,6 +29,10 @@ PAYGO_FIELDS = frozenset({"protocol", "dns", "origin_direct"})
 PLAN_PROTOCOLS = {"pro": ("ssh",), "business": ("ssh", "rdp")}
 CONFLICT_TEXT = "An A, AAAA or CNAME record already exists with that host."
 QUOTA_TEXT = "The zone has allocated all available IPv4 addresses"
+ORIGIN_ZONE_TEXT = (
+    "The DNS record or Load Balancer used as an origin lives on a different zone or a "
+    "non-permitted zone."
+)
 
 
 def finding(kind: str, action: Action, message: str) -> PlanWarning:
@@ -154,3 +158,29 @@ def ipv4_hostname_quota(
 def writes_hostname(action: Action) -> bool:
     """A create or recreate: a POST on the app's hostname."""
     return action.kind in (ActionKind.CREATE, ActionKind.RECREATE)
+
+
+# --- the origin's zone ---------------------------------------------------------------------
+def origin_dns_name(action: Action) -> str | None:
+    """The ``origin_dns.name`` a create, update or recreate writes, if it has one."""
+    origin = (action.after or {}).get("origin_dns")
+    name = origin.get("name") if isinstance(origin, Mapping) else None
+    return str(name).lower().rstrip(".") if name else None
+
+
+def origin_dns_outside_account(
+    action: Action, zone_names: Iterable[str], account: str
+) -> PlanWarning | None:
+    """An ``origin_dns`` name in no zone of the app's account: Cloudflare refuses an origin
+    record "on a different zone or a non-permitted zone" (11050) without saying which zones
+    are permitted, so this warns (``--strict`` refuses)."""
+    name = origin_dns_name(action)
+    if name is None or any(name == z or name.endswith("." + z) for z in zone_names):
+        return None
+    return finding(
+        "origin_dns_outside_account",
+        action,
+        f"origin_dns {name} is in no zone of account {account}; Cloudflare may refuse the app "
+        f'(11050 "{ORIGIN_ZONE_TEXT}") — point origin_dns at a name in one of the account\'s '
+        "zones, or use origin_direct",
+    )

@@ -121,7 +121,14 @@ def edit_bgp_status(
 def _set_advertised(
     store: Store, prefix: Record, record: Record, advertised: bool, stamp: str
 ) -> None:
-    """Advertise or withdraw a BGP prefix; the whole-prefix one is also the prefix's status."""
+    """Advertise or withdraw a BGP prefix; the whole-prefix one is also the prefix's status.
+    A prefix without on-demand advertisement is announced by Cloudflare, not toggled (chosen:
+    refused with 11900, as no source documents the answer)."""
+    if record["on_demand"].get("on_demand_enabled") is False:
+        raise refuse(
+            codes.INVALID_REQUEST,
+            f"on-demand advertisement is not enabled for BGP prefix {record['cidr']}",
+        )
     if record["on_demand"]["advertised"] != advertised:
         record["on_demand"]["advertised"] = advertised
         record["on_demand"]["advertised_modified_at"] = stamp

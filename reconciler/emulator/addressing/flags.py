@@ -31,6 +31,8 @@ class PrefixSpec:
     advertised: bool = True
     approved: bool = True
     binding_active: bool = True  # False: ``binding=provisioning``, waiting on Cloudflare for good
+    route_missing: bool = False  # ``binding=route_missing``: magic_transit_route_missing
+    on_demand: bool = True  # False: ``on_demand=no``, advertised null (announced by Cloudflare)
     account: str | None = None  # None: the emulator's account
 
 
@@ -51,10 +53,12 @@ class DelegationSpec:
 
 
 def parse_prefix_spec(text: str) -> PrefixSpec:
-    """``CIDR[,service=...][,advertised=yes|no][,approved=yes|no][,binding=active|provisioning]
+    """``CIDR[,service=...][,advertised=yes|no][,approved=yes|no][,binding=...][,on_demand=...]
     [,account=ID]``.
 
-    ``service`` is spectrum, cdn, magic_transit or none.
+    ``service`` is spectrum, cdn, magic_transit or none; ``binding`` active, provisioning or
+    route_missing (``magic_transit_route_missing``); ``on_demand=no`` leaves ``advertised``
+    null, as Cloudflare does when on-demand advertisement is off.
 
     Raises ``ValueError`` with one line naming the value and the fix.
     """
@@ -67,7 +71,9 @@ def parse_prefix_spec(text: str) -> PrefixSpec:
             f"{flag}: /{network.prefixlen} is smaller than Cloudflare onboards "
             f"(/{wanted} for IPv{network.version}) — give a /{wanted} or larger prefix"
         )
-    settings = _options(options, ("service", "advertised", "approved", "binding", "account"), flag)
+    settings = _options(
+        options, ("service", "advertised", "approved", "binding", "on_demand", "account"), flag
+    )
     service = settings.get("service", "spectrum")
     if service not in (*SERVICE_NAMES, "none"):
         raise ValueError(f"{flag}: service={service} — use spectrum, cdn, magic_transit or none")
@@ -80,10 +86,17 @@ def parse_prefix_spec(text: str) -> PrefixSpec:
             f"{flag}: a prefix pending approval cannot be advertised — drop advertised=yes "
             "or set approved=yes"
         )
+    on_demand = _yes_no(settings.get("on_demand", "yes"), "on_demand", flag)
+    if not on_demand and "advertised" in settings:
+        raise ValueError(
+            f"{flag}: advertised= needs on-demand advertisement — drop it or on_demand=no"
+        )
     binding = settings.get("binding", "active")
-    if binding not in ("active", "provisioning"):
-        raise ValueError(f"{flag}: binding={binding} — use binding=active or binding=provisioning")
-    if binding == "provisioning" and service == "none":
+    if binding not in ("active", "provisioning", "route_missing"):
+        raise ValueError(
+            f"{flag}: binding={binding} — use binding=active, provisioning or route_missing"
+        )
+    if binding != "active" and service == "none":
         raise ValueError(f"{flag}: service=none has no binding to provision — drop binding=")
     return PrefixSpec(
         str(network),
@@ -91,6 +104,8 @@ def parse_prefix_spec(text: str) -> PrefixSpec:
         advertised,
         approved,
         binding_active=binding == "active",
+        route_missing=binding == "route_missing",
+        on_demand=on_demand,
         account=_account(settings, flag),
     )
 

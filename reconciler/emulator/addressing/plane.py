@@ -38,7 +38,7 @@ def onboard(store: Store, spec: PrefixSpec) -> bool:
     if any(ipaddress.ip_network(p["cidr"]) == network for p in store.prefixes):
         return False
     account = account_of(store, spec.account)
-    prefix = prefix_record(spec.cidr, account, spec.approved, spec.advertised)
+    prefix = prefix_record(spec.cidr, account, spec.approved, spec.advertised, spec.on_demand)
     store.prefixes.append(prefix)
     store.bindings[prefix["id"]] = []
     store.delegations[prefix["id"]] = []
@@ -49,10 +49,16 @@ def onboard(store: Store, spec: PrefixSpec) -> bool:
                 SERVICE_NAMES[spec.service],
                 0.0 if spec.binding_active else NEVER_ACTIVE,
                 stable_id("binding", spec.cidr),
+                route_missing=spec.route_missing,
             )
         )
     store.bgp_prefixes[prefix["id"]] = [
-        bgp_prefix_record(spec.cidr, spec.advertised, stable_id("bgp prefix", spec.cidr))
+        bgp_prefix_record(
+            spec.cidr,
+            spec.advertised,
+            stable_id("bgp prefix", spec.cidr),
+            on_demand=spec.on_demand,
+        )
     ]
     return True
 

@@ -29,16 +29,19 @@ NEVER_ACTIVE = float(2**53)
 _VALIDATION = {True: "complete", False: "pending"}  # *_validation_state: chosen strings
 
 
-def prefix_record(cidr: str, account_id: str, approved: bool, advertised: bool) -> Record:
+def prefix_record(
+    cidr: str, account_id: str, approved: bool, advertised: bool, on_demand: bool = True
+) -> Record:
+    """With ``on_demand`` False, ``advertised`` and its time are null: the field "is only not
+    null if on demand is enabled" (SDK 5.9.0 ``types/addressing/prefix.py``)."""
     stamp = now_rfc3339()
-    return {
+    record = {
         "id": stable_id("prefix", cidr),
         "account_id": account_id,
         "cidr": cidr,
         "description": "Onboarded by the emulator",
         "asn": PREFIX_ASN,
         "approved": "V" if approved else "P",
-        # On-demand advertisement is on, so ``advertised`` is meaningful (never null).
         "advertised": advertised,
         "advertised_modified_at": stamp,
         "on_demand_enabled": True,
@@ -52,6 +55,9 @@ def prefix_record(cidr: str, account_id: str, approved: bool, advertised: bool) 
         "created_at": stamp,
         "modified_at": stamp,
     }
+    if not on_demand:
+        record.update(advertised=None, advertised_modified_at=None, on_demand_enabled=False)
+    return record
 
 
 def stable_id(kind: str, cidr: str) -> str:
@@ -60,21 +66,34 @@ def stable_id(kind: str, cidr: str) -> str:
 
 
 def binding_record(
-    cidr: str, service_name: str, active_after: float, binding_id: str | None = None
+    cidr: str,
+    service_name: str,
+    active_after: float,
+    binding_id: str | None = None,
+    *,
+    route_missing: bool = False,
 ) -> Record:
-    """The stored form: the API's fields plus ``active_after`` (epoch seconds)."""
-    return {
+    """The stored form: the API's fields plus ``active_after`` (epoch seconds) and, for a
+    binding held in ``magic_transit_route_missing``, ``route_missing``."""
+    record: Record = {
         "id": binding_id or uuid.uuid4().hex,
         "cidr": cidr,
         "service_id": md5_hex("service " + service_name),
         "service_name": service_name,
         "active_after": active_after,
     }
+    if route_missing:
+        record["route_missing"] = True
+    return record
 
 
-def bgp_prefix_record(cidr: str, advertised: bool, bgp_id: str | None = None) -> Record:
+def bgp_prefix_record(
+    cidr: str, advertised: bool, bgp_id: str | None = None, *, on_demand: bool = True
+) -> Record:
+    """With ``on_demand`` False, ``on_demand.advertised`` and its time are null (SDK 5.9.0
+    ``BGPPrefix.OnDemand``: "only not 'null' if on demand is enabled")."""
     stamp = now_rfc3339()
-    return {
+    record: Record = {
         "id": bgp_id or uuid.uuid4().hex,
         "asn": PREFIX_ASN,
         "asn_prepend_count": 0,
@@ -90,6 +109,11 @@ def bgp_prefix_record(cidr: str, advertised: bool, bgp_id: str | None = None) ->
             "on_demand_locked": False,
         },
     }
+    if not on_demand:
+        record["on_demand"].update(
+            advertised=None, advertised_modified_at=None, on_demand_enabled=False
+        )
+    return record
 
 
 def delegation_record(cidr: str, to: str, parent_prefix_id: str, *, stable: bool = False) -> Record:
@@ -106,7 +130,9 @@ def delegation_record(cidr: str, to: str, parent_prefix_id: str, *, stable: bool
 
 
 def render_binding(binding: Record, now: float) -> Record:
-    shown = {key: value for key, value in binding.items() if key != "active_after"}
+    shown = {k: v for k, v in binding.items() if k not in ("active_after", "route_missing")}
     state = "active" if now >= binding["active_after"] else "provisioning"
+    if binding.get("route_missing"):
+        state = "magic_transit_route_missing"  # chosen: held there until the flag's start ends
     shown["provisioning"] = {"state": state}
     return shown

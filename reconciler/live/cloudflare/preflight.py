@@ -4,8 +4,9 @@ their apps — each once per run, only when the plan's checks ask, under the cli
 Requests: none for a zone's facts when the zone was looked up by name (the lookup returns the
 whole zone object), else ``GET /zones/{id}`` once (shared with the address check); one listing
 of ``GET /zones/{id}/dns_records`` per zone with a create (``per_page`` 5000: one page for
-almost every zone); with ``--account-wide``, ``GET /zones?account.id=`` and each undeclared
-zone's apps. A token that may not read DNS records is told which permission to add.
+almost every zone); ``GET /zones?account.id=`` once per account, with ``--account-wide`` or
+an ``origin_dns`` write; with ``--account-wide``, each undeclared zone's apps. A token that
+may not read DNS records is told which permission to add.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class PreflightReader:
         self._transport = transport
         self._addresses = addresses
         self._records: dict[str, tuple[HostRecord, ...]] = {}
+        self._account_zones: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
     def zone_facts(self, zone_id: str) -> ZoneFacts:
@@ -67,13 +69,21 @@ class PreflightReader:
         return host_records_from_api(items)
 
     def account_zones(self, account_id: str) -> tuple[str, ...]:
-        """Every zone id of the account (``--account-wide``); the objects are kept."""
+        """Every zone id of the account (``--account-wide``, origin zones); the objects are
+        kept, the listing read once."""
+        with self._lock:
+            known = self._account_zones.get(account_id)
+        if known is not None:
+            return known
         zones = read_all(
             self._transport, "/zones", ZONES_PER_PAGE, params={"account.id": account_id}
         )
         for zone in zones:
             self._addresses.remember_zone(str(zone.get("id")), zone)
-        return tuple(str(zone.get("id")) for zone in zones if zone.get("id"))
+        ids = tuple(str(zone.get("id")) for zone in zones if zone.get("id"))
+        with self._lock:
+            self._account_zones[account_id] = ids
+        return ids
 
     def zone_apps(self, zone_id: str) -> tuple[Mapping[str, Any], ...]:
         return tuple(app.config for app in read_apps(self._transport, zone_id))
