@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from reconciler.emulator.addressing.flags import parse_leased_prefix, parse_prefix_spec
 from reconciler.emulator.dns_records import parse_record_spec
+from reconciler.emulator.traffic import parse_traffic_spec
 from reconciler.emulator.zones import parse_zone_spec
 
 # The IPv4 and IPv6 documentation ranges (RFC 5737, RFC 3849): what --sandbox onboards.
@@ -44,6 +45,9 @@ class EmulatorConfig:
     says); ``dns_conflict_code`` is the code of Spectrum's refusal of a hostname with a manual
     record (undocumented; 81053 is the DNS API's for that text);
     ``spectrum_records`` False leaves Spectrum's own records out of DNS record lists.
+    ``traffic`` seeds Spectrum analytics: each ``HOSTNAME[:PROTOCOL]=CONNECTIONS_PER_MINUTE``
+    (``traffic.parse_traffic_spec``); ``analytics_forbidden`` answers analytics with the 403 of
+    a token without Analytics Read.
 
     Test-only switches for what the API documents nowhere (so tests can try every guess):
     ``ip_firewall_default`` True or False fills that default instead; ``put_keeps_omitted``
@@ -70,6 +74,8 @@ class EmulatorConfig:
     ipv4_hostname_quota: int | None = None
     dns_conflict_code: int = 81053
     spectrum_records: bool = True
+    traffic: Sequence[str] = ()
+    analytics_forbidden: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -88,6 +94,8 @@ class EmulatorConfig:
             parse_zone_spec(zone)
         for record in self.dns_records:
             parse_record_spec(record)
+        for spec in self.traffic:
+            parse_traffic_spec(spec)
         if self.ipv4_hostname_quota is not None and self.ipv4_hostname_quota < 0:
             raise ValueError(
                 f"ipv4_hostname_quota must not be negative, got {self.ipv4_hostname_quota}"

@@ -53,6 +53,8 @@ class Store:
         self.bgp_prefixes: dict[str, list[dict[str, Any]]] = {}
         self.leased: list[str] = []
         self.dns_records: dict[str, list[dict[str, Any]]] = {}  # zone id -> manual records
+        # The clock's offset, the last settle and each app's spans of traffic (``traffic``).
+        self.traffic: dict[str, Any] = {}
         self._apps: dict[str, dict[str, App]] = {}
         self._encoded: dict[str, str] = {}  # app id -> its JSON, refreshed on every write
         # (zone id, order, descending) -> apps in that order; lists repeat far more than writes.
@@ -126,6 +128,7 @@ class Store:
             "bgp_prefixes": self.bgp_prefixes,
             "leased": self.leased,
             "dns_records": self.dns_records,
+            "traffic": self.traffic,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,6 +167,7 @@ class Store:
         store.bgp_prefixes = doc.get("bgp_prefixes", {})
         store.leased = doc.get("leased", [])
         store.dns_records = doc.get("dns_records", {})  # absent in files older than DNS records
+        store.traffic = doc.get("traffic", {})  # absent in files older than traffic
         for zone_id, apps in doc["apps"].items():
             store._apps.setdefault(zone_id, {})
             for app in apps:
