@@ -10,69 +10,32 @@ the words a plan uses: "carried 12,408 connections, 3.1 GB in the last 24 h", "i
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from reconciler.plan import IDLE, Action, AppTraffic, Plan, ZoneTraffic
+
+__all__ = [
+    "IDLE",
+    "SUMMARY_METRICS",
+    "AppTraffic",
+    "TrafficShapeError",
+    "ZoneTraffic",
+    "current_from_api",
+    "size_words",
+    "summary_from_api",
+    "traffic_words",
+    "unknown",
+    "window_words",
+]
 
 SUMMARY_METRICS = ("count", "bytesIngress", "bytesEgress")
 
 
 class TrafficShapeError(ValueError):
     """An analytics answer that is not the documented shape; ``str()`` says which field."""
-
-
-@dataclass(frozen=True)
-class AppTraffic:
-    """What one app carried: connections and bytes in each direction."""
-
-    connections: int = 0
-    bytes_ingress: int = 0
-    bytes_egress: int = 0
-
-    @property
-    def bytes(self) -> int:
-        return self.bytes_ingress + self.bytes_egress
-
-    @property
-    def live(self) -> bool:
-        return self.connections > 0 or self.bytes > 0
-
-    def to_dict(self) -> dict[str, int]:
-        return {
-            "connections": self.connections,
-            "bytes_ingress": self.bytes_ingress,
-            "bytes_egress": self.bytes_egress,
-        }
-
-
-IDLE = AppTraffic()
-
-
-@dataclass(frozen=True)
-class ZoneTraffic:
-    """A zone's traffic over ``window_s`` seconds, by app id; ``apps`` None: unknown (``reason``
-    says why). An app the answer does not name carried nothing."""
-
-    zone_id: str
-    window_s: float
-    apps: Mapping[str, AppTraffic] | None = field(default=None)
-    reason: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.apps is not None:
-            object.__setattr__(self, "apps", MappingProxyType(dict(self.apps)))
-
-    @property
-    def known(self) -> bool:
-        return self.apps is not None
-
-    def of(self, app_id: str) -> AppTraffic | None:
-        """The app's traffic; None when the zone's analytics could not be read."""
-        if self.apps is None:
-            return None
-        return self.apps.get(app_id, IDLE)
 
 
 def unknown(zone_id: str, window_s: float, reason: str) -> ZoneTraffic:
@@ -181,6 +144,84 @@ def traffic_words(traffic: AppTraffic | None, window_s: float) -> str:
     )
 
 
-def zone_traffic_map(zones: Sequence[ZoneTraffic]) -> Mapping[str, ZoneTraffic]:
-    """By zone id (the plan looks a zone's traffic up by its actions' zone)."""
-    return MappingProxyType({zone.zone_id: zone for zone in zones})
+# --- a plan's traffic ---------------------------------------------------------------------
+DEFAULT_WINDOW_S = 86400.0
+
+
+class SummaryReads(Protocol):
+    """What ``attach`` needs from the live client (``live.cloudflare.analytics``)."""
+
+    def summary(self, zone_id: str, window_s: float) -> ZoneTraffic: ...
+
+
+def cuts_service(action: Action) -> bool:
+    """An action that takes a live app away, for good or for a moment: delete, recreate."""
+    return action.kind.destructive and action.app_id is not None
+
+
+def attach(plan: Plan, reads: SummaryReads, window_s: float) -> Plan:
+    """``plan`` with the traffic of every zone that has a delete or recreate: one summary read
+    per such zone, none otherwise (``reads`` says unknown traffic once per zone)."""
+    zones = sorted({a.zone_id for a in plan.actions if cuts_service(a)})
+    return dataclasses.replace(plan, traffic=tuple(reads.summary(z, window_s) for z in zones))
+
+
+def traffic_of(plan: Plan, action: Action) -> str | None:
+    """How the plan says ``action``'s traffic; None when the action cuts nothing or its zone's
+    traffic was not read."""
+    zone = plan.zone_traffic(action.zone_id)
+    if zone is None or not cuts_service(action) or action.app_id is None:
+        return None
+    return traffic_words(zone.of(action.app_id), zone.window_s)
+
+
+def unknown_zones(plan: Plan) -> list[str]:
+    """One line per zone whose traffic could not be read."""
+    names = {a.zone_id: a.key.zone for a in plan.actions}
+    return [
+        f"zone {names.get(z.zone_id, z.zone_id)}: traffic unknown: {z.reason}"
+        for z in plan.traffic
+        if not z.known
+    ]
+
+
+def traffic_to_dict(plan: Plan, action: Action) -> dict[str, Any] | None:
+    """An action's traffic in the plan document (None: not read, or it cuts nothing)."""
+    zone = plan.zone_traffic(action.zone_id)
+    if zone is None or not cuts_service(action) or action.app_id is None:
+        return None
+    traffic = zone.of(action.app_id)
+    return {
+        "window_seconds": zone.window_s,
+        "known": traffic is not None,
+        **(traffic.to_dict() if traffic is not None else {"reason": zone.reason}),
+        "words": traffic_words(traffic, zone.window_s),
+    }
+
+
+def section_to_dict(plan: Plan) -> list[dict[str, Any]]:
+    """The plan document's ``traffic``: each zone read, what it said (apps by id) or why not."""
+    return [
+        {
+            "zone_id": zone.zone_id,
+            "window_seconds": zone.window_s,
+            "known": zone.known,
+            "reason": zone.reason,
+            "apps": {k: v.to_dict() for k, v in sorted((zone.apps or {}).items())},
+        }
+        for zone in plan.traffic
+    ]
+
+
+def section_from_dict(items: Any) -> tuple[ZoneTraffic, ...]:
+    """``section_to_dict`` read back (the document's schema was checked before)."""
+
+    def apps(item: Mapping[str, Any]) -> dict[str, AppTraffic] | None:
+        if not item["known"]:
+            return None
+        return {app_id: AppTraffic(**values) for app_id, values in item["apps"].items()}
+
+    return tuple(
+        ZoneTraffic(item["zone_id"], item["window_seconds"], apps(item), item["reason"])
+        for item in items or ()
+    )

@@ -48,6 +48,13 @@ from reconciler.plan import OFFLINE, Plan
     help="Apply to a frozen zone anyway; WHY, your name and the time go in the journal.",
 )
 @click.option(
+    "--allow-live-delete",
+    metavar="HOST:PROTOCOL",
+    multiple=True,
+    callback=lambda _c, _p, v: _app_names(v),
+    help="Delete this app although it carried traffic (repeatable); journalled with your name.",
+)
+@click.option(
     "--parallelism",
     type=click.IntRange(1, 32),
     default=DEFAULT_PARALLELISM,
@@ -65,6 +72,7 @@ def apply(
     auto_approve: bool,
     force: bool,
     break_glass: str | None,
+    allow_live_delete: tuple[str, ...],
     parallelism: int,
     journal: str | None,
     connection: Connection,
@@ -83,7 +91,7 @@ def apply(
         )
     if break_glass is not None and not break_glass.strip():
         raise click.UsageError('--break-glass needs a reason: --break-glass "why"')
-    run = _Settings(force, parallelism, journal, break_glass, checks)
+    run = _Settings(force, parallelism, journal, break_glass, checks, allow_live_delete)
     if plan_file:
         return _apply_saved(output.read_plan_file(plan_file), connection, run)
     return _apply_paths(paths, zones, connection, run, auto_approve=auto_approve)
@@ -98,9 +106,36 @@ class _Settings:
     journal: str | None
     break_glass: str | None = None
     checks: AddressChecks = DEFAULT_CHECKS
+    allow_live_delete: tuple[str, ...] = ()
 
     def overrides(self) -> guardrails.Overrides:
-        return workflow.overrides_of(force=self.force, break_glass=self.break_glass)
+        return workflow.overrides_of(
+            force=self.force,
+            break_glass=self.break_glass,
+            allow_live_delete=self.allow_live_delete,
+            strict=self.checks.strict,
+        )
+
+    def guard(self, plan: Plan) -> guardrails.Verdict:
+        return workflow.guard(
+            plan,
+            force=self.force,
+            break_glass=self.break_glass,
+            allow_live_delete=self.allow_live_delete,
+            strict=self.checks.strict,
+        )
+
+
+def _app_names(values: Sequence[str]) -> tuple[str, ...]:
+    """``--allow-live-delete`` values: each ``HOST:PROTOCOL`` (``ssh.example.com:tcp/22``)."""
+    for value in values:
+        host, _, protocol = value.rpartition(":")
+        if not host or not protocol or "/" in host:
+            raise click.BadParameter(
+                f"{value!r} is not HOST:PROTOCOL, e.g. ssh.example.com:tcp/22",
+                param_hint="--allow-live-delete",
+            )
+    return tuple(values)
 
 
 def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
@@ -120,7 +155,7 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
         output.show_plan(the_plan, "text", sys.stderr, color=use_color(sys.stderr), redact=False)
         workflow.raise_if_refused(the_plan)
         _say_overridden(the_plan, run, err=True)
-        verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
+        verdict = run.guard(the_plan)
         return _execute(verdict, client, run)
 
 
@@ -144,7 +179,7 @@ def _apply_paths(
         if not the_plan.has_changes:
             return EXIT_OK
         _say_overridden(the_plan, run, err=False)
-        verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
+        verdict = run.guard(the_plan)
         if verdict.plan.has_changes and not auto_approve and not _confirmed():
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
@@ -178,7 +213,9 @@ def _execute(verdict: guardrails.Verdict, client: CloudflareClient, run: _Settin
     finally:
         journal.close()
     said = [*verdict.skipped_lines(), *verdict.held_lines()]
-    for line in [*said, *(b.line() for b in verdict.broken_freezes)]:
+    overridden = [b.line() for b in verdict.broken_freezes]
+    overridden += [a.line() for a in verdict.allowed_live_deletes]
+    for line in [*said, *overridden]:
         click.echo(line)
     for line in output.apply_summary(report, observed=len(verdict.skipped), held=verdict.held):
         click.echo(line)

@@ -55,7 +55,8 @@ class AnalyticsReader:
             known = self._summaries.get(key)
         if known is not None:
             return known
-        until = self._now()
+        # Whole seconds, rounded up: a window ending a moment from now still holds all of now.
+        until = _next_second(self._now())
         params = {
             "dimensions": "appID",
             "metrics": ",".join(SUMMARY_METRICS),
@@ -100,6 +101,11 @@ class AnalyticsReader:
                 return
             self._said.add(zone_id)
         log.warning("traffic: zone %s: traffic unknown: %s", zone_id, reason)
+
+
+def _next_second(moment: datetime) -> datetime:
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 def _rfc3339(moment: datetime) -> str:
