@@ -293,3 +293,21 @@ class TestSavedPlans:
             applied = run_cli(["apply", *url, "--plan", saved], env=ENV)
         assert applied.exit_code == 0, applied.stdout + applied.stderr
         assert "old.example.com" not in live_names(emulator)
+
+
+class TestReconcile:
+    def test_self_heal_holds_a_zone_deleting_an_app_with_traffic(  # type: ignore[no-untyped-def]
+        self, run_cli, tmp_path: Path
+    ) -> None:
+        emulator = seeded("old.example.com=5")
+        emulator.advance(HOUR)
+        with loopback(emulator) as url:
+            held = run_cli(
+                ["reconcile", "--once", "--self-heal", *url, files(tmp_path, KEPT)], env=ENV
+            )
+            assert held.exit_code == 3, held.stdout + held.stderr
+            assert "old.example.com" in live_names(emulator)
+            allowed = files(tmp_path, KEPT, live_delete="allow")
+            healed = run_cli(["reconcile", "--once", "--self-heal", *url, allowed], env=ENV)
+        assert healed.exit_code == 0, healed.stdout + healed.stderr
+        assert "old.example.com" not in live_names(emulator)

@@ -43,6 +43,13 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     "--parallelism", type=click.IntRange(1, 32), default=DEFAULT_PARALLELISM, show_default=True
 )
 @click.option(
+    "--traffic-window",
+    default="24h",
+    show_default=True,
+    callback=_duration,
+    help="With --self-heal: how far back a delete looks for traffic (live_delete guardrail).",
+)
+@click.option(
     "--metrics-file",
     type=click.Path(dir_okay=False),
     help="Write Prometheus metrics here after every cycle, atomically (textfile collector).",
@@ -79,6 +86,7 @@ def reconcile(
     every: float | None,
     self_heal: bool,
     parallelism: int,
+    traffic_window: float,
     metrics_file: str | None,
     metrics_port: int | None,
     notify_webhook: str | None,
@@ -101,7 +109,12 @@ def reconcile(
     """
     if once and every is not None:
         raise click.UsageError("give --once or --every DURATION, not both")
-    settings = loop.Settings(tuple(paths), self_heal=self_heal, parallelism=parallelism)
+    settings = loop.Settings(
+        tuple(paths),
+        self_heal=self_heal,
+        parallelism=parallelism,
+        traffic_window_s=traffic_window,
+    )
     metrics = Metrics(interval=every)
     if metrics_file:
         metrics.continue_from(metrics_file)

@@ -24,7 +24,7 @@ from typing import TextIO
 from reconciler.applying import workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.report import ActionOutcome, ApplyReport
-from reconciler.checks import preflight, static_ips
+from reconciler.checks import preflight, static_ips, traffic
 from reconciler.desired.times import parse_duration
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError
 from reconciler.live.accounts import Accounts
@@ -46,6 +46,7 @@ class Settings:
     paths: tuple[str, ...]
     self_heal: bool = False
     parallelism: int = DEFAULT_PARALLELISM
+    traffic_window_s: float = traffic.DEFAULT_WINDOW_S
 
 
 def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResult:
@@ -100,6 +101,7 @@ def _heal(
     """
     if not plan.has_changes:
         return None, None
+    plan = _with_traffic(plan, accounts, settings.traffic_window_s)
     verdict = workflow.verdict_on(plan, workflow.overrides_of(force=False))
     for part in accounts.split(plan):
         if part.plan.has_changes:  # raises AddressRefusedError or PreflightRefusedError
@@ -116,6 +118,17 @@ def _heal(
             outcomes.extend(workflow.run_verdict(one_token, executor).outcomes)
     report = ApplyReport(tuple(outcomes)) if outcomes else None
     return report, scrub(refusal) if refusal else None
+
+
+def _with_traffic(plan: Plan, accounts: Accounts, window_s: float) -> Plan:
+    """The plan with each delete's and recreate's traffic, each zone read through its token's
+    client (``live_delete`` holds a zone deleting an app that carries traffic)."""
+    read = [
+        zone
+        for part in accounts.split(plan)
+        for zone in traffic.attach(part.plan, part.client.analytics, window_s).traffic
+    ]
+    return dataclasses.replace(plan, traffic=tuple(read))
 
 
 @dataclass
