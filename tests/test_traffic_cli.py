@@ -311,3 +311,12 @@ class TestReconcile:
             healed = run_cli(["reconcile", "--once", "--self-heal", *url, allowed], env=ENV)
         assert healed.exit_code == 0, healed.stdout + healed.stderr
         assert "old.example.com" not in live_names(emulator)
+
+
+def test_a_bad_live_delete_value_is_a_located_problem(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    config = files(tmp_path, KEPT, live_delete="sometimes")
+    result = run_cli(["validate", config])
+    assert (
+        result.exit_code == 1 and "com.yaml:1:" in result.stderr and "live_delete" in result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -26,8 +26,14 @@ ALLOW = "allow"
 
 def named(action: Action, names: Sequence[str]) -> bool:
     """Whether ``--allow-live-delete HOST:PROTOCOL`` names the action's app."""
-    own = f"{action.key.dns_name}:{action.key.protocol}"
-    return any(name.strip().rstrip(".").lower() == own for name in names)
+    own = (action.key.dns_name, action.key.protocol)
+    return any(_app_name(name) == own for name in names)
+
+
+def _app_name(name: str) -> tuple[str, str]:
+    """``HOST:PROTOCOL`` as keys compare: case-insensitive, the host's trailing dot ignored."""
+    host, _, protocol = name.strip().rpartition(":")
+    return host.rstrip(".").lower(), protocol.lower()
 
 
 def live_deletes(
