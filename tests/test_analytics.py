@@ -88,7 +88,7 @@ def test_a_refused_or_malformed_read_is_unknown_and_said_once(
 ) -> None:
     seen: list[httpx.Request] = []
     reader = client(lambda _: answer, seen).analytics
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         first = reader.summary(ZONE, 86400)
         second = reader.current(ZONE)
     assert not first.known and first.of(APP) is None and not second.known

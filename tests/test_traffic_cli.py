@@ -156,6 +156,8 @@ class TestThePlanShowsTraffic:
             if "zone example.com: traffic unknown" in line
         ]
         assert len(said) == 1 and "HTTP 403" in said[0] and "Analytics > Read" in said[0]
+        assert "CLOUDFLARE_API_TOKEN" not in said[0]  # the token works; it lacks a permission
+        assert "traffic unknown" not in result.stderr  # said once: in the plan
         assert TOKEN not in result.stdout + result.stderr
 
 

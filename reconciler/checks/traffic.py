@@ -179,7 +179,7 @@ def unknown_zones(plan: Plan) -> list[str]:
     """One line per zone whose traffic could not be read."""
     names = {a.zone_id: a.key.zone for a in plan.actions}
     return [
-        f"zone {names.get(z.zone_id, z.zone_id)}: traffic unknown: {z.reason}"
+        f"zone {names.get(z.zone_id, z.zone_id)}: traffic unknown (the plan goes on): {z.reason}"
         for z in plan.traffic
         if not z.known
     ]

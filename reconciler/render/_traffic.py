@@ -7,7 +7,7 @@ from reconciler.plan import Plan
 
 
 def text_lines(plan: Plan) -> list[str]:
-    lines = [f"! {line} (the plan goes on)" for line in unknown_zones(plan)]
+    lines = [f"! {line}" for line in unknown_zones(plan)]
     return [*lines, ""] if lines else []
 
 

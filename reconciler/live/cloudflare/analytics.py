@@ -7,7 +7,8 @@ is asked (``verify`` polls it). Out: ``checks.traffic.ZoneTraffic`` values, keye
 
 Analytics are advice, never a reason to stop: a token without Analytics Read (Cloudflare's 403),
 any other error after the transport's retries, or an answer of the wrong shape makes the zone's
-traffic *unknown*, said once per zone in one warning line; the caller goes on.
+traffic *unknown* with the reason (logged once per zone at info level; the plan says it to the
+user once per zone); the caller goes on.
 """
 
 from __future__ import annotations
@@ -87,9 +88,9 @@ class AnalyticsReader:
             body = self._transport.request("GET", path, params=params)
             return parse(zone_id, window_s, body.get("result"))
         except (PermissionDeniedError, AuthError) as refused:
-            reason = f"{_first_line(refused)} ({PERMISSION_HINT})"
+            reason = f"{_what(refused)} — {PERMISSION_HINT}"
         except ApiError as failed:
-            reason = _first_line(failed)
+            reason = _what(failed)
         except TrafficShapeError as bad:
             reason = f"GET {path}: the API answered an unexpected shape: {bad}"
         self._say_once(zone_id, reason)
@@ -100,7 +101,7 @@ class AnalyticsReader:
             if zone_id in self._said:
                 return
             self._said.add(zone_id)
-        log.warning("traffic: zone %s: traffic unknown: %s", zone_id, reason)
+        log.info("traffic: zone %s: traffic unknown: %s", zone_id, reason)
 
 
 def _next_second(moment: datetime) -> datetime:
@@ -112,5 +113,8 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
+def _what(error: ApiError) -> str:
+    """What the API said, without the hint meant for a failed run (this is only advice)."""
+    said = "; ".join(str(e) for e in error.errors) or error.detail or type(error).__name__
+    status = f"HTTP {error.status}" if error.status else "no response"
+    return f"{error.method} {error.path}: {status}: {said}".splitlines()[0]
