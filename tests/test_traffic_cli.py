@@ -148,6 +148,11 @@ class TestThePlanShowsTraffic:
         emulator = seeded("ssh.example.com=100", analytics_forbidden=True)
         with loopback(emulator) as url:
             result = run_cli(["plan", *url, files(tmp_path, CHANGED)], env=ENV)
+            markdown = run_cli(
+                ["plan", *url, "--format", "markdown", files(tmp_path, CHANGED)], env=ENV
+            )
+        assert markdown.stdout.count("zone example.com: traffic unknown (the plan goes on)") == 1
+        assert markdown.stdout.count("> Traffic: traffic unknown") == 2
         assert result.exit_code == 0, result.stderr
         assert result.stdout.count("traffic: traffic unknown") == 2  # the recreate, the delete
         said = [
