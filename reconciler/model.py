@@ -116,6 +116,7 @@ class Guardrails:
     mode: str = "enforce"  # or "observe"
     freezes: tuple[Freeze, ...] = ()
     break_glass: tuple[str, ...] | None = None
+    live_delete: str = "refuse"  # or "allow": deleting an app with traffic is not refused
 
     def to_dict(self) -> dict[str, Any]:
         """As a plan document records them: ``freeze`` as declared, one window or a list."""
@@ -128,6 +129,8 @@ class Guardrails:
         }
         if self.break_glass is not None:
             recorded["break_glass"] = list(self.break_glass)
+        if self.live_delete != "refuse":
+            recorded["live_delete"] = self.live_delete
         return recorded
 
 

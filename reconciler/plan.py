@@ -2,7 +2,8 @@
 
 Plain immutable values, no I/O: ``Action`` (with its ``ActionKind`` and ``FieldChange``s), the
 ``ZoneSnapshot`` and ``LiveAppStamp``s a saved plan remembers to notice staleness, the
-address check's ``PlanWarning``s, and the ``Plan`` that holds them. ``to_dict`` gives the
+address check's ``PlanWarning``s, the apps' traffic (``ZoneTraffic``), and the ``Plan`` that
+holds them. ``to_dict`` gives the
 JSON-shaped form the plan document and the JSON renderer write.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from reconciler.model import (
@@ -144,6 +146,58 @@ class PlanWarning:
         }
 
 
+@dataclass(frozen=True)
+class AppTraffic:
+    """What one app carried: connections and bytes in each direction."""
+
+    connections: int = 0
+    bytes_ingress: int = 0
+    bytes_egress: int = 0
+
+    @property
+    def bytes(self) -> int:
+        return self.bytes_ingress + self.bytes_egress
+
+    @property
+    def live(self) -> bool:
+        return self.connections > 0 or self.bytes > 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "connections": self.connections,
+            "bytes_ingress": self.bytes_ingress,
+            "bytes_egress": self.bytes_egress,
+        }
+
+
+IDLE = AppTraffic()
+
+
+@dataclass(frozen=True)
+class ZoneTraffic:
+    """A zone's traffic over ``window_s`` seconds, by app id; ``apps`` None: unknown (``reason``
+    says why). An app the answer does not name carried nothing."""
+
+    zone_id: str
+    window_s: float
+    apps: Mapping[str, AppTraffic] | None = field(default=None)
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.apps is not None:
+            object.__setattr__(self, "apps", MappingProxyType(dict(self.apps)))
+
+    @property
+    def known(self) -> bool:
+        return self.apps is not None
+
+    def of(self, app_id: str) -> AppTraffic | None:
+        """The app's traffic; None when the zone's analytics could not be read."""
+        if self.apps is None:
+            return None
+        return self.apps.get(app_id, IDLE)
+
+
 OFFLINE = "offline"  # Plan.address_checks of an offline review: nothing live was read
 
 
@@ -157,6 +211,8 @@ class Plan:
     ``refusals``: what Cloudflare would refuse (``checks.preflight``): apply writes nothing;
     ``preflight``: ``checked``, ``not needed`` (nothing to write) or ``not checked`` (offline,
     as ``diff``); ``preflight_notes``: what the checks could not count.
+    ``traffic``: each zone's analytics over ``traffic_window_s``, read for the zones with a
+    delete or recreate (``checks.traffic``); a zone not there was not read.
     """
 
     actions: tuple[Action, ...]
@@ -169,6 +225,7 @@ class Plan:
     refusals: tuple[PlanWarning, ...] = ()
     preflight: str = "not checked"
     preflight_notes: tuple[str, ...] = ()
+    traffic: tuple[ZoneTraffic, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "actions", tuple(sorted(self.actions, key=lambda a: a.sort_key)))
@@ -184,6 +241,10 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.actions)
+
+    def zone_traffic(self, zone_id: str) -> ZoneTraffic | None:
+        """The zone's traffic as read for this plan; None when it was not read."""
+        return next((zone for zone in self.traffic if zone.zone_id == zone_id), None)
 
 
 def _text(location: Location | None) -> str | None:

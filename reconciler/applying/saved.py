@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from reconciler.applying.workflow import LiveReader, check_addresses, plan_against
 from reconciler.checks import guardrails, integrity
+from reconciler.checks.guardrails import live_delete
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.desired.selection import names_zone, select_zones
 from reconciler.errors import PlanMismatchError, StalePlanError
@@ -56,4 +57,8 @@ def replan(
             f"the saved plan does not match its files and the live state: {'; '.join(problems)}"
             f" — {_AGAIN}"
         )
-    return check_addresses(fresh, client, checks, overrides)
+    checked = check_addresses(fresh, client, checks, overrides)
+    moved = live_delete.verdict_changes(saved, checked, overrides or guardrails.Overrides())
+    if moved:
+        raise StalePlanError(f"the saved plan is stale: {'; '.join(moved)} — {_AGAIN}")
+    return checked

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from reconciler.applying.executor import Executor
 from reconciler.applying.report import ApplyReport
-from reconciler.checks import guardrails, integrity, preflight, static_ips
+from reconciler.checks import guardrails, integrity, preflight, static_ips, traffic
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.desired.configuration import load_configuration
 from reconciler.errors import (
@@ -43,6 +43,9 @@ class LiveReader(Protocol):
 
     @property
     def preflight(self) -> preflight.PreflightReads: ...
+
+    @property
+    def analytics(self) -> traffic.SummaryReads: ...
 
 
 def load(paths: Sequence[str], *, zones: Sequence[str] = ()) -> DesiredState:
@@ -90,7 +93,9 @@ def check_addresses(
 ) -> Plan:
     """The checks before any write, against live state read now (``apply --plan`` runs them
     again: records, quota and bindings can move after review): the static edge IPs of the
-    actions that will run (see ``plan_for``), then what Cloudflare would refuse (``preflight``)."""
+    actions that will run (see ``plan_for``), then what Cloudflare would refuse (``preflight``);
+    first, the traffic each delete and recreate would cut (one analytics read per such zone)."""
+    plan = traffic.attach(plan, client.analytics, checks.traffic_window_s)
     idle = verdict_on(plan, overrides).idle_zone_ids if overrides else frozenset[str]()
     checked = static_ips.check_plan(plan, client.addresses, checks, idle_zones=idle)
     return preflight.check_plan(checked, client.preflight, checks, idle_zones=idle)
@@ -180,9 +185,16 @@ def check_policies_unchanged(plan: Plan) -> DesiredState:
     return desired
 
 
-def overrides_of(*, force: bool, break_glass: str | None = None) -> guardrails.Overrides:
+def overrides_of(
+    *,
+    force: bool,
+    break_glass: str | None = None,
+    allow_live_delete: Sequence[str] = (),
+    strict: bool = False,
+) -> guardrails.Overrides:
     """The operator's overrides, with who they are (from the CI's or the shell's variables)."""
-    return guardrails.Overrides(force, break_glass, guardrails.user_from(os.environ))
+    user = guardrails.user_from(os.environ)
+    return guardrails.Overrides(force, break_glass, user, tuple(allow_live_delete), strict)
 
 
 def verdict_on(plan: Plan, overrides: guardrails.Overrides | None) -> guardrails.Verdict:
@@ -191,13 +203,23 @@ def verdict_on(plan: Plan, overrides: guardrails.Overrides | None) -> guardrails
     return guardrails.assess(plan, now=now, overrides=overrides or guardrails.Overrides())
 
 
-def guard(plan: Plan, *, force: bool, break_glass: str | None = None) -> guardrails.Verdict:
+def guard(
+    plan: Plan,
+    *,
+    force: bool,
+    break_glass: str | None = None,
+    allow_live_delete: Sequence[str] = (),
+    strict: bool = False,
+) -> guardrails.Verdict:
     """The guardrails' verdict on applying ``plan`` now. ``PreflightRefusedError`` (exit 1) if
     Cloudflare would refuse a write: whatever path leads to a write passes here. A refused
     zone's actions are held (``verdict.held``) and the other zones' run; ``GuardrailError``
     (exit 3) when refusals leave nothing to run."""
     raise_if_refused(plan)
-    verdict = verdict_on(plan, overrides_of(force=force, break_glass=break_glass))
+    overrides = overrides_of(
+        force=force, break_glass=break_glass, allow_live_delete=allow_live_delete, strict=strict
+    )
+    verdict = verdict_on(plan, overrides)
     verdict.raise_if_all_held()
     return verdict
 
@@ -206,6 +228,8 @@ def run_verdict(verdict: guardrails.Verdict, executor: Executor) -> ApplyReport:
     """Journal what the guardrails allowed (break-glass, observe skips), then apply the rest."""
     for broken in verdict.broken_freezes:
         executor.journal.write("break-glass", **broken.to_dict())
+    for allowed in verdict.allowed_live_deletes:
+        executor.journal.write("allow-live-delete", **allowed.to_dict())
     for action in verdict.skipped:
         executor.journal.write(
             "observe-skipped",

@@ -48,12 +48,14 @@ Target = tuple[str, AppKey, Mapping[str, Any], Location | None]
 class AddressChecks:
     """How a command checks a plan before writing: ``strict`` refuses warnings, ``skip`` reads
     no address plane; the preflight's ``account_wide`` counts the IPv4 hostname quota over the
-    account's undeclared zones too, against ``ipv4_hostname_quota``."""
+    account's undeclared zones too, against ``ipv4_hostname_quota``; each delete and recreate
+    shows its app's traffic over ``traffic_window_s`` (``checks.traffic``)."""
 
     strict: bool = False
     skip: bool = False
     account_wide: bool = False
     ipv4_hostname_quota: int = 10
+    traffic_window_s: float = 86400.0
 
 
 DEFAULT_CHECKS = AddressChecks()

@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TextIO
 
 import click
 
 from reconciler.applying import saved as saved_plans
 from reconciler.applying import workflow
-from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
+from reconciler.applying.executor import DEFAULT_PARALLELISM
 from reconciler.applying.journal import Journal
-from reconciler.applying.report import ActionOutcome, ApplyReport, Status
-from reconciler.applying.result import apply_result
+from reconciler.applying.report import ApplyReport, Status
 from reconciler.applying.verifying import VerifyOptions
 from reconciler.checks import guardrails
-from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
+from reconciler.checks.static_ips import AddressChecks
 from reconciler.cli import output
+from reconciler.cli.apply_run import Settings, run_parts, say_result, verify_parts, written_parts
 from reconciler.cli.options import address_checks, api, guarded, stdout, use_color, zone_option
-from reconciler.cli.progress import ApplyProgress
 from reconciler.cli.read import loaded
-from reconciler.cli.verify import after_apply, before_apply, verify_options
+from reconciler.cli.verify import before_apply, verify_options
 from reconciler.errors import (
     EXIT_ERROR,
     EXIT_OK,
@@ -33,7 +29,7 @@ from reconciler.errors import (
     PlanFileError,
     ReconcilerError,
 )
-from reconciler.live.accounts import Accounts, PlanPart
+from reconciler.live.accounts import Accounts
 from reconciler.live.connect import Connection
 from reconciler.plan import OFFLINE, Plan
 
@@ -52,6 +48,13 @@ from reconciler.plan import OFFLINE, Plan
     "--break-glass",
     metavar="WHY",
     help="Apply to a frozen zone anyway; WHY, your name and the time go in the journal.",
+)
+@click.option(
+    "--allow-live-delete",
+    metavar="HOST:PROTOCOL",
+    multiple=True,
+    callback=lambda _c, _p, v: _app_names(v),
+    help="Delete this app although it carried traffic (repeatable); journalled with your name.",
 )
 @click.option(
     "--parallelism",
@@ -80,6 +83,7 @@ def apply(
     auto_approve: bool,
     force: bool,
     break_glass: str | None,
+    allow_live_delete: tuple[str, ...],
     parallelism: int,
     journal: str | None,
     fmt: str,
@@ -101,29 +105,34 @@ def apply(
         )
     if break_glass is not None and not break_glass.strip():
         raise click.UsageError('--break-glass needs a reason: --break-glass "why"')
-    run = _Settings(force, parallelism, journal, break_glass, checks, verify, as_json=fmt == "json")
+    run = Settings(
+        force,
+        parallelism,
+        journal,
+        break_glass,
+        checks,
+        allow_live_delete,
+        verify,
+        as_json=fmt == "json",
+    )
     if plan_file:
         return _apply_saved(output.read_plan_file(plan_file), connection, run)
     return _apply_paths(paths, zones, connection, run, auto_approve=auto_approve)
 
 
-@dataclass(frozen=True)
-class _Settings:
-    """How to run the writes, whichever way the plan came in."""
-
-    force: bool
-    parallelism: int
-    journal: str | None
-    break_glass: str | None = None
-    checks: AddressChecks = DEFAULT_CHECKS
-    verify: VerifyOptions | None = None  # --verify
-    as_json: bool = False  # the result document on stdout, every other line on stderr
-
-    def overrides(self) -> guardrails.Overrides:
-        return workflow.overrides_of(force=self.force, break_glass=self.break_glass)
+def _app_names(values: Sequence[str]) -> tuple[str, ...]:
+    """``--allow-live-delete`` values: each ``HOST:PROTOCOL`` (``ssh.example.com:tcp/22``)."""
+    for value in values:
+        host, _, protocol = value.rpartition(":")
+        if not host or not protocol or "/" in host:
+            raise click.BadParameter(
+                f"{value!r} is not HOST:PROTOCOL, e.g. ssh.example.com:tcp/22",
+                param_hint="--allow-live-delete",
+            )
+    return tuple(values)
 
 
-def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
+def _apply_saved(saved: Plan, conn: Connection, run: Settings) -> int:
     """Run what the files and the live state give now, once the saved plan is found to say
     exactly that (``applying.saved``): the document itself decides nothing."""
     if saved.address_checks == OFFLINE:
@@ -139,7 +148,7 @@ def _apply_saved(saved: Plan, conn: Connection, run: _Settings) -> int:
             )
         _show(the_plan, sys.stderr, run)
         workflow.raise_if_refused(the_plan)
-        verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
+        verdict = run.guard(the_plan)
         return _execute(verdict, accounts, run)
 
 
@@ -147,7 +156,7 @@ def _apply_paths(
     paths: Sequence[str],
     zones: Sequence[str],
     conn: Connection,
-    run: _Settings,
+    run: Settings,
     *,
     auto_approve: bool,
 ) -> int:
@@ -162,16 +171,16 @@ def _apply_paths(
         _show(the_plan, stream, run)
         workflow.raise_if_refused(the_plan)
         if not the_plan.has_changes:
-            _say_result(run, ApplyReport(()), EXIT_OK)
+            say_result(run, ApplyReport(()), EXIT_OK)
             return EXIT_OK
-        verdict = workflow.guard(the_plan, force=run.force, break_glass=run.break_glass)
+        verdict = run.guard(the_plan)
         if verdict.plan.has_changes and not auto_approve and not _confirmed(err=run.as_json):
             click.echo("Apply cancelled; nothing was changed.", err=True)
             return EXIT_ERROR
         return _execute(verdict, accounts, run)
 
 
-def _show(plan: Plan, stream: TextIO, run: _Settings) -> None:
+def _show(plan: Plan, stream: TextIO, run: Settings) -> None:
     """The plan as apply shows it: text, with what --force / --break-glass lift said so."""
     color = use_color(stream)
     output.show_plan(plan, "text", stream, color=color, redact=False, overrides=run.overrides())
@@ -185,99 +194,30 @@ def _confirmed(*, err: bool) -> bool:
     return click.confirm("Apply these changes?", default=False, err=err)
 
 
-def _execute(verdict: guardrails.Verdict, accounts: Accounts, run: _Settings) -> int:
-    parts = _written_parts(verdict.plan, accounts)
+def _execute(verdict: guardrails.Verdict, accounts: Accounts, run: Settings) -> int:
+    parts = written_parts(verdict.plan, accounts)
     carried: dict[str, bool | None] = {}
     for part in parts:
         carried |= before_apply(part.plan, part.client, run.verify)
     journal = Journal(run.journal)
     try:
-        report = _run_parts(verdict, accounts, run, journal)
+        report = run_parts(verdict, accounts, run, journal)
     finally:
         journal.close()
     said = [*verdict.skipped_lines(), *verdict.held_lines()]
-    for line in [*said, *(b.line() for b in verdict.broken_freezes)]:
+    overridden = [b.line() for b in verdict.broken_freezes]
+    overridden += [a.line() for a in verdict.allowed_live_deletes]
+    for line in [*said, *overridden]:
         click.echo(line, err=run.as_json)
     code = exit_code(report, held=verdict.refused)
     if run.as_json:
         # The verification's lines go to stderr: stdout holds the result document alone.
-        code = _verify(parts, report, run, carried, code, err=True)
-        _say_result(run, report, code, verdict)
+        code = verify_parts(parts, report, run, carried, code, err=True)
+        say_result(run, report, code, verdict)
         return code
     for line in output.apply_summary(report, observed=len(verdict.skipped), held=verdict.held):
         click.echo(line)
-    return _verify(parts, report, run, carried, code)
-
-
-def _written_parts(plan: Plan, accounts: Accounts) -> list[PlanPart]:
-    """Each token's part of the plan that has something to write."""
-    return [part for part in accounts.split(plan) if part.plan.actions]
-
-
-def _verify(
-    parts: Sequence[PlanPart],
-    report: ApplyReport,
-    run: _Settings,
-    carried: dict[str, bool | None],
-    code: int,
-    *,
-    err: bool = False,
-) -> int:
-    """``--verify``: each token's written apps through its own client; 5 when any is degraded
-    after a successful apply."""
-    for part in parts:
-        zones = {action.zone_id for action in part.plan.actions}
-        mine = ApplyReport(
-            tuple(o for o in report.outcomes if o.action.zone_id in zones),
-            interrupted=report.interrupted,
-        )
-        code = after_apply(part.plan, mine, part.client, run.verify, carried, code, err=err)
-    return code
-
-
-def _say_result(
-    run: _Settings, report: ApplyReport, code: int, verdict: guardrails.Verdict | None = None
-) -> None:
-    """With ``--format json``: the result document, alone on stdout."""
-    if not run.as_json:
-        return
-    document = apply_result(
-        report,
-        exit_code=code,
-        observed=verdict.skipped if verdict else (),
-        held=verdict.held if verdict else (),
-        refusals=verdict.refusals if verdict else (),
-        broken_freezes=verdict.broken_freezes if verdict else (),
-    )
-    stdout().write(json.dumps(document, sort_keys=True, indent=2) + "\n")
-
-
-def _run_parts(
-    verdict: guardrails.Verdict, accounts: Accounts, run: _Settings, journal: Journal
-) -> ApplyReport:
-    """Each token's part through its own client (and rate limiter), one after another, as
-    ``reconcile --self-heal`` does; a Ctrl-C in one part leaves the later ones not started.
-    The first part journals the verdict's break-glass and observe skips (once for the run)."""
-    every = accounts.split(verdict.plan)
-    parts = [part for part in every if part.plan.actions] or every[:1]
-    outcomes: list[ActionOutcome] = []
-    interrupted = False
-    for number, part in enumerate(parts):
-        if interrupted:
-            outcomes += [ActionOutcome(a, Status.SKIPPED, STOPPED) for a in part.plan.actions]
-            continue
-        said = {} if number == 0 else {"skipped": (), "broken_freezes": ()}
-        one = dataclasses.replace(verdict, plan=part.plan, **said)
-        executor = Executor(
-            part.client, parallelism=run.parallelism, journal=journal, progress=ApplyProgress()
-        )
-        report = workflow.run_verdict(one, executor)
-        outcomes += report.outcomes
-        interrupted = report.interrupted
-    return ApplyReport(tuple(outcomes), interrupted=interrupted)
-
-
-STOPPED = "not started: the apply was interrupted (Ctrl-C)"
+    return verify_parts(parts, report, run, carried, code)
 
 
 def exit_code(report: ApplyReport, *, held: bool = False) -> int:

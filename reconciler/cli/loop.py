@@ -58,6 +58,13 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     "--parallelism", type=click.IntRange(1, 32), default=DEFAULT_PARALLELISM, show_default=True
 )
 @click.option(
+    "--traffic-window",
+    default="24h",
+    show_default=True,
+    callback=_duration,
+    help="With --self-heal: how far back a delete looks for traffic (live_delete guardrail).",
+)
+@click.option(
     "--metrics-file",
     type=click.Path(dir_okay=False),
     help="Write Prometheus metrics here after every cycle, atomically (textfile collector).",
@@ -96,6 +103,7 @@ def reconcile(
     verify: bool,
     verify_timeout: float,
     parallelism: int,
+    traffic_window: float,
     metrics_file: str | None,
     metrics_port: int | None,
     notify_webhook: str | None,
@@ -118,8 +126,13 @@ def reconcile(
     """
     if once and every is not None:
         raise click.UsageError("give --once or --every DURATION, not both")
-    checks = VerifyOptions(timeout=verify_timeout) if verify else None
-    settings = loop.Settings(tuple(paths), self_heal, parallelism, checks)
+    settings = loop.Settings(
+        tuple(paths),
+        self_heal=self_heal,
+        parallelism=parallelism,
+        verify=VerifyOptions(timeout=verify_timeout) if verify else None,
+        traffic_window_s=traffic_window,
+    )
     metrics = Metrics(interval=every)
     if metrics_file:
         metrics.continue_from(metrics_file)

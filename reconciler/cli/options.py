@@ -12,6 +12,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from reconciler.checks.static_ips import AddressChecks
+from reconciler.desired.times import parse_duration
 from reconciler.desired.zonenames import zone_name_problem
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ConfigError, ReconcilerError, exit_code_for
 from reconciler.live.connect import Connection
@@ -188,6 +189,7 @@ def address_checks(command: F) -> F:
         skip_address_checks: bool,
         account_wide: bool,
         ipv4_hostname_quota: int,
+        traffic_window: float,
         **kwargs: Any,
     ) -> Any:
         if strict and skip_address_checks:  # a green --strict run must mean "checked"
@@ -200,6 +202,7 @@ def address_checks(command: F) -> F:
             skip=skip_address_checks,
             account_wide=account_wide,
             ipv4_hostname_quota=ipv4_hostname_quota,
+            traffic_window_s=traffic_window,
         )
         return command(*args, checks=checks, **kwargs)
 
@@ -227,7 +230,21 @@ def address_checks(command: F) -> F:
         is_flag=True,
         help="Do not read the account's address plane (IP Prefixes); the plan says so.",
     )
-    return strict(skip(account_wide(quota(wrapper))))  # type: ignore[return-value]
+    window = click.option(
+        "--traffic-window",
+        default="24h",
+        show_default=True,
+        callback=_parse_window,
+        help="How far back each delete and recreate shows its app's traffic (e.g. 24h, 90m).",
+    )
+    return strict(skip(account_wide(quota(window(wrapper)))))  # type: ignore[return-value]
+
+
+def _parse_window(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def use_color(stream: TextIO) -> bool:

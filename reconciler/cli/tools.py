@@ -144,6 +144,16 @@ def zone_seeds(
     show_default=True,
     help="account: refuse an origin_dns name outside the account's zones (11050).",
 )
+@click.option(
+    "--traffic",
+    multiple=True,
+    help="Seeded traffic: HOSTNAME[:PROTOCOL]=CONNECTIONS_PER_MINUTE (repeatable).",
+)
+@click.option(
+    "--analytics-forbidden",
+    is_flag=True,
+    help="Answer Spectrum analytics with 403, as for a token without Analytics Read.",
+)
 @click.option("--state", type=click.Path(dir_okay=False), help="Persist state in this file.")
 @click.option("--token", help="Accept only this token (default: any non-empty token).")
 @click.option(
@@ -180,6 +190,8 @@ def emulator(
     dns_records: Sequence[str],
     ipv4_hostname_quota: int,
     origin_dns_policy: str,
+    traffic: Sequence[str],
+    analytics_forbidden: bool,
     state: str | None,
     token: str | None,
     latency_ms: float,
@@ -222,12 +234,14 @@ def emulator(
             dns_records=tuple(dns_records),
             ipv4_hostname_quota=ipv4_hostname_quota,
             origin_dns_policy=origin_dns_policy,
+            traffic=tuple(traffic),
+            analytics_forbidden=analytics_forbidden,
         )
     except StateLocked as error:  # another emulator or --sandbox run has the file
         raise ReconcilerError(str(error)) from None
     except StateFileError as error:
         raise ReconcilerError(_state_file_problem(error)) from None
-    except ValueError as error:  # a --dns-record whose name no --zone holds
+    except ValueError as error:  # a --dns-record whose name no --zone holds, a bad --traffic
         raise ReconcilerError(str(error)) from None
     except OSError as error:
         reason = error.strerror or str(error)

@@ -19,7 +19,7 @@ from reconciler.plan import ZoneSnapshot
 OBSERVE = "observe"
 ENFORCE = "enforce"
 MODES = (ENFORCE, OBSERVE)
-FIELDS = ("protect", "prune", "mode", "freeze", "break_glass")
+FIELDS = ("protect", "prune", "mode", "freeze", "break_glass", "live_delete")
 _USER_VARIABLES = ("GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILD_REQUESTEDFOR", "USER", "USERNAME")
 
 
@@ -74,8 +74,10 @@ def from_declarations(declared: Sequence[Mapping[str, Any]]) -> Guardrails:
 
     Several files may declare one zone: protect patterns and freeze windows add up, and the
     stricter setting wins (``prune: false``, ``mode: observe``, only who every ``break_glass``
-    list names), so no file can weaken what another declares.
+    list names; ``live_delete: allow`` only when no file says ``refuse``), so no file can
+    weaken what another declares.
     """
+    said = {d["live_delete"] for d in declared if "live_delete" in d}
     protect = dict.fromkeys(p for d in declared for p in d.get("protect") or ())
     frozen = dict.fromkeys(w for d in declared for w in windows.windows_from(d.get("freeze")))
     return Guardrails(
@@ -84,6 +86,7 @@ def from_declarations(declared: Sequence[Mapping[str, Any]]) -> Guardrails:
         mode=OBSERVE if any(d.get("mode") == OBSERVE for d in declared) else ENFORCE,
         freezes=tuple(frozen),
         break_glass=_allowed([d["break_glass"] for d in declared if "break_glass" in d]),
+        live_delete="allow" if said == {"allow"} else "refuse",
     )
 
 

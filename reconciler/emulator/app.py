@@ -21,6 +21,7 @@ import httpx
 
 from reconciler.emulator.auth import check_credentials, credential_fingerprint, credential_key
 from reconciler.emulator.backend import Backend
+from reconciler.emulator.clock import EmulatorClock, seconds_in
 from reconciler.emulator.config import DOCUMENTATION_PREFIXES, EmulatorConfig
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse, Refusal, failure
 from reconciler.emulator.faults import (
@@ -33,6 +34,7 @@ from reconciler.emulator.faults import (
 )
 from reconciler.emulator.handlers import WRITES, Match, check_ids, no_route, resolve
 from reconciler.emulator.startup import open_state, seed
+from reconciler.emulator.traffic import advance, parse_traffic_spec, settle
 from reconciler.emulator.transport import EmulatorTransport
 
 API_PREFIX = "/client/v4"
@@ -56,6 +58,7 @@ class Emulator:
         self.config = config
         self._lock = threading.Lock()
         self._state, store, saved = open_state(config, on_wait)
+        self._clock = EmulatorClock(wall_clock, float(store.traffic.get("offset", 0.0)))
         self._backend = Backend(
             store,
             config.virtual_networks,
@@ -63,7 +66,9 @@ class Emulator:
             put_keeps_omitted=config.put_keeps_omitted,
             keep_unknown_fields=config.keep_unknown_fields,
             binding_provisioning_s=config.binding_provisioning_s,
-            wall_clock=wall_clock,
+            clock=self._clock,
+            traffic=tuple(parse_traffic_spec(spec) for spec in config.traffic),
+            analytics_forbidden=config.analytics_forbidden,
             spectrum_records=config.spectrum_records,
             ipv4_hostname_quota=config.ipv4_hostname_quota,
             dns_conflict_code=config.dns_conflict_code,
@@ -76,6 +81,7 @@ class Emulator:
         self._by_token: Counter[str] = Counter()
         with self._lock:
             changed = seed(store, config)
+            settle(store, self._backend.traffic, self._clock.now())
             if self._state is not None and not saved:
                 self._state.compact(store)  # the file exists from the start
             elif changed:
@@ -194,7 +200,7 @@ class Emulator:
         """Answer one request; header names may come in any case."""
         method = method.upper()
         if path.startswith(ADMIN_PREFIX):
-            return self._admin(method, path, query)
+            return self._admin(method, path, query, body)
         if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             return failure(no_route(path))
         if self.config.latency_ms:
@@ -230,6 +236,8 @@ class Emulator:
         if refusal is not None:
             response = failure(refusal)
         else:
+            if method in WRITES:  # the traffic until now, before a write changes who receives it
+                settle(self._backend.store, self._backend.traffic, self._clock.now())
             response = self._route(match, full_path, query, body)
         committed = method in WRITES and response.status == 200
         if committed:
@@ -250,13 +258,32 @@ class Emulator:
         except Refusal as refusal:
             return failure(refusal)
 
-    def _admin(self, method: str, path: str, query: Mapping[str, str]) -> EmulatorResponse:
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock forward (analytics history, binding provisioning)."""
+        with self._lock:
+            advance(self._backend.store, self._backend.traffic, self._clock, seconds)
+            self._persist()
+        self._sync()
+
+    def _admin(
+        self, method: str, path: str, query: Mapping[str, str], body: bytes
+    ) -> EmulatorResponse:
+        if (method, path) == ("POST", ADMIN_PREFIX + "advance"):
+            return self._advance(body)
         if (method, path) == ("GET", ADMIN_PREFIX + "stats"):
             return _plain_json(self.stats())
         if (method, path) == ("POST", ADMIN_PREFIX + "reset"):
             self.reset_stats(state=query.get("state") in ("1", "true"))
             return _plain_json(self.stats())
         return failure(no_route(path))
+
+    def _advance(self, body: bytes) -> EmulatorResponse:
+        try:
+            self.advance(seconds_in(body))
+        except ValueError as bad:
+            message = f'POST {ADMIN_PREFIX}advance takes {{"seconds": N}}: {bad}'
+            return EmulatorResponse(400, json.dumps({"error": message}).encode(), {})
+        return _plain_json({"offset": self._clock.offset})
 
     def _persist(self) -> None:
         if self._state is not None:

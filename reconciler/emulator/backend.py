@@ -7,12 +7,13 @@ Out: ``Backend`` (passed to every handler) and ``Handler``, the signature the ro
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from reconciler.emulator.clock import EmulatorClock
 from reconciler.emulator.envelope import EmulatorResponse
 from reconciler.emulator.store import Store
+from reconciler.emulator.traffic import TrafficSpec
 
 Query = Mapping[str, str]
 Handler = Callable[["Backend", dict[str, str], Query, bytes], EmulatorResponse]
@@ -32,4 +33,16 @@ class Backend:
     ipv4_hostname_quota: int | None = None  # Cloudflare-IPv4 hostnames per account (12005)
     dns_conflict_code: int = 81053  # Spectrum's code for a hostname with a manual record
     origin_dns_policy: str = "any"  # 11050: any, or account (``origin_zone``)
-    wall_clock: Callable[[], float] = field(default=time.time)  # binding provisioning
+    clock: EmulatorClock = field(default_factory=EmulatorClock)  # provisioning, traffic
+    traffic: Sequence[TrafficSpec] = ()  # seeded traffic (``--traffic``)
+    analytics_forbidden: bool = False  # the token lacks Analytics Read: analytics answer 403
+
+
+def query_of(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A query string's pairs as one value per name; a repeated name's values joined by commas
+    (the SDK repeats list parameters, ``metrics=count&metrics=bytesIngress``, where the API's
+    documentation writes ``metrics=count,bytesIngress``)."""
+    query: dict[str, str] = {}
+    for name, value in pairs:
+        query[name] = f"{query[name]},{value}" if name in query else value
+    return query

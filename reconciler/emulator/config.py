@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from reconciler.emulator.addressing.flags import check_address_flags
 from reconciler.emulator.dns_records import parse_record_spec
 from reconciler.emulator.origin_zone import parse_policy
+from reconciler.emulator.traffic import parse_traffic_spec
 from reconciler.emulator.zones import parse_zone_spec
 
 # The IPv4 and IPv6 documentation ranges (RFC 5737, RFC 3849): what --sandbox onboards.
@@ -49,7 +50,10 @@ class EmulatorConfig:
     record (undocumented; 81053 is the DNS API's for that text);
     ``spectrum_records`` False leaves Spectrum's own records out of DNS record lists;
     ``origin_dns_policy`` ``account`` refuses an ``origin_dns`` name outside every zone of the
-    app's account (11050; ``any``, the default, permits every name: ``origin_zone``).
+    app's account (11050; ``any``, the default, permits every name: ``origin_zone``);
+    ``traffic`` seeds Spectrum analytics: each ``HOSTNAME[:PROTOCOL]=CONNECTIONS_PER_MINUTE``
+    (``traffic.parse_traffic_spec``); ``analytics_forbidden`` answers analytics with the 403 of
+    a token without Analytics Read.
 
     Test-only switches for what the API documents nowhere (so tests can try every guess):
     ``ip_firewall_default`` True or False fills that default instead; ``put_keeps_omitted``
@@ -78,6 +82,8 @@ class EmulatorConfig:
     dns_conflict_code: int = 81053
     spectrum_records: bool = True
     origin_dns_policy: str = "any"
+    traffic: Sequence[str] = ()
+    analytics_forbidden: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
@@ -94,6 +100,8 @@ class EmulatorConfig:
             parse_zone_spec(zone)
         for record in self.dns_records:
             parse_record_spec(record)
+        for spec in self.traffic:
+            parse_traffic_spec(spec)
         if self.ipv4_hostname_quota is not None and self.ipv4_hostname_quota < 0:
             raise ValueError(
                 f"ipv4_hostname_quota must not be negative, got {self.ipv4_hostname_quota}"

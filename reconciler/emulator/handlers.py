@@ -24,6 +24,7 @@ from reconciler.emulator.addressing.plane import (
     locate_ip,
 )
 from reconciler.emulator.addressing.routes import ROUTES as ADDRESSING_ROUTES
+from reconciler.emulator.analytics import ROUTES as ANALYTICS_ROUTES
 from reconciler.emulator.backend import Backend, Handler, Query
 from reconciler.emulator.codes import Code
 from reconciler.emulator.dns_records import ROUTES as DNS_ROUTES
@@ -276,5 +277,6 @@ _ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (
     (("zones", "{zone_id}"), {"GET": get_zone}),
     *DNS_ROUTES,
     *ADDRESSING_ROUTES,
+    *ANALYTICS_ROUTES,
 )
 WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})

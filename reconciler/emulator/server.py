@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.emulator.app import API_PREFIX, Emulator
+from reconciler.emulator.backend import query_of
 from reconciler.emulator.config import (
     CLOUDFLARE_IPV4_HOSTNAME_QUOTA,
     EmulatorConfig,
@@ -36,7 +37,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        query = query_of(parse_qsl(url.query, keep_blank_values=True))
         headers = {name: value for name, value in self.headers.items()}
         result = self.server.emulator.handle(self.command, url.path, query, headers, body)
         if isinstance(result, DroppedConnection):
@@ -117,6 +118,8 @@ def run_from_cli(
     dns_records: Sequence[str] = (),
     ipv4_hostname_quota: int | None = CLOUDFLARE_IPV4_HOSTNAME_QUOTA,
     origin_dns_policy: str = "any",
+    traffic: Sequence[str] = (),
+    analytics_forbidden: bool = False,
 ) -> int:
     """Serve until interrupted (Ctrl-C); prints ``listening on <base url>`` once accepting."""
     limit = parse_rate_limit(rate_limit) if isinstance(rate_limit, str) else rate_limit
@@ -135,6 +138,8 @@ def run_from_cli(
         dns_records=tuple(dns_records),
         ipv4_hostname_quota=ipv4_hostname_quota,
         origin_dns_policy=origin_dns_policy,
+        traffic=tuple(traffic),
+        analytics_forbidden=analytics_forbidden,
     )
     emulator = Emulator(config)  # holds the state file's lock until closed
     try:

@@ -60,6 +60,8 @@ class Store:
         self.delegations: dict[str, list[dict[str, Any]]] = {}
         self.leased: list[dict[str, Any]] = []
         self.dns_records: dict[str, list[dict[str, Any]]] = {}  # zone id -> manual records
+        # The clock's offset, the last settle and each app's spans of traffic (``traffic``).
+        self.traffic: dict[str, Any] = {}
         self._apps: dict[str, dict[str, App]] = {}
         self._encoded: dict[str, str] = {}  # app id -> its JSON, refreshed on every write
         # (zone id, order, descending) -> apps in that order; lists repeat far more than writes.
@@ -137,6 +139,7 @@ class Store:
             "delegations": self.delegations,
             "leased": self.leased,
             "dns_records": self.dns_records,
+            "traffic": self.traffic,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,6 +183,7 @@ class Store:
             for lease in doc.get("leased", [])
         ]
         store.dns_records = doc.get("dns_records", {})  # absent in files older than DNS records
+        store.traffic = doc.get("traffic", {})  # absent in files older than traffic
         for zone_id, apps in doc["apps"].items():
             store._apps.setdefault(zone_id, {})
             for app in apps:

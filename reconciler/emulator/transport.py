@@ -11,6 +11,7 @@ from typing import Protocol
 
 import httpx
 
+from reconciler.emulator.backend import query_of
 from reconciler.emulator.envelope import DroppedConnection, EmulatorResponse
 
 
@@ -41,7 +42,7 @@ class EmulatorTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        query = dict(request.url.params.multi_items())
+        query = query_of(request.url.params.multi_items())
         result = self._emulator.handle(
             request.method, request.url.path, query, request.headers, body
         )

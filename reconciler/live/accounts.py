@@ -22,7 +22,7 @@ from reconciler.live.connect import (
     open_sandbox,
     token_env_of,
 )
-from reconciler.live.routing import AddressRouter, Owners, PreflightRouter
+from reconciler.live.routing import AddressRouter, AnalyticsRouter, Owners, PreflightRouter
 from reconciler.model import DEFAULT_TOKEN_ENV, LiveZone, ZoneSpec
 from reconciler.plan import Plan
 
@@ -59,6 +59,7 @@ class Accounts:
         owners = Owners(self._client_of_zone, self._first_client)
         self.addresses = AddressRouter(owners)  # the address check's reads, by zone's token
         self.preflight = PreflightRouter(owners)  # the preflight's reads, likewise
+        self.analytics = AnalyticsRouter(owners)  # the plan's traffic reads, likewise
 
     def fetch_live(self, zones: Sequence[ZoneSpec]) -> tuple[LiveZone, ...]:
         """Every zone's live apps; the zones of each token read by its own client, in parallel.

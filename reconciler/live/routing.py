@@ -2,7 +2,8 @@
 
 In: ``Owners`` — which client read a zone (``Accounts``: the zone's token), and the client to ask
 when nothing says. Out: ``AddressRouter`` (``checks.static_ips.AddressPlanes``) and
-``PreflightRouter`` (``checks.preflight.PreflightReads``): each question goes to the client that
+``PreflightRouter`` (``checks.preflight.PreflightReads``) and ``AnalyticsRouter`` (the plan's
+traffic reads): each question goes to the client that
 owns the zone, or that first saw a zone of the account, so a plan across tokens is checked in
 one pass — an account's IPv4 quota counts its zones whatever token read them. Each client still
 caches its own answers and paces its own requests.
@@ -17,6 +18,7 @@ from typing import Any
 from reconciler.checks.addressing import Address, AddressPlane, MappedIPs
 from reconciler.checks.preflight import HostRecord, ZoneFacts
 from reconciler.live.cloudflare import CloudflareClient
+from reconciler.plan import ZoneTraffic
 
 
 class Owners:
@@ -99,3 +101,13 @@ class PreflightRouter:
 
     def zone_apps(self, zone_id: str) -> tuple[Mapping[str, Any], ...]:
         return self._owners.of_zone(zone_id).preflight.zone_apps(zone_id)
+
+
+class AnalyticsRouter:
+    """``checks.traffic.SummaryReads`` over several clients: each zone's traffic, its token's."""
+
+    def __init__(self, owners: Owners) -> None:
+        self._owners = owners
+
+    def summary(self, zone_id: str, window_s: float) -> ZoneTraffic:
+        return self._owners.of_zone(zone_id).analytics.summary(zone_id, window_s)

@@ -11,10 +11,11 @@ from collections.abc import Collection, Iterable
 from typing import Any, TextIO
 
 from reconciler.checks import guardrails
+from reconciler.checks.traffic import traffic_of
 from reconciler.model import AppKey
 from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.planner import Drift
-from reconciler.render import _preflight, _warnings
+from reconciler.render import _preflight, _traffic, _warnings
 from reconciler.render._common import (
     is_risky,
     kept_label,
@@ -73,8 +74,9 @@ def _title(action: Action, locked: Collection[AppKey]) -> str:
     return f"{_flag(action, locked)} {what} in {action.key.zone}".strip()
 
 
-def _notes(action: Action) -> list[str]:
+def _notes(action: Action, traffic: str | None) -> list[str]:
     notes = [f"> {RISK} {reason}" for reason in action.reasons]
+    notes += [f"> Traffic: {traffic}"] if traffic else []
     if action.kind is ActionKind.RECREATE:
         notes.append(f"> {RISK} {outage_warning(action)}")
     where = [f"app id `{action.app_id}`"] if action.app_id else []
@@ -85,9 +87,11 @@ def _notes(action: Action) -> list[str]:
     return [line for note in notes for line in ("", note)]
 
 
-def _details(action: Action, locked: Collection[AppKey] = ()) -> list[str]:
+def _details(
+    action: Action, locked: Collection[AppKey] = (), traffic: str | None = None
+) -> list[str]:
     head = ["<details>", f"<summary>{_title(action, locked)}</summary>"]
-    return [*head, *_notes(action), *_field_rows(action), "", "</details>"]
+    return [*head, *_notes(action, traffic), *_field_rows(action), "", "</details>"]
 
 
 def render_markdown(
@@ -104,12 +108,13 @@ def render_markdown(
     lines = [PLAN_MARKER, "### Spectrum plan", "", f"**{summary_line(plan)}**"]
     lines += _preflight.markdown_lines(plan, STOP)
     lines += _warnings.markdown_lines(plan.warnings, plan.address_checks, RISK)
+    lines += _traffic.markdown_lines(plan, RISK)
     lines += _guardrail_lines(guardrails.describe(plan, overrides), kept_label(plan, _KEPT))
     locked = guardrails.protected_keys(plan)
     if plan.actions:
         lines += ["", *_summary_rows(plan.actions, locked)]
         for action in plan.actions:
-            lines += ["", *_details(action, locked)]
+            lines += ["", *_details(action, locked, traffic_of(plan, action))]
     stream.write("\n".join(lines) + "\n")
 
 

@@ -25,7 +25,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from reconciler import __version__
-from reconciler.checks import guardrails
+from reconciler.checks import guardrails, traffic
 from reconciler.errors import PlanFileError
 from reconciler.model import DEFAULT_TOKEN_ENV, AppKey, Location, SafetyPolicy
 from reconciler.plan import (
@@ -102,7 +102,7 @@ def _content(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "generated_by": f"spectrum-reconciler {__version__}",
-        "actions": [action.to_dict() for action in plan.actions],
+        "actions": [_action_to_dict(plan, action) for action in plan.actions],
         "summary": plan.summary,
         "live": {"zones": [_zone_to_dict(zone) for zone in plan.zones]},
         **guardrails.plan_fields_to_dict(plan),
@@ -110,7 +110,13 @@ def _content(plan: Plan) -> dict[str, Any]:
         "address_checks": plan.address_checks,
         "refusals": [refusal.to_dict() for refusal in plan.refusals],
         "preflight": {"status": plan.preflight, "notes": list(plan.preflight_notes)},
+        "traffic": traffic.section_to_dict(plan),
     }
+
+
+def _action_to_dict(plan: Plan, action: Action) -> dict[str, Any]:
+    shown = traffic.traffic_to_dict(plan, action)
+    return action.to_dict() | ({"traffic": shown} if shown is not None else {})
 
 
 @functools.cache
@@ -125,7 +131,10 @@ def _parse(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        if error.pos >= len(text.rstrip()):
+        # A file cut inside a string fails where that string starts, not at the end: json
+        # says "Unterminated string" only when the text ends before the closing quote.
+        cut_in_string = error.msg.startswith("Unterminated string")
+        if error.pos >= len(text.rstrip()) or cut_in_string:
             raise PlanFileError(
                 f"{source}: the plan file ends early (truncated?); {_REDO}"
             ) from None
@@ -231,6 +240,7 @@ def plan_from_document(text: str, source: str, *, key: bytes | None = None) -> P
         refusals=tuple(_warning_from_dict(item) for item in document.get("refusals", ())),
         preflight=preflight.get("status", "not checked"),
         preflight_notes=tuple(preflight.get("notes", ())),
+        traffic=traffic.section_from_dict(document.get("traffic")),
     )
     return guardrails.plan_fields_from_dict(plan, document)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from reconciler.checks import guardrails
+from reconciler.checks.traffic import traffic_of
 from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.planner import Drift
-from reconciler.render import _preflight, _warnings
+from reconciler.render import _preflight, _traffic, _warnings
 from reconciler.render._common import (
     kept_label,
     outage_warning,
@@ -48,10 +49,16 @@ def _detail_lines(action: Action, color: bool) -> list[str]:
     return lines
 
 
-def _action_lines(actions: Iterable[Action], color: bool) -> list[str]:
+def _action_lines(
+    actions: Iterable[Action],
+    color: bool,
+    traffic: Callable[[Action], str | None] = lambda _: None,
+) -> list[str]:
     lines: list[str] = []
     for action in actions:
         lines.append(_head(action, color))
+        said = traffic(action)
+        lines += [f"{_INDENT}traffic: {said}"] if said else []
         lines.extend(_detail_lines(action, color))
     return lines
 
@@ -68,10 +75,12 @@ def render_text(
     with an apply's ``overrides``, what they lift is said overridden, not refused."""
     if redact_origins:
         plan = redact_plan(plan)
-    lines = _action_lines(plan.actions, color)
+    lines = _action_lines(plan.actions, color, lambda action: traffic_of(plan, action))
     if lines:
         lines.append("")
-    lines = _warnings.text_lines(plan.warnings, plan.address_checks) + lines
+    lines = (
+        _warnings.text_lines(plan.warnings, plan.address_checks) + _traffic.text_lines(plan) + lines
+    )
     described = guardrails.describe(plan, overrides)
     lines += _guardrail_lines(described, color, kept_label(plan, _KEPT))
     lines += [_paint(line, _WARN, color) if line else line for line in _preflight.text_lines(plan)]

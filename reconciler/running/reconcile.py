@@ -25,6 +25,7 @@ from typing import TextIO
 from reconciler.applying import verifying, workflow
 from reconciler.applying.executor import DEFAULT_PARALLELISM, Executor
 from reconciler.applying.report import ActionOutcome, ApplyReport
+from reconciler.checks import traffic
 from reconciler.checks.verify import Verification
 from reconciler.desired.times import parse_duration
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError
@@ -48,6 +49,7 @@ class Settings:
     self_heal: bool = False
     parallelism: int = DEFAULT_PARALLELISM
     verify: verifying.VerifyOptions | None = verifying.DEFAULT_OPTIONS  # None: --no-verify
+    traffic_window_s: float = traffic.DEFAULT_WINDOW_S
 
 
 def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResult:
@@ -106,6 +108,7 @@ def _heal(
     """
     if not plan.has_changes:
         return None, None, None
+    plan = _with_traffic(plan, accounts, settings.traffic_window_s)
     overrides = workflow.overrides_of(force=False)
     verdict = workflow.verdict_on(plan, overrides)
     # raises AddressRefusedError or PreflightRefusedError; each zone's reads with its token
@@ -117,14 +120,14 @@ def _heal(
         if part.plan.has_changes:
             executor = Executor(part.client, parallelism=settings.parallelism)
             one_token = dataclasses.replace(verdict, plan=part.plan)
-            traffic = verifying.traffic_reader_for(part.client)
-            carried = verifying.carried_before(part.plan, traffic) if settings.verify else {}
+            reads = verifying.traffic_reader_for(part.client)
+            carried = verifying.carried_before(part.plan, reads) if settings.verify else {}
             done = workflow.run_verdict(one_token, executor)
             outcomes.extend(done.outcomes)
             if settings.verify is not None:
                 targets = verifying.targets_after(part.plan, done, carried)
                 verified.append(
-                    verifying.verify(part.client, targets, settings.verify, traffic=traffic)
+                    verifying.verify(part.client, targets, settings.verify, traffic=reads)
                 )
     report = ApplyReport(tuple(outcomes)) if outcomes else None
     return report, scrub(refusal) if refusal else None, _joined(verified)
@@ -136,6 +139,17 @@ def _joined(parts: list[Verification]) -> Verification | None:
         return None
     notes = tuple(dict.fromkeys(n for part in parts for n in part.notes))
     return Verification(tuple(a for part in parts for a in part.apps), notes)
+
+
+def _with_traffic(plan: Plan, accounts: Accounts, window_s: float) -> Plan:
+    """The plan with each delete's and recreate's traffic, each zone read through its token's
+    client (``live_delete`` holds a zone deleting an app that carries traffic)."""
+    read = [
+        zone
+        for part in accounts.split(plan)
+        for zone in traffic.attach(part.plan, part.client.analytics, window_s).traffic
+    ]
+    return dataclasses.replace(plan, traffic=tuple(read))
 
 
 @dataclass

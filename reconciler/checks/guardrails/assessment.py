@@ -6,8 +6,10 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
+from reconciler.checks.guardrails.live_delete import allowed as allowed_live_deletes
 from reconciler.checks.guardrails.rules import RULES
 from reconciler.checks.guardrails.verdict import (
+    AllowedLiveDelete,
     BrokenFreeze,
     Context,
     Overrides,
@@ -30,11 +32,12 @@ def assess(
     rules: Sequence[Rule] = RULES,
 ) -> Verdict:
     """Every rule over every zone of ``plan``; ``now=None`` judges every freeze as in force."""
-    context = Context(now, overrides)
+    context = Context(now, overrides, plan.traffic)
     skipped: list[Action] = []
     refusals: list[Refusal] = []
     notes: list[str] = []
     broken: list[BrokenFreeze] = []
+    let_through: list[AllowedLiveDelete] = []
     by_zone: dict[str, list[Action]] = {}
     for action in plan.actions:
         by_zone.setdefault(action.zone_id, []).append(action)
@@ -51,6 +54,7 @@ def assess(
             held.extend(actions)
             continue
         broken.extend(_broken_freeze(zone, actions, context))
+        let_through.extend(allowed_live_deletes(zone, actions, context))
     idle = {id(a) for a in (*skipped, *held)}
     to_run = tuple(a for a in plan.actions if id(a) not in idle)
     return Verdict(
@@ -60,6 +64,7 @@ def assess(
         tuple(notes),
         tuple(broken),
         tuple(held),
+        tuple(let_through),
     )
 
 

@@ -62,6 +62,7 @@ def snapshot_policy_from_dict(zone: ZoneSnapshot, item: Mapping[str, Any]) -> Zo
         mode=recorded.get("mode", ENFORCE),
         freezes=tuple(windows_from(recorded.get("freeze"))),
         break_glass=None if allowed is None else tuple(allowed),
+        live_delete=recorded.get("live_delete", "refuse"),
     )
     return dataclasses.replace(
         zone,

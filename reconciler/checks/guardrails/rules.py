@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from reconciler.checks.guardrails.live_delete import live_delete
 from reconciler.checks.guardrails.verdict import Context, Refusal, Rule
 from reconciler.desired.freezes import describe as describe_window
 from reconciler.desired.patterns import matches
@@ -109,4 +110,4 @@ def too_destructive(
     )
 
 
-RULES: tuple[Rule, ...] = (protected, not_pruned, frozen, too_destructive)
+RULES: tuple[Rule, ...] = (protected, not_pruned, frozen, too_destructive, live_delete)

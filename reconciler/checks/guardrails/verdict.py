@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.errors import SafetyError
-from reconciler.plan import Action, Plan, ZoneSnapshot
+from reconciler.plan import Action, Plan, ZoneSnapshot, ZoneTraffic
 
 
 class GuardrailError(SafetyError):
@@ -18,11 +18,15 @@ class GuardrailError(SafetyError):
 
 @dataclass(frozen=True)
 class Overrides:
-    """What the operator asked for: ``--force``, ``--break-glass WHY``, and who they are."""
+    """What the operator asked for: ``--force``, ``--break-glass WHY``, who they are, the apps
+    ``--allow-live-delete`` names (``HOST:PROTOCOL``) and ``--strict`` (unknown traffic is
+    live)."""
 
     force: bool = False
     break_glass: str | None = None
     user: str = "unknown"
+    allow_live_delete: tuple[str, ...] = ()
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,26 @@ class BrokenFreeze:
 
 
 @dataclass(frozen=True)
+class AllowedLiveDelete:
+    """A delete of an app with traffic that ``--allow-live-delete`` let through."""
+
+    zone: str
+    key: str
+    traffic: str
+    user: str
+    at: str
+
+    def line(self) -> str:
+        return (
+            f"allow-live-delete: {self.key} in zone {self.zone} ({self.traffic}); deleted "
+            f"anyway by {self.user} at {self.at}"
+        )
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What ``apply`` may do with a plan."""
 
@@ -95,6 +119,7 @@ class Verdict:
     notes: tuple[str, ...] = ()
     broken_freezes: tuple[BrokenFreeze, ...] = ()
     held: tuple[Action, ...] = ()  # the actions of the zones a refusal holds
+    allowed_live_deletes: tuple[AllowedLiveDelete, ...] = ()  # for the journal
 
     @property
     def refused(self) -> bool:
@@ -133,6 +158,7 @@ class Context:
 
     now: datetime | None
     overrides: Overrides
+    traffic: tuple[ZoneTraffic, ...] = ()  # the plan's (``Plan.traffic``)
 
 
 Rule = Callable[[ZoneSnapshot, Sequence[Action], Context], Refusal | None]

@@ -51,7 +51,7 @@ def list_bindings(
     backend: Backend, params: dict[str, str], query: Query, body: bytes
 ) -> EmulatorResponse:
     prefix = find_prefix(backend.store, params)
-    now = backend.wall_clock()
+    now = backend.clock.now()
     return single_page([render_binding(b, now) for b in backend.store.bindings[prefix["id"]]])
 
 
@@ -62,7 +62,7 @@ def get_binding(
     binding = find_record(
         backend.store.bindings[prefix["id"]], params["binding_id"], "Service binding"
     )
-    return success(render_binding(binding, backend.wall_clock()))
+    return success(render_binding(binding, backend.clock.now()))
 
 
 def create_binding(
@@ -79,7 +79,7 @@ def create_binding(
         raise refuse(codes.INVALID_REQUEST, f"Unknown service_id {service_id}")
     existing = backend.store.bindings[prefix["id"]]
     network = _binding_network(cidr, prefix, existing, service["name"])
-    now = backend.wall_clock()
+    now = backend.clock.now()
     binding = binding_record(str(network), service["name"], now + backend.binding_provisioning_s)
     existing.append(binding)
     return success(render_binding(binding, now))

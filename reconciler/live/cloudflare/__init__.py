@@ -19,6 +19,7 @@ The modules, from the wire up:
   one envelope out;
 - ``listing``: a zone's apps, read page by page, complete or not at all;
 - ``settling``: an unclear create or delete, settled by looking for the app in the zone;
+- ``analytics``: a zone's Spectrum traffic by app (a window, the last minute), or unknown;
 - ``client``: the Spectrum calls (zones, app reads and writes) built on those.
 """
 

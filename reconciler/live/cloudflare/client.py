@@ -19,6 +19,7 @@ import httpx
 
 from reconciler.errors import ApiError, NotFoundError, TransportError
 from reconciler.live.cloudflare.addressing import AddressReader
+from reconciler.live.cloudflare.analytics import AnalyticsReader
 from reconciler.live.cloudflare.envelope import list_result, object_result
 from reconciler.live.cloudflare.listing import read_apps
 from reconciler.live.cloudflare.preflight import PreflightReader
@@ -88,6 +89,7 @@ class CloudflareClient:
         self._lock = threading.Lock()
         self.addresses = AddressReader(self._transport)  # the address plane, read on demand
         self.preflight = PreflightReader(self._transport, self.addresses)  # likewise
+        self.analytics = AnalyticsReader(self._transport)  # Spectrum analytics, on demand
 
     @property
     def requests_sent(self) -> int:
