@@ -154,13 +154,45 @@ def test_a_replace_is_verified_as_its_create_with_the_deleted_apps_traffic(tmp_p
     ]
 
 
-def test_the_seam_has_no_reader_yet_and_the_run_says_so(tmp_path: Path) -> None:
-    with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
-        assert verifying.traffic_reader_for(client) is None
-        plan, report, carried, _old = recreate(tmp_path, client, "198.51.100.10", None)
-        result = verifying.verify(client, verifying.targets_after(plan, report, carried))
-    assert result.notes == ("traffic not read: no analytics reader in this run",)
-    assert result.apps[0].health is Health.HEALTHY
+def test_with_the_emulators_analytics_a_recreate_is_healthy_once_traffic_resumes(
+    tmp_path: Path,
+) -> None:
+    emulator = make_emulator(byoip_prefixes=PREFIXES, traffic=("ssh.example.com=30",))
+    with make_client(emulator) as client:
+        reads = verifying.traffic_reader_for(client)
+        first = workflow.plan_for(workflow.load([write(tmp_path / "a", app("ssh", None))]), client)
+        old_id = Executor(client).apply(first).outcomes[0].new_app_id
+        emulator.advance(600)  # ten minutes of traffic on the dynamic app
+        static = workflow.load([write(tmp_path / "b", app("ssh", "198.51.100.10"))])
+        plan = workflow.plan_for(static, client)
+        carried = verifying.carried_before(plan, reads)
+        assert carried == {old_id: True}
+        report = Executor(client).apply(plan)
+        targets = verifying.targets_after(plan, report, carried)
+        sleeps: list[float] = []
+
+        def sleep(seconds: float) -> None:  # the emulator's clock moves instead of ours
+            sleeps.append(seconds)
+            emulator.advance(seconds)
+
+        options = verifying.VerifyOptions(timeout=300, poll_every=15)
+        result = verifying.verify(client, targets, options, traffic=reads, sleep=sleep)
+    assert result.apps[0].health is Health.HEALTHY, result.apps[0].reasons
+    assert sleeps == [15]  # nothing in the new app's first instant; 15 s later it carries
+    assert result.notes == ()
+
+
+def test_with_analytics_refused_a_recreate_that_carried_traffic_is_unknown(tmp_path: Path) -> None:
+    emulator = make_emulator(
+        byoip_prefixes=PREFIXES, traffic=("ssh.example.com=30",), analytics_forbidden=True
+    )
+    with make_client(emulator) as client:
+        reads = verifying.traffic_reader_for(client)
+        plan, report, _carried, _old = recreate(tmp_path, client, "198.51.100.10", None)
+        emulator.advance(600)
+        targets = verifying.targets_after(plan, report, {_old: None})
+        result = verifying.verify(client, targets, traffic=reads)
+    assert result.apps[0].health is Health.UNKNOWN, result.apps[0].reasons
 
 
 def test_after_an_apply_it_costs_two_requests_per_zone_whatever_the_number_of_apps(

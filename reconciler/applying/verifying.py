@@ -57,9 +57,20 @@ class TrafficReads(Protocol):
 
 
 def traffic_reader_for(client: CloudflareClient) -> TrafficReads | None:
-    """The seam: the analytics reader of ``client`` (``live/cloudflare/analytics.py``, issue
-    #23 part 1). None until it is wired: the traffic check then says it did not run."""
-    return None
+    """``client``'s analytics (``live/cloudflare/analytics.py``) as the verification reads them:
+    each app's connections in the last minute (``aggregate/current``, read afresh each poll)."""
+    return _CurrentConnections(client)
+
+
+class _CurrentConnections:
+    def __init__(self, client: CloudflareClient) -> None:
+        self._client = client
+
+    def current_connections(self, zone_id: str) -> Mapping[str, int] | None:
+        zone = self._client.analytics.current(zone_id)
+        if zone.apps is None:  # refused or unreadable: the client said why, once per zone
+            return None
+        return {app_id: traffic.connections for app_id, traffic in zone.apps.items()}
 
 
 @dataclass(frozen=True)
