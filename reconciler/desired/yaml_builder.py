@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Any
 
 import yaml
@@ -165,7 +166,9 @@ class _Builder:
             self._enter(event)
             self._depth -= 1
             if self._scalar_tag(event) == _STR:
-                return str(event.value)
+                # Interned: every app repeats the same few keys, and the parser makes a new
+                # string for each occurrence (about 400 bytes per app).
+                return sys.intern(str(event.value))
             shown = event.value
         else:
             shown = "MappingNode" if isinstance(event, yaml.MappingStartEvent) else "SequenceNode"
