@@ -17,7 +17,7 @@ from typing import Any
 AppConfig = Mapping[str, Any]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, slots=True, order=True)
 class Location:
     """Where something was written: ``file:line:col``, both numbers 1-based."""
 
@@ -29,7 +29,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with the desired state, located when it can be."""
 
@@ -41,7 +41,7 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, slots=True, order=True)
 class AppKey:
     """An app's identity: zone, edge hostname (lower case, no trailing dot) and protocol."""
 
@@ -148,7 +148,7 @@ class ZoneSpec:
         return self.name or self.zone_id or "?"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredApp:
     """One app as a desired-state file declares it: only the fields the user wrote."""
 
@@ -169,7 +169,7 @@ class DesiredState:
     notes: tuple[Problem, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveApp:
     """One app as the API returned it (raw response object)."""
 
@@ -177,7 +177,7 @@ class LiveApp:
     config: AppConfig
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveZone:
     """A zone's resolved name and id with its complete list of live apps."""
 
