@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import click
 
 from reconciler.applying import workflow
+from reconciler.applying.early_reads import early_reads
 from reconciler.checks.static_ips import AddressChecks
 from reconciler.cli import output
 from reconciler.cli.options import (
@@ -19,6 +20,7 @@ from reconciler.cli.options import (
     use_color,
     zone_option,
 )
+from reconciler.desired.document import Document
 from reconciler.desired.loading import load_desired_state
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
 from reconciler.files import write_atomically
@@ -91,10 +93,12 @@ def plan(
 
     Example: spectrum-reconciler plan examples/ --format markdown --out plan.json
     """
-    desired = loaded(paths, zones)
-    with open_client(connection, desired.zones) as client:
-        sources = workflow.sources_of(paths, desired)
-        the_plan = workflow.plan_for(desired, client, sources=sources, checks=checks)
+    # The zones are read while the files are validated (early_reads).
+    with early_reads(connection, open_client) as reads:
+        desired = loaded(paths, zones, on_parsed=None if zones else reads.start)
+        with reads.client_for(desired) as (client, live):
+            sources = workflow.sources_of(paths, desired)
+            the_plan = workflow.plan_for(desired, client, sources=sources, checks=checks, live=live)
     if out:
         write_atomically(out, output.plan_document_text(the_plan))
     stream = stdout()
@@ -131,12 +135,16 @@ def drift(
     return EXIT_CHANGES if found.has_drift else EXIT_OK
 
 
-def loaded(paths: Sequence[str], zones: Sequence[str]) -> DesiredState:
+def loaded(
+    paths: Sequence[str],
+    zones: Sequence[str],
+    on_parsed: Callable[[Sequence[Document]], None] | None = None,
+) -> DesiredState:
     """The configuration a planning command runs on; each file loaded beyond the given paths
     (it declares one of their zones) is said on stderr."""
     if not paths and not zones:
         raise click.UsageError("give desired-state PATHs, or --zone NAME")
-    desired = workflow.load(paths, zones=zones)
+    desired = workflow.load(paths, zones=zones, on_parsed=on_parsed)
     for note in desired.notes:
         click.echo(f"note: {note}", err=True)
     return desired
