@@ -41,6 +41,12 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def _lower(text: str) -> str:
+    # The string already held when it is lower case: keys then share the apps' strings.
+    lowered = text.lower()
+    return text if lowered == text else lowered
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class AppKey:
     """An app's identity: zone, edge hostname (lower case, no trailing dot) and protocol."""
@@ -51,7 +57,7 @@ class AppKey:
 
     @classmethod
     def of(cls, zone: str, dns_name: str, protocol: str) -> AppKey:
-        return cls(zone, dns_name.strip().rstrip(".").lower(), protocol.strip().lower())
+        return cls(zone, _lower(dns_name.strip().rstrip(".")), _lower(protocol.strip()))
 
     def to_dict(self) -> dict[str, str]:
         return {"dns_name": self.dns_name, "protocol": self.protocol}

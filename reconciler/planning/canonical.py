@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.desired.ports import parse_loose_ports
@@ -57,11 +57,18 @@ def port(value: Any) -> int | str:
 
 
 def lower(value: Any) -> str:
-    return str(value).strip().lower()
+    return _same_if_equal(str(value).strip(), str.lower)
 
 
 def upper(value: Any) -> str:
-    return str(value).strip().upper()
+    return _same_if_equal(str(value).strip(), str.upper)
+
+
+def _same_if_equal(text: str, change: Callable[[str], str]) -> str:
+    # The string already held when the change changes nothing: a normalized app then shares
+    # its strings with the app it was made from (str.lower always makes a new one).
+    changed = change(text)
+    return text if changed == text else changed
 
 
 def boolean(value: Any) -> bool:
