@@ -12,7 +12,6 @@ from reconciler.applying.report import ApplyReport, Status, outcome_line
 from reconciler.errors import PlanFileError
 from reconciler.files import read_capped_text
 from reconciler.logs import register_secret, scrub
-from reconciler.model import Problem
 from reconciler.plan import Action, Plan
 from reconciler.planning.planner import Drift
 from reconciler.render.plan_document import plan_from_document, plan_to_document
@@ -68,19 +67,6 @@ def read_plan_file(path: str) -> Plan:
         ),
     )
     return plan_from_document(text, path, key=plan_key())
-
-
-def github_annotation(problem: Problem, level: str = "error") -> str:
-    """``::error file=…,line=…,col=…::message`` (or ``::warning``) for GitHub Actions."""
-    message = _escape(problem.message)
-    if problem.location is None:
-        return f"::{level}::{message}"
-    where = problem.location
-    return f"::{level} file={where.file},line={where.line},col={where.col}::{message}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def apply_summary(

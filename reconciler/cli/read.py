@@ -1,4 +1,4 @@
-"""The commands that only read: validate (offline), plan and drift."""
+"""The commands that only read the API: plan and drift (validate, offline: ``offline``)."""
 
 from __future__ import annotations
 
@@ -15,58 +15,18 @@ from reconciler.cli.options import (
     address_checks,
     api,
     guarded,
-    guarded_offline,
     stdout,
     use_color,
     zone_option,
 )
 from reconciler.desired.document import Document
-from reconciler.desired.loading import load_desired_state
-from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
+from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.files import write_atomically
 from reconciler.live.connect import Connection, open_client
 from reconciler.model import DesiredState
-from reconciler.wording import count
 
-paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
 # plan and drift: PATHs, or --zone alone (the zones from the whole configuration)
 some_paths_argument = click.argument("paths", nargs=-1, type=click.Path())
-
-
-@click.command()
-@paths_argument
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "github"]),
-    default="text",
-    show_default=True,
-    help="github: GitHub Actions annotations on stdout.",
-)
-@guarded_offline
-def validate(paths: Sequence[str], fmt: str) -> int:
-    """Check desired-state files offline: schema and semantic rules; no token needed.
-
-    Every problem of every file, one line each (file:line:col: message) on stderr.
-
-    Example: spectrum-reconciler validate examples/
-    """
-    try:
-        desired = load_desired_state(paths)  # the given files only: a pre-commit hook's view
-    except ConfigError as error:
-        if fmt != "github":
-            raise
-        for problem in error.problems:
-            click.echo(output.github_annotation(problem))
-        return EXIT_ERROR
-    for warning in desired.warnings:
-        if fmt == "github":
-            click.echo(output.github_annotation(warning, "warning"))
-        else:
-            click.echo(f"warning: {warning}", err=True)
-    shown = f"{count(len(desired.apps), 'app')} in {count(len(desired.zones), 'zone')}"
-    click.echo(f"valid: {shown}", err=True)
-    return EXIT_OK
 
 
 @click.command()
