@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from reconciler.desired.ports import parse_loose_ports
@@ -56,18 +56,18 @@ def port(value: Any) -> int | str:
         return text
 
 
+# Both return the string already held when the case changes nothing: a normalized app then
+# shares its strings with the app it was made from (str.lower always makes a new one). Inline,
+# not a shared helper: normalizing calls them ~10 times per app.
 def lower(value: Any) -> str:
-    return _same_if_equal(str(value).strip(), str.lower)
+    text = str(value).strip()
+    changed = text.lower()
+    return text if changed == text else changed
 
 
 def upper(value: Any) -> str:
-    return _same_if_equal(str(value).strip(), str.upper)
-
-
-def _same_if_equal(text: str, change: Callable[[str], str]) -> str:
-    # The string already held when the change changes nothing: a normalized app then shares
-    # its strings with the app it was made from (str.lower always makes a new one).
-    changed = change(text)
+    text = str(value).strip()
+    changed = text.upper()
     return text if changed == text else changed
 
 
