@@ -144,9 +144,13 @@ def memory_rows(sizes: Sizes) -> list[Row]:
     x = big.peak_mb.median / m.peak_mb.median
     big_goal = f"≤ 3x the {m.apps:,} figure: {x:.2f}x ({'met' if x <= 3 else 'MISSED'})"
     big_what = f"   peak RSS, plan command, {big.apps:,} apps / {big.zones} zones"
+    per_app = memory.bytes_per_app(m, big)
+    per_app_goal = f"≤ 2 KB: {per_app / 1024:.2f} KB ({'met' if per_app <= 2048 else 'MISSED'})"
+    per_app_what = f"   per app above the fixed part: ({big.apps:,} - {m.apps:,} figure) / apps"
     return [
         (what, *fmt(m.peak_mb, " MB", 1), f"< 150 MB ({verdict}); import-only {floor}"),
         (big_what, *fmt(big.peak_mb, " MB", 1), big_goal),
+        (per_app_what, f"{per_app:,.0f} B", "(medians)", per_app_goal),
     ]
 
 
@@ -203,12 +207,15 @@ def whole_plan_rows(sizes: Sizes) -> list[Row]:
     ]  # fmt: skip
 
 
+VALIDATE_ABOVE_FLOOR_S = 0.15  # issue 29's goal for 5,000 apps (it was 0.30 s)
+
+
 def whole_validate_rows(sizes: Sizes) -> list[Row]:
     floor = whole.import_floor(sizes.whole_runs)
     walls = whole.validate_walls(sizes.validate, sizes.whole_runs)
     (small, _), (large, _) = sizes.validate
     over = walls[small].median - floor.median
-    first = f"≤ import floor {floor.median:.2f} s + 0.30 s: +{over:.2f} s"
+    first = f"≤ import floor {floor.median:.2f} s + {VALIDATE_ABOVE_FLOOR_S:.2f} s: +{over:.2f} s"
     x = walls[large].median / walls[small].median
     verdict = "met" if x <= 11 else "MISSED"
     second = f"≤ 11x the {small:,}: {x:.1f}x ({verdict})"
@@ -216,7 +223,7 @@ def whole_validate_rows(sizes: Sizes) -> list[Row]:
         second += f"; above the import floor {(walls[large].median - floor.median) / over:.1f}x"
     return [
         (f"9. whole-process validate, {small:,} apps", *fmt(walls[small], " s", 2),
-         f"{first} ({'met' if over <= 0.3 else 'MISSED'})"),
+         f"{first} ({'met' if over <= VALIDATE_ABOVE_FLOOR_S else 'MISSED'})"),
         (f"   whole-process validate, {large:,} apps", *fmt(walls[large], " s", 2), second),
     ]  # fmt: skip
 

@@ -1,6 +1,7 @@
 """Row 5: peak memory of the whole ``plan`` command for a large desired state.
 
-In: a number of apps and zones. Out: ``Memory`` (peak resident set of the child, in MB). The
+In: a number of apps and zones. Out: ``Memory`` (peak resident set of the child, in MB); from
+two sizes, ``bytes_per_app`` (the peak's growth per app above the fixed part). The
 emulator serves the live apps over loopback from this process; the measured process is a
 separate process running the ``plan`` command (``--base-url`` to that server) — YAML loading,
 reads, planning and rendering included.
@@ -46,6 +47,13 @@ def measure(apps: int, zones: int, runs: int) -> Memory:
         floor = [sys.executable, "-c", _CHILD + "import reconciler.cli\n"]
         baselines = [_peak_mb(floor, 0) for _ in range(runs)]
     return Memory(apps, zones, Figure.of(peaks), Figure.of(baselines))
+
+
+def bytes_per_app(small: Memory, large: Memory) -> float:
+    """What each app beyond the smaller run adds to the peak: the fixed part (interpreter,
+    imports, buffers) cancels out of the difference of the two medians."""
+    extra_apps = large.apps - small.apps
+    return (large.peak_mb.median - small.peak_mb.median) * 1024 * 1024 / extra_apps
 
 
 # Runs the command line in-process and, at exit, reports this process's own high-water mark.

@@ -17,7 +17,7 @@ from typing import Any
 AppConfig = Mapping[str, Any]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, slots=True, order=True)
 class Location:
     """Where something was written: ``file:line:col``, both numbers 1-based; line and col 0
     locate the path itself (a directory, a missing file), shown as the path alone."""
@@ -30,7 +30,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with the desired state, located when it can be."""
 
@@ -42,7 +42,13 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True, order=True)
+def _lower(text: str) -> str:
+    # The string already held when it is lower case: keys then share the apps' strings.
+    lowered = text.lower()
+    return text if lowered == text else lowered
+
+
+@dataclass(frozen=True, slots=True, order=True)
 class AppKey:
     """An app's identity: zone, edge hostname (lower case, no trailing dot) and protocol."""
 
@@ -52,7 +58,7 @@ class AppKey:
 
     @classmethod
     def of(cls, zone: str, dns_name: str, protocol: str) -> AppKey:
-        return cls(zone, dns_name.strip().rstrip(".").lower(), protocol.strip().lower())
+        return cls(zone, _lower(dns_name.strip().rstrip(".")), _lower(protocol.strip()))
 
     def to_dict(self) -> dict[str, str]:
         return {"dns_name": self.dns_name, "protocol": self.protocol}
@@ -155,7 +161,7 @@ class ZoneSpec:
         return self.name or self.zone_id or "?"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredApp:
     """One app as a desired-state file declares it: only the fields the user wrote."""
 
@@ -176,7 +182,7 @@ class DesiredState:
     notes: tuple[Problem, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveApp:
     """One app as the API returned it (raw response object)."""
 
@@ -184,7 +190,7 @@ class LiveApp:
     config: AppConfig
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveZone:
     """A zone's resolved name and id with its complete list of live apps."""
 

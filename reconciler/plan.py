@@ -42,7 +42,7 @@ class ActionKind(enum.Enum):
         return self in (ActionKind.DELETE, ActionKind.RECREATE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     """One changed field: a dotted path (``dns.type``, ``origin_direct``) with both values."""
 
@@ -54,7 +54,7 @@ class FieldChange:
         return {"path": self.path, "before": self.before, "after": self.after}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """One change to make, carrying everything the executor needs (no second lookup).
 
@@ -93,7 +93,7 @@ class Action:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveAppStamp:
     """What a saved plan remembers of one live app, to notice if it moved before apply."""
 

@@ -45,3 +45,14 @@ def test_the_preflight_reads_nothing_for_updates_and_a_listing_per_zone_for_crea
     cost = measure(apps=250, zones=2, runs=1)
     assert cost.updates_extra.high == 0
     assert cost.creates_extra.high == 2 <= cost.creates_budget  # one DNS listing a zone
+
+
+def test_bytes_per_app_is_the_peaks_growth_above_the_fixed_part() -> None:
+    from bench.memory import Memory, bytes_per_app
+    from bench.scenario import Figure
+
+    def run(apps: int, peak_mb: float) -> Memory:
+        return Memory(apps, 50, Figure(peak_mb, peak_mb, peak_mb, 1), Figure(30, 30, 30, 1))
+
+    # 40,000 more apps cost 80 MB more: 2,097 bytes each, whatever the fixed 40 MB
+    assert bytes_per_app(run(10_000, 60.0), run(50_000, 140.0)) == 80 * 1024 * 1024 / 40_000

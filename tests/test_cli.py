@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from reconciler.cli.output import github_annotation
+from reconciler.cli.offline import github_annotation
 from reconciler.emulator import serve
 from reconciler.model import Location, Problem
 from tests.conftest import EXAMPLES, ROOT, make_emulator

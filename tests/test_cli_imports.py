@@ -39,6 +39,14 @@ def test_the_read_commands_import_no_heavy_library() -> None:
     assert "httpx" not in modules  # the client comes with plan's connection, validate sends none
 
 
+def test_validate_imports_the_loader_and_not_the_planning_stages() -> None:
+    # Its time is import floor + loading: plan's planner, renderers and apply stage are not its.
+    modules = modules_after("import reconciler.cli.offline")
+    assert "reconciler.desired.loading" in modules
+    later = ("reconciler.planning.planner", "reconciler.render", "reconciler.applying")
+    assert [m for m in modules if m.startswith(later)] == []
+
+
 def test_every_listed_command_loads_under_its_own_name() -> None:
     ctx = click.Context(cli)
     for name in cli.list_commands(ctx):

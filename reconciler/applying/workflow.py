@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from reconciler.applying.report import ApplyReport
 from reconciler.checks import guardrails, integrity, preflight, static_ips, traffic
 from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.desired.configuration import load_configuration
+from reconciler.desired.document import Document
 from reconciler.errors import (
     ConfigError,
     PlanFileError,
@@ -48,11 +49,17 @@ class LiveReader(Protocol):
     def analytics(self) -> traffic.SummaryReads: ...
 
 
-def load(paths: Sequence[str], *, zones: Sequence[str] = ()) -> DesiredState:
+def load(
+    paths: Sequence[str],
+    *,
+    zones: Sequence[str] = (),
+    on_parsed: Callable[[Sequence[Document]], None] | None = None,
+) -> DesiredState:
     """Desired state from files and directories, with every other file under the configuration
     root that declares one of their zones (``desired.configuration``), narrowed to ``zones``
-    when given; raises ConfigError with every problem."""
-    return load_configuration(paths, zones=zones)
+    when given; raises ConfigError with every problem. ``on_parsed`` hears the parsed files
+    before they are validated (``early_reads``)."""
+    return load_configuration(paths, zones=zones, on_parsed=on_parsed)
 
 
 def sources_of(paths: Sequence[str], desired: DesiredState) -> tuple[str, ...]:
@@ -70,8 +77,10 @@ def plan_for(
     sources: Sequence[str] = (),
     checks: AddressChecks = DEFAULT_CHECKS,
     overrides: guardrails.Overrides | None = None,
+    live: Sequence[LiveZone] | None = None,
 ) -> Plan:
-    """Read every declared zone (concurrently) and plan desired against it; then check the
+    """Read every declared zone (concurrently; ``live`` when already read) and plan desired
+    against it; then check the
     static edge IPs the plan would write against the live address plane (``static_ips``) and
     what Cloudflare would refuse (``preflight``: the plan carries its refusals; the command
     shows the plan, then refuses with ``raise_if_refused``).
@@ -81,7 +90,9 @@ def plan_for(
     (apply's), the zones the guardrails would hold are judged first: their address findings,
     like an observe zone's, only warn.
     """
-    plan = _plan(desired, client, sources)
+    if live is None:
+        live = client.fetch_live(desired.zones)
+    plan = plan_against(desired, live, sources=sources)
     return check_addresses(plan, client, checks, overrides)
 
 

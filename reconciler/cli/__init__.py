@@ -1,9 +1,9 @@
 """The command line: parse flags, call the pipeline stages, map errors to exit codes.
 
 Nothing imports this package. Commands live beside it, each module imported only when one of its
-commands runs (``read``: validate, plan, drift; ``apply``; ``export``; ``tools``: diff, emulator;
-``adopt``; ...), and share the guard in ``options``. Usage errors exit 1, never 2, so that 2
-always means "changes" or "drift" to a CI script.
+commands runs (``offline``: validate; ``read``: plan, drift; ``apply``; ``export``; ``tools``:
+diff, emulator; ``adopt``; ...), and share the guard in ``options``. Usage errors exit 1, never
+2, so that 2 always means "changes" or "drift" to a CI script.
 
 May import: every floor (it is the top one) and the emulator (``--sandbox``, ``emulator``).
 """
@@ -24,7 +24,7 @@ from reconciler.logs import configure_logging, line
 # what it needs: the HTTP client, deepdiff, prometheus_client, the emulator...) is imported
 # only when that command runs, so `validate` does not pay for `reconcile`'s imports.
 _LAZY_COMMANDS = {
-    "validate": ("reconciler.cli.read", "validate"),
+    "validate": ("reconciler.cli.offline", "validate"),
     "plan": ("reconciler.cli.read", "plan"),
     "drift": ("reconciler.cli.read", "drift"),
     "apply": ("reconciler.cli.apply", "apply"),

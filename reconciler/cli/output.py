@@ -14,7 +14,6 @@ from reconciler.checks import guardrails
 from reconciler.errors import AddressRefusedError, PlanFileError
 from reconciler.files import read_capped_text
 from reconciler.logs import register_secret, scrub
-from reconciler.model import Problem
 from reconciler.plan import Action, Plan
 from reconciler.planning.planner import Drift
 from reconciler.render.plan_document import plan_from_document, plan_to_document
@@ -91,27 +90,6 @@ def read_plan_file(path: str) -> Plan:
         ),
     )
     return plan_from_document(text, path, key=plan_key())
-
-
-def github_annotation(problem: Problem, level: str = "error") -> str:
-    """``::error file=…,line=…,col=…::message`` (or ``::warning``) for GitHub Actions, escaped
-    as ``@actions/core`` escapes them (toolkit ``packages/core/src/command.ts``)."""
-    message = _escape_data(problem.message)
-    if problem.location is None:
-        return f"::{level}::{message}"
-    where = problem.location
-    file = _escape_property(where.file)
-    if not where.line:  # the path itself (a directory, a missing file): no line to point at
-        return f"::{level} file={file}::{message}"
-    return f"::{level} file={file},line={where.line},col={where.col}::{message}"
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def apply_summary(

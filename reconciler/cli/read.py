@@ -1,12 +1,14 @@
-"""The commands that only read: validate (offline), plan and drift."""
+"""The commands that only read the API: plan and drift (validate, offline: ``offline``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from reconciler.applying import workflow
+from reconciler.applying.early_reads import early_reads
 from reconciler.checks.static_ips import AddressChecks
 from reconciler.cli import output
 from reconciler.cli.options import (
@@ -14,58 +16,22 @@ from reconciler.cli.options import (
     address_checks,
     api,
     guarded,
-    guarded_offline,
     stdout,
     use_color,
     zone_option,
 )
-from reconciler.desired.loading import load_desired_state
-from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError
+from reconciler.desired.document import Document
+from reconciler.errors import EXIT_CHANGES, EXIT_OK
 from reconciler.files import write_atomically
 from reconciler.live.connect import Connection
-from reconciler.model import DesiredState
+from reconciler.model import DesiredState, ZoneSpec
 from reconciler.plan import Plan
-from reconciler.wording import count
 
-paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path())
+if TYPE_CHECKING:
+    from reconciler.live.accounts import Accounts
+
 # plan and drift: PATHs, or --zone alone (the zones from the whole configuration)
 some_paths_argument = click.argument("paths", nargs=-1, type=click.Path())
-
-
-@click.command()
-@paths_argument
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "github"]),
-    default="text",
-    show_default=True,
-    help="github: GitHub Actions annotations on stdout.",
-)
-@guarded_offline
-def validate(paths: Sequence[str], fmt: str) -> int:
-    """Check desired-state files offline: schema and semantic rules; no token needed.
-
-    Every problem of every file, one line each (file:line:col: message) on stderr.
-
-    Example: spectrum-reconciler validate examples/
-    """
-    try:
-        desired = load_desired_state(paths)  # the given files only: a pre-commit hook's view
-    except ConfigError as error:
-        if fmt != "github":
-            raise
-        for problem in error.problems:
-            click.echo(output.github_annotation(problem))
-        return EXIT_ERROR
-    for warning in desired.warnings:
-        if fmt == "github":
-            click.echo(output.github_annotation(warning, "warning"))
-        else:
-            click.echo(f"warning: {warning}", err=True)
-    shown = f"{count(len(desired.apps), 'app')} in {count(len(desired.zones), 'zone')}"
-    click.echo(f"valid: {shown}", err=True)
-    return EXIT_OK
 
 
 @click.command()
@@ -92,18 +58,20 @@ def plan(
 
     Example: spectrum-reconciler plan examples/ --format markdown --out plan.json
     """
-    from reconciler.live.accounts import Accounts  # brings httpx, which validate never needs
-
-    desired = loaded(paths, zones)
     stream = stdout()
 
     def show(plan: Plan) -> None:
         output.show_plan(plan, fmt, stream, color=use_color(stream), redact=redact_origins)
 
-    # one client per token_env the files name
-    with Accounts(connection) as accounts, output.shown_if_refused(show):
-        sources = workflow.sources_of(paths, desired)
-        the_plan = workflow.plan_for(desired, accounts, sources=sources, checks=checks)
+    # The zones are read while the files are validated (early_reads), each token's zones with
+    # its own client (Accounts).
+    with early_reads(connection, _accounts) as reads:
+        desired = loaded(paths, zones, on_parsed=None if zones else reads.start)
+        with reads.client_for(desired) as (accounts, live), output.shown_if_refused(show):
+            sources = workflow.sources_of(paths, desired)
+            the_plan = workflow.plan_for(
+                desired, accounts, sources=sources, checks=checks, live=live
+            )
     if out:
         write_atomically(out, output.plan_document_text(the_plan))
     show(the_plan)
@@ -141,12 +109,23 @@ def drift(
     return EXIT_CHANGES if found.has_drift else EXIT_OK
 
 
-def loaded(paths: Sequence[str], zones: Sequence[str]) -> DesiredState:
+def loaded(
+    paths: Sequence[str],
+    zones: Sequence[str],
+    on_parsed: Callable[[Sequence[Document]], None] | None = None,
+) -> DesiredState:
     """The configuration a planning command runs on; each file loaded beyond the given paths
     (it declares one of their zones) is said on stderr."""
     if not paths and not zones:
         raise click.UsageError("give desired-state PATHs, or --zone NAME")
-    desired = workflow.load(paths, zones=zones)
+    desired = workflow.load(paths, zones=zones, on_parsed=on_parsed)
     for note in desired.notes:
         click.echo(f"note: {note}", err=True)
     return desired
+
+
+def _accounts(connection: Connection, _zones: Sequence[ZoneSpec]) -> Accounts:
+    """The plan's reader: one client per token the files name (opened as the zones are read)."""
+    from reconciler.live.accounts import Accounts  # brings httpx, which validate never needs
+
+    return Accounts(connection)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from reconciler.desired.document import Document
@@ -57,10 +57,14 @@ def load_configuration(
     *,
     zones: Sequence[str] = (),
     cwd: str | Path = ".",
+    on_parsed: Callable[[Sequence[Document]], None] | None = None,
 ) -> DesiredState:
     """The desired state of ``paths`` with every other file of the zones they declare (or, with
     ``zones``, of those zones only); ``ConfigError`` with every problem of every file loaded, or
-    naming each file left out under a git work tree that has no marker file."""
+    naming each file left out under a git work tree that has no marker file.
+
+    ``on_parsed`` hears every document parsed, before any is validated (``plan`` starts its
+    reads there, so the network's wait overlaps validation)."""
     if not paths and not zones:
         raise ReconcilerError("give desired-state PATHs, or --zone NAME")
     roots = _roots(paths, cwd)
@@ -76,6 +80,8 @@ def load_configuration(
         _refuse_left_out({root: files for root, files in extra.items() if not is_marked(root)})
     files = sorted({f for found in extra.values() for f in found})
     more, more_problems = load_documents(files) if files else ([], [])
+    if on_parsed is not None:
+        on_parsed([*documents, *more])
     state = desired_state_from_documents([*documents, *more], [*problems, *more_problems])
     said = tuple(_said(Path(d.name), d, wanted, roots) for d in more)
     state = dataclasses.replace(state, notes=said)

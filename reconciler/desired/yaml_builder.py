@@ -1,8 +1,9 @@
 """Build plain JSON-shaped values straight from a YAML parser's events, each with its location.
 
 In: a file's name and a parser over its text (libyaml's or PyYAML's: the events are the same).
-Out: a :class:`Document` (data plus a ``file:line:col`` for every mapping, key, scalar and list
-item) and the problems of values it could not read, or :class:`Refused` for what is never loaded.
+Out: a :class:`Document` (data plus the line and column of every mapping, key, scalar and list
+item, made into a ``file:line:col`` only when a problem is located) and the problems of values
+it could not read, or :class:`Refused` for what is never loaded.
 Pure: the parser does the reading; no node tree is composed and no object constructed.
 
 Choices, and why:
@@ -22,11 +23,12 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Any
 
 import yaml
 
-from reconciler.desired.document import Document, PathKey
+from reconciler.desired.document import Document, PathKey, Position
 from reconciler.model import Location, Problem
 from reconciler.wording import FILE_FORMAT_DOCS
 
@@ -89,8 +91,9 @@ class _Builder:
     def __init__(self, name: str, parser: Any) -> None:
         self.name = name
         self.parser = parser
-        self.positions: dict[PathKey, Location] = {}
-        self.key_positions: dict[PathKey, Location] = {}
+        # Plain (line, column) pairs, 0-based: a Location per value was a third of loading.
+        self.positions: dict[PathKey, Position] = {}
+        self.key_positions: dict[PathKey, Position] = {}
         self.problems: list[Problem] = []
         self.unreadable: set[PathKey] = set()
         self._resolver = _Resolver()
@@ -122,7 +125,8 @@ class _Builder:
 
     def value(self, event: Any, path: PathKey) -> Any:
         self._enter(event)
-        self.positions[path] = self._at(event)
+        mark = event.start_mark
+        self.positions[path] = (mark.line, mark.column)
         if isinstance(event, yaml.ScalarEvent):
             value, readable = self.scalar(event)
         elif isinstance(event, yaml.MappingStartEvent):
@@ -149,7 +153,8 @@ class _Builder:
                 self._duplicate(key_event, key, self.key_positions[key_path])
                 self.skip(value_event)
                 continue
-            self.key_positions[key_path] = self._at(key_event)
+            mark = key_event.start_mark
+            self.key_positions[key_path] = (mark.line, mark.column)
             result[key] = self.value(value_event, key_path)
         return result
 
@@ -164,7 +169,9 @@ class _Builder:
             self._enter(event)
             self._depth -= 1
             if self._scalar_tag(event) == _STR:
-                return str(event.value)
+                # Interned: every app repeats the same few keys, and the parser makes a new
+                # string for each occurrence (about 400 bytes per app).
+                return sys.intern(str(event.value))
             shown = event.value
         else:
             shown = "MappingNode" if isinstance(event, yaml.MappingStartEvent) else "SequenceNode"
@@ -225,10 +232,10 @@ class _Builder:
     def _at(self, event: Any) -> Location:
         return Location(self.name, event.start_mark.line + 1, event.start_mark.column + 1)
 
-    def _duplicate(self, event: Any, key: str, first: Location) -> None:
+    def _duplicate(self, event: Any, key: str, first: Position) -> None:
+        line, column = first
         message = (
-            f"duplicate key {key!r} (first at line {first.line}, column {first.col}) "
-            "— keep only one"
+            f"duplicate key {key!r} (first at line {line + 1}, column {column + 1}) — keep only one"
         )
         self._problem(event, message)
 

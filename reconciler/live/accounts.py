@@ -127,6 +127,12 @@ class Accounts:
         """Requests left in each token's budget window."""
         return {env: client.limiter.remaining() for env, client in self.clients.items()}
 
+    def cancel(self) -> None:
+        """Stop every token's reads at their next request (Ctrl-C, or early reads not wanted);
+        safe from another thread while a read opens clients."""
+        for client in list(self.clients.values()):
+            client.cancel()
+
     def close(self) -> None:
         for client in self.clients.values():
             client.close()

@@ -56,12 +56,19 @@ def port(value: Any) -> int | str:
         return text
 
 
+# Both return the string already held when the case changes nothing: a normalized app then
+# shares its strings with the app it was made from (str.lower always makes a new one). Inline,
+# not a shared helper: normalizing calls them ~10 times per app.
 def lower(value: Any) -> str:
-    return str(value).strip().lower()
+    text = str(value).strip()
+    changed = text.lower()
+    return text if changed == text else changed
 
 
 def upper(value: Any) -> str:
-    return str(value).strip().upper()
+    text = str(value).strip()
+    changed = text.upper()
+    return text if changed == text else changed
 
 
 def boolean(value: Any) -> bool:

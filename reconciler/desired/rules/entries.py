@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from reconciler.desired.ports import Ports, parse_ports, protocol_ports
@@ -68,13 +68,14 @@ class BrokenField(Exception):
     """A rule read a field the schema refused: its verdict on this app is unknown (skipped)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AppEntry:
     """One app for the rules, with its zone's label (name when known, else id).
 
     ``broken``: the top-level fields the schema refused; ``get`` of one raises ``BrokenField``,
     so a rule that needs it says nothing about this app instead of judging a wrong value.
-    ``dns.name`` and ``protocol`` are always sound (``validate`` keeps other apps out).
+    ``dns.name`` and ``protocol`` are always sound (``validate`` keeps other apps out); both
+    are normalized once, here, as a dozen rules ask each app for them.
     """
 
     doc: Locatable
@@ -82,6 +83,13 @@ class AppEntry:
     zone: str
     config: Mapping[str, Any]
     broken: frozenset[str] = frozenset()
+    dns_name: str = field(init=False, repr=False, compare=False)
+    protocol: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        dns_name = str(self.config["dns"]["name"]).strip().rstrip(".").lower()
+        object.__setattr__(self, "dns_name", dns_name)
+        object.__setattr__(self, "protocol", str(self.config["protocol"]).strip().lower())
 
     def at(self, *path: str | int) -> Location:
         return self.doc.locate(("apps", self.index, *path))
@@ -93,14 +101,6 @@ class AppEntry:
         if field in self.broken:
             raise BrokenField(field)
         return self.config.get(field, default)
-
-    @property
-    def dns_name(self) -> str:
-        return str(self.config["dns"]["name"]).strip().rstrip(".").lower()
-
-    @property
-    def protocol(self) -> str:
-        return str(self.config["protocol"]).strip().lower()
 
     @property
     def transport(self) -> str:
