@@ -1,17 +1,19 @@
 """The verification shell (``applying.verifying``): targets of an apply, traffic before and
-after a recreate, the paced wait for traffic to resume — against the emulator in-process, with
-a fake analytics reader behind the ``TrafficReads`` seam."""
+after a recreate, the paced wait for traffic to resume — against the emulator, with a fake analytics reader behind
+the ``TrafficReads`` seam, and with the emulator's own analytics over loopback HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from reconciler.applying import verifying, workflow
 from reconciler.applying.executor import Executor
 from reconciler.checks.verify import Health
+from reconciler.emulator import Emulator, serve
 from reconciler.live.cloudflare import CloudflareClient
 from tests.conftest import make_client, make_emulator
 
@@ -154,11 +156,18 @@ def test_a_replace_is_verified_as_its_create_with_the_deleted_apps_traffic(tmp_p
     ]
 
 
+@contextlib.contextmanager
+def over_loopback(emulator: Emulator) -> Iterator[CloudflareClient]:
+    with serve(emulator, host="127.0.0.1", port=0) as running:
+        with make_client(emulator, base_url=running.base_url, transport=None) as client:
+            yield client
+
+
 def test_with_the_emulators_analytics_a_recreate_is_healthy_once_traffic_resumes(
     tmp_path: Path,
 ) -> None:
     emulator = make_emulator(byoip_prefixes=PREFIXES, traffic=("ssh.example.com=30",))
-    with make_client(emulator) as client:
+    with over_loopback(emulator) as client:  # the analytics over real HTTP
         reads = verifying.traffic_reader_for(client)
         first = workflow.plan_for(workflow.load([write(tmp_path / "a", app("ssh", None))]), client)
         old_id = Executor(client).apply(first).outcomes[0].new_app_id
@@ -186,7 +195,7 @@ def test_with_analytics_refused_a_recreate_that_carried_traffic_is_unknown(tmp_p
     emulator = make_emulator(
         byoip_prefixes=PREFIXES, traffic=("ssh.example.com=30",), analytics_forbidden=True
     )
-    with make_client(emulator) as client:
+    with over_loopback(emulator) as client:
         reads = verifying.traffic_reader_for(client)
         plan, report, _carried, _old = recreate(tmp_path, client, "198.51.100.10", None)
         emulator.advance(600)
