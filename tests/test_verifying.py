@@ -1,6 +1,7 @@
 """The verification shell (``applying.verifying``): targets of an apply, traffic before and
-after a recreate, the paced wait for traffic to resume — against the emulator, with a fake analytics reader behind
-the ``TrafficReads`` seam, and with the emulator's own analytics over loopback HTTP."""
+after a recreate, the paced wait for traffic to resume — against the emulator, with a fake
+analytics reader behind the ``TrafficReads`` seam, and with the emulator's own analytics over
+loopback HTTP."""
 
 from __future__ import annotations
 
