@@ -11,6 +11,7 @@ import ipaddress
 
 import reconciler.emulator.codes as codes
 from reconciler.emulator.addressing.lookups import (
+    cidr_inside,
     find_prefix,
     find_record,
     single_page,
@@ -44,13 +45,7 @@ def create_bgp_prefix(
     """``{cidr}`` inside the prefix; a new BGP prefix starts withdrawn."""
     prefix = find_prefix(backend.store, params)
     cidr = object_body(body).get("cidr")
-    try:
-        network = ipaddress.ip_network(cidr) if isinstance(cidr, str) else None
-    except ValueError:
-        network = None
-    whole = ipaddress.ip_network(prefix["cidr"])
-    if network is None or network.version != whole.version or not network.subnet_of(whole):  # type: ignore[arg-type]
-        raise refuse(codes.INVALID_REQUEST, f"cidr must be a CIDR inside {whole}")
+    network = cidr_inside(prefix, cidr)
     existing = backend.store.bgp_prefixes[prefix["id"]]
     if any(ipaddress.ip_network(b["cidr"]) == network for b in existing):
         raise refuse(codes.INVALID_REQUEST, f"BGP prefix {network} already exists")

@@ -11,12 +11,16 @@ addresses as static edge IPs; the prefix's bindings stay the owner's
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 import reconciler.emulator.codes as codes
 from reconciler.emulator.addressing.flags import MAX_MAPPED_ADDRESSES
-from reconciler.emulator.addressing.lookups import find_prefix, find_record, single_page
+from reconciler.emulator.addressing.lookups import (
+    cidr_inside,
+    find_prefix,
+    find_record,
+    single_page,
+)
 from reconciler.emulator.addressing.records import delegation_record
 from reconciler.emulator.backend import Backend, Query
 from reconciler.emulator.envelope import EmulatorResponse, success
@@ -44,13 +48,7 @@ def create_delegation(
     to = to.lower()
     if to == prefix["account_id"]:
         raise refuse(codes.INVALID_REQUEST, "A prefix cannot be delegated to its own account")
-    try:
-        network = ipaddress.ip_network(cidr) if isinstance(cidr, str) else None
-    except ValueError:
-        network = None
-    whole = ipaddress.ip_network(prefix["cidr"])
-    if network is None or network.version != whole.version or not network.subnet_of(whole):  # type: ignore[arg-type]
-        raise refuse(codes.INVALID_REQUEST, f"cidr must be a CIDR inside {whole}")
+    network = cidr_inside(prefix, cidr)
     if network.num_addresses > MAX_MAPPED_ADDRESSES:
         raise refuse(
             codes.INVALID_REQUEST,

@@ -7,7 +7,9 @@ as Cloudflare answers these: one page holding everything. Pure: no I/O.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
+from typing import Any
 
 import reconciler.emulator.codes as codes
 from reconciler.emulator.addressing.records import Record
@@ -44,3 +46,15 @@ def single_page(items: list[Record]) -> EmulatorResponse:
         "total_pages": 1,
     }
     return success(items, info)
+
+
+def cidr_inside(prefix: Record, cidr: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A request body's ``cidr``: a CIDR of the prefix's version inside it, else 400 (11900)."""
+    try:
+        network = ipaddress.ip_network(cidr) if isinstance(cidr, str) else None
+    except ValueError:
+        network = None
+    whole = ipaddress.ip_network(prefix["cidr"])
+    if network is None or network.version != whole.version or not network.subnet_of(whole):  # type: ignore[arg-type]
+        raise refuse(codes.INVALID_REQUEST, f"cidr must be a CIDR inside {whole}")
+    return network
