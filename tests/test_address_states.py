@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reconciler.cli import tools
 from reconciler.emulator import Emulator
 from tests.conftest import make_emulator
 from tests.test_static_ips import TOKEN, loopback, static_app, write
@@ -89,3 +90,9 @@ def test_bad_prefix_flags_are_one_line(run_cli, spec: str, says: str) -> None:  
     result = run_cli(["emulator", "--port", "0", "--byoip-prefix", spec])
     assert result.exit_code != 0 and says in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_emulators_help_names_both_states() -> None:
+    (option,) = [o for o in tools.emulator.params if o.name == "prefixes"]
+    assert "binding=active|provisioning|route_missing" in str(option.help)
+    assert "on_demand=yes|no" in str(option.help)

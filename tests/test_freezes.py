@@ -90,6 +90,11 @@ def test_a_file_declares_one_window_or_a_list_and_files_add_theirs_up() -> None:
             "no IANA time zone",
         ),
         ({"until": "2026-02-30T00:00:00Z", "reason": "x"}, "until", "not a real time"),
+        (
+            {"cron": "0 18 * * FRI", "duration": "99999999999h", "reason": "x"},
+            "duration",
+            "at most 10 years",  # was an internal error at plan time
+        ),
     ],
 )
 def test_what_only_parsing_can_tell_is_a_problem(
@@ -101,3 +106,12 @@ def test_what_only_parsing_can_tell_is_a_problem(
 
 def test_a_sound_window_has_no_problem() -> None:
     assert freezes.problems(WEEKEND.to_dict()) == []
+
+
+def test_a_too_long_duration_is_one_located_line_from_validate(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = '{cron: "0 18 * * FRI", duration: "99999999999h", reason: r}'
+    (tmp_path / "z.yaml").write_text(f"zone: example.com\nfreeze: {window}\napps: []\n")
+    result = run_cli(["validate", str(tmp_path / "z.yaml")])
+    assert result.exit_code != 0 and "internal error" not in result.stderr
+    assert "z.yaml:2:" in result.stdout + result.stderr
+    assert "at most 10 years — write e.g. 64h" in result.stdout + result.stderr

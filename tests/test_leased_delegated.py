@@ -23,6 +23,7 @@ from reconciler.emulator.store import DEFAULT_ACCOUNT_ID
 from reconciler.errors import NotFoundError, PermissionDeniedError
 from reconciler.live.cloudflare.address_maps import UNREADABLE, AddressMapReader
 from tests.conftest import make_client, make_emulator
+from tests.test_output_schemas import check
 
 TOKEN = "tok-leased-delegated-0123456789"
 OWNER = "b1946ac92492d2347c6235b4d2611184"  # owns 203.0.113.0/24
@@ -181,6 +182,7 @@ def test_the_addresses_view_says_which_outside_ips_the_maps_list(run_cli, tmp_pa
     with loopback(emulator) as url:
         result = run_cli(["addresses", *url, "--format", "json", str(directory)], env=env)
     assert result.exit_code == 0, result.stderr
+    check(json.loads(result.stdout), "addresses.schema.json")  # the field is in its schema
     (account,) = json.loads(result.stdout)["accounts"]
     outside = {o["ip"]: o["in_address_map"] for o in account["outside_prefixes"]}
     assert outside == {"172.65.64.13": True, "192.0.2.10": False}

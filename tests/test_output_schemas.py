@@ -129,6 +129,8 @@ def test_the_outputs_of_a_first_apply_and_of_drift_match_their_schemas(api, conf
     assert applied["result"] == "complete" and applied["actions"]
     assert all(a["outcome"] == "done" and a["duration_seconds"] >= 0 for a in applied["actions"])
     assert applied["summary"]["done"] == applied["summary"]["total"] == len(applied["actions"])
+    # the whole apply is timed too, over one token's part as over several
+    assert applied["summary"]["started"] and applied["summary"]["duration_seconds"] >= 0
 
     edit_origin(emulator, "example.com", "ssh", "192.0.2.98")
     drift = stdout_json(call("drift", "--format", "json", str(config)), 2)

@@ -117,3 +117,12 @@ def test_redacted_document_cannot_be_applied() -> None:
     document["redacted"] = True
     with pytest.raises(PlanFileError, match="redacted"):
         plan_from_document(text_of(seal(document)), "plan.json")
+
+
+@pytest.mark.parametrize("kind", ["delete", "update", "recreate"])
+def test_a_live_plan_names_the_app_of_every_delete_update_and_recreate(kind: str) -> None:
+    document = plan_to_document(mixed_plan())
+    index = next(i for i, a in enumerate(document["actions"]) if a["action"] == kind)
+    document["actions"][index]["app_id"] = None  # only an offline review (diff) has none
+    with pytest.raises(PlanFileError, match=f"not a valid plan document at actions/{index}/app_id"):
+        plan_from_document(text_of(seal(document)), "plan.json")

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT
 
@@ -196,3 +197,20 @@ def test_the_commands_page_states_which_wins_sandbox_or_base_url() -> None:
 def test_the_file_format_page_documents_where_export_points_the_schema() -> None:
     text = page("file-format.md")
     assert "--schema-ref URL|PATH" in text and "else no modeline" in text
+
+
+def test_the_readme_and_the_home_page_link_every_page_of_using_it() -> None:
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    (using,) = [entry["Using it"] for entry in nav if "Using it" in entry]
+    pages = [page for entry in using for page in entry.values()]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    home = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    assert [p for p in pages if f"](docs/{p})" not in readme] == []
+    assert [p for p in pages if f"]({p})" not in home] == []
+
+
+def test_the_json_output_page_lists_every_output_schema() -> None:
+    page = (ROOT / "docs" / "json-output.md").read_text(encoding="utf-8")
+    outputs = sorted(p.name for p in (ROOT / "schemas").glob("*.schema.json"))
+    inputs = ["desired-state.schema.json"]  # the files, not an output
+    assert [n for n in outputs if n not in inputs and f"(../schemas/{n})" not in page] == []

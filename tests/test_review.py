@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.test_output_schemas import check
+
 V1 = {
     "zone": "example.com",
     "apps": [
@@ -295,5 +297,18 @@ class TestWhatPlanSees:
         new = write(tmp_path / "new", V1)  # two creates: a document that parses as a plan
         review = tmp_path / "review.json"
         review.write_text(run_cli(["diff", "--format", "json", str(old), str(new)]).stdout)
+        result = run_cli(["apply", "--sandbox", "--plan", str(review)])
+        assert result.exit_code == 1 and "offline review" in result.stderr
+
+    def test_a_review_with_deletes_and_updates_matches_the_plan_schema_and_is_refused(  # type: ignore[no-untyped-def]
+        self, run_cli, trees: tuple[str, str], tmp_path: Path
+    ) -> None:
+        printed = run_cli(["diff", "--format", "json", *trees]).stdout
+        document = json.loads(printed)
+        kinds = {a["action"] for a in document["actions"]}
+        assert {"delete", "update"} <= kinds and document["address_checks"] == "offline"
+        check(document, "plan.schema.json")  # docs/json-output.md: diff prints a plan document
+        review = tmp_path / "review.json"
+        review.write_text(printed)
         result = run_cli(["apply", "--sandbox", "--plan", str(review)])
         assert result.exit_code == 1 and "offline review" in result.stderr

@@ -138,3 +138,18 @@ def test_one_token_commands_take_several_in_the_sandbox(run_cli, tmp_path: Path)
     assert run_cli(["apply", "--sandbox", "--auto-approve", config]).exit_code == 0
     view = run_cli(["addresses", "--sandbox", config])
     assert view.exit_code == 0, view.stderr
+
+
+def test_verify_takes_one_token_but_apply_verify_verifies_each_tokens_part(  # type: ignore[no-untyped-def]
+    run_cli, emulator, tmp_path: Path
+) -> None:
+    config = two_teams(tmp_path / "cfg")
+    with serve(emulator) as server:
+        url = ["--base-url", server.base_url]
+        applied = run_cli(["apply", *url, "--auto-approve", "--verify", config], env=TOKENS)
+        checked = run_cli(["verify", *url, config], env=TOKENS)
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    verdicts = [line for line in applied.stdout.splitlines() if line.startswith("healthy ")]
+    assert len(verdicts) == 4  # each token's written apps, through its own client
+    assert checked.exit_code == 1 and "this command uses one token" in checked.stderr
+    assert len(checked.stderr.strip().splitlines()) == 1  # docs/several-accounts.md says so

@@ -244,6 +244,7 @@ class TestRefusals:
         assert live_count(emulator) == 0
         shown = "cdn.example.com" in result.stdout  # plan and apply show the plan they refuse
         assert shown is (command != "drift")
+        assert "no live state was read" not in result.stdout  # it was: the refusal came first
 
     def test_apply_of_a_saved_plan_checks_the_plane_again(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
         emulator = plane_emulator()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from reconciler.desired.times import parse_time
+from reconciler.desired.times import parse_duration, parse_time
 
 UTC = timezone.utc
 
@@ -54,3 +54,20 @@ def test_every_shape_the_schema_allows_is_read(text: str, expected: datetime) ->
 def test_anything_else_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_time(text)
+
+
+@pytest.mark.parametrize("text", ["inf", "Infinity", "1e400", "99999999999999999", "999999999h"])
+def test_a_duration_too_long_to_mean_anything_is_refused_not_an_overflow(text: str) -> None:
+    with pytest.raises(ValueError, match="at most 10 years"):
+        parse_duration(text)
+
+
+def test_ten_years_is_still_a_duration() -> None:
+    assert parse_duration("87600h") == 10 * 365 * 86400
+
+
+def test_a_huge_traffic_window_is_one_usage_line_not_an_internal_error(run_cli, tmp_path) -> None:
+    (tmp_path / "z.yaml").write_text("zone: example.com\napps: []\n")
+    result = run_cli(["plan", str(tmp_path), "--sandbox", "--traffic-window", "99999999999999999"])
+    assert result.exit_code != 0 and "internal error" not in result.stderr  # main() makes it 1
+    assert "at most 10 years" in result.stderr

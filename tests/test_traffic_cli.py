@@ -219,6 +219,16 @@ class TestLiveDelete:
         assert applied.exit_code == 0, applied.stdout + applied.stderr
         assert "old.example.com" not in live_names(emulator)
 
+    def test_a_saved_plan_of_that_zone_applies(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        emulator = seeded("old.example.com=5")
+        emulator.advance(HOUR)
+        config, saved = files(tmp_path, KEPT, live_delete="allow"), str(tmp_path / "plan.json")
+        with loopback(emulator) as url:
+            assert run_cli(["plan", *url, "--out", saved, config], env=ENV).exit_code == 0
+            applied = run_cli(["apply", *url, "--plan", saved], env=ENV)
+        assert applied.exit_code == 0, applied.stdout + applied.stderr  # was: not a valid plan
+        assert "old.example.com" not in live_names(emulator)
+
     def test_the_flag_lets_the_named_app_go_and_the_journal_says_who_and_when(  # type: ignore[no-untyped-def]
         self, run_cli, tmp_path: Path
     ) -> None:

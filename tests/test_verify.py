@@ -136,6 +136,7 @@ class TestAddresses:
             ({"advertised": False}, "198.51.100.10 cannot receive traffic: 198.51.100.0/24 is not advertised"),
             ({"service": "CDN"}, "198.51.100.10 cannot receive traffic: its binding goes to CDN, not Spectrum"),
             ({"state": "provisioning"}, "198.51.100.10 cannot receive traffic: its Spectrum binding is provisioning"),
+            ({"state": "magic_transit_route_missing"}, "198.51.100.10 cannot receive traffic: its Spectrum binding is held in magic_transit_route_missing"),
         ],
     )  # fmt: skip
     def test_an_ip_that_cannot_receive_traffic_is_degraded_with_why(

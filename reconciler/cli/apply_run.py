@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -110,6 +111,7 @@ def run_parts(
     parts = [part for part in every if part.plan.actions] or every[:1]
     outcomes: list[ActionOutcome] = []
     interrupted = False
+    started_at, start = time.time(), time.monotonic()  # the whole apply, over every part
     for number, part in enumerate(parts):
         if interrupted:
             outcomes += [ActionOutcome(a, Status.SKIPPED, STOPPED) for a in part.plan.actions]
@@ -122,7 +124,12 @@ def run_parts(
         report = workflow.run_verdict(one, executor)
         outcomes += report.outcomes
         interrupted = report.interrupted
-    return ApplyReport(tuple(outcomes), interrupted=interrupted)
+    return ApplyReport(
+        tuple(outcomes),
+        interrupted=interrupted,
+        started_at=started_at,
+        seconds=time.monotonic() - start,
+    )
 
 
 STOPPED = "not started: the apply was interrupted (Ctrl-C)"

@@ -99,8 +99,8 @@ def zone_seeds(
     "prefixes",
     multiple=True,
     help="Onboard a BYOIP prefix: CIDR[,service=spectrum|cdn|magic_transit|none]"
-    "[,advertised=yes|no][,approved=yes|no][,binding=active|provisioning][,account=ID]"
-    " (repeatable).",
+    "[,advertised=yes|no][,approved=yes|no][,binding=active|provisioning|route_missing]"
+    "[,on_demand=yes|no][,account=ID] (repeatable).",
 )
 @click.option(
     "--leased-prefix",

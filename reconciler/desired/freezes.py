@@ -82,6 +82,11 @@ def problems(item: Mapping[str, Any]) -> list[tuple[str, str]]:
         except CronSimError as error:
             message = f"freeze.cron {item['cron']!r} is not a cron expression: {error}"
             found.append(("cron", message))
+    if isinstance(item.get("duration"), str | int | float):
+        try:
+            parse_duration(str(item["duration"]))
+        except ValueError as error:
+            found.append(("duration", f"freeze.duration: {error}"))
     if isinstance(item.get("timezone"), str) and not _known_zone(item["timezone"]):
         found.append(("timezone", f"freeze.timezone {item['timezone']!r} is no IANA time zone"))
     return found

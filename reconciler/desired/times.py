@@ -55,17 +55,34 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
+# Chosen: longer is a typo, and a sum past it overflows the datetime arithmetic it feeds
+# (a traffic window's start, a freeze's end) instead of being refused.
+MAX_DURATION_S = 10 * 365 * 86400.0
+
+
 def parse_duration(text: str) -> float:
-    """Seconds in ``30s``, ``5m``, ``1h30m``, ``250ms`` (or a bare number of seconds)."""
+    """Seconds in ``30s``, ``5m``, ``1h30m``, ``250ms`` (or a bare number of seconds).
+
+    Longer than zero and at most 10 years (``inf`` and ``1e400`` are not durations).
+    """
     spelled = text.strip().lower()
-    with contextlib.suppress(ValueError):
-        seconds = float(spelled)
-        if seconds > 0:
-            return seconds
-    parts = _DURATION_PART.findall(spelled)
-    if not parts or "".join(n + u for n, u in parts) != spelled:
-        raise ValueError(f"{text!r} is not a duration like 30s, 5m or 1h30m")
-    seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    seconds = _bare_seconds(spelled)
+    if seconds is None:
+        parts = _DURATION_PART.findall(spelled)
+        if not parts or "".join(n + u for n, u in parts) != spelled:
+            raise ValueError(f"{text!r} is not a duration like 30s, 5m or 1h30m")
+        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
     if seconds <= 0:
         raise ValueError(f"{text!r} must be longer than zero")
+    if seconds > MAX_DURATION_S:  # inf too
+        raise ValueError(f"{text!r} is too long: a duration is at most 10 years")
     return seconds
+
+
+def _bare_seconds(spelled: str) -> float | None:
+    """A bare number of seconds, or None when ``spelled`` is not one."""
+    with contextlib.suppress(ValueError):
+        seconds = float(spelled)
+        if seconds > 0:  # nan is not: refused as no duration below
+            return seconds
+    return None

@@ -7,14 +7,16 @@ says which checks it could not make.
 
 from __future__ import annotations
 
-from reconciler.plan import ActionKind, Plan, PlanWarning
+from reconciler.plan import OFFLINE, ActionKind, Plan, PlanWarning
 
 NOT_CHECKED = (
-    "preflight not checked (no live state was read): DNS record conflicts, the IPv4 hostname "
+    "preflight not checked ({why}): DNS record conflicts, the IPv4 hostname "
     "quota, the zones' plans and the origins' zones (dns_record_conflict, ipv4_hostname_quota, "
     "spectrum_not_in_plan, field_not_in_plan, protocol_not_in_plan, one_app_per_protocol, "
     "origin_dns_outside_account) are checked by plan and apply"
 )
+OFFLINE_WHY = "no live state was read"
+STOPPED_WHY = "the run stopped before it"  # e.g. --strict refused the address check's findings
 
 
 def _where(finding: PlanWarning) -> str:
@@ -24,7 +26,8 @@ def _where(finding: PlanWarning) -> str:
 def notes(plan: Plan) -> list[str]:
     """What the checks could not count, and whether they ran at all."""
     writes = any(a.kind is not ActionKind.DELETE for a in plan.actions)
-    unchecked = [NOT_CHECKED] if plan.preflight == "not checked" and writes else []
+    why = OFFLINE_WHY if plan.address_checks == OFFLINE else STOPPED_WHY
+    unchecked = [NOT_CHECKED.format(why=why)] if plan.preflight == "not checked" and writes else []
     return [*unchecked, *plan.preflight_notes]
 
 

@@ -130,6 +130,7 @@ def cause(finding: Finding, plane: AddressPlane) -> str:
         if binding
         else "no service binding covers it",
         "binding_provisioning": f"its Spectrum binding is {binding.state if binding else '?'}",
+        "binding_route_missing": "its Spectrum binding is held in magic_transit_route_missing",
         "udp_on_magic_transit": "UDP on a Magic Transit binding",
     }.get(finding.kind, finding.kind)
 

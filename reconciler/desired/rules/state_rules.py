@@ -161,6 +161,7 @@ _FREEZE_HINTS = {
     "until": "write e.g. 2026-12-24T00:00:00Z",
     "cron": 'write five fields, minute hour day month weekday, e.g. "0 18 * * FRI"',
     "timezone": "write an IANA name such as Europe/Berlin or UTC",
+    "duration": "write e.g. 64h or 1h30m",
 }
 
 
