@@ -55,6 +55,7 @@ class Settings:
 def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResult:
     """Load, plan and (with self_heal) apply once; every error becomes part of the result."""
     started, clock = time.time(), time.monotonic()
+    plan: Plan | None = None  # once planned, a refusal still reports the drift it found
     try:
         desired = workflow.load(settings.paths)
         live = accounts.fetch_live(desired.zones)
@@ -64,9 +65,9 @@ def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResul
         for problem in error.problems:
             log.error("%s", problem)
         first = f" (first: {error.problems[0]})" if error.problems else ""
-        return _failed(number, started, clock, accounts, f"{error}{first}")
+        return _failed(number, started, clock, accounts, f"{error}{first}", plan)
     except ReconcilerError as error:
-        return _failed(number, started, clock, accounts, scrub(str(error)))
+        return _failed(number, started, clock, accounts, scrub(str(error)), plan)
     except Exception as error:  # a bug: this cycle fails, the loop and the next cycle go on
         log.debug("cycle %d: unexpected error", number, exc_info=True)
         what = scrub(f"unexpected {type(error).__name__}: {error}")
@@ -87,10 +88,21 @@ def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResul
 
 
 def _failed(
-    number: int, started: float, clock: float, accounts: Accounts, error: str
+    number: int,
+    started: float,
+    clock: float,
+    accounts: Accounts,
+    error: str,
+    plan: Plan | None = None,
 ) -> CycleResult:
+    """A failed cycle; one refused after planning (an address or preflight refusal) still
+    carries the drift its plan found, so the cycle line and gauges report it before the error."""
     duration = time.monotonic() - clock
-    return CycleResult(number, started, duration, error=error, budget=accounts.budget())
+    failed = CycleResult(number, started, duration, error=error, budget=accounts.budget())
+    if plan is None:
+        return failed
+    zones = tuple(zone.name for zone in plan.zones)
+    return dataclasses.replace(failed, zones=zones, drift=workflow.drift_of(plan))
 
 
 @dataclass(frozen=True)
