@@ -144,6 +144,9 @@ class ApiError(ReconcilerError):
     """
 
     hint = "check the request and try again"
+    # Set by the transport: an earlier attempt of this request broke off or got a 5xx, so it
+    # may have taken effect even though this answer refused it.
+    after_unclear_attempt = False
 
     def __init__(
         self,

@@ -24,6 +24,16 @@ def report(*statuses: Status, interrupted: bool = False) -> ApplyReport:
         (report(Status.DONE), True, "held"),
         (report(Status.DONE, Status.FAILED), False, "incomplete"),
         (report(Status.STALE), False, "incomplete"),
+        (
+            ApplyReport((ActionOutcome(ACTIONS[0], Status.FAILED, refused=True),)),
+            False,
+            "nothing-written",
+        ),
+        (
+            ApplyReport((ActionOutcome(ACTIONS[0], Status.FAILED, refused=True),)),
+            True,
+            "nothing-written",
+        ),
         (report(Status.DONE, Status.SKIPPED, interrupted=True), False, "interrupted"),
     ],
 )

@@ -71,3 +71,27 @@ def test_an_interrupt_with_actions_left_says_to_run_again() -> None:
 
 def test_an_interrupt_before_any_write_exits_1() -> None:
     assert exit_code(ApplyReport((outcome(Status.SKIPPED),), interrupted=True)) == 1
+
+
+def test_every_write_refused_exits_1_and_says_nothing_was_written() -> None:
+    refused = ActionOutcome(ACTION, Status.FAILED, "HTTP 400: port in use", refused=True)
+    report = ApplyReport((refused, outcome(Status.SKIPPED)))
+    assert exit_code(report) == 1
+    assert exit_code(report, held=True) == 1  # a held zone wrote nothing either
+    *_, last = apply_summary(report)
+    assert last.startswith("Apply wrote NOTHING — Cloudflare refused every write"), last
+    assert "INCOMPLETE" not in last and "1 failed, 1 skipped" in last
+
+
+def test_a_failure_that_may_have_landed_is_still_a_partial_apply() -> None:
+    unknown = ActionOutcome(ACTION, Status.FAILED, "HTTP 503")
+    refused = ActionOutcome(ACTION, Status.FAILED, "HTTP 400", refused=True)
+    for report in (ApplyReport((unknown,)), ApplyReport((refused, unknown))):
+        assert exit_code(report) == 4
+        *_, last = apply_summary(report)
+        assert last.startswith("Apply INCOMPLETE"), last
+
+
+def test_ctrl_c_after_refusals_only_exits_1() -> None:
+    refused = ActionOutcome(ACTION, Status.FAILED, "HTTP 400", refused=True)
+    assert exit_code(ApplyReport((refused, outcome(Status.SKIPPED)), interrupted=True)) == 1

@@ -163,6 +163,20 @@ def test_a_failed_action_carries_cloudflares_codes(run_cli, config) -> None:  # 
     assert applied["result"] == "incomplete" and applied["summary"]["exit_code"] == 4
 
 
+def test_every_create_refused_is_nothing_written_not_incomplete(run_cli, config) -> None:  # type: ignore[no-untyped-def]
+    with serve(Failing(make_emulator(), "example.com")) as running:  # type: ignore[arg-type]
+        result = run_cli(
+            ["apply", "--auto-approve", "--format", "json", str(config / "example.com"),
+             "--base-url", running.base_url],
+            env={"CLOUDFLARE_API_TOKEN": TOKEN},
+        )  # fmt: skip
+    applied = stdout_json(result, 1)
+    check(applied, OUTPUTS["apply"])
+    assert applied["result"] == "nothing-written" and applied["summary"]["exit_code"] == 1
+    assert applied["summary"]["failed"] >= 1 and applied["summary"]["done"] == 0
+    assert result.stderr.strip().splitlines()[-1].startswith("error: nothing was written")
+
+
 def test_held_and_observed_actions_are_listed_with_the_refusal(api, config) -> None:  # type: ignore[no-untyped-def]
     emulator, call = api
     net = config / "example.net" / "apps.yaml"

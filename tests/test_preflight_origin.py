@@ -63,7 +63,8 @@ def test_plan_warns_and_strict_refuses(run_cli, tmp_path: Path) -> None:  # type
     assert "db.example.org" in warning["message"] and "11050" in warning["message"]
     assert strict.exit_code == 1 and "[origin_dns_outside_account]" in strict.stderr
     assert f"{config}/apps.yaml:1:" in strict.stderr
-    assert applied.exit_code == 4 and "11050" in applied.stdout + applied.stderr  # as warned
+    assert applied.exit_code == 1 and "11050" in applied.stdout + applied.stderr  # as warned
+    assert "nothing was written" in applied.stderr  # its one write was refused: not partial
 
 
 def test_an_origin_in_another_zone_of_the_account_is_fine(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -631,3 +631,27 @@ def test_an_empty_webhook_secret_is_refused_at_start(run_cli, api, config, hook)
     assert result.stderr.splitlines() == [
         "error: SPECTRUM_RECONCILER_WEBHOOK_SECRET is set but empty — give it a secret, or unset it"
     ]
+
+
+def test_self_heal_that_fixed_one_zone_is_healed_though_an_observe_zone_still_drifts(
+    run_cli, api, server, tmp_path
+):
+    server.emulator.ensure_zone("example.org")
+    config = write_config(
+        tmp_path / "apps", example=zone_file("example.com"), observed=zone_file("example.org")
+    )
+    converge(server.emulator, config)
+    (config / "observed.yaml").write_text(zone_file("example.org", extra="mode: observe"))
+    edit_origin(server.emulator, "example.com", "ssh", "192.0.2.99")
+    edit_origin(server.emulator, "example.org", "ssh", "192.0.2.99")
+    metrics = tmp_path / "spectrum.prom"
+    once = ["reconcile", "--once", "--self-heal", str(config), *api, "--metrics-file", str(metrics)]
+    result = run_cli(once)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("cycle 1: healed (2 changed"), result.stdout
+    assert samples(metrics, "spectrum_reconciler_cycles_total") == {(("outcome", "healed"),): 1}
+    assert drift_gauge(metrics, "example.com", "changed") == 0
+    assert drift_gauge(metrics, "example.org", "changed") == 1  # observed: reported, not written
+    assert live_app(server.emulator, "example.org", "ssh")["origin_direct"] == [
+        "tcp://192.0.2.99:22"
+    ]

@@ -216,6 +216,37 @@ class TestRefusals:
         assert "other.example.com" in result.stdout and "unapproved.example.com" in result.stdout
         assert "[prefix_not_approved]" in result.stderr
 
+    @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+    def test_drift_shows_the_drift_report_then_the_address_refusals(  # type: ignore[no-untyped-def]
+        self, run_cli, tmp_path: Path, fmt: str
+    ) -> None:
+        emulator = plane_emulator()
+        app = static_app("unapproved", "100.64.1.10")
+        config = write(tmp_path / "c", [dynamic_app("other"), app])
+        with loopback(emulator) as url:
+            result = run_cli(
+                ["drift", *url, "--format", fmt, config], env={"CLOUDFLARE_API_TOKEN": TOKEN}
+            )
+        assert result.exit_code == 1
+        assert "other.example.com" in result.stdout and "unapproved.example.com" in result.stdout
+        assert "[prefix_not_approved]" in result.stderr
+
+    def test_self_heal_reports_the_cycles_drift_then_the_address_refusals(  # type: ignore[no-untyped-def]
+        self, run_cli, tmp_path: Path
+    ) -> None:
+        emulator = plane_emulator()
+        config = write(tmp_path / "c", [dynamic_app("other"), static_app("bad", "100.64.1.10")])
+        with loopback(emulator) as url:
+            result = run_cli(
+                ["reconcile", "--once", "--self-heal", *url, config],
+                env={"CLOUDFLARE_API_TOKEN": TOKEN},
+            )
+        assert result.exit_code == 1
+        assert live_count(emulator) == 0, "nothing was written"
+        # the drift it found, then why it wrote nothing
+        assert result.stdout.startswith("cycle 1: failed (0 changed, 0 unmanaged, 2 missing)")
+        assert "[prefix_not_approved]" in result.stdout + result.stderr
+
     def test_tcp_on_magic_transit_is_a_warning_udp_a_refusal(self, tmp_path: Path) -> None:
         emulator = plane_emulator()
         tcp = workflow.load([write(tmp_path / "t", [static_app("mt", "100.64.0.10")])])
@@ -242,8 +273,8 @@ class TestRefusals:
         assert result.exit_code == 1, result.stdout + result.stderr
         assert "[binding_not_spectrum]" in result.stderr and "--strict" in result.stderr
         assert live_count(emulator) == 0
-        shown = "cdn.example.com" in result.stdout  # plan and apply show the plan they refuse
-        assert shown is (command != "drift")
+        # plan and apply show the plan they refuse, drift its drift report
+        assert "cdn.example.com" in result.stdout
         assert "no live state was read" not in result.stdout  # it was: the refusal came first
 
     def test_apply_of_a_saved_plan_checks_the_plane_again(self, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -456,6 +456,25 @@ def test_never_replaces_a_file_already_there(tmp_path: Path, run_cli: Any) -> No
     ]
 
 
+def test_force_replaces_the_files_already_there(tmp_path: Path, run_cli: Any) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "example.com.yaml").write_text("zone: example.com\napps: []\n")
+    (tmp_path / "out" / "removed.tf").write_text("# other resources\n")
+    (tmp_path / "out" / "notes.txt").write_text("mine\n")
+    args = ["import-terraform", str(TERRAFORM / "v5.tfstate"), "--out", "out"]
+    done = run_cli([*args, "--force"])
+    assert done.exit_code == 0, done.stderr
+    fresh = tmp_path / "fresh"
+    assert run_cli([*args[:-1], str(fresh)]).exit_code == 0
+    for name in ("example.com.yaml", "removed.tf"):
+        assert (tmp_path / "out" / name).read_bytes() == (fresh / name).read_bytes()
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine\n"  # only its own files
+
+
+def test_force_is_in_the_help(run_cli: Any) -> None:
+    assert "--force" in run_cli(["import-terraform", "--help"]).stdout
+
+
 @pytest.mark.parametrize("name", STATES)
 def test_terraform_itself_accepts_removed_tf(name: str, tmp_path: Path) -> None:
     """terraform validate, which needs no provider for removed blocks, rejects instance keys

@@ -33,6 +33,7 @@ class ActionOutcome:
     codes: tuple[int, ...] = ()
     started_at: float | None = None  # epoch seconds its writes began (None: it sent nothing)
     seconds: float | None = None  # how long its writes (and any undo) took
+    refused: bool = False  # failed, and Cloudflare's answer says none of its writes happened
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,17 @@ class ApplyReport:
 
     @property
     def wrote(self) -> bool:
-        """Whether any action was attempted (so live state may have changed)."""
-        return any(o.status not in (Status.SKIPPED, Status.STALE) for o in self.outcomes)
+        """Whether any action may have changed live state: done, or failed other than by a
+        refusal that certainly wrote nothing."""
+        return any(
+            o.status is Status.DONE or (o.status is Status.FAILED and not o.refused)
+            for o in self.outcomes
+        )
+
+    @property
+    def nothing_written(self) -> bool:
+        """Failed without any write: Cloudflare refused every write it was sent."""
+        return self.count(Status.FAILED) > 0 and not self.wrote
 
 
 @dataclass(frozen=True)

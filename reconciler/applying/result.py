@@ -51,9 +51,12 @@ def apply_result(
 
 def result_word(report: ApplyReport, *, held: bool) -> str:
     """One word for the run: ``no-changes``, ``complete``, ``held`` (other zones complete),
-    ``incomplete`` or ``interrupted`` — as the text summary's "Apply complete." line."""
+    ``incomplete``, ``nothing-written`` (Cloudflare refused every write) or ``interrupted`` — as
+    the text summary's "Apply complete." line."""
     if report.interrupted:
         return "interrupted"
+    if report.nothing_written:
+        return "nothing-written"
     if not report.complete:
         return "incomplete"
     if held:

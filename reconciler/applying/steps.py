@@ -66,7 +66,8 @@ class Steps:
         except Exception as error:
             failed = StepFailed.of(error)
             app_id = error.app_id if isinstance(error, Unsettled) else None
-            return ActionOutcome(action, Status.FAILED, failed.detail, app_id, failed.codes)
+            outcome = ActionOutcome(action, Status.FAILED, failed.detail, app_id, failed.codes)
+            return dataclasses.replace(outcome, refused=failed.refused and app_id is None)
 
     def _recorded(self, outcome: ActionOutcome) -> ActionOutcome:
         """``outcome`` once journalled; if its line cannot be written, the action failed."""

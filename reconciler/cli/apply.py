@@ -91,7 +91,8 @@ def apply(
     checks: AddressChecks,
     verify: VerifyOptions | None,
 ) -> int:
-    """Make live match the files (or a saved plan): exit 0 applied, 3 refused, 4 partly applied;
+    """Make live match the files (or a saved plan): exit 0 applied, 3 refused, 4 partly applied
+    (1: nothing written, as when Cloudflare refused every write);
     with --verify, 5 when a written app is degraded.
 
     \b
@@ -214,15 +215,19 @@ def _execute(verdict: guardrails.Verdict, accounts: Accounts, run: Settings) -> 
         # The verification's lines go to stderr: stdout holds the result document alone.
         code = verify_parts(parts, report, run, carried, code, err=True)
         say_result(run, report, code, verdict)
-        return code
-    for line in output.apply_summary(report, observed=len(verdict.skipped), held=verdict.held):
-        click.echo(line)
-    return verify_parts(parts, report, run, carried, code)
+    else:
+        for line in output.apply_summary(report, observed=len(verdict.skipped), held=verdict.held):
+            click.echo(line)
+        code = verify_parts(parts, report, run, carried, code)
+    if report.nothing_written:  # exit 1: the last line says why, as every exit 1's does
+        click.echo(f"error: {output.NOTHING_WRITTEN}", err=True)
+    return code
 
 
 def exit_code(report: ApplyReport, *, held: bool = False) -> int:
     """0 all done; 4 partly applied, or interrupted after a write (even when every action got
-    done: the run was stopped); 1 when Ctrl-C stopped it before anything was written; 3 when a
+    done: the run was stopped); 1 when Ctrl-C stopped it before anything was written, or when
+    Cloudflare refused every write it was sent (nothing written, held zones or not); 3 when a
     guardrail held a zone (the other zones were applied: not a success in CI), or when nothing
     was written because an app changed since the plan (a stale plan)."""
     if report.interrupted:
@@ -231,4 +236,6 @@ def exit_code(report: ApplyReport, *, held: bool = False) -> int:
         return EXIT_REFUSED if held else EXIT_OK
     if report.wrote:
         return EXIT_PARTIAL
+    if report.nothing_written:
+        return EXIT_ERROR
     return EXIT_REFUSED if report.count(Status.STALE) else EXIT_PARTIAL

@@ -110,11 +110,19 @@ def apply_summary(
     yield f"Apply {_verdict(report, bool(held))}: {counts}."
 
 
+NOTHING_WRITTEN = (
+    "nothing was written: Cloudflare refused every write it was sent (each refusal is on its"
+    " action's line) — fix what it refused and run apply again"
+)
+
+
 def _verdict(report: ApplyReport, held: bool) -> str:
     if report.interrupted and report.complete:
         return "INTERRUPTED after every action was done — nothing left to do"
     if report.interrupted:
         return "INTERRUPTED — nothing new was started after Ctrl-C; run apply again"
+    if report.nothing_written:
+        return "wrote NOTHING — Cloudflare refused every write; fix what it refused and run again"
     if not report.complete:
         return "INCOMPLETE — fix what failed and run apply again"
     return "HELD in part — the other zones are complete" if held else "complete"

@@ -29,6 +29,7 @@ from reconciler.plan import Plan
 
 if TYPE_CHECKING:
     from reconciler.live.accounts import Accounts
+    from reconciler.planning.planner import Drift
 
 # plan and drift: PATHs, or --zone alone (the zones from the whole configuration)
 some_paths_argument = click.argument("paths", nargs=-1, type=click.Path())
@@ -101,11 +102,17 @@ def drift(
     """
     from reconciler.live.accounts import Accounts
 
-    desired = loaded(paths, zones)
-    with Accounts(connection) as accounts:
-        found = workflow.drift_for(desired, accounts, checks)
     stream = stdout()
-    output.show_drift(found, fmt, stream, color=use_color(stream), redact=redact_origins)
+
+    def show(found: Drift) -> None:
+        output.show_drift(found, fmt, stream, color=use_color(stream), redact=redact_origins)
+
+    desired = loaded(paths, zones)
+    # An address refusal shows the drift report first, then its findings, as plan does.
+    refused = output.shown_if_refused(lambda plan: show(workflow.drift_of(plan)))
+    with Accounts(connection) as accounts, refused:
+        found = workflow.drift_for(desired, accounts, checks)
+    show(found)
     return EXIT_CHANGES if found.has_drift else EXIT_OK
 
 

@@ -30,10 +30,16 @@ MAX_STATE_BYTES = 256 * 1024 * 1024
     show_default=True,
     type=click.Path(file_okay=False),
     help="Directory for the desired-state files and removed.tf (created if missing; files"
-    " already there are never replaced).",
+    " already there are replaced only with --force).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the files of the same names already in --out (else refused; other files"
+    " there are left alone).",
 )
 @guarded_offline
-def import_terraform(state: str, out_dir: str) -> int:
+def import_terraform(state: str, out_dir: str, force: bool) -> int:
     """Take Spectrum apps over from Terraform without touching them in Cloudflare.
 
     STATE is `terraform show -json` output or a .tfstate file (provider v4 or v5). Writes one
@@ -63,7 +69,8 @@ def import_terraform(state: str, out_dir: str) -> int:
     files = {directory / name: text for name, text in texts.items()}
     names = [path.name for path in files]
     files[directory / "removed.tf"] = removed_blocks(result, names)
-    _refuse_overwriting(files)
+    if not force:
+        _refuse_overwriting(files)
     write_files_atomically(files)
     for note in result.notes:
         click.echo(f"not carried over: {note}", err=True)
@@ -99,8 +106,8 @@ def _refuse_overwriting(files: Iterable[Path]) -> None:
     if existing:
         raise ReconcilerError(
             f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''} — nothing"
-            " was written; import into a new directory (--out) and merge by hand, or move"
-            " them away and run again"
+            " was written; import into a new directory (--out) and merge by hand, move"
+            " them away and run again, or pass --force to replace them"
         )
 
 

@@ -47,7 +47,7 @@ class Outcome(enum.Enum):
     IN_SYNC = "in_sync"  # nothing differs
     DRIFT = "drift"  # differences found and reported (not healed)
     HEALED = "healed"  # differences found and every one applied
-    HELD = "held"  # self-heal on, a guardrail holds drift: observe, or prune: false and no fix
+    HELD = "held"  # self-heal on, nothing fixed, drift kept: observe, or prune: false
     REFUSED = "refused"  # a safety rule or guardrail held a zone's writes (the others ran)
     PARTIAL = "partial"  # some writes failed
     FAILED = "failed"  # the cycle could not plan: bad files, API errors; nothing written
@@ -109,6 +109,7 @@ class CycleResult:
     unexpected: bool = False  # ``error`` is an exception nobody foresaw, not a known failure
     self_heal: bool = False
     verification: Verification | None = None  # of the apps this cycle wrote (None: none)
+    observed: tuple[Action, ...] = ()  # the actions of mode: observe zones (never written)
 
     @functools.cached_property
     def found(self) -> tuple[DriftEntry, ...]:
@@ -138,13 +139,17 @@ class CycleResult:
         if not self.found:
             return Outcome.IN_SYNC
         if not self.standing or (self.report is not None and not self._unhealed):
-            return Outcome.HEALED  # what prune: false keeps is reported, never a fix held back
+            # A fix was applied; what prune: false keeps and what observe zones show is
+            # reported, never a fix held back. With nothing fixed, it stays held.
+            return Outcome.HEALED
         return Outcome.HELD if self.self_heal else Outcome.DRIFT
 
     @property
     def _unhealed(self) -> tuple[DriftEntry, ...]:
-        """The standing drift besides the apps prune: false keeps (self-heal never deletes)."""
+        """The standing drift besides the apps prune: false keeps (self-heal never deletes)
+        and the actions of mode: observe zones (self-heal never writes them)."""
         kept = {_ident(a) for a in self.drift.kept} if self.drift is not None else set()
+        kept |= {_ident(a) for a in self.observed}
         return tuple(e for e in self.standing if e.action is None or _ident(e.action) not in kept)
 
     @property

@@ -31,7 +31,7 @@ from reconciler.desired.times import parse_duration
 from reconciler.errors import EXIT_OK, ConfigError, ReconcilerError
 from reconciler.live.accounts import Accounts
 from reconciler.logs import say, scrub
-from reconciler.plan import Plan
+from reconciler.plan import Action, Plan
 from reconciler.running.cycle import CycleResult, exit_code, log_record, summary_line
 from reconciler.running.metrics import Health, Metrics
 from reconciler.running.notify import Notifier
@@ -55,20 +55,19 @@ class Settings:
 def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResult:
     """Load, plan and (with self_heal) apply once; every error becomes part of the result."""
     started, clock = time.time(), time.monotonic()
+    plan: Plan | None = None  # once planned, a refusal still reports the drift it found
     try:
         desired = workflow.load(settings.paths)
         live = accounts.fetch_live(desired.zones)
         plan = workflow.plan_against(desired, live, sources=settings.paths)
-        report, refusal, verification = (
-            _heal(plan, accounts, settings) if settings.self_heal else (None, None, None)
-        )
+        healed = _heal(plan, accounts, settings) if settings.self_heal else _Healed()
     except ConfigError as error:
         for problem in error.problems:
             log.error("%s", problem)
         first = f" (first: {error.problems[0]})" if error.problems else ""
-        return _failed(number, started, clock, accounts, f"{error}{first}")
+        return _failed(number, started, clock, accounts, f"{error}{first}", plan)
     except ReconcilerError as error:
-        return _failed(number, started, clock, accounts, scrub(str(error)))
+        return _failed(number, started, clock, accounts, scrub(str(error)), plan)
     except Exception as error:  # a bug: this cycle fails, the loop and the next cycle go on
         log.debug("cycle %d: unexpected error", number, exc_info=True)
         what = scrub(f"unexpected {type(error).__name__}: {error}")
@@ -79,24 +78,45 @@ def run_cycle(number: int, settings: Settings, accounts: Accounts) -> CycleResul
         time.monotonic() - clock,
         zones=tuple(zone.name for zone in plan.zones),
         drift=workflow.drift_of(plan),
-        report=report,
-        refusal=refusal,
+        report=healed.report,
+        refusal=healed.refusal,
         budget=accounts.budget(),
         self_heal=settings.self_heal,
-        verification=verification,
+        verification=healed.verification,
+        observed=healed.observed,
     )
 
 
 def _failed(
-    number: int, started: float, clock: float, accounts: Accounts, error: str
+    number: int,
+    started: float,
+    clock: float,
+    accounts: Accounts,
+    error: str,
+    plan: Plan | None = None,
 ) -> CycleResult:
+    """A failed cycle; one refused after planning (an address or preflight refusal) still
+    carries the drift its plan found, so the cycle line and gauges report it before the error."""
     duration = time.monotonic() - clock
-    return CycleResult(number, started, duration, error=error, budget=accounts.budget())
+    failed = CycleResult(number, started, duration, error=error, budget=accounts.budget())
+    if plan is None:
+        return failed
+    zones = tuple(zone.name for zone in plan.zones)
+    return dataclasses.replace(failed, zones=zones, drift=workflow.drift_of(plan))
 
 
-def _heal(
-    plan: Plan, accounts: Accounts, settings: Settings
-) -> tuple[ApplyReport | None, str | None, Verification | None]:
+@dataclass(frozen=True)
+class _Healed:
+    """What self-heal did: its report (None: nothing ran), refusal, verification, and the
+    actions of mode: observe zones it left alone."""
+
+    report: ApplyReport | None = None
+    refusal: str | None = None
+    verification: Verification | None = None
+    observed: tuple[Action, ...] = ()
+
+
+def _heal(plan: Plan, accounts: Accounts, settings: Settings) -> _Healed:
     """Apply the plan as ``apply`` would, never forced (no --force, no --break-glass).
 
     The guardrails and the safety gate judge the whole plan first: a refusal holds its own
@@ -107,7 +127,7 @@ def _heal(
     token's part through its own client, and then verified (``verify``).
     """
     if not plan.has_changes:
-        return None, None, None
+        return _Healed()
     plan = _with_traffic(plan, accounts, settings.traffic_window_s)
     overrides = workflow.overrides_of(force=False)
     verdict = workflow.verdict_on(plan, overrides)
@@ -130,7 +150,8 @@ def _heal(
                     verifying.verify(part.client, targets, settings.verify, traffic=reads)
                 )
     report = ApplyReport(tuple(outcomes)) if outcomes else None
-    return report, scrub(refusal) if refusal else None, _joined(verified)
+    refused = scrub(refusal) if refusal else None
+    return _Healed(report, refused, _joined(verified), verdict.skipped)
 
 
 def _joined(parts: list[Verification]) -> Verification | None:

@@ -206,7 +206,11 @@ class Transport:
             if response.status_code >= 500 and repeatable and not last_try:
                 self._backoff(tries, method, path, f"HTTP {response.status_code}")
                 continue
-            return parse_envelope(method, path, response)
+            try:
+                return parse_envelope(method, path, response)
+            except ApiError as error:
+                error.after_unclear_attempt = tries.unclear
+                raise
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _send(
@@ -240,6 +244,7 @@ class Transport:
             self._observer(method, status, codes)
 
     def _backoff(self, tries: _Tries, method: str, path: str, why: str) -> None:
+        tries.unclear = True  # only a broken-off attempt or a 5xx is repeated after a backoff
         delay = self.retry.backoff(tries.attempt, self.rng)
         self._notify(tries, method, path, why, delay)
         self.sleep(delay)
@@ -272,6 +277,7 @@ class _Tries:
 
     attempt: int = 0
     retried: bool = False
+    unclear: bool = False  # an attempt broke off or got a 5xx: it may have taken effect
 
 
 class _Cancelled(Exception):
