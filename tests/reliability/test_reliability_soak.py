@@ -2,25 +2,31 @@
 empty zone, a partly applied one and a drifted one, and nothing outside the config is touched.
 
 The account also holds what the preflight judges: manual DNS records (a proxied one on a
-hostname no file declares, a DNS-only one on a declared hostname) and an IPv4 hostname quota
+hostname no file declares, a DNS-only one on a declared hostname), an IPv4 hostname quota
 exactly as large as the drifted start needs while its plan runs (every live hostname, other
-zones' included, plus the declared ones). A plan that passed preflight is never refused by the
-emulator for a reason the corpus lists as predictable; one hostname less of quota and the plan
-is refused before any write."""
+zones' included, plus the declared ones), and the states of ``soak_states``: a second account
+with its own token, leased and delegated static IPs, a prefix without on-demand advertisement,
+a route-missing binding, Pro and Business zones, origin_dns names checked against the account's
+zones (11050). Every apply runs with ``--strict``. A plan that passed preflight is never refused
+by the emulator for a reason the corpus lists as predictable; a plan the preflight refuses
+(one hostname past the quota, an origin in the other account, its leased IP, a protocol the
+plan does not sell, a route-missing binding) writes nothing, and applied without the checks the
+emulator refuses it: the soak's assertion can fail."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from reliability_helpers import (
     OTHER_ZONE,
     SCALE,
     ZONE,
     app_config,
-    apply_once,
     crash_copy,
     extra_app,
     identities,
@@ -31,9 +37,24 @@ from reliability_helpers import (
     write_big_config,
     zone_id,
 )
+from soak_states import (
+    PRO,
+    ROUTE_MISSING_IP,
+    STATES,
+    TEAM_B,
+    ZONES,
+    apply_accounts,
+    extra_apps,
+    named_app,
+    on_cloudflare_ipv4,
+    origin_dns_app,
+    static_app,
+    write_extra_files,
+)
 
+from reconciler.applying.report import ApplyReport
 from reconciler.checks.static_ips import AddressChecks
-from reconciler.errors import PreflightRefusedError, ReconcilerError
+from reconciler.errors import AddressRefusedError, PreflightRefusedError, ReconcilerError
 from reconciler.planning.normalize import request_body
 from tests.test_preflight_corpus import PREDICTED
 
@@ -51,9 +72,26 @@ DNS_RECORDS = (
 )
 # The drifted start's peak: declared hostnames on Cloudflare IPv4 (every app but the static
 # ones, i % 7 == 3), the ignored, the other zone's and the stray ones (deletes run last).
-QUOTA = sum(1 for i in range(SCALE.apps) if i % 7 != 3) + IGNORED + OTHER_ZONE_APPS + DRIFT_EXTRA
-PREFLIGHT = {"dns_records": DNS_RECORDS, "ipv4_hostname_quota": QUOTA}
-CHECKS = AddressChecks(account_wide=True, ipv4_hostname_quota=QUOTA)
+# The drifted start's peak: declared hostnames on Cloudflare IPv4 (every app but the static
+# ones, i % 7 == 3, and the extra zones' dynamic ones of account A), the ignored, the other
+# zone's and the stray ones (deletes run last). Account B stays far below it.
+QUOTA = (
+    sum(1 for i in range(SCALE.apps) if i % 7 != 3)
+    + on_cloudflare_ipv4(ZONE)
+    + on_cloudflare_ipv4(PRO)
+    + IGNORED
+    + OTHER_ZONE_APPS
+    + DRIFT_EXTRA
+)
+PREFLIGHT = {
+    "zones": (ZONE, OTHER_ZONE, *ZONES),
+    "dns_records": DNS_RECORDS,
+    "ipv4_hostname_quota": QUOTA,
+    **STATES,
+}
+# --strict: a warning the emulator would turn into a refusal (11050, 11019) stops the plan too.
+REFUSALS = (PreflightRefusedError, AddressRefusedError)  # the preflight's and the address check's
+CHECKS = AddressChecks(strict=True, account_wide=True, ipv4_hostname_quota=QUOTA)
 
 
 def post(emulator: Any, zone: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -67,6 +105,13 @@ def _key(zone: str, body: dict[str, Any]) -> Any:
     return AppKey.of(zone, body["dns"]["name"], body["protocol"])
 
 
+def write_config(directory: Path) -> str:
+    """The big zone's two files and one file per extra zone (``soak_states``)."""
+    config = write_big_config(directory)
+    write_extra_files(directory)
+    return config
+
+
 def prepare(state: str, state_file: Path) -> None:
     """Write the starting state with a fault-free emulator; the soak emulator loads it."""
     setup = make_emulator(state_file=state_file, **PREFLIGHT)
@@ -77,6 +122,9 @@ def prepare(state: str, state_file: Path) -> None:
     if state == "empty":
         setup.close()
         return
+    for zone, apps in extra_apps().items():  # half of each extra zone's apps exist already
+        for body in apps[: len(apps) // 2]:
+            post(setup, zone, request_body(body))
     declared = [request_body(app_config(i)) for i in range(SCALE.apps)]
     upto = SCALE.apps * 2 // 5 if state == "partly-applied" else SCALE.apps
     for body in declared[:upto]:
@@ -110,13 +158,23 @@ def untouchable(emulator: Any) -> dict[str, Any]:
     }
 
 
+def predictable(report: ApplyReport) -> list[str]:
+    """The writes the emulator refused for a reason the refusal corpus says plan predicts."""
+    return [f"{o.action.key}: {o.detail}" for o in report.outcomes if set(o.codes) & set(PREDICTED)]
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The config tree, written once: every scenario reads it, none writes to it."""
+    return write_config(tmp_path_factory.mktemp("soak") / "config")
+
+
 @pytest.mark.parametrize("start", ["empty", "partly-applied", "drifted"])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_100_apps_under_20_percent_faults_converge_in_three_runs(
-    seed: int, start: str, tmp_path: Path, figures: Any
+    seed: int, start: str, config: str, tmp_path: Path, figures: Any
 ) -> None:
     state_file = tmp_path / "state.json"
-    config = write_big_config(tmp_path / "config")
     prepare(start, state_file)
     emulator = make_emulator(fault_rate=0.2, seed=seed, state_file=state_file, **PREFLIGHT)
     before = untouchable(emulator)
@@ -125,13 +183,12 @@ def test_100_apps_under_20_percent_faults_converge_in_three_runs(
     runs = 0
     for runs in range(1, 4):  # noqa: B007 (the count is the figure)
         try:
-            report = apply_once(emulator, config, checks=CHECKS)
-        except PreflightRefusedError:
-            raise  # the quota and records are set so that this plan passes: a false refusal
+            report = apply_accounts(emulator, config, CHECKS)
+        except REFUSALS:
+            raise  # every state is set so that this plan passes: a false refusal
         except ReconcilerError:  # a read that failed every retry: this run did nothing
             continue
-        predictable = [o for o in report.outcomes if set(o.codes) & set(PREDICTED)]
-        assert predictable == [], [f"{o.action.key}: {o.detail}" for o in predictable]
+        assert predictable(report) == []
         if report.complete:
             break
 
@@ -141,10 +198,15 @@ def test_100_apps_under_20_percent_faults_converge_in_three_runs(
     final = plan_once(restarted, config)
     assert final.actions == (), [str(a.key) for a in final.actions]
     live = restarted.apps(zone_id(restarted))
-    declared = identities([app_config(i) for i in range(SCALE.apps)])
+    declared = identities([app_config(i) for i in range(SCALE.apps)] + extra_apps()[ZONE])
     managed = [a for a in live if not a["dns"]["name"].startswith("legacy-")]
     assert sorted(identities(managed)) == sorted(declared)  # exact count, no duplicate identity
     assert len(set(identities(live))) == len(live)
+    for zone, apps in extra_apps().items():
+        if zone != ZONE:
+            assert sorted(identities(restarted.apps(zone_id(restarted, zone)))) == sorted(
+                identities(apps)
+            )
     assert untouchable(restarted) == before  # same ids, same configs, same timestamps
 
     stats = emulator.stats()
@@ -162,16 +224,58 @@ def test_100_apps_under_20_percent_faults_converge_in_three_runs(
         figures(**{f"soak_faults_{kind}": count})
 
 
-def test_one_hostname_over_the_quota_is_refused_before_any_write(tmp_path: Path) -> None:
-    state_file = tmp_path / "state.json"
-    config = write_big_config(tmp_path / "config")
+# What the preflight must refuse, by the kind it names: a hostname one past the quota, and,
+# with a quota one larger, an origin_dns in account B's zone (11050), account B's leased IP in
+# account A's zone (11019), rdp in the Pro zone (13002), an IP whose binding is route-missing
+# (the emulator takes it; it would carry no traffic). Each but the first is an extra file.
+REFUSED: dict[str, tuple[int | None, int, str, dict[str, Any] | None]] = {
+    "ipv4_hostname_quota": (12005, -1, ZONE, None),
+    "origin_dns_outside_account": (
+        11050,
+        1,
+        ZONE,
+        origin_dns_app(f"far.{ZONE}", 5950, f"db.{TEAM_B}"),
+    ),
+    "ip_not_byoip": (11019, 1, ZONE, static_app(f"borrow.{ZONE}", 5951, "172.65.65.9")),
+    "protocol_not_in_plan": (13002, 1, PRO, named_app(PRO, "rdp", 3389)),
+    "binding_route_missing": (None, 1, ZONE, static_app(f"held.{ZONE}", 5952, ROUTE_MISSING_IP)),
+}
+
+
+@pytest.fixture(scope="module")
+def drifted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The drifted start, prepared once for the refusal cases (each loads a copy)."""
+    state_file = tmp_path_factory.mktemp("drifted") / "state.json"
     prepare("drifted", state_file)
+    return state_file
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSED))
+def test_a_refused_plan_writes_nothing_and_unchecked_the_emulator_refuses_it(
+    kind: str, drifted: Path, tmp_path: Path
+) -> None:
+    """With the checks the plan is refused before any write, naming ``kind``; the counter-check
+    (the soak's assertion can fail): the same plan with no check before the writes meets the
+    emulator's refusal, a code the corpus says plan predicts."""
+    code, delta, zone, app = REFUSED[kind]
+    config = write_config(tmp_path / "config")
+    if app is not None:
+        document = {"zone": zone, "apps": [app]}
+        (Path(config) / "refused.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    quota = QUOTA + delta
     emulator = make_emulator(
-        state_file=state_file, **{**PREFLIGHT, "ipv4_hostname_quota": QUOTA - 1}
+        state_file=crash_copy(drifted, tmp_path / "state"),
+        **{**PREFLIGHT, "ipv4_hostname_quota": quota},
     )
     emulator.reset_stats()
-    tight = AddressChecks(account_wide=True, ipv4_hostname_quota=QUOTA - 1)
-    with pytest.raises(PreflightRefusedError, match="preflight"):
-        apply_once(emulator, config, checks=tight)
+    checks = dataclasses.replace(CHECKS, ipv4_hostname_quota=quota)
+    with pytest.raises(REFUSALS, match="nothing was written") as refused:
+        apply_accounts(emulator, config, checks)
+    assert f"[{kind}]" in str(refused.value.problems)
     writes = {k: n for k, n in emulator.stats()["requests"].items() if not k.startswith("GET")}
     assert writes == {}
+    if code is None:  # the emulator takes it: Cloudflare would too, and carry no traffic
+        return
+    report = apply_accounts(emulator, config, checks, preflight=False)
+    assert predictable(report) != []
+    assert {c for o in report.outcomes for c in o.codes} & set(PREDICTED) == {code}
