@@ -1,4 +1,4 @@
-"""Row 8: what the preflight costs in requests, beyond the reads any plan makes.
+"""Row 14: what the preflight costs in requests, beyond the reads any plan makes.
 
 In: a number of apps and zones. Out: the extra requests of an all-update plan (row 1's
 scenario: every tenth app drifted, nothing created; goal 0) and of an all-create plan of the
@@ -16,6 +16,7 @@ from bench.scenario import zone_name as name_of
 from reconciler.applying.workflow import plan_for
 from reconciler.checks.static_ips import AddressChecks
 from reconciler.emulator import Emulator, EmulatorConfig
+from reconciler.model import DesiredState
 
 CHECKS = AddressChecks(ipv4_hostname_quota=10**9)  # an account whose quota was raised
 
@@ -41,9 +42,9 @@ def measure(apps: int, zones: int, runs: int) -> PreflightCost:
     return PreflightCost(apps, zones, Figure.of(updates), Figure.of(creates), zones + 1)
 
 
-def _extra(emulator: Emulator, desired: object, live_apps: int, zones: int) -> float:
+def _extra(emulator: Emulator, desired: DesiredState, live_apps: int, zones: int) -> float:
     with client_for(emulator) as client:
-        plan = plan_for(desired, client, checks=CHECKS)  # type: ignore[arg-type]
+        plan = plan_for(desired, client, checks=CHECKS)
     if plan.preflight != "checked" or plan.refusals:
         raise RuntimeError(f"unexpected preflight: {plan.preflight}, {len(plan.refusals)}")
     return float(emulator.stats()["total"] - minimum_requests(live_apps, zones))
