@@ -71,8 +71,6 @@ DNS_RECORDS = (
     f"svc001.{ZONE},type=CNAME,content=origin.example.org,proxied=no",  # DNS-only: no conflict
 )
 # The drifted start's peak: declared hostnames on Cloudflare IPv4 (every app but the static
-# ones, i % 7 == 3), the ignored, the other zone's and the stray ones (deletes run last).
-# The drifted start's peak: declared hostnames on Cloudflare IPv4 (every app but the static
 # ones, i % 7 == 3, and the extra zones' dynamic ones of account A), the ignored, the other
 # zone's and the stray ones (deletes run last). Account B stays far below it.
 QUOTA = (
