@@ -25,9 +25,6 @@ from typing import Any
 import httpx
 
 from reconciler.applying import workflow
-from reconciler.applying.executor import Executor
-from reconciler.applying.report import ApplyReport
-from reconciler.checks.static_ips import DEFAULT_CHECKS, AddressChecks
 from reconciler.emulator import Emulator, EmulatorConfig
 from reconciler.live.cloudflare import CloudflareClient, RetryPolicy
 from reconciler.live.connect import SANDBOX_BASE_URL
@@ -202,17 +199,6 @@ def zone_id(emulator: Emulator, zone: str = ZONE) -> str:
 def plan_once(emulator: Emulator, config: str) -> Plan:
     with make_client(emulator) as client:
         return workflow.plan_for(workflow.load([config]), client)
-
-
-def apply_once(
-    emulator: Emulator, config: str, parallelism: int = 8, checks: AddressChecks = DEFAULT_CHECKS
-) -> ApplyReport:
-    """One apply run as the CLI does it: load, read, plan (with its checks), safety gate and
-    preflight, execute."""
-    with make_client(emulator) as client:
-        plan = workflow.plan_for(workflow.load([config]), client, checks=checks)
-        verdict = workflow.guard(plan, force=False)
-        return workflow.run_verdict(verdict, Executor(client, parallelism=parallelism))
 
 
 def live_ids(emulator: Emulator, zone: str = ZONE) -> set[str]:
