@@ -1,4 +1,4 @@
-"""Row 12: how long Ctrl-C takes to end a paced apply (``python -m bench.interrupt [APPS]``).
+"""Row 13: how long Ctrl-C takes to end a paced apply (``python -m bench.interrupt [APPS]``).
 
 In: a number of apps to create (default 9,000, in 9 zones) and the rate limit (default
 Cloudflare's 1200/300 s, enforced by both the emulator and the client). Out: ``Interrupt``.
