@@ -211,6 +211,9 @@ def test_analytics_forbidden_is_cloudflares_403_for_a_token_without_analytics_re
         ({"dimensions": "coloName"}, "dimensions: coloName not supported"),
         ({"metrics": "count,packets"}, "metrics: packets not supported"),
         ({"since": "yesterday"}, "since must be an RFC 3339 time"),
+        ({"since": "0001-01-01T00:00:00+01:00"}, "since must be an RFC 3339 time"),
+        ({"until": "0001-01-01T01:00:00Z"}, "until must be within 1970..9998"),
+        ({"since": "9999-12-31T23:59:59-05:00"}, "since must be an RFC 3339 time"),
         (
             {"since": "2030-01-02T00:00:00Z", "until": "2030-01-01T00:00:00Z"},
             "since must not be later",
