@@ -47,7 +47,7 @@ def summary(
     _check_allowed(backend)
     dimensions = _list(query, "dimensions", DIMENSIONS, ())
     metrics = _list(query, "metrics", METRICS, ("count",))
-    until = _time(query, "until") or datetime.now(timezone.utc)
+    until = _time(query, "until") or datetime.fromtimestamp(backend.clock.wall(), timezone.utc)
     since = _time(query, "since") or until - DEFAULT_SPAN
     if since > until:
         raise refuse(codes.INVALID_REQUEST, "since must not be later than until")

@@ -175,6 +175,18 @@ def test_a_binding_made_through_the_api_starts_traffic_when_the_clock_says_it_is
         assert {k: v[0] for k, v in summary(client, zone_id).items()} == {app_id: 1800}
 
 
+def test_a_summary_without_a_window_is_the_six_hours_before_the_emulators_wall_clock() -> None:
+    emu = emulator("ssh.example.com=60")
+    zone_id = str(emu.ensure_zone("example.com")["id"])
+    with client_for(emu) as client:
+        app_id = create(client, zone_id, tcp_app())
+        emu.advance(HOUR)
+        url = f"/zones/{zone_id}/spectrum/analytics/events/summary"
+        result = client.get(url, params={"dimensions": "appID"}).json()["result"]
+        assert result["query"]["until"].startswith(stamp(WALL)[:-1])
+        assert result["data"] == [{"dimensions": [app_id], "metrics": [3600]}]
+
+
 def test_the_current_aggregate_is_the_last_minute_of_each_app_asked_for() -> None:
     emu = emulator("ssh.example.com=120", "db.example.com=30")
     zone_id = str(emu.ensure_zone("example.com")["id"])
