@@ -88,6 +88,27 @@ def test_static_ips_follow_the_zone_s_account(client: httpx.Client, emu: Emulato
         assert error_codes(answer) == [11019], why
 
 
+def test_a_lent_cidr_serves_only_the_account_it_is_lent_to(
+    client: httpx.Client, emu: Emulator
+) -> None:
+    """203.0.113.128/25 is lent to THIRD: the default account may not use it (11019)."""
+    mine = _zone(emu, "example.com")
+    answer = client.post(
+        f"/zones/{mine}/spectrum/apps", json=_static("x.example.com", "203.0.113.200")
+    )
+    assert error_codes(answer) == [11019]
+
+
+def test_an_origin_in_another_account_s_zone_is_11050_under_the_account_policy() -> None:
+    emu = make_emulator(
+        zones=("example.com", f"other.org,account={OTHER}"), origin_dns_policy="account"
+    )
+    body = tcp_app(origin_direct=None, origin_dns={"name": "db.other.org"}, origin_port=22)
+    with client_for(emu) as client:
+        answer = client.post(f"/zones/{_zone(emu, 'example.com')}/spectrum/apps", json=body)
+    assert error_codes(answer) == [11050]
+
+
 def test_the_owner_keeps_the_use_of_a_cidr_it_delegated(
     client: httpx.Client, emu: Emulator
 ) -> None:
