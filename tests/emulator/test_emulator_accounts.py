@@ -158,6 +158,19 @@ def test_a_bad_delegation_is_refused(
     assert error_codes(client.post(url, json=body)) == [11900], why
 
 
+def test_a_delegation_past_what_an_address_map_holds_is_refused() -> None:
+    emu = make_emulator()  # its 2001:db8::/48 is the default account's
+    with client_for(emu) as client:
+        prefixes = client.get(f"/accounts/{emu.account_id}/addressing/prefixes").json()["result"]
+        (v6,) = [p for p in prefixes if ":" in p["cidr"]]
+        url = f"/accounts/{emu.account_id}/addressing/prefixes/{v6['id']}/delegations"
+        body = {"cidr": "2001:db8::/120", "delegated_account_id": OTHER}
+        assert client.post(url, json=body).status_code == 200  # 256 addresses: the most
+        answer = client.post(url, json={**body, "cidr": "2001:db8:0:1::/119"})
+    assert error_codes(answer) == [11900]
+    assert "at most 256 addresses" in answer.json()["errors"][0]["message"]
+
+
 def test_another_account_s_prefix_is_not_found_under_mine(
     client: httpx.Client, emu: Emulator
 ) -> None:
