@@ -62,7 +62,6 @@ class RuleContext:
     manual_record: Callable[[str], Record | None] = lambda _name: None  # conflicting record
     conflict_code: Code = codes.RECORD_EXISTS
     origin_dns_policy: str = "any"  # 11050: which zones an origin_dns name may be in
-    account_zones: Sequence[str] = ()  # names of the zones of this zone's account
 
 
 def build_app(body: Any, ctx: RuleContext) -> App:
@@ -78,7 +77,7 @@ def build_app(body: Any, ctx: RuleContext) -> App:
     _check_edge_ips(app, protocol, ctx)
     _check_virtual_network(app, protocol, origins, ctx.virtual_networks)
     _check_hostname(app, ctx)
-    check_origin_zone(app, ctx.account_zones, ctx.origin_dns_policy)
+    check_origin_zone(app, ctx.zones.values(), ctx.origin_dns_policy)
     _check_overlap(app, protocol, ctx.zone_apps)
     _check_manual_record(app, ctx)
     if ctx.ipv4_quota is not None:
