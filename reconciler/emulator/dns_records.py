@@ -25,7 +25,7 @@ import reconciler.emulator.codes as codes
 from reconciler.emulator.backend import Backend, Handler, Query
 from reconciler.emulator.envelope import EmulatorResponse, success
 from reconciler.emulator.fields import host_key, is_hostname, object_body, refuse
-from reconciler.emulator.paging import page_slice
+from reconciler.emulator.paging import one_page
 from reconciler.emulator.store import Store, md5_hex, now_rfc3339
 
 Record = dict[str, Any]
@@ -129,9 +129,7 @@ def list_records(
     if "type" in query:
         records = [r for r in records if r["type"] == query["type"].upper()]
     records.sort(key=lambda r: (r["name"], r["type"], r["content"], r["id"]))
-    start, per_page, info = page_slice(len(records), query, 100, 5, 5000)
-    chunk = records[start : start + per_page]
-    info["count"] = len(chunk)
+    chunk, info = one_page(records, query, 100, 5, 5000)
     return success(chunk, info)
 
 

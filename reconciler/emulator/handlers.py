@@ -31,7 +31,7 @@ from reconciler.emulator.dns_records import ROUTES as DNS_ROUTES
 from reconciler.emulator.dns_records import manual_conflict
 from reconciler.emulator.envelope import EmulatorResponse, ErrorItem, Refusal, success, success_raw
 from reconciler.emulator.fields import IP, host_key, parse_ip, parse_protocol, refuse
-from reconciler.emulator.paging import enum_param, page_slice
+from reconciler.emulator.paging import enum_param, one_page
 from reconciler.emulator.quota import ipv4_hostnames
 from reconciler.emulator.rules import RuleContext, build_app
 from reconciler.emulator.store import App, Store, now_rfc3339
@@ -120,9 +120,7 @@ def list_apps(
     descending = enum_param(query, "direction", ("asc", "desc")) == "desc"
     zone_id = params["zone_id"].lower()
     ordered = backend.store.sorted_apps(zone_id, order, descending, _APP_ORDER[order])
-    start, per_page, info = page_slice(len(ordered), query, 20, 1, 100)
-    chunk = ordered[start : start + per_page]
-    info["count"] = len(chunk)
+    chunk, info = one_page(ordered, query, 20, 1, 100)
     encoded = ",".join(backend.store.encoded(app["id"]) for app in chunk)
     return success_raw("[" + encoded + "]", info)
 
@@ -240,9 +238,7 @@ def list_zones(
         zones = [zone for zone in zones if zone["status"] == query["status"]]
     if "account.id" in query:
         zones = [zone for zone in zones if zone["account"]["id"] == query["account.id"].lower()]
-    start, per_page, info = page_slice(len(zones), query, 20, 5, 50)
-    chunk = zones[start : start + per_page]
-    info["count"] = len(chunk)
+    chunk, info = one_page(zones, query, 20, 5, 50)
     return success(chunk, info)
 
 
