@@ -5,7 +5,6 @@ is at stake."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from cloudflare.types.addressing.prefixes import DelegationDeleteResponse, Deleg
 from emulator_helpers import client_for, create, error_codes, make_emulator, static_app, tcp_app
 from test_emulator_sdk_addressing import conforms
 
-from reconciler.emulator import Emulator, EmulatorConfig, serve
+from reconciler.emulator import Emulator, EmulatorConfig
 
 OTHER = "b1946ac92492d2347c6235b4d2611184"
 THIRD = "023e105f4ecef8ad9ca31a8372d0c353"
@@ -31,20 +30,6 @@ def emu() -> Emulator:
         leased_prefixes=("172.65.64.0/30", f"172.65.65.0/31,account={OTHER}"),
         delegations=(f"203.0.113.128/25,to={THIRD}",),
     )
-
-
-@pytest.fixture
-def client(emu: Emulator) -> Iterator[httpx.Client]:
-    with client_for(emu) as c:
-        yield c
-
-
-@pytest.fixture
-def sdk(emu: Emulator) -> Iterator[Cloudflare]:
-    with serve(emu) as server, httpx.Client() as http:
-        yield Cloudflare(
-            api_token="sdk-token", base_url=server.base_url, http_client=http, max_retries=0
-        )
 
 
 def _zone(emu: Emulator, name: str) -> str:
