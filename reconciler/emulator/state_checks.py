@@ -5,8 +5,8 @@ Out: nothing, or ``ValueError`` naming the first field that is wrong (``traffic.
 number``); ``Store.from_dict`` turns it into the ``StateFileError`` naming the file. Each check
 asks for what the code reading the section relies on: the traffic ledger (the clock's offset,
 the last settle, each app's ``[start, end, rate]`` spans), a prefix's bindings, BGP prefixes
-and delegations (an id and a CIDR), leases (a CIDR and an account id), and DNS records (name,
-type, content, id). Pure.
+and delegations (an id, a CIDR, and what the routes and address maps read of each), leases (a
+CIDR, an account id, a time), and DNS records (id, name, type, content). Pure.
 """
 
 from __future__ import annotations
@@ -16,11 +16,22 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-_RECORD_KEYS = {
-    "bindings": ("id", "cidr", "service_name"),
-    "bgp_prefixes": ("id", "cidr"),
-    "delegations": ("id", "cidr", "delegated_account_id"),
-    "dns_records": ("id", "name", "type", "content"),
+Check = tuple[str, Callable[[Any], bool]]  # (what the field must be, the test)
+_TEXT: Check = ("a string", lambda v: isinstance(v, str))
+_CIDR: Check = ("a CIDR", lambda v: _is_cidr(v))
+_NUMBER: Check = ("a number", lambda v: _is_number(v))
+_OBJECT: Check = ("an object", lambda v: isinstance(v, dict))
+_RECORDS: dict[str, dict[str, Check]] = {
+    "bindings": {"id": _TEXT, "cidr": _CIDR, "service_name": _TEXT, "active_after": _NUMBER},
+    "bgp_prefixes": {"id": _TEXT, "cidr": _CIDR, "on_demand": _OBJECT},
+    "delegations": {
+        "id": _TEXT,
+        "cidr": _CIDR,
+        "delegated_account_id": _TEXT,
+        "parent_prefix_id": _TEXT,
+        "created_at": _TEXT,
+    },
+    "dns_records": {"id": _TEXT, "name": _TEXT, "type": _TEXT, "content": _TEXT},
 }
 
 
@@ -28,13 +39,14 @@ def check_sections(doc: dict[str, Any]) -> None:
     """``ValueError`` for the first malformed entry of a section named above; a section that
     is absent (an older file) is fine."""
     _check_traffic(doc.get("traffic", {}))
-    for section, keys in _RECORD_KEYS.items():
-        _check_grouped(section, doc.get(section, {}), keys)
+    for section, fields in _RECORDS.items():
+        _check_grouped(section, doc.get(section, {}), fields)
     leased = doc.get("leased", [])
     _require(isinstance(leased, list), "leased must be a list")
     for i, lease in enumerate(leased):
         if isinstance(lease, dict):  # a bare CIDR is a lease from before several accounts
-            _require(isinstance(lease.get("account_id"), str), f"leased[{i}].account_id missing")
+            for field in ("account_id", "created_at"):
+                _require(isinstance(lease.get(field), str), f"leased[{i}].{field} missing")
             lease = lease.get("cidr")
         _require(_is_cidr(lease), f"leased[{i}] must hold a CIDR")
 
@@ -54,16 +66,15 @@ def _check_traffic(traffic: Any) -> None:
         _require(_is_list_of(spans, _is_span), f"{where}.spans must be [start, end, rate] lists")
 
 
-def _check_grouped(section: str, groups: Any, keys: tuple[str, ...]) -> None:
-    """``{owner id: [record, ...]}`` whose records all carry ``keys`` as strings."""
+def _check_grouped(section: str, groups: Any, fields: dict[str, Check]) -> None:
+    """``{owner id: [record, ...]}`` whose records all pass ``fields``."""
     _require(isinstance(groups, dict), f"{section} must be an object")
     for owner, records in groups.items():
         _require(isinstance(records, list), f"{section}.{owner} must be a list")
         for i, record in enumerate(records):
-            ok = isinstance(record, dict) and all(isinstance(record.get(k), str) for k in keys)
-            _require(ok, f"{section}.{owner}[{i}] needs {', '.join(keys)}")
-            if "cidr" in keys:
-                _require(_is_cidr(record["cidr"]), f"{section}.{owner}[{i}].cidr is not a CIDR")
+            _require(isinstance(record, dict), f"{section}.{owner}[{i}] must be an object")
+            for field, (what, test) in fields.items():
+                _require(test(record.get(field)), f"{section}.{owner}[{i}].{field} must be {what}")
 
 
 def _is_span(span: Any) -> bool:

@@ -64,13 +64,23 @@ def _spans(value: Any) -> Edit:
         (_spans("x"), "spans must be [start, end, rate] lists"),
         (lambda d: d["traffic"].update(apps={"a": "x"}), "traffic.apps.a must be an object"),
         (lambda d: d.update(delegations=[]), "delegations must be an object"),
-        (_each_entry("delegations", "cidr", None), "needs id, cidr, delegated_account_id"),
-        (_each_entry("delegations", "cidr", "zz"), "cidr is not a CIDR"),
-        (_each_entry("bindings", "service_name", 5), "needs id, cidr, service_name"),
-        (lambda d: d.update(leased=[{"account_id": "a"}]), "leased[0] must hold a CIDR"),
+        (_each_entry("delegations", "cidr", None), "].cidr must be a CIDR"),
+        (_each_entry("delegations", "created_at", 1), "].created_at must be a string"),
+        (_each_entry("bindings", "active_after", "soon"), "].active_after must be a number"),
+        (_each_entry("bgp_prefixes", "on_demand", None), "].on_demand must be an object"),
+        (lambda d: d["leased"][0].pop("created_at"), "leased[0].created_at missing"),
+        (_each_entry("delegations", "cidr", "zz"), "].cidr must be a CIDR"),
+        (_each_entry("bindings", "service_name", 5), "].service_name must be a string"),
+        (
+            lambda d: d.update(leased=[{"account_id": "a", "created_at": "t"}]),
+            "leased[0] must hold",
+        ),
         (lambda d: d.update(leased=[5]), "leased[0] must hold a CIDR"),
         (lambda d: d["leased"][0].pop("account_id"), "leased[0].account_id missing"),
-        (lambda d: d.update(dns_records={"z": [{"id": "r"}]}), "dns_records.z[0] needs id"),
+        (
+            lambda d: d.update(dns_records={"z": [{"id": "r"}]}),
+            "dns_records.z[0].name must be a string",
+        ),
     ],
 )
 def test_a_malformed_section_is_named_before_the_store_uses_it(
