@@ -24,7 +24,7 @@ from typing import Any
 import reconciler.emulator.codes as codes
 from reconciler.emulator.backend import Backend, Handler, Query
 from reconciler.emulator.envelope import EmulatorResponse, success
-from reconciler.emulator.fields import host_key, is_hostname, object_body, refuse
+from reconciler.emulator.fields import host_key, is_hostname, object_body, refuse, within
 from reconciler.emulator.paging import one_page
 from reconciler.emulator.store import Store, md5_hex, now_rfc3339
 
@@ -205,12 +205,8 @@ def _host_taken(store: Store, zone_id: str, name: str, kind: str) -> bool:
 
 
 def _zone_of(store: Store, name: str) -> dict[str, Any] | None:
-    holding = [z for z in store.zones.values() if _within(name, host_key(z["name"]))]
+    holding = [z for z in store.zones.values() if within(name, host_key(z["name"]))]
     return max(holding, key=lambda z: len(z["name"]), default=None)
-
-
-def _within(name: str, zone: str) -> bool:
-    return name == zone or name.endswith("." + zone)
 
 
 def _absolute(name: str, zone_name: str) -> str:
@@ -219,7 +215,7 @@ def _absolute(name: str, zone_name: str) -> str:
     key = host_key(name)
     if key in ("@", ""):
         return zone
-    full = key if _within(key, zone) else f"{key}.{zone}"
+    full = key if within(key, zone) else f"{key}.{zone}"
     if not is_hostname(full):
         raise refuse(codes.INVALID_REQUEST, f"name {name!r} is not a hostname")
     return full
