@@ -131,6 +131,49 @@ def test_a_static_app_carries_traffic_only_while_its_prefix_is_advertised() -> N
         assert {k: v[0] for k, v in summary(client, zone_id).items()} == {app_id: 3600}
 
 
+def test_a_withdrawn_more_specific_bgp_prefix_silences_its_ips_in_an_advertised_prefix() -> None:
+    emu = emulator("byoip.example.com=60")
+    zone_id = str(emu.ensure_zone("example.com")["id"])
+    with client_for(emu) as client:
+        create(client, zone_id, static_app())  # 198.51.100.10
+        base = _bgp_url(client, emu, "198.51.100.0/24").rsplit("/", 1)[0]
+        made = client.post(base, json={"cidr": "198.51.100.0/28"})  # starts withdrawn
+        assert made.status_code == 200, made.text
+        emu.advance(HOUR)
+        assert summary(client, zone_id) == {}
+
+
+def test_a_static_app_on_leased_space_carries_traffic() -> None:
+    emu = emulator("leased.example.com=60", leased_prefixes=("172.65.64.0/30",))
+    zone_id = str(emu.ensure_zone("example.com")["id"])
+    body = static_app("leased.example.com", edge_ips={"type": "static", "ips": ["172.65.64.1"]})
+    with client_for(emu) as client:
+        app_id = create(client, zone_id, body)
+        emu.advance(HOUR)
+        assert {k: v[0] for k, v in summary(client, zone_id).items()} == {app_id: 3600}
+
+
+def test_a_lent_ip_stops_carrying_traffic_when_its_delegation_is_deleted() -> None:
+    owner, receiver = "b1946ac92492d2347c6235b4d2611184", "023e105f4ecef8ad9ca31a8372d0c353"
+    emu = emulator(
+        "lent.third.net=60",
+        zones=(f"third.net,account={receiver}",),
+        byoip_prefixes=(f"203.0.113.0/24,account={owner}",),
+        delegations=(f"203.0.113.128/25,to={receiver}",),
+    )
+    zone_id = str(emu.ensure_zone("third.net")["id"])
+    body = static_app("lent.third.net", edge_ips={"type": "static", "ips": ["203.0.113.200"]})
+    with client_for(emu) as client:
+        app_id = create(client, zone_id, body)
+        emu.advance(HOUR)
+        prefix = client.get(f"/accounts/{owner}/addressing/prefixes").json()["result"][0]["id"]
+        url = f"/accounts/{owner}/addressing/prefixes/{prefix}/delegations"
+        (lent,) = client.get(url).json()["result"]
+        assert client.delete(f"{url}/{lent['id']}").status_code == 200
+        emu.advance(HOUR)
+        assert {k: v[0] for k, v in summary(client, zone_id).items()} == {app_id: 3600}
+
+
 @pytest.mark.parametrize(
     "prefix",
     [
