@@ -9,15 +9,21 @@ not one of ours). Pure but for the store it is given.
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 from reconciler.emulator.store import Store
 
 _ACCOUNT_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 
+def is_account_id(value: object) -> TypeGuard[str]:
+    """32 hex digits, in either case, as Cloudflare's account ids are."""
+    return isinstance(value, str) and _ACCOUNT_ID.fullmatch(value) is not None
+
+
 def parse_account(value: str, flag: str) -> str:
     """An ``account=`` value: 32 hex digits, kept in lower case."""
-    if _ACCOUNT_ID.fullmatch(value) is None:
+    if not is_account_id(value):
         raise ValueError(
             f"{flag}: account={value} — give the account's id, 32 hex digits like "
             "023e105f4ecef8ad9ca31a8372d0c353"

@@ -36,6 +36,8 @@ METRICS = (
 )
 DIMENSIONS = ("appID",)
 DEFAULT_SPAN = timedelta(hours=6)  # "since ... defaults to `until` - 6 hours" (SDK docstring)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
 def summary(
@@ -45,7 +47,7 @@ def summary(
     _check_allowed(backend)
     dimensions = _list(query, "dimensions", DIMENSIONS, ())
     metrics = _list(query, "metrics", METRICS, ("count",))
-    until = _time(query, "until") or datetime.now(timezone.utc)
+    until = _time(query, "until") or datetime.fromtimestamp(backend.clock.wall(), timezone.utc)
     since = _time(query, "since") or until - DEFAULT_SPAN
     if since > until:
         raise refuse(codes.INVALID_REQUEST, "since must not be later than until")
@@ -167,13 +169,16 @@ def _time(query: Query, name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)  # "uses UTC unless otherwise specified"
+        moment = moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # "yesterday"; "0001-01-01T00:00:00+01:00"
         raise refuse(
             codes.INVALID_REQUEST, f"{name} must be an RFC 3339 time, got {raw!r}"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)  # "uses UTC unless otherwise specified"
-    return moment.astimezone(timezone.utc)
+    if not _EARLIEST <= moment <= _LATEST:  # ``until - DEFAULT_SPAN`` must stay a date
+        raise refuse(codes.INVALID_REQUEST, f"{name} must be within 1970..9998, got {raw!r}")
+    return moment
 
 
 ROUTES: tuple[tuple[tuple[str, ...], dict[str, Handler]], ...] = (

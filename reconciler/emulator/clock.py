@@ -24,6 +24,10 @@ class EmulatorClock:
     def now(self) -> float:
         return self._wall() + self.offset
 
+    def wall(self) -> float:
+        """Wall time now: what a client would call now (a default ``until``)."""
+        return self._wall()
+
     def from_wall(self, moment: float) -> float:
         """A wall time (what clients send) on this clock."""
         return moment + self.offset

@@ -24,8 +24,8 @@ from typing import Any
 import reconciler.emulator.codes as codes
 from reconciler.emulator.backend import Backend, Handler, Query
 from reconciler.emulator.envelope import EmulatorResponse, success
-from reconciler.emulator.fields import host_key, is_hostname, object_body, refuse
-from reconciler.emulator.paging import page_slice
+from reconciler.emulator.fields import host_key, is_hostname, object_body, refuse, within
+from reconciler.emulator.paging import one_page
 from reconciler.emulator.store import Store, md5_hex, now_rfc3339
 
 Record = dict[str, Any]
@@ -129,9 +129,7 @@ def list_records(
     if "type" in query:
         records = [r for r in records if r["type"] == query["type"].upper()]
     records.sort(key=lambda r: (r["name"], r["type"], r["content"], r["id"]))
-    start, per_page, info = page_slice(len(records), query, 100, 5, 5000)
-    chunk = records[start : start + per_page]
-    info["count"] = len(chunk)
+    chunk, info = one_page(records, query, 100, 5, 5000)
     return success(chunk, info)
 
 
@@ -207,12 +205,8 @@ def _host_taken(store: Store, zone_id: str, name: str, kind: str) -> bool:
 
 
 def _zone_of(store: Store, name: str) -> dict[str, Any] | None:
-    holding = [z for z in store.zones.values() if _within(name, host_key(z["name"]))]
+    holding = [z for z in store.zones.values() if within(name, host_key(z["name"]))]
     return max(holding, key=lambda z: len(z["name"]), default=None)
-
-
-def _within(name: str, zone: str) -> bool:
-    return name == zone or name.endswith("." + zone)
 
 
 def _absolute(name: str, zone_name: str) -> str:
@@ -221,7 +215,7 @@ def _absolute(name: str, zone_name: str) -> str:
     key = host_key(name)
     if key in ("@", ""):
         return zone
-    full = key if _within(key, zone) else f"{key}.{zone}"
+    full = key if within(key, zone) else f"{key}.{zone}"
     if not is_hostname(full):
         raise refuse(codes.INVALID_REQUEST, f"name {name!r} is not a hostname")
     return full

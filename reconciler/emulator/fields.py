@@ -162,6 +162,11 @@ def host_key(name: str) -> str:
     return name.rstrip(".").lower()
 
 
+def within(name: str, zone: str) -> bool:
+    """``name`` (a ``host_key``) is the zone ``zone`` (a ``host_key``) or a name under it."""
+    return name == zone or name.endswith("." + zone)
+
+
 def object_body(body: bytes) -> dict[str, Any]:
     """A request body that must be a JSON object, or the emulator's 400 saying why not."""
     try:

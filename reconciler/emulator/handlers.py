@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from reconciler.emulator.dns_records import ROUTES as DNS_ROUTES
 from reconciler.emulator.dns_records import manual_conflict
 from reconciler.emulator.envelope import EmulatorResponse, ErrorItem, Refusal, success, success_raw
 from reconciler.emulator.fields import IP, host_key, parse_ip, parse_protocol, refuse
-from reconciler.emulator.paging import enum_param, page_slice
+from reconciler.emulator.paging import enum_param, one_page
 from reconciler.emulator.quota import ipv4_hostnames
 from reconciler.emulator.rules import RuleContext, build_app
 from reconciler.emulator.store import App, Store, now_rfc3339
@@ -120,9 +120,7 @@ def list_apps(
     descending = enum_param(query, "direction", ("asc", "desc")) == "desc"
     zone_id = params["zone_id"].lower()
     ordered = backend.store.sorted_apps(zone_id, order, descending, _APP_ORDER[order])
-    start, per_page, info = page_slice(len(ordered), query, 20, 1, 100)
-    chunk = ordered[start : start + per_page]
-    info["count"] = len(chunk)
+    chunk, info = one_page(ordered, query, 20, 1, 100)
     encoded = ",".join(backend.store.encoded(app["id"]) for app in chunk)
     return success_raw("[" + encoded + "]", info)
 
@@ -199,13 +197,10 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
         if app.get("edge_ips", {}).get("type") == "static":
             static.update({parse_ip(ip): owner for ip in app["edge_ips"]["ips"]})
     account = store.zones[zone_id]["account"]["id"]
+    zones = {zid: z["name"] for zid, z in store.zones.items() if z["account"]["id"] == account}
     return RuleContext(
         zone_id=zone_id,
-        zones={
-            zid: zone["name"]
-            for zid, zone in store.zones.items()
-            if zone["account"]["id"] == account
-        },
+        zones=zones,
         zone_apps=others,
         edge_networks=[*ingress_only_networks(store), *leased_networks(store)],
         ip_owner=static.get,
@@ -216,29 +211,17 @@ def _rule_context(backend: Backend, zone_id: str, existing: App | None) -> RuleC
         ip_firewall_default=backend.ip_firewall_default,
         keep_unknown=backend.keep_unknown_fields,
         plan=zone_plan(store.zones[zone_id]),
-        ipv4_others=lambda: ipv4_hostnames(_account_apps(store, zone_id, existing)),
+        ipv4_others=lambda: ipv4_hostnames(_account_apps(store, zones, existing)),
         ipv4_quota=backend.ipv4_hostname_quota,
         manual_record=lambda name: manual_conflict(store, zone_id, name),
         conflict_code=Code(backend.dns_conflict_code, 400),
         origin_dns_policy=backend.origin_dns_policy,
-        account_zones=_account_zone_names(store, zone_id),
     )
 
 
-def _account_zone_names(store: Store, zone_id: str) -> list[str]:
-    account = store.zones[zone_id]["account"]["id"]
-    return [zone["name"] for zone in store.zones.values() if zone["account"]["id"] == account]
-
-
-def _account_apps(store: Store, zone_id: str, existing: App | None) -> list[App]:
-    """Every app of the zone's account but ``existing`` (the one a PUT replaces)."""
-    accounts = {zid: zone["account"]["id"] for zid, zone in store.zones.items()}
-    account = accounts[zone_id]
-    return [
-        app
-        for owner, app in store.all_apps()
-        if app is not existing and accounts.get(owner) == account
-    ]
+def _account_apps(store: Store, zones: Mapping[str, str], existing: App | None) -> list[App]:
+    """Every app in ``zones`` (the account's) but ``existing`` (the one a PUT replaces)."""
+    return [app for owner, app in store.all_apps() if app is not existing and owner in zones]
 
 
 # --- zones ----------------------------------------------------------------------------------
@@ -255,9 +238,7 @@ def list_zones(
         zones = [zone for zone in zones if zone["status"] == query["status"]]
     if "account.id" in query:
         zones = [zone for zone in zones if zone["account"]["id"] == query["account.id"].lower()]
-    start, per_page, info = page_slice(len(zones), query, 20, 5, 50)
-    chunk = zones[start : start + per_page]
-    info["count"] = len(chunk)
+    chunk, info = one_page(zones, query, 20, 5, 50)
     return success(chunk, info)
 
 

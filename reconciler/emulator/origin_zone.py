@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import reconciler.emulator.codes as codes
-from reconciler.emulator.fields import host_key, refuse
+from reconciler.emulator.fields import host_key, refuse, within
 from reconciler.emulator.store import App
 
 POLICIES = ("any", "account")
@@ -30,7 +30,7 @@ def check_origin_zone(app: App, account_zones: Iterable[str], policy: str) -> No
     if policy != "account" or not isinstance(origin, dict):
         return
     name = host_key(str(origin.get("name") or ""))
-    if not any(name == zone or name.endswith("." + zone) for zone in map(host_key, account_zones)):
+    if not any(within(name, zone) for zone in map(host_key, account_zones)):
         raise refuse(codes.ORIGIN_CROSS_ZONE, ORIGIN_ZONE_TEXT)
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 import reconciler.emulator.codes as codes
 from reconciler.emulator.fields import refuse
 
 Query = Mapping[str, str]
+T = TypeVar("T")
 
 
 def int_param(query: Query, name: str, default: int, lo: int, hi: int | None) -> int:
@@ -34,16 +36,20 @@ def enum_param(query: Query, name: str, allowed: Sequence[str]) -> str:
     return value
 
 
-def page_slice(
-    total: int, query: Query, default: int, lo: int, hi: int
-) -> tuple[int, int, dict[str, int]]:
-    """(start, per_page, result_info without count) for a page-numbered list."""
+def one_page(
+    items: list[T], query: Query, default: int, lo: int, hi: int
+) -> tuple[list[T], dict[str, int]]:
+    """The page of ``items`` the query's ``page``/``per_page`` name, and its ``result_info``;
+    a page past the end is empty (what stops SDK paging)."""
     page = int_param(query, "page", 1, 1, None)
     per_page = int_param(query, "per_page", default, lo, hi)
+    start = (page - 1) * per_page
+    chunk = items[start : start + per_page]
     info = {
         "page": page,
         "per_page": per_page,
-        "total_count": total,
-        "total_pages": math.ceil(total / per_page),
+        "count": len(chunk),
+        "total_count": len(items),
+        "total_pages": math.ceil(len(items) / per_page),
     }
-    return (page - 1) * per_page, per_page, info
+    return chunk, info

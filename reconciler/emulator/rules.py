@@ -31,6 +31,7 @@ from reconciler.emulator.fields import (
     parse_origin_uri,
     parse_protocol,
     refuse,
+    within,
 )
 from reconciler.emulator.origin_zone import check_origin_zone
 from reconciler.emulator.plans import check_plan
@@ -62,7 +63,6 @@ class RuleContext:
     manual_record: Callable[[str], Record | None] = lambda _name: None  # conflicting record
     conflict_code: Code = codes.RECORD_EXISTS
     origin_dns_policy: str = "any"  # 11050: which zones an origin_dns name may be in
-    account_zones: Sequence[str] = ()  # names of the zones of this zone's account
 
 
 def build_app(body: Any, ctx: RuleContext) -> App:
@@ -78,7 +78,7 @@ def build_app(body: Any, ctx: RuleContext) -> App:
     _check_edge_ips(app, protocol, ctx)
     _check_virtual_network(app, protocol, origins, ctx.virtual_networks)
     _check_hostname(app, ctx)
-    check_origin_zone(app, ctx.account_zones, ctx.origin_dns_policy)
+    check_origin_zone(app, ctx.zones.values(), ctx.origin_dns_policy)
     _check_overlap(app, protocol, ctx.zone_apps)
     _check_manual_record(app, ctx)
     if ctx.ipv4_quota is not None:
@@ -259,16 +259,12 @@ def _check_hostname(app: App, ctx: RuleContext) -> None:
     """16001: the name belongs to another zone of the account (a more specific one included);
     11909: it belongs to no zone of the account at all."""
     name = host_key(app["dns"]["name"])
-    owners = [zid for zid, zone in ctx.zones.items() if _within(name, host_key(zone))]
+    owners = [zid for zid, zone in ctx.zones.items() if within(name, host_key(zone))]
     best = max(owners, key=lambda zid: len(ctx.zones[zid]), default=None)
     if best is None:
         raise refuse(codes.HOSTNAME_OUTSIDE_ZONES, f"{name} is not a name of this zone")
     if best != ctx.zone_id:
         raise refuse(codes.HOSTNAME_OTHER_ZONE, f"{name} already belongs to a different zone")
-
-
-def _within(name: str, zone: str) -> bool:
-    return name == zone or name.endswith("." + zone)
 
 
 def _check_overlap(app: App, protocol: Protocol, zone_apps: Sequence[App]) -> None:

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from reconciler.emulator.state_checks import check_sections
+
 STATE_VERSION = 1
 ACCOUNT_NAME = "Emulated account"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -164,8 +166,9 @@ class Store:
         if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
             raise StateFileError(path, f"not an emulator state file of version {STATE_VERSION}")
         try:
+            check_sections(doc)
             return cls._from_dict(doc)
-        except (KeyError, TypeError, AttributeError) as error:
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
             raise StateFileError(path, f"not an emulator state file ({_reason(error)})") from None
 
     @classmethod

@@ -20,12 +20,11 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from reconciler.emulator.addressing.plane import locate_ip
+from reconciler.emulator.addressing.plane import locate_ip, most_specific
 from reconciler.emulator.addressing.records import SPECTRUM, Record
 from reconciler.emulator.clock import EmulatorClock
-from reconciler.emulator.fields import host_key
+from reconciler.emulator.fields import IP, host_key
 from reconciler.emulator.store import App, Store
 
 # Chosen: 50 kB in and 200 kB out per connection (12,408 connections -> 3.1 GB).
@@ -95,29 +94,18 @@ def _ip_from(store: Store, text: str, account: str) -> float | None:
         or not located.mine
         or not located.approved
         or not _advertised(store, located.prefix, ip)
+        or located.binding is None
+        or located.service != SPECTRUM
     ):
         return None
-    binding = _binding(store, located.prefix, ip)
-    if binding is None or binding["service_name"] != SPECTRUM:
-        return None
-    return float(binding["active_after"])
+    return float(located.binding["active_after"])
 
 
-def _advertised(store: Store, prefix: Record, ip: Any) -> bool:
-    covering = [
-        b for b in store.bgp_prefixes.get(prefix["id"], []) if ip in ipaddress.ip_network(b["cidr"])
-    ]
-    if not covering:
+def _advertised(store: Store, prefix: Record, ip: IP) -> bool:
+    best = most_specific(store.bgp_prefixes.get(prefix["id"], ()), ip)
+    if best is None:
         return bool(prefix.get("advertised"))
-    best = max(covering, key=lambda b: ipaddress.ip_network(b["cidr"]).prefixlen)
     return bool(best["on_demand"]["advertised"])
-
-
-def _binding(store: Store, prefix: Record, ip: Any) -> Record | None:
-    covering = [
-        b for b in store.bindings.get(prefix["id"], []) if ip in ipaddress.ip_network(b["cidr"])
-    ]
-    return max(covering, key=lambda b: ipaddress.ip_network(b["cidr"]).prefixlen, default=None)
 
 
 def settle(store: Store, specs: Sequence[TrafficSpec], now: float) -> None:

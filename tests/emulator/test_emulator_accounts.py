@@ -5,7 +5,6 @@ is at stake."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from cloudflare.types.addressing.prefixes import DelegationDeleteResponse, Deleg
 from emulator_helpers import client_for, create, error_codes, make_emulator, static_app, tcp_app
 from test_emulator_sdk_addressing import conforms
 
-from reconciler.emulator import Emulator, EmulatorConfig, serve
+from reconciler.emulator import Emulator, EmulatorConfig
 
 OTHER = "b1946ac92492d2347c6235b4d2611184"
 THIRD = "023e105f4ecef8ad9ca31a8372d0c353"
@@ -31,20 +30,6 @@ def emu() -> Emulator:
         leased_prefixes=("172.65.64.0/30", f"172.65.65.0/31,account={OTHER}"),
         delegations=(f"203.0.113.128/25,to={THIRD}",),
     )
-
-
-@pytest.fixture
-def client(emu: Emulator) -> Iterator[httpx.Client]:
-    with client_for(emu) as c:
-        yield c
-
-
-@pytest.fixture
-def sdk(emu: Emulator) -> Iterator[Cloudflare]:
-    with serve(emu) as server, httpx.Client() as http:
-        yield Cloudflare(
-            api_token="sdk-token", base_url=server.base_url, http_client=http, max_retries=0
-        )
 
 
 def _zone(emu: Emulator, name: str) -> str:
@@ -86,6 +71,27 @@ def test_static_ips_follow_the_zone_s_account(client: httpx.Client, emu: Emulato
         name = {mine: "example.com", third: "third.net"}[zone_id]
         answer = client.post(f"/zones/{zone_id}/spectrum/apps", json=_static(f"x.{name}", ip))
         assert error_codes(answer) == [11019], why
+
+
+def test_a_lent_cidr_serves_only_the_account_it_is_lent_to(
+    client: httpx.Client, emu: Emulator
+) -> None:
+    """203.0.113.128/25 is lent to THIRD: the default account may not use it (11019)."""
+    mine = _zone(emu, "example.com")
+    answer = client.post(
+        f"/zones/{mine}/spectrum/apps", json=_static("x.example.com", "203.0.113.200")
+    )
+    assert error_codes(answer) == [11019]
+
+
+def test_an_origin_in_another_account_s_zone_is_11050_under_the_account_policy() -> None:
+    emu = make_emulator(
+        zones=("example.com", f"other.org,account={OTHER}"), origin_dns_policy="account"
+    )
+    body = tcp_app(origin_direct=None, origin_dns={"name": "db.other.org"}, origin_port=22)
+    with client_for(emu) as client:
+        answer = client.post(f"/zones/{_zone(emu, 'example.com')}/spectrum/apps", json=body)
+    assert error_codes(answer) == [11050]
 
 
 def test_the_owner_keeps_the_use_of_a_cidr_it_delegated(
@@ -135,6 +141,19 @@ def test_a_bad_delegation_is_refused(
     prefixes = client.get(f"/accounts/{OTHER}/addressing/prefixes").json()["result"]
     url = f"/accounts/{OTHER}/addressing/prefixes/{prefixes[0]['id']}/delegations"
     assert error_codes(client.post(url, json=body)) == [11900], why
+
+
+def test_a_delegation_past_what_an_address_map_holds_is_refused() -> None:
+    emu = make_emulator()  # its 2001:db8::/48 is the default account's
+    with client_for(emu) as client:
+        prefixes = client.get(f"/accounts/{emu.account_id}/addressing/prefixes").json()["result"]
+        (v6,) = [p for p in prefixes if ":" in p["cidr"]]
+        url = f"/accounts/{emu.account_id}/addressing/prefixes/{v6['id']}/delegations"
+        body = {"cidr": "2001:db8::/120", "delegated_account_id": OTHER}
+        assert client.post(url, json=body).status_code == 200  # 256 addresses: the most
+        answer = client.post(url, json={**body, "cidr": "2001:db8:0:1::/119"})
+    assert error_codes(answer) == [11900]
+    assert "at most 256 addresses" in answer.json()["errors"][0]["message"]
 
 
 def test_another_account_s_prefix_is_not_found_under_mine(

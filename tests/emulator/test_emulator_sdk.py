@@ -3,8 +3,6 @@ client sees — envelopes unwrap, pages auto-advance, errors map to the SDK's cl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import cloudflare
 import httpx
 import pytest
@@ -18,14 +16,6 @@ from cloudflare.types.spectrum import (
 from emulator_helpers import make_emulator
 
 from reconciler.emulator import Emulator, serve
-
-
-@pytest.fixture
-def sdk(emu: Emulator) -> Iterator[Cloudflare]:
-    with serve(emu) as server, httpx.Client() as http:
-        yield Cloudflare(
-            api_token="sdk-token", base_url=server.base_url, http_client=http, max_retries=0
-        )
 
 
 def _create(

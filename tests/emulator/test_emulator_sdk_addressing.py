@@ -4,10 +4,8 @@ types with no field the SDK does not know, and each write lands as the SDK expec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from cloudflare import Cloudflare, NotFoundError
 from cloudflare.types.addressing import Prefix, ServiceListResponse
@@ -21,7 +19,7 @@ from cloudflare.types.zones import Zone
 from emulator_helpers import make_emulator
 from pydantic import BaseModel
 
-from reconciler.emulator import Emulator, serve
+from reconciler.emulator import Emulator
 
 PREFIXES = ("198.51.100.0/24", "203.0.113.0/24,service=cdn,advertised=no", "2001:db8::/48")
 
@@ -29,14 +27,6 @@ PREFIXES = ("198.51.100.0/24", "203.0.113.0/24,service=cdn,advertised=no", "2001
 @pytest.fixture
 def emu() -> Emulator:
     return make_emulator(byoip_prefixes=PREFIXES)
-
-
-@pytest.fixture
-def sdk(emu: Emulator) -> Iterator[Cloudflare]:
-    with serve(emu) as server, httpx.Client() as http:
-        yield Cloudflare(
-            api_token="sdk-token", base_url=server.base_url, http_client=http, max_retries=0
-        )
 
 
 def conforms(item: Any, model: type[BaseModel]) -> Any:

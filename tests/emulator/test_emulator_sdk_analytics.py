@@ -3,7 +3,6 @@ summary and the current aggregate parse into the SDK's own types, and a 403 is i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import cloudflare
@@ -23,14 +22,6 @@ from reconciler.emulator import Emulator, serve
 @pytest.fixture
 def emu() -> Emulator:
     return make_emulator(traffic=("ssh.example.com=90",))
-
-
-@pytest.fixture
-def sdk(emu: Emulator) -> Iterator[Cloudflare]:
-    with serve(emu) as server, httpx.Client() as http:
-        yield Cloudflare(
-            api_token="sdk-token", base_url=server.base_url, http_client=http, max_retries=0
-        )
 
 
 def _app(sdk: Cloudflare, zone_id: str) -> str:

@@ -131,6 +131,49 @@ def test_a_static_app_carries_traffic_only_while_its_prefix_is_advertised() -> N
         assert {k: v[0] for k, v in summary(client, zone_id).items()} == {app_id: 3600}
 
 
+def test_a_withdrawn_more_specific_bgp_prefix_silences_its_ips_in_an_advertised_prefix() -> None:
+    emu = emulator("byoip.example.com=60")
+    zone_id = str(emu.ensure_zone("example.com")["id"])
+    with client_for(emu) as client:
+        create(client, zone_id, static_app())  # 198.51.100.10
+        base = _bgp_url(client, emu, "198.51.100.0/24").rsplit("/", 1)[0]
+        made = client.post(base, json={"cidr": "198.51.100.0/28"})  # starts withdrawn
+        assert made.status_code == 200, made.text
+        emu.advance(HOUR)
+        assert summary(client, zone_id) == {}
+
+
+def test_a_static_app_on_leased_space_carries_traffic() -> None:
+    emu = emulator("leased.example.com=60", leased_prefixes=("172.65.64.0/30",))
+    zone_id = str(emu.ensure_zone("example.com")["id"])
+    body = static_app("leased.example.com", edge_ips={"type": "static", "ips": ["172.65.64.1"]})
+    with client_for(emu) as client:
+        app_id = create(client, zone_id, body)
+        emu.advance(HOUR)
+        assert {k: v[0] for k, v in summary(client, zone_id).items()} == {app_id: 3600}
+
+
+def test_a_lent_ip_stops_carrying_traffic_when_its_delegation_is_deleted() -> None:
+    owner, receiver = "b1946ac92492d2347c6235b4d2611184", "023e105f4ecef8ad9ca31a8372d0c353"
+    emu = emulator(
+        "lent.third.net=60",
+        zones=(f"third.net,account={receiver}",),
+        byoip_prefixes=(f"203.0.113.0/24,account={owner}",),
+        delegations=(f"203.0.113.128/25,to={receiver}",),
+    )
+    zone_id = str(emu.ensure_zone("third.net")["id"])
+    body = static_app("lent.third.net", edge_ips={"type": "static", "ips": ["203.0.113.200"]})
+    with client_for(emu) as client:
+        app_id = create(client, zone_id, body)
+        emu.advance(HOUR)
+        prefix = client.get(f"/accounts/{owner}/addressing/prefixes").json()["result"][0]["id"]
+        url = f"/accounts/{owner}/addressing/prefixes/{prefix}/delegations"
+        (lent,) = client.get(url).json()["result"]
+        assert client.delete(f"{url}/{lent['id']}").status_code == 200
+        emu.advance(HOUR)
+        assert {k: v[0] for k, v in summary(client, zone_id).items()} == {app_id: 3600}
+
+
 @pytest.mark.parametrize(
     "prefix",
     [
@@ -175,6 +218,18 @@ def test_a_binding_made_through_the_api_starts_traffic_when_the_clock_says_it_is
         assert {k: v[0] for k, v in summary(client, zone_id).items()} == {app_id: 1800}
 
 
+def test_a_summary_without_a_window_is_the_six_hours_before_the_emulators_wall_clock() -> None:
+    emu = emulator("ssh.example.com=60")
+    zone_id = str(emu.ensure_zone("example.com")["id"])
+    with client_for(emu) as client:
+        app_id = create(client, zone_id, tcp_app())
+        emu.advance(HOUR)
+        url = f"/zones/{zone_id}/spectrum/analytics/events/summary"
+        result = client.get(url, params={"dimensions": "appID"}).json()["result"]
+        assert result["query"]["until"].startswith(stamp(WALL)[:-1])
+        assert result["data"] == [{"dimensions": [app_id], "metrics": [3600]}]
+
+
 def test_the_current_aggregate_is_the_last_minute_of_each_app_asked_for() -> None:
     emu = emulator("ssh.example.com=120", "db.example.com=30")
     zone_id = str(emu.ensure_zone("example.com")["id"])
@@ -211,6 +266,9 @@ def test_analytics_forbidden_is_cloudflares_403_for_a_token_without_analytics_re
         ({"dimensions": "coloName"}, "dimensions: coloName not supported"),
         ({"metrics": "count,packets"}, "metrics: packets not supported"),
         ({"since": "yesterday"}, "since must be an RFC 3339 time"),
+        ({"since": "0001-01-01T00:00:00+01:00"}, "since must be an RFC 3339 time"),
+        ({"until": "0001-01-01T01:00:00Z"}, "until must be within 1970..9998"),
+        ({"since": "9999-12-31T23:59:59-05:00"}, "since must be an RFC 3339 time"),
         (
             {"since": "2030-01-02T00:00:00Z", "until": "2030-01-01T00:00:00Z"},
             "since must not be later",

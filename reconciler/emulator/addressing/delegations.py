@@ -11,9 +11,8 @@ addresses as static edge IPs; the prefix's bindings stay the owner's
 
 from __future__ import annotations
 
-import re
-
 import reconciler.emulator.codes as codes
+from reconciler.emulator.accounts import is_account_id
 from reconciler.emulator.addressing.flags import MAX_MAPPED_ADDRESSES
 from reconciler.emulator.addressing.lookups import (
     cidr_inside,
@@ -25,8 +24,6 @@ from reconciler.emulator.addressing.records import delegation_record
 from reconciler.emulator.backend import Backend, Query
 from reconciler.emulator.envelope import EmulatorResponse, success
 from reconciler.emulator.fields import object_body, refuse
-
-_ACCOUNT_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 
 def list_delegations(
@@ -43,7 +40,7 @@ def create_delegation(
     prefix = find_prefix(backend.store, params)
     doc = object_body(body)
     cidr, to = doc.get("cidr"), doc.get("delegated_account_id")
-    if not isinstance(to, str) or _ACCOUNT_ID.fullmatch(to) is None:
+    if not is_account_id(to):
         raise refuse(codes.INVALID_REQUEST, "delegated_account_id must be an account id")
     to = to.lower()
     if to == prefix["account_id"]:

@@ -9,6 +9,7 @@ traffic to, and whether the account leases it. Pure but for the store it is give
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reconciler.emulator.accounts import account_of
@@ -123,9 +124,14 @@ class EdgeIP:
     """Where a static edge IP sits in an account's address space."""
 
     prefix: Record | None  # the BYOIP prefix holding it (None: in none)
-    service: str | None  # the service of its most specific binding (None: no binding)
+    binding: Record | None  # its most specific binding (None: no binding)
     leased: bool  # inside space leased to the account
     mine: bool = False  # the prefix is the account's, or a delegation lends the IP to it
+
+    @property
+    def service(self) -> str | None:
+        """The service its most specific binding sends traffic to (None: no binding)."""
+        return None if self.binding is None else str(self.binding["service_name"])
 
     @property
     def approved(self) -> bool:
@@ -152,17 +158,17 @@ def locate_ip(store: Store, ip: IP, account: str) -> EdgeIP:
                 ip in ipaddress.ip_network(d["cidr"]) and d["delegated_account_id"] == account
                 for d in store.delegations.get(prefix["id"], ())
             )
-            covering = [
-                b
-                for b in store.bindings.get(prefix["id"], [])
-                if ip in ipaddress.ip_network(b["cidr"])
-            ]
-            best = max(
-                covering, key=lambda b: ipaddress.ip_network(b["cidr"]).prefixlen, default=None
-            )
             mine = prefix["account_id"] == account or lent
-            return EdgeIP(prefix, best["service_name"] if best else None, leased, mine)
+            return EdgeIP(
+                prefix, most_specific(store.bindings.get(prefix["id"], ()), ip), leased, mine
+            )
     return EdgeIP(None, None, leased)
+
+
+def most_specific(records: Iterable[Record], ip: IP) -> Record | None:
+    """Of the records (bindings, BGP prefixes) whose ``cidr`` covers ``ip``, the narrowest."""
+    covering = [r for r in records if ip in ipaddress.ip_network(r["cidr"])]
+    return max(covering, key=lambda r: ipaddress.ip_network(r["cidr"]).prefixlen, default=None)
 
 
 def ingress_only_networks(store: Store) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
