@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 from collections.abc import Callable
@@ -13,9 +14,11 @@ import pytest
 from reconciler.checks.traffic import AppTraffic
 from reconciler.live.cloudflare import CloudflareClient
 from reconciler.live.ratelimit import RateLimit
-from tests.conftest import FAST_RETRY
+from reconciler.model import ZoneSpec
+from tests.conftest import FAST_RETRY, make_client, make_emulator
 
 ZONE = "0" * 32
+CHANGING = ("/dns_records", "/analytics/events/summary")
 APP = "a" * 32
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=timezone.utc)
 
@@ -95,3 +98,38 @@ def test_a_refused_or_malformed_read_is_unknown_and_said_once(
     assert said in (first.reason or "")
     lines = [r.getMessage() for r in caplog.records if "traffic unknown" in r.getMessage()]
     assert len(lines) == 1 and "test-token" not in json.dumps(lines)
+
+
+def test_each_read_of_live_state_starts_afresh() -> None:
+    """The loop keeps one client across cycles: what its readers cached of one cycle's live
+    state (traffic, DNS records, zone objects, address planes) is read again by the next, or
+    ``live_delete`` would judge a delete by traffic hours old, and preflight miss a record."""
+    emulator = make_emulator()
+    inner = emulator.transport()
+    connections = [0]
+    seen: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path.split("/client/v4")[-1])
+        if request.url.path.endswith("/analytics/events/summary"):
+            return ok({"data": [{"dimensions": [APP], "metrics": [connections[0], 0, 0]}]})
+        return inner.handle_request(request)
+
+    zone = ZoneSpec("example.com", None)
+    with make_client(emulator, transport=httpx.MockTransport(handle)) as made:
+
+        def one_run() -> bool:
+            (live,) = made.fetch_live([zone])
+            account = made.addresses.account_of_zone(live.zone_id)
+            made.addresses.plane(account)
+            made.addresses.address_maps(account, frozenset({ipaddress.ip_address("172.65.64.13")}))
+            made.preflight.host_records(live.zone_id)
+            return made.analytics.summary(live.zone_id, 86400).of(APP).live  # type: ignore[union-attr]
+
+        assert not one_run()
+        connections[0] = 5
+        first = [path for path in seen if "/addressing/" in path or path.endswith(CHANGING)]
+        del seen[:]
+        assert one_run(), "the second run read the traffic again"
+        assert [path for path in seen if path in first] == first  # planes and records too
+        assert f"/zones/{made.resolve_zone(zone).zone_id}" not in seen  # the zone is known

@@ -17,8 +17,10 @@ import pytest
 
 from reconciler.applying import workflow
 from reconciler.applying.executor import Executor
+from reconciler.applying.failure import refused_for_certain
 from reconciler.applying.report import ApplyReport, Status
 from reconciler.emulator import Emulator, serve
+from reconciler.errors import ApiError, TransportError, UnclearWriteError
 from tests.conftest import make_client, make_emulator
 from tests.test_executor import SSH_BYOIP, SSH_DYNAMIC, write_config
 from tests.test_output_schemas import Failing
@@ -153,3 +155,36 @@ def test_apply_whose_every_create_was_refused_says_nothing_was_written(
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: nothing was written: Cloudflare refused every write"), last
     assert emulator.apps(str(emulator.ensure_zone("example.com")["id"])) == []
+
+
+WRITE_REFUSED = ApiError("POST", "/zones/z/spectrum/apps", status=400)
+
+
+def _after_unclear(error: ApiError) -> ApiError:
+    error.after_unclear_attempt = True
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "certain"),
+    [
+        pytest.param(WRITE_REFUSED, True, id="4xx"),
+        pytest.param(ApiError("PUT", "/p", status=503), False, id="5xx-last-attempt"),
+        pytest.param(_after_unclear(ApiError("PUT", "/p", status=400)), False, id="4xx-after-5xx"),
+        pytest.param(TransportError("POST", "/p", status=400), False, id="4xx-not-envelope"),
+        pytest.param(TransportError("POST", "/p"), False, id="no-answer"),
+        pytest.param(
+            UnclearWriteError(WRITE_REFUSED, "the app is still there, intact", known=True),
+            True,
+            id="delete-read-back-intact",
+        ),
+        pytest.param(
+            UnclearWriteError(WRITE_REFUSED, "the zone could not be read", known=False),
+            False,
+            id="delete-read-back-failed",
+        ),
+    ],
+)
+def test_only_a_definite_refusal_is_certain(error: ApiError, certain: bool) -> None:
+    """Each way a write's answer can leave its effect open is not a refusal for certain."""
+    assert refused_for_certain(error) is certain

@@ -13,7 +13,10 @@ from reconciler.applying.early_reads import named_zones
 from reconciler.desired import configuration
 from reconciler.desired.document import Document
 from reconciler.emulator import Emulator, serve
-from reconciler.model import DesiredState, Problem
+from reconciler.errors import TransportError
+from reconciler.live.accounts import Accounts
+from reconciler.live.connect import Connection
+from reconciler.model import DesiredState, Problem, ZoneSpec
 from tests.conftest import EXAMPLES, make_emulator
 
 TOKEN = "early-token"
@@ -104,3 +107,15 @@ def test_a_failed_read_is_said_as_before(run_cli) -> None:  # type: ignore[no-un
             env={"CLOUDFLARE_API_TOKEN": TOKEN},
         )
     assert result.exit_code == 1 and "10000" in result.stderr and result.stdout == ""
+
+
+def test_a_client_opened_after_the_cancel_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early reads are cancelled from the command's thread while theirs may still be
+    opening clients: a client opened after the cancel starts cancelled, and sends nothing."""
+    emulator = make_emulator(token=TOKEN)
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    with serve(emulator) as running, Accounts(Connection(base_url=running.base_url)) as accounts:
+        accounts.cancel()
+        with pytest.raises(TransportError, match="cancelled"):
+            accounts.fetch_live([ZoneSpec("example.com", None)])
+    assert emulator.stats()["total"] == 0

@@ -116,3 +116,14 @@ def test_a_saved_plan_is_stale_when_the_verdict_moved_not_when_the_numbers_did()
         "a.example.com tcp/22 no longer carries traffic"
     ]
     assert verdict_changes(busy, busier, Overrides()) == []
+
+
+def test_a_zone_that_allows_live_deletes_records_no_override_and_never_goes_stale() -> None:
+    """In a ``live_delete: allow`` zone the flag lifts nothing (no journal entry), and traffic
+    starting after a plan was saved leaves its verdict, and so the plan, as reviewed."""
+    snapshot = zone("a", "b", "c", live_delete="allow")
+    idle = planned(snapshot, delete("a"), apps={})
+    busy = planned(snapshot, delete("a"), apps={"id-a": BUSY})
+    flagged = Overrides(user="alice", allow_live_delete=("a.example.com:tcp/22",))
+    assert assess(busy, now=None, overrides=flagged).allowed_live_deletes == ()
+    assert verdict_changes(idle, busy, Overrides()) == []

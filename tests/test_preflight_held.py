@@ -71,3 +71,19 @@ def test_the_zone_that_will_be_written_is_still_refused(run_cli, tmp_path: Path)
         result = run_cli(["apply", *url, "--auto-approve", config], env=ENV)
     assert result.exit_code == 1 and "[dns_record_conflict]" in result.stderr
     assert live_count(emulator, "example.net") == 0
+
+
+def test_a_held_zone_does_not_excuse_another_zones_conflict(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Holding one zone demotes that zone's findings only: the written zone's stay refusals."""
+    emulator = emulator_with(
+        dns_records=(
+            "ssh.example.com,type=A,content=192.0.2.7",
+            "web.example.net,type=A,content=192.0.2.8",
+        )
+    )
+    config = two_zones(tmp_path, OBSERVE)
+    with loopback(emulator) as url:
+        result = run_cli(["apply", *url, "--auto-approve", config], env=ENV)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "[dns_record_conflict]" in result.stderr and "web.example.net" in result.stderr
+    assert live_count(emulator, "example.net") == 0 and live_count(emulator, "example.com") == 0

@@ -537,3 +537,47 @@ class TestScope:
             )
         assert result.exit_code == 1 and "[udp_on_magic_transit]" in result.stderr
         assert live_count(emulator, "example.net") == 0 and live_count(emulator) == 0
+
+    def test_a_strict_refusal_in_an_observe_zone_says_why_it_is_only_a_warning(
+        self, run_cli, tmp_path: Path
+    ) -> None:  # type: ignore[no-untyped-def]
+        """As preflight's do: a warning --strict would refuse says its zone is not written."""
+        emulator = plane_emulator()
+        root = tmp_path / "cfg"
+        (root / "com").mkdir(parents=True)
+        com = {"zone": "example.com", "mode": "observe", "apps": [static_app("mt", "100.64.0.10")]}
+        (root / "com" / "apps.yaml").write_text(json.dumps(com))
+        with loopback(emulator) as url:
+            plan = run_cli(
+                ["plan", "--strict", *url, "--format", "json", str(root)],
+                env={"CLOUDFLARE_API_TOKEN": TOKEN},
+            )
+        assert plan.exit_code == 0, plan.stdout + plan.stderr
+        (warning,) = json.loads(plan.stdout)["warnings"]
+        assert "not refused: zone example.com is not written to" in warning["message"]
+
+    def test_a_held_zone_does_not_excuse_another_zones_refusal(
+        self, run_cli, tmp_path: Path
+    ) -> None:  # type: ignore[no-untyped-def]
+        """Holding one zone demotes that zone's findings only: the written zone's stay refusals."""
+        emulator = plane_emulator()
+        root = tmp_path / "cfg"
+        udp_on_mt = static_app("mt", "100.64.0.10", "udp/53")
+        (root / "com").mkdir(parents=True)
+        (root / "net").mkdir(parents=True)
+        com = {"zone": "example.com", "mode": "observe", "apps": [udp_on_mt]}
+        net_app = {
+            **static_app("mt", "100.64.0.11", "udp/53"),
+            "dns": {"type": "ADDRESS", "name": "mt.example.net"},
+        }
+        (root / "com" / "apps.yaml").write_text(json.dumps(com))
+        (root / "net" / "apps.yaml").write_text(
+            json.dumps({"zone": "example.net", "apps": [net_app]})
+        )
+        with loopback(emulator) as url:
+            result = run_cli(
+                ["apply", *url, "--auto-approve", str(root)], env={"CLOUDFLARE_API_TOKEN": TOKEN}
+            )
+        assert result.exit_code == 1, result.stdout + result.stderr
+        assert "[udp_on_magic_transit]" in result.stderr and "mt.example.net" in result.stderr
+        assert live_count(emulator, "example.net") == 0 and live_count(emulator) == 0

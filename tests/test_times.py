@@ -66,6 +66,17 @@ def test_ten_years_is_still_a_duration() -> None:
     assert parse_duration("87600h") == 10 * 365 * 86400
 
 
+def test_a_moment_past_ten_years_is_not() -> None:
+    with pytest.raises(ValueError, match="at most 10 years"):
+        parse_duration("87600h1s")
+
+
+@pytest.mark.parametrize("text", ["0s", "0h0m", "0.0s", "0ms"])
+def test_a_zero_duration_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="longer than zero"):
+        parse_duration(text)
+
+
 def test_a_huge_traffic_window_is_one_usage_line_not_an_internal_error(run_cli, tmp_path) -> None:
     (tmp_path / "z.yaml").write_text("zone: example.com\napps: []\n")
     result = run_cli(["plan", str(tmp_path), "--sandbox", "--traffic-window", "99999999999999999"])

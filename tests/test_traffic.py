@@ -36,6 +36,14 @@ def test_the_values_cannot_be_changed() -> None:
         traffic.apps[APP] = AppTraffic()  # type: ignore[index]
 
 
+def test_rows_of_one_app_add_up() -> None:
+    rows = [
+        {"dimensions": [APP], "metrics": [1, 2, 3]},
+        {"dimensions": [APP], "metrics": [4, 5, 6]},
+    ]
+    assert summary_from_api("z", 60, {"data": rows}).of(APP) == AppTraffic(5, 7, 9)
+
+
 def test_the_current_aggregate_is_read_by_app() -> None:
     item = {"appID": APP, "connections": 5, "bytesIngress": 10, "bytesEgress": 20, "durationAvg": 1}
     assert current_from_api("z", [item]).of(APP) == AppTraffic(5, 10, 20)
@@ -53,6 +61,11 @@ def test_the_current_aggregate_is_read_by_app() -> None:
         ({"data": [{"dimensions": [APP], "metrics": [-1, 2, 3]}]}, "result.data[0].metrics[0]"),
         ({"data": [{"dimensions": [7], "metrics": [1, 2, 3]}]}, "result.data[0].dimensions[0]"),
         ({"data": [{"dimensions": [APP], "metrics": [float("inf"), 2, 3]}]}, "metrics[0]"),
+        # json.loads reads NaN: every comparison is False, so only isfinite stops it.
+        ({"data": [{"dimensions": [APP], "metrics": [1, float("nan"), 3]}]}, "metrics[1]"),
+        ({"data": [{"dimensions": [APP], "metrics": [1, 2, True]}]}, "metrics[2]"),
+        ({"data": [{"dimensions": [""], "metrics": [1, 2, 3]}]}, "dimensions[0]"),
+        ({"data": [{"dimensions": ["a" * 65], "metrics": [1, 2, 3]}]}, "dimensions[0]"),
     ],
 )
 def test_a_malformed_summary_is_a_located_error(result: Any, where: str) -> None:

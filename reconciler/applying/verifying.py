@@ -8,8 +8,8 @@ a recreate or replace, the zone's current connections polled every ``poll_every`
 the client's limiter) until traffic resumes or ``timeout`` passes.
 
 Traffic is read through ``TrafficReads``; ``traffic_reader_for`` is the one seam that builds
-it from a client. Until the analytics reader exists it returns None, and the traffic check is
-reported as not run.
+it from a client. ``verify`` given none (``verify PATHS``: nothing was recreated) skips the
+traffic check, and says so when a recreated app needed it.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class TrafficReads(Protocol):
     def current_connections(self, zone_id: str) -> Mapping[str, int] | None: ...
 
 
-def traffic_reader_for(client: CloudflareClient) -> TrafficReads | None:
+def traffic_reader_for(client: CloudflareClient) -> TrafficReads:
     """``client``'s analytics (``live/cloudflare/analytics.py``) as the verification reads them:
     each app's connections in the last minute (``aggregate/current``, read afresh each poll)."""
     return _CurrentConnections(client)

@@ -130,8 +130,9 @@ def _checked(
     findings = check_addresses(uses, read, mapped)
     idle_zones = idle_zone_ids(plan, idle_zones)
     idle = {key for zone_id, key, _, _ in with_ips if zone_id in idle_zones}
-    refused = [f for f in findings if (f.refused or checks.strict) and f.key not in idle]
-    warnings = tuple(_warning(f, idle) for f in findings if f not in refused)
+    refusing = [f for f in findings if f.refused or checks.strict]
+    refused = [f for f in refusing if f.key not in idle]
+    warnings = tuple(_warning(f, f in refusing) for f in findings if f not in refused)
     checked = dataclasses.replace(plan, warnings=warnings, address_checks="checked")
     if refused:
         problems = [_problem(f) for f in refused]
@@ -139,8 +140,9 @@ def _checked(
     return checked
 
 
-def _warning(finding: Finding, idle: set[AppKey]) -> PlanWarning:
-    if finding.refused and finding.key in idle:
+def _warning(finding: Finding, held: bool) -> PlanWarning:
+    """``held``: a refusal (``--strict``'s too) demoted because its zone is not written to."""
+    if held:
         message = f"{finding.message}{not_written_note(finding.key.zone)}"
         return dataclasses.replace(finding, message=message).as_warning()
     return finding.as_warning()

@@ -9,6 +9,7 @@ part per token, so that each part is written through the client that may write i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -56,6 +57,10 @@ class Accounts:
         self.clients: dict[str, CloudflareClient] = {}
         self._sandbox: Emulator | None = None
         self._owner: dict[str, str] = {}  # zone id -> token_env, learnt from the reads
+        # ``clients`` grows in the early-read thread while the command's thread may cancel:
+        # the lock makes each client opened either seen by ``cancel`` or opened cancelled.
+        self._lock = threading.Lock()
+        self._cancelled = False
         owners = Owners(self._client_of_zone, self._first_client)
         self.addresses = AddressRouter(owners)  # the address check's reads, by zone's token
         self.preflight = PreflightRouter(owners)  # the preflight's reads, likewise
@@ -87,13 +92,17 @@ class Accounts:
 
     def _first_client(self) -> CloudflareClient:
         if not self.clients:
-            self.clients[DEFAULT_TOKEN_ENV] = open_client(
-                self.connection,
-                token_env=DEFAULT_TOKEN_ENV,
-                sandbox=self._sandbox,
-                observer=self.observer,
-            )
+            self._add(DEFAULT_TOKEN_ENV)
         return next(iter(self.clients.values()))
+
+    def _add(self, env: str) -> None:
+        client = open_client(
+            self.connection, token_env=env, sandbox=self._sandbox, observer=self.observer
+        )
+        with self._lock:
+            self.clients[env] = client
+            if self._cancelled:
+                client.cancel()
 
     def _open(self, groups: Mapping[str, Sequence[ZoneSpec]], zones: Sequence[ZoneSpec]) -> None:
         if self.connection.sandbox:
@@ -102,9 +111,7 @@ class Accounts:
             ensure_sandbox_zones(self._sandbox, zones)
         for env in groups:
             if env not in self.clients:
-                self.clients[env] = open_client(
-                    self.connection, token_env=env, sandbox=self._sandbox, observer=self.observer
-                )
+                self._add(env)
 
     def _fetch(self, group: tuple[str, Sequence[ZoneSpec]]) -> tuple[LiveZone, ...]:
         env, zones = group
@@ -129,12 +136,17 @@ class Accounts:
 
     def cancel(self) -> None:
         """Stop every token's reads at their next request (Ctrl-C, or early reads not wanted);
-        safe from another thread while a read opens clients."""
-        for client in list(self.clients.values()):
+        safe from another thread while a read opens clients: one opened later is cancelled."""
+        with self._lock:
+            self._cancelled = True
+            clients = list(self.clients.values())
+        for client in clients:
             client.cancel()
 
     def close(self) -> None:
-        for client in self.clients.values():
+        with self._lock:
+            clients = list(self.clients.values())
+        for client in clients:
             client.close()
         if self._sandbox is not None:
             self._sandbox.close()  # releases the sandbox for the next run

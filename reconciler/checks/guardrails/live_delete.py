@@ -40,9 +40,10 @@ def live_deletes(
     zone: ZoneSnapshot, actions: Sequence[Action], context: Context
 ) -> list[tuple[Action, str]]:
     """The zone's plain deletes of apps with traffic (or unknown traffic, under ``--strict``),
-    each with how its traffic is said; overrides not applied."""
+    each with how its traffic is said; none in a ``live_delete: allow`` zone. The flag's
+    overrides not applied."""
     traffic = next((t for t in context.traffic if t.zone_id == zone.zone_id), None)
-    if traffic is None:
+    if traffic is None or zone.guardrails.live_delete == ALLOW:
         return []
     units, _ = replace_units(actions)
     replaced = {id(a) for unit in units for a in unit.deletes}
@@ -63,10 +64,7 @@ def _live(action: Action, zone: ZoneTraffic, strict: bool) -> str | None:
 
 def live_delete(zone: ZoneSnapshot, actions: Sequence[Action], context: Context) -> Refusal | None:
     """A delete of an app that carried traffic in the window, unless allowed."""
-    if zone.guardrails.live_delete == ALLOW:
-        return None
-    names = context.overrides.allow_live_delete
-    hits = [(a, said) for a, said in live_deletes(zone, actions, context) if not named(a, names)]
+    hits = _refused(zone, actions, context)
     if not hits:
         return None
     what = "; ".join(f"{a.key} ({said})" for a, said in hits)
@@ -85,8 +83,6 @@ def allowed(
     zone: ZoneSnapshot, actions: Sequence[Action], context: Context
 ) -> list[AllowedLiveDelete]:
     """The live deletes ``--allow-live-delete`` lets through, for the journal."""
-    if zone.guardrails.live_delete == ALLOW:
-        return []
     names, user = context.overrides.allow_live_delete, context.overrides.user
     at = (context.now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     return [
@@ -113,9 +109,12 @@ def verdict_changes(saved: Plan, fresh: Plan, overrides: Overrides) -> list[str]
 def _refused_keys(
     zone: ZoneSnapshot, actions: Sequence[Action], context: Context
 ) -> dict[str, str]:
-    if zone.guardrails.live_delete == ALLOW:
-        return {}
+    return {str(a.key): said for a, said in _refused(zone, actions, context)}
+
+
+def _refused(
+    zone: ZoneSnapshot, actions: Sequence[Action], context: Context
+) -> list[tuple[Action, str]]:
+    """The live deletes the rule refuses: those ``--allow-live-delete`` does not name."""
     names = context.overrides.allow_live_delete
-    return {
-        str(a.key): said for a, said in live_deletes(zone, actions, context) if not named(a, names)
-    }
+    return [(a, said) for a, said in live_deletes(zone, actions, context) if not named(a, names)]

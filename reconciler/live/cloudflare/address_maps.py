@@ -63,6 +63,11 @@ class AddressMapReader:
                 )
             return MappedIPs(frozenset(wanted & known.found))
 
+    def forget(self) -> None:
+        """Drop what was read: the next question reads the maps again."""
+        with self._lock:
+            self._accounts.clear()
+
     def _start(self, base: str) -> _Account:
         maps = self._list(base)
         ids = [str(m.get("id") or "") for m in sorted(maps, key=_cloudflare_made_first)]

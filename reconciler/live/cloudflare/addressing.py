@@ -106,6 +106,13 @@ class AddressReader:
             self._planes[account_id] = plane
         return plane
 
+    def forget(self) -> None:
+        """Drop the planes and address maps read: the next run reads them again. A zone's
+        object (its account, its plan) is kept, as the zone lookups are."""
+        with self._lock:
+            self._planes.clear()
+        self._maps.forget()
+
     def address_maps(self, account_id: str, wanted: frozenset[Address]) -> MappedIPs:
         """Which of ``wanted`` (IPs in no prefix of the account) its address maps list."""
         return self._maps.mapped(account_id, wanted)

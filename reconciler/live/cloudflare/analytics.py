@@ -70,6 +70,12 @@ class AnalyticsReader:
             self._summaries[key] = traffic
         return traffic
 
+    def forget(self) -> None:
+        """Drop the summaries read (and which zones' unknown traffic was said): a new run."""
+        with self._lock:
+            self._summaries.clear()
+            self._said.clear()
+
     def current(self, zone_id: str, app_ids: Sequence[str] = ()) -> ZoneTraffic:
         """Each app's last minute (``app_ids``: only those); read afresh on every call."""
         params = {"appID": ",".join(app_ids)} if app_ids else {}

@@ -156,7 +156,12 @@ class CloudflareClient:
         return read_apps(self._transport, zone_id)
 
     def fetch_live(self, zones: Sequence[ZoneSpec]) -> tuple[LiveZone, ...]:
-        """The live apps of every zone, zones read concurrently (within a bound)."""
+        """The live apps of every zone, zones read concurrently (within a bound).
+
+        Each call is a new look at live state: what the last one cached of it (address planes,
+        DNS records, traffic; ``forget``) is read again — a client kept across the loop's cycles
+        must not judge a cycle's plan by an earlier cycle's answers."""
+        self.forget()
         if not zones:
             return ()
         workers = min(self.zone_concurrency, len(zones))
@@ -175,6 +180,14 @@ class CloudflareClient:
             raise
         pool.shutdown(wait=True)
         return read
+
+    def forget(self) -> None:
+        """Drop what a run read that changes under it: address planes, DNS records, account
+        zone lists, traffic. The zones' identities (lookups, account, plan) and the rate
+        limiter stay."""
+        self.addresses.forget()
+        self.preflight.forget()
+        self.analytics.forget()
 
     def cancel(self) -> None:
         """End every pending retry wait at once; requests after this raise (see Transport)."""

@@ -45,6 +45,12 @@ class PreflightReader:
         self._account_zones: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
+    def forget(self) -> None:
+        """Drop the records and zone lists read: the next run reads them again."""
+        with self._lock:
+            self._records.clear()
+            self._account_zones.clear()
+
     def zone_facts(self, zone_id: str) -> ZoneFacts:
         return zone_facts_from_api({"id": zone_id, **self._addresses.zone_object(zone_id)})
 
