@@ -19,30 +19,12 @@ from reconciler.cli.verify import verified_exit
 from reconciler.emulator import Emulator, serve
 from reconciler.model import AppKey
 from tests.conftest import make_emulator
+from tests.desired_files import app, write
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "verify.schema.json").read_text())
 TOKEN = {"CLOUDFLARE_API_TOKEN": "test-token"}
 GOOD, WITHDRAWN = "198.51.100.0/24", "192.0.2.0/24,advertised=no"
 LOOPBACK_PREFIX = "127.0.0.0/24"  # the probe's edge IPs: a prefix onboarded in the emulator only
-
-
-def app(
-    ip: str | None, protocol: str = "tcp/22", origin: str = "tcp://10.0.0.1:22"
-) -> dict[str, Any]:
-    made: dict[str, Any] = {
-        "dns": {"type": "ADDRESS" if ip else "CNAME", "name": "ssh.example.com"},
-        "protocol": protocol,
-        "origin_direct": [origin],
-    }
-    if ip:
-        made["edge_ips"] = {"type": "static", "ips": [ip]}
-    return made
-
-
-def write(directory: Path, *apps: dict[str, Any]) -> str:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "apps.yaml").write_text(json.dumps({"zone": "example.com", "apps": list(apps)}))
-    return str(directory)
 
 
 @contextlib.contextmanager
