@@ -21,8 +21,23 @@ from reconciler.logs import configure_logging, json_lines, line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = click.Choice(["text", "json", "markdown"])
 log = logging.getLogger("reconciler.cli")
+
+
+def format_option(
+    *choices: str,
+    help: str | None = None,
+) -> Callable[[F], F]:
+    """``--format CHOICE`` handed on as ``fmt``; text unless asked (plan, drift and diff offer
+    text, json and markdown)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices or ("text", "json", "markdown"))),
+        default="text",
+        show_default=True,
+        help=help,
+    )
 
 
 def guarded(command: F) -> F:

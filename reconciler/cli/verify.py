@@ -13,7 +13,7 @@ import click
 from reconciler.applying import verifying, workflow
 from reconciler.applying.report import ApplyReport
 from reconciler.checks.verify import Verification
-from reconciler.cli.options import api, duration, guarded, stdout, zone_option
+from reconciler.cli.options import api, duration, format_option, guarded, stdout, zone_option
 from reconciler.cli.read import loaded
 from reconciler.errors import EXIT_DEGRADED, EXIT_OK
 from reconciler.live.cloudflare import CloudflareClient
@@ -57,14 +57,7 @@ def verify_options(command: F) -> F:
 @click.argument("paths", nargs=-1, type=click.Path())
 @zone_option
 @_probe
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one document (apps, notes, summary).",
-)
+@format_option("text", "json", help="json: one document (apps, notes, summary).")
 @api
 @guarded
 def verify(
