@@ -206,3 +206,19 @@ def test_apply_of_a_saved_plan_verifies_too(run_cli: Any, tmp_path: Path) -> Non
         done = run_cli(["apply", "--plan", saved, "--verify", *url], env=TOKEN)
     assert done.exit_code == 5, done.stdout + done.stderr
     assert "192.0.2.0/24 is not advertised" in done.stdout
+
+
+def test_the_token_is_in_no_line_of_verify_or_apply_verify_even_with_debug(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    token = "verify-token-0123456789abcdef"
+    emulator = make_emulator(byoip_prefixes=(GOOD, WITHDRAWN), spectrum_records=False)
+    env = {"CLOUDFLARE_API_TOKEN": token}
+    with loopback(emulator) as url:
+        path = write(tmp_path, app("192.0.2.10"))
+        applied = run_cli(["apply", path, "--auto-approve", "--verify", "--debug", *url], env=env)
+        checked = run_cli(["verify", path, "--probe", "--debug", "--format", "json", *url], env=env)
+    assert applied.exit_code == checked.exit_code == 5, applied.stdout + applied.stderr
+    assert "GET" in applied.stderr  # --debug logged the requests: the lines the token could be in
+    for result in (applied, checked):
+        assert token not in result.stdout + result.stderr
