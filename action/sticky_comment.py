@@ -22,6 +22,7 @@ import sys
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 MARKER = "<!-- spectrum-reconciler:plan -->"
 LIMIT = 60_000  # GitHub refuses comments over 65 536 characters
@@ -56,12 +57,35 @@ def next_page(link: str | None) -> str | None:
     return None
 
 
+def origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+class _SameOrigin(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only on the API's own origin: urllib would send the token along to
+    any host a redirect names."""
+
+    def __init__(self, api: str) -> None:
+        self.api = origin(api)
+
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> Any:
+        if origin(newurl) != self.api:
+            return None  # urllib then raises the redirect's HTTPError: a warning
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class GitHub:
-    """Just the three calls the comment needs: list, create, update."""
+    """Just the three calls the comment needs: list, create, update. The token goes only to
+    the API's origin (``GITHUB_API_URL``), whatever a redirect or a ``Link`` header names."""
 
     def __init__(self, api: str, repository: str, token: str) -> None:
         self.base = f"{api.rstrip('/')}/repos/{repository}"
         self.token = token
+        self.origin = origin(api)
+        self.opener = urllib.request.build_opener(_SameOrigin(api))
 
     def call(self, method: str, url: str, body: Any = None) -> tuple[Any, str | None]:
         data = None if body is None else json.dumps(body).encode()
@@ -71,7 +95,7 @@ class GitHub:
         request.add_header("X-GitHub-Api-Version", "2022-11-28")
         if data is not None:
             request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with self.opener.open(request, timeout=30) as response:
             return json.loads(response.read() or b"null"), response.headers.get("Link")
 
     def comments(self, number: int) -> list[dict[str, Any]]:
@@ -79,8 +103,12 @@ class GitHub:
         url: str | None = f"{self.base}/issues/{number}/comments?per_page=100"
         while url:
             page, link = self.call("GET", url)
+            if not isinstance(page, list):
+                raise ValueError("a page of comments is not a list")
             found.extend(page)
             url = next_page(link)
+            if url is not None and origin(url) != self.origin:
+                raise ValueError("the next page is on another host than GITHUB_API_URL")
         return found
 
     def post(self, number: int, body: str, author: str) -> str:

@@ -25,6 +25,8 @@ class GitHubState:
     refuse: int | None = None
     author: str = "github-actions[bot]"
     next_id: int = 100
+    link_host: str | None = None  # the next page's host, if not this server's
+    redirect_to: str | None = None  # answer every request with a 301 to this URL
 
     def add(self, number: int, body: str, author: str | None = None) -> dict[str, Any]:
         self.next_id += 1
@@ -54,6 +56,11 @@ def _handler(state: GitHubState) -> type[BaseHTTPRequestHandler]:
         def _refused(self) -> bool:
             parts = urlsplit(self.path)
             state.requests.append((self.command, parts.path, self.headers.get("Authorization", "")))
+            if state.redirect_to:
+                self.send_response(301)
+                self.send_header("Location", state.redirect_to + parts.path)
+                self.end_headers()
+                return True
             if state.refuse:
                 self._answer(state.refuse, {"message": "Resource not accessible by integration"})
             return bool(state.refuse)
@@ -68,7 +75,7 @@ def _handler(state: GitHubState) -> type[BaseHTTPRequestHandler]:
             every = state.comments.get(number, [])
             shown = every[(page - 1) * size : page * size]
             more = page * size < len(every)
-            host = f"http://{self.headers['Host']}"
+            host = state.link_host or f"http://{self.headers['Host']}"
             link = (
                 f'<{host}{parts.path}?per_page={size}&page={page + 1}>; rel="next"'
                 if more

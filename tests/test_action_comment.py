@@ -89,6 +89,21 @@ def test_a_comment_with_the_marker_by_someone_else_is_left_alone(markdown: Path)
     assert github.comments[7][0]["body"] == f"quoting the bot: {MARKER}"
 
 
+@pytest.mark.parametrize("how", ["link", "redirect"])
+def test_the_token_goes_to_no_other_host_than_the_api(markdown: Path, how: str) -> None:
+    with fake_github() as (api, github), fake_github() as (elsewhere, other):
+        if how == "link":
+            for n in range(150):  # a second page, which the Link header puts elsewhere
+                github.add(7, f"a reviewer's comment {n}", author="alice")
+            github.link_host = elsewhere
+        else:
+            github.redirect_to = elsewhere
+        result = post(api, markdown)
+    assert result.returncode == 0 and result.stdout == ""
+    assert result.stderr.startswith("::warning title=spectrum-reconciler comment::")
+    assert other.requests == [] and TOKEN not in result.stderr
+
+
 def test_a_refused_comment_is_a_warning_and_does_not_fail_the_step(markdown: Path) -> None:
     with fake_github() as (api, github):
         github.refuse = 403

@@ -19,30 +19,12 @@ from reconciler.cli.verify import verified_exit
 from reconciler.emulator import Emulator, serve
 from reconciler.model import AppKey
 from tests.conftest import make_emulator
+from tests.desired_files import app, write
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "verify.schema.json").read_text())
 TOKEN = {"CLOUDFLARE_API_TOKEN": "test-token"}
 GOOD, WITHDRAWN = "198.51.100.0/24", "192.0.2.0/24,advertised=no"
 LOOPBACK_PREFIX = "127.0.0.0/24"  # the probe's edge IPs: a prefix onboarded in the emulator only
-
-
-def app(
-    ip: str | None, protocol: str = "tcp/22", origin: str = "tcp://10.0.0.1:22"
-) -> dict[str, Any]:
-    made: dict[str, Any] = {
-        "dns": {"type": "ADDRESS" if ip else "CNAME", "name": "ssh.example.com"},
-        "protocol": protocol,
-        "origin_direct": [origin],
-    }
-    if ip:
-        made["edge_ips"] = {"type": "static", "ips": [ip]}
-    return made
-
-
-def write(directory: Path, *apps: dict[str, Any]) -> str:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "apps.yaml").write_text(json.dumps({"zone": "example.com", "apps": list(apps)}))
-    return str(directory)
 
 
 @contextlib.contextmanager
@@ -224,3 +206,19 @@ def test_apply_of_a_saved_plan_verifies_too(run_cli: Any, tmp_path: Path) -> Non
         done = run_cli(["apply", "--plan", saved, "--verify", *url], env=TOKEN)
     assert done.exit_code == 5, done.stdout + done.stderr
     assert "192.0.2.0/24 is not advertised" in done.stdout
+
+
+def test_the_token_is_in_no_line_of_verify_or_apply_verify_even_with_debug(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    token = "verify-token-0123456789abcdef"
+    emulator = make_emulator(byoip_prefixes=(GOOD, WITHDRAWN), spectrum_records=False)
+    env = {"CLOUDFLARE_API_TOKEN": token}
+    with loopback(emulator) as url:
+        path = write(tmp_path, app("192.0.2.10"))
+        applied = run_cli(["apply", path, "--auto-approve", "--verify", "--debug", *url], env=env)
+        checked = run_cli(["verify", path, "--probe", "--debug", "--format", "json", *url], env=env)
+    assert applied.exit_code == checked.exit_code == 5, applied.stdout + applied.stderr
+    assert "GET" in applied.stderr  # --debug logged the requests: the lines the token could be in
+    for result in (applied, checked):
+        assert token not in result.stdout + result.stderr

@@ -157,6 +157,20 @@ def test_the_state_file_round_trips_and_a_bad_one_is_ignored(tmp_path: Path) -> 
     assert load_state(str(tmp_path / "absent.json")) == Announced()
 
 
+@pytest.mark.parametrize(
+    "changed",
+    [{"drift": 5}, {"degraded": True}, {"drift": "abc"}, {"drift": [{"a": 1}]}, {"failure": 3}],
+)
+def test_a_state_file_of_the_wrong_shape_is_ignored_not_a_crash(
+    tmp_path: Path, changed: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "notified.json"
+    save_state(str(path), Announced(frozenset({"x"}), "failed: x"))
+    path.write_text(json.dumps(json.loads(path.read_text()) | changed))
+    assert load_state(str(path)) == Announced()
+    assert "ignoring the state file" in caplog.text
+
+
 def test_a_refused_post_is_sent_again_next_cycle_not_lost(tmp_path: Path) -> None:
     answers = iter([500, 200, 200])
     sent: list[str] = []

@@ -148,13 +148,18 @@ def test_nothing_to_apply_is_a_result_document_too(api, config) -> None:  # type
     assert again["result"] == "no-changes" and again["actions"] == []
 
 
-def test_a_failed_action_carries_cloudflares_codes(run_cli, config) -> None:  # type: ignore[no-untyped-def]
-    with serve(Failing(make_emulator(), "git.example.com")) as running:  # type: ignore[arg-type]
-        result = run_cli(
+def apply_refused_for(run_cli, config: Path, refused: str):  # type: ignore[no-untyped-def]
+    """``apply --format json`` of example.com against an emulator refusing writes to ``refused``."""
+    with serve(Failing(make_emulator(), refused)) as running:  # type: ignore[arg-type]
+        return run_cli(
             ["apply", "--auto-approve", "--format", "json", str(config / "example.com"),
              "--base-url", running.base_url],
             env={"CLOUDFLARE_API_TOKEN": TOKEN},
         )  # fmt: skip
+
+
+def test_a_failed_action_carries_cloudflares_codes(run_cli, config) -> None:  # type: ignore[no-untyped-def]
+    result = apply_refused_for(run_cli, config, "git.example.com")
     applied = stdout_json(result, 4)
     check(applied, OUTPUTS["apply"])
     failed = [a for a in applied["actions"] if a["outcome"] == "failed"]
@@ -164,12 +169,7 @@ def test_a_failed_action_carries_cloudflares_codes(run_cli, config) -> None:  # 
 
 
 def test_every_create_refused_is_nothing_written_not_incomplete(run_cli, config) -> None:  # type: ignore[no-untyped-def]
-    with serve(Failing(make_emulator(), "example.com")) as running:  # type: ignore[arg-type]
-        result = run_cli(
-            ["apply", "--auto-approve", "--format", "json", str(config / "example.com"),
-             "--base-url", running.base_url],
-            env={"CLOUDFLARE_API_TOKEN": TOKEN},
-        )  # fmt: skip
+    result = apply_refused_for(run_cli, config, "example.com")
     applied = stdout_json(result, 1)
     check(applied, OUTPUTS["apply"])
     assert applied["result"] == "nothing-written" and applied["summary"]["exit_code"] == 1

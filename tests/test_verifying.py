@@ -6,7 +6,6 @@ loopback HTTP."""
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,25 +16,9 @@ from reconciler.checks.verify import Health
 from reconciler.emulator import Emulator, serve
 from reconciler.live.cloudflare import CloudflareClient
 from tests.conftest import make_client, make_emulator
+from tests.desired_files import app, write
 
 PREFIXES = ("198.51.100.0/24", "192.0.2.0/24,advertised=no")
-
-
-def app(name: str, ip: str | None, protocol: str = "tcp/22") -> dict[str, Any]:
-    made: dict[str, Any] = {
-        "dns": {"type": "ADDRESS" if ip else "CNAME", "name": f"{name}.example.com"},
-        "protocol": protocol,
-        "origin_direct": ["tcp://10.0.0.1:22"],
-    }
-    if ip:
-        made["edge_ips"] = {"type": "static", "ips": [ip]}
-    return made
-
-
-def write(tmp_path: Path, *apps: dict[str, Any]) -> str:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    (tmp_path / "apps.yaml").write_text(json.dumps({"zone": "example.com", "apps": list(apps)}))
-    return str(tmp_path)
 
 
 class FakeTraffic:
@@ -67,12 +50,12 @@ def recreate(
     tmp_path: Path, client: CloudflareClient, new_ip: str, traffic: FakeTraffic | None
 ) -> tuple[Any, ...]:
     """Create a dynamic app, then recreate it onto a static ``new_ip`` (edge_ips.type)."""
-    first = workflow.plan_for(workflow.load([write(tmp_path / "a", app("ssh", None))]), client)
+    first = workflow.plan_for(workflow.load([write(tmp_path / "a", app(None))]), client)
     old_id = Executor(client).apply(first).outcomes[0].new_app_id
     assert old_id
     if traffic is not None and traffic.by_app is not None:
         traffic.by_app[old_id] = 40
-    plan = workflow.plan_for(workflow.load([write(tmp_path / "b", app("ssh", new_ip))]), client)
+    plan = workflow.plan_for(workflow.load([write(tmp_path / "b", app(new_ip))]), client)
     assert [a.kind.value for a in plan.actions] == ["recreate"]
     carried = verifying.carried_before(plan, traffic)
     report = Executor(client).apply(plan)
@@ -84,7 +67,9 @@ def test_traffic_before_is_read_once_per_zone_only_for_recreates(tmp_path: Path)
     with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
         plan, _report, carried, old_id = recreate(tmp_path, client, "198.51.100.10", traffic)
         assert carried == {old_id: True} and traffic.reads == 1
-        create = workflow.plan_for(workflow.load([write(tmp_path / "c", app("new", None))]), client)
+        create = workflow.plan_for(
+            workflow.load([write(tmp_path / "c", app(None, name="new"))]), client
+        )
         assert verifying.carried_before(create, traffic) == {} and traffic.reads == 1
         assert verifying.carried_before(plan, None) == {}
 
@@ -143,11 +128,11 @@ def test_analytics_refused_gives_unknown(tmp_path: Path) -> None:
 def test_a_replace_is_verified_as_its_create_with_the_deleted_apps_traffic(tmp_path: Path) -> None:
     traffic = FakeTraffic()
     with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
-        first = workflow.load([write(tmp_path / "a", app("ssh", None, "tcp/22"))])
+        first = workflow.load([write(tmp_path / "a", app(None, "tcp/22"))])
         old_id = Executor(client).apply(workflow.plan_for(first, client)).outcomes[0].new_app_id
         assert old_id and traffic.by_app is not None
         traffic.by_app[old_id] = 5
-        wider = workflow.load([write(tmp_path / "b", app("ssh", None, "tcp/22-23"))])
+        wider = workflow.load([write(tmp_path / "b", app(None, "tcp/22-23"))])
         plan = workflow.plan_for(wider, client)
         carried = verifying.carried_before(plan, traffic)
         report = Executor(client).apply(plan)
@@ -170,10 +155,10 @@ def test_with_the_emulators_analytics_a_recreate_is_healthy_once_traffic_resumes
     emulator = make_emulator(byoip_prefixes=PREFIXES, traffic=("ssh.example.com=30",))
     with over_loopback(emulator) as client:  # the analytics over real HTTP
         reads = verifying.traffic_reader_for(client)
-        first = workflow.plan_for(workflow.load([write(tmp_path / "a", app("ssh", None))]), client)
+        first = workflow.plan_for(workflow.load([write(tmp_path / "a", app(None))]), client)
         old_id = Executor(client).apply(first).outcomes[0].new_app_id
         emulator.advance(600)  # ten minutes of traffic on the dynamic app
-        static = workflow.load([write(tmp_path / "b", app("ssh", "198.51.100.10"))])
+        static = workflow.load([write(tmp_path / "b", app("198.51.100.10"))])
         plan = workflow.plan_for(static, client)
         carried = verifying.carried_before(plan, reads)
         assert carried == {old_id: True}
@@ -208,7 +193,7 @@ def test_with_analytics_refused_a_recreate_that_carried_traffic_is_unknown(tmp_p
 def test_after_an_apply_it_costs_two_requests_per_zone_whatever_the_number_of_apps(
     tmp_path: Path,
 ) -> None:
-    apps = [app(f"a{i}", f"198.51.100.{i + 1}") for i in range(20)]
+    apps = [app(f"198.51.100.{i + 1}", name=f"a{i}") for i in range(20)]
     with make_client(make_emulator(byoip_prefixes=PREFIXES)) as client:
         plan = workflow.plan_for(workflow.load([write(tmp_path, *apps)]), client)
         report = Executor(client).apply(plan)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import click
 
 from reconciler.applying import workflow
-from reconciler.cli.options import api, guarded, stdout
+from reconciler.cli.options import api, format_option, guarded, stdout
 from reconciler.errors import EXIT_OK
 from reconciler.interop.addresses import address_view, report_lines
 from reconciler.live.connect import Connection, open_client
@@ -16,9 +16,7 @@ from reconciler.live.connect import Connection, open_client
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("text", "json")
 @api
 @guarded
 def addresses(paths: Sequence[str], fmt: str, connection: Connection) -> int:

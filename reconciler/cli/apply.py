@@ -18,7 +18,15 @@ from reconciler.checks import guardrails
 from reconciler.checks.static_ips import AddressChecks
 from reconciler.cli import output
 from reconciler.cli.apply_run import Settings, run_parts, say_result, verify_parts, written_parts
-from reconciler.cli.options import address_checks, api, guarded, stdout, use_color, zone_option
+from reconciler.cli.options import (
+    address_checks,
+    api,
+    format_option,
+    guarded,
+    stdout,
+    use_color,
+    zone_option,
+)
 from reconciler.cli.read import loaded
 from reconciler.cli.verify import before_apply, verify_options
 from reconciler.errors import (
@@ -64,13 +72,8 @@ from reconciler.plan import OFFLINE, Plan
     help="Concurrent writes (they share one rate limit).",
 )
 @click.option("--journal", type=click.Path(dir_okay=False), help="Append every attempt as JSON.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: the result document on stdout (the plan and progress go to stderr).",
+@format_option(
+    "text", "json", help="json: the result document on stdout (the plan and progress go to stderr)."
 )
 @address_checks
 @verify_options

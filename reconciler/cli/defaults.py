@@ -193,10 +193,10 @@ class Checker:
             if not _is(item, expected):
                 got = type(item).__name__
                 self._fail(table, flag, f"--{flag} takes {expected} values, not {got} ({item!r})")
-            try:
-                option.type.convert(item, option, None)
-            except click.BadParameter as error:
-                self._fail(table, flag, f"--{flag} (for {command}): {error.message}")
+        try:  # as click will: the type, then the option's callback (durations, rate, zones)
+            option.process_value(click.Context(self.commands[command]), value)
+        except click.BadParameter as error:
+            self._fail(table, flag, f"--{flag} (for {command}): {error.message}")
         return value
 
     def _dotted(self) -> str:

@@ -11,7 +11,7 @@ import click
 
 from reconciler.applying.executor import DEFAULT_PARALLELISM
 from reconciler.applying.verifying import VerifyOptions
-from reconciler.cli.options import api, guarded, stdout
+from reconciler.cli.options import api, duration, guarded, stdout
 from reconciler.live.accounts import Accounts
 from reconciler.live.connect import Connection
 from reconciler.logs import say
@@ -23,19 +23,12 @@ from reconciler.running.notify import Notifier, webhook_secret
 HEALTH_GRACE_SECONDS = 600.0
 
 
-def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
-    try:
-        return None if value is None else loop.parse_duration(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-
-
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--once", is_flag=True, help="Run one cycle and exit (the default; for a CronJob).")
 @click.option(
     "--every",
-    callback=_duration,
+    callback=duration,
     metavar="DURATION",
     help="Loop: a cycle, then sleep DURATION (30s, 5m, 1h); SIGTERM stops after the cycle.",
 )
@@ -48,7 +41,7 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 )
 @click.option(
     "--verify-timeout",
-    callback=_duration,
+    callback=duration,
     default="5m",
     show_default=True,
     metavar="DURATION",
@@ -61,7 +54,7 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     "--traffic-window",
     default="24h",
     show_default=True,
-    callback=_duration,
+    callback=duration,
     help="With --self-heal: how far back a delete looks for traffic (live_delete guardrail).",
 )
 @click.option(

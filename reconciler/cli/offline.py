@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import click
 
-from reconciler.cli.options import guarded_offline
+from reconciler.cli.options import format_option, guarded_offline
 from reconciler.desired.loading import load_desired_state
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ConfigError
 from reconciler.model import Problem
@@ -22,14 +22,7 @@ paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Pat
 
 @click.command()
 @paths_argument
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "github"]),
-    default="text",
-    show_default=True,
-    help="github: GitHub Actions annotations on stdout.",
-)
+@format_option("text", "github", help="github: GitHub Actions annotations on stdout.")
 @guarded_offline
 def validate(paths: Sequence[str], fmt: str) -> int:
     """Check desired-state files offline: schema and semantic rules; no token needed.

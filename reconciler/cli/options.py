@@ -21,8 +21,23 @@ from reconciler.logs import configure_logging, json_lines, line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = click.Choice(["text", "json", "markdown"])
 log = logging.getLogger("reconciler.cli")
+
+
+def format_option(
+    *choices: str,
+    help: str | None = None,
+) -> Callable[[F], F]:
+    """``--format CHOICE`` handed on as ``fmt``; text unless asked (plan, drift and diff offer
+    text, json and markdown)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices or ("text", "json", "markdown"))),
+        default="text",
+        show_default=True,
+        help=help,
+    )
 
 
 def guarded(command: F) -> F:
@@ -152,6 +167,15 @@ def api(command: F) -> F:
     return decorated  # type: ignore[no-any-return]
 
 
+def duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    """A DURATION option's value (``30s``, ``5m``, ``1h30m``) in seconds, else a usage error;
+    an option without a default that is not given stays None."""
+    try:
+        return None if value is None else parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 def zone_name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     """A ``--zone`` value that is a zone name (the files' own rule), else a usage error."""
     problem = zone_name_problem(value)
@@ -234,17 +258,10 @@ def address_checks(command: F) -> F:
         "--traffic-window",
         default="24h",
         show_default=True,
-        callback=_parse_window,
+        callback=duration,
         help="How far back each delete and recreate shows its app's traffic (e.g. 24h, 90m).",
     )
     return strict(skip(account_wide(quota(window(wrapper)))))  # type: ignore[return-value]
-
-
-def _parse_window(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
-    try:
-        return parse_duration(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 def use_color(stream: TextIO) -> bool:

@@ -12,9 +12,9 @@ from reconciler.applying.early_reads import early_reads
 from reconciler.checks.static_ips import AddressChecks
 from reconciler.cli import output
 from reconciler.cli.options import (
-    FORMATS,
     address_checks,
     api,
+    format_option,
     guarded,
     stdout,
     use_color,
@@ -38,7 +38,7 @@ some_paths_argument = click.argument("paths", nargs=-1, type=click.Path())
 @click.command()
 @some_paths_argument
 @zone_option
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@format_option()
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the JSON plan for apply --plan.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when anything would change.")
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
@@ -83,7 +83,7 @@ def plan(
 @click.command()
 @some_paths_argument
 @zone_option
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@format_option()
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
 @address_checks
 @api

@@ -9,7 +9,7 @@ import click
 
 from reconciler.cli import output
 from reconciler.cli.options import (
-    FORMATS,
+    format_option,
     guarded_offline,
     guarded_server,
     rate_limit_option,
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--from-ref", help="Compare PATHS at this git revision with the working tree.")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@format_option()
 @click.option("--redact-origins", is_flag=True, help="Show origins as short stable hashes.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the config changes.")
 @guarded_offline

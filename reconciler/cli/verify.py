@@ -13,22 +13,14 @@ import click
 from reconciler.applying import verifying, workflow
 from reconciler.applying.report import ApplyReport
 from reconciler.checks.verify import Verification
-from reconciler.cli.options import api, guarded, stdout, zone_option
+from reconciler.cli.options import api, duration, format_option, guarded, stdout, zone_option
 from reconciler.cli.read import loaded
-from reconciler.desired.times import parse_duration
 from reconciler.errors import EXIT_DEGRADED, EXIT_OK
 from reconciler.live.cloudflare import CloudflareClient
 from reconciler.live.connect import Connection, open_client
 from reconciler.plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _timeout(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
-    try:
-        return parse_duration(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
 
 
 _probe = click.option(
@@ -38,7 +30,7 @@ _timeout_option = click.option(
     "--verify-timeout",
     default="5m",
     show_default=True,
-    callback=_timeout,
+    callback=duration,
     metavar="DURATION",
     help="How long to wait for traffic to resume on a recreated app (30s, 5m).",
 )
@@ -65,14 +57,7 @@ def verify_options(command: F) -> F:
 @click.argument("paths", nargs=-1, type=click.Path())
 @zone_option
 @_probe
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="json: one document (apps, notes, summary).",
-)
+@format_option("text", "json", help="json: one document (apps, notes, summary).")
 @api
 @guarded
 def verify(

@@ -244,18 +244,26 @@ def load_state(path: str | None) -> Announced:
     except (OSError, ValueError) as error:
         log.warning("notify: ignoring the state file %s (%s)", path, error)
         return Announced()
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+    if not _ours(data):
         log.warning("notify: ignoring the state file %s (not ours)", path)
         return Announced()
     failure = data.get("failure")
     drift = data.get("drift") or []
     degraded = data.get("degraded") or []  # absent in files written before verification
     # .strip(): an older version's idents of apps with no changed field ended with a space
-    return Announced(
-        frozenset(str(i).strip() for i in drift),
-        str(failure) if failure else None,
-        frozenset(str(i) for i in degraded),
-    )
+    return Announced(frozenset(i.strip() for i in drift), failure or None, frozenset(degraded))
+
+
+def _ours(data: Any) -> bool:
+    """A document ``save_state`` could have written: its version, lists of strings, a string
+    or null failure (a string "drift" would otherwise count as its letters)."""
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        return False
+    lists = [data.get(key) or [] for key in ("drift", "degraded")]
+    if not all(isinstance(items, list) for items in lists):
+        return False
+    strings = all(isinstance(i, str) for items in lists for i in items)
+    return strings and isinstance(data.get("failure"), str | None)
 
 
 def save_state(path: str, announced: Announced) -> None:
