@@ -15,7 +15,7 @@ from reconciler.applying.report import ApplyReport
 from reconciler.checks.verify import Verification
 from reconciler.cli.options import api, duration, format_option, guarded, stdout, zone_option
 from reconciler.cli.read import loaded
-from reconciler.errors import EXIT_DEGRADED, EXIT_OK
+from reconciler.errors import EXIT_OK
 from reconciler.live.cloudflare import CloudflareClient
 from reconciler.live.connect import Connection, open_client
 from reconciler.plan import Plan
@@ -127,4 +127,4 @@ def after_apply(
 def verified_exit(code: int, result: Verification) -> int:
     """5 when an app is degraded after a successful apply; any other code stands (a failed
     apply stays 4, a held one 3)."""
-    return EXIT_DEGRADED if code == EXIT_OK and result.degraded else code
+    return result.exit_code(code)

@@ -22,7 +22,6 @@ from reconciler.applying.report import ApplyReport, Status
 from reconciler.checks.verify import Verification
 from reconciler.errors import (
     EXIT_CHANGES,
-    EXIT_DEGRADED,
     EXIT_ERROR,
     EXIT_OK,
     EXIT_PARTIAL,
@@ -189,8 +188,7 @@ def exit_code(result: CycleResult) -> int:
     """As ``drift`` (0 none, 2 drift) or, with --self-heal, as ``apply --verify`` (0, 3, 4, and
     5 when the writes succeeded but a written app is degraded); 1 on error."""
     code = _EXIT_CODES[result.outcome]
-    degraded = result.verification is not None and result.verification.degraded
-    return EXIT_DEGRADED if code == EXIT_OK and degraded else code
+    return code if result.verification is None else result.verification.exit_code(code)
 
 
 def log_record(result: CycleResult) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from reconciler.checks.addressing import AddressPlane
 from reconciler.checks.preflight.facts import HostRecord
 from reconciler.checks.static_ips import static_ips_of
 from reconciler.desired.ports import protocol_ports
+from reconciler.errors import EXIT_DEGRADED, EXIT_OK
 from reconciler.model import AppKey, Location
 
 
@@ -170,6 +171,11 @@ class Verification:
     @property
     def degraded(self) -> bool:
         return any(app.health is Health.DEGRADED for app in self.apps)
+
+    def exit_code(self, code: int) -> int:
+        """The run's exit code once verified: 5 when an app is degraded after a run that
+        succeeded (0); any other code stands (a failed apply stays 4, a held one 3)."""
+        return EXIT_DEGRADED if code == EXIT_OK and self.degraded else code
 
     def summary_line(self) -> str:
         """``verify: 3 apps: 2 healthy, 1 degraded, 0 unknown``"""
