@@ -222,3 +222,14 @@ def test_the_token_is_in_no_line_of_verify_or_apply_verify_even_with_debug(
     assert "GET" in applied.stderr  # --debug logged the requests: the lines the token could be in
     for result in (applied, checked):
         assert token not in result.stdout + result.stderr
+
+
+def test_verify_paths_lists_each_zones_apps_once(run_cli: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(byoip_prefixes=(GOOD,))
+    with loopback(emulator) as url:
+        path = write(tmp_path, app("198.51.100.10"))
+        assert apply(run_cli, url, path).exit_code == 0
+        emulator.reset_stats()
+        assert run_cli(["verify", path, *url], env=TOKEN).exit_code == 0
+    listings = {k: n for k, n in emulator.stats()["requests"].items() if k.endswith("/apps")}
+    assert list(listings.values()) == [1], listings  # the plan's read serves the read-back

@@ -36,7 +36,7 @@ from reconciler.checks.verify.values import Health
 from reconciler.errors import ReconcilerError
 from reconciler.live.cloudflare import CloudflareClient
 from reconciler.live.probe import probe_all
-from reconciler.model import AppKey, DesiredState
+from reconciler.model import AppKey, DesiredState, LiveZone
 from reconciler.plan import Action, ActionKind, Plan
 from reconciler.planning.normalize import normalize_app
 from reconciler.planning.replace import collides
@@ -172,9 +172,13 @@ def verify(
     traffic: TrafficReads | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    live: Sequence[LiveZone] = (),
 ) -> Verification:
-    """Read what the checks need, wait for traffic where it must resume, judge every app."""
-    observed = observe(client, targets, options, traffic)
+    """Read what the checks need, wait for traffic where it must resume, judge every app.
+
+    ``live``: zones whose apps were just read (``verify PATHS``), not read again; after an
+    apply they must be (the writes changed them), so it passes none."""
+    observed = observe(client, targets, options, traffic, live)
     waiting = [t for t in targets if t.carried]
     if traffic is not None and waiting:
         observed = _wait_for_traffic(waiting, observed, traffic, options, sleep, clock)
@@ -188,14 +192,17 @@ def observe(
     targets: Sequence[Target],
     options: VerifyOptions,
     traffic: TrafficReads | None,
+    live: Sequence[LiveZone] = (),
 ) -> Observed:
-    """One read of everything the checks judge (each failed read becomes ``Unread``)."""
+    """One read of everything the checks judge (each failed read becomes ``Unread``); the
+    apps of a zone in ``live`` are taken from it."""
+    read = {zone.zone_id: {app.app_id: app.config for app in zone.apps} for zone in live}
     zones = sorted({t.zone_id for t in targets if t.zone_id})
     static = sorted({t.zone_id for t in targets if t.zone_id and t.static_ips})
     accounts = {z: _read(client.addresses.account_of_zone, z) for z in static}
     known = sorted({a for a in accounts.values() if isinstance(a, str)})
     return Observed(
-        apps={z: _read(_apps_of, client, z) for z in zones},
+        apps={z: read[z] if z in read else _read(_apps_of, client, z) for z in zones},
         records={z: _read(client.preflight.read_host_records, z) for z in zones},
         accounts=accounts,
         planes={a: _read(client.addresses.plane, a) for a in known},

@@ -75,10 +75,11 @@ def verify(
     """
     desired = loaded(paths, zones)
     with open_client(connection, desired.zones) as client:
-        plan = workflow.plan_against(desired, client.fetch_live(desired.zones))
+        live = client.fetch_live(desired.zones)
+        plan = workflow.plan_against(desired, live)
         targets = verifying.targets_declared(plan, desired)
         options = verifying.VerifyOptions(probe=probe)
-        result = verifying.verify(client, targets, options)
+        result = verifying.verify(client, targets, options, live=live)  # apps read once
     show(result, fmt, stdout())
     return verified_exit(EXIT_OK, result)
 
