@@ -114,6 +114,14 @@ def test_a_bad_file_is_one_located_line_and_exit_1(  # type: ignore[no-untyped-d
     assert "Traceback" not in result.stderr
 
 
+def test_help_works_beside_a_bad_file(run_cli, config) -> None:  # type: ignore[no-untyped-def]
+    # --help is how one learns which keys the file may hold: a bad file must not hide it
+    write_defaults(config, "[defaults]\nbogus = 1\n")
+    result = run_cli(["plan", str(config), "--help"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Usage:")
+
+
 def test_pyproject_refuses_other_keys_in_its_tool_table(run_cli, config) -> None:  # type: ignore[no-untyped-def]
     (config / "spectrum-reconciler.toml").unlink()
     (config / ".git").mkdir()

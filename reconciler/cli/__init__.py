@@ -60,6 +60,8 @@ class _LazyGroup(click.Group):
         """The command, with the defaults of the file at its paths' configuration root (or
         the current directory's) set as the group's ``default_map`` before it parses."""
         name, command, rest = super().resolve_command(ctx, args)
+        if _asks_help(ctx, rest):  # help shows the built-in defaults, even beside a bad file
+            return name, command, rest
         if command is not None and name is not None and not ctx.resilient_parsing:
             path = defaults.file_for(_paths_in(ctx, name, command, rest) or ["."])
             if path is not None:
@@ -69,6 +71,11 @@ class _LazyGroup(click.Group):
     def _every_command(self, ctx: click.Context) -> dict[str, click.Command]:
         found = {name: self.get_command(ctx, name) for name in self.list_commands(ctx)}
         return {name: command for name, command in found.items() if command is not None}
+
+
+def _asks_help(ctx: click.Context, args: list[str]) -> bool:
+    words = args[: args.index("--")] if "--" in args else args
+    return any(word in ctx.help_option_names for word in words)
 
 
 def _paths_in(ctx: click.Context, name: str, command: click.Command, args: list[str]) -> list[str]:
